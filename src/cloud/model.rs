@@ -1,0 +1,519 @@
+//! Typed views of the Huawei Cloud replies reimage reads (API doc sections 4 to 7 and 10).
+//!
+//! Tolerant by design: unknown fields are ignored, numbers may arrive as strings (and the
+//! other way round), absent fields default. A reply of an unexpected shape must become an
+//! error message, never a panic, so nothing here is `deny_unknown_fields`.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+
+/// Which service a server (and its jobs) lives on.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+pub enum ServerKind {
+    #[default]
+    Ecs,
+    Bms,
+}
+
+impl ServerKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ServerKind::Ecs => "ECS",
+            ServerKind::Bms => "BMS",
+        }
+    }
+}
+
+/// A string that the API sometimes sends as a number (or null).
+pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+/// An optional string that may arrive as a number, bool or null.
+pub fn lenient_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    })
+}
+
+/// A number that the API sometimes sends as a string; unparsable or null reads as `None`.
+pub fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// A bool that may arrive as `"true"`/`"false"` or null.
+pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => b,
+        serde_json::Value::String(s) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    })
+}
+
+/// A string-to-string map whose values may be of any JSON type (stringified).
+pub fn lenient_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let raw: Option<BTreeMap<String, serde_json::Value>> = Option::deserialize(d)?;
+    Ok(raw
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (k, v)
+        })
+        .collect())
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdRef {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flavor {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub id: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub vcpus: Option<u64>,
+    /// MB
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub ram: Option<u64>,
+    /// GB
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub disk: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub version: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub addr: String,
+    #[serde(
+        rename = "OS-EXT-IPS:type",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub ip_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Volume {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub id: String,
+    /// `"0"` marks the system disk.
+    #[serde(rename = "bootIndex", default, deserialize_with = "lenient_opt_string")]
+    pub boot_index: Option<String>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub device: Option<String>,
+}
+
+/// An ECS `ServerDetail` or a BMS server: the two share their shape.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Server {
+    /// Not on the wire: set by the client from the service that listed the server.
+    #[serde(skip)]
+    pub kind: ServerKind,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub id: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub status: String,
+    #[serde(
+        rename = "OS-EXT-STS:vm_state",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub vm_state: Option<String>,
+    /// Empty or absent when idle.
+    #[serde(
+        rename = "OS-EXT-STS:task_state",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub task_state: Option<String>,
+    #[serde(
+        rename = "OS-EXT-STS:power_state",
+        default,
+        deserialize_with = "lenient_u64"
+    )]
+    pub power_state: Option<u64>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub image: IdRef,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub flavor: Flavor,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub key_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_map")]
+    pub metadata: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub addresses: BTreeMap<String, Vec<Address>>,
+    #[serde(
+        rename = "os-extended-volumes:volumes_attached",
+        default,
+        deserialize_with = "null_as_default"
+    )]
+    pub volumes: Vec<Volume>,
+    #[serde(
+        rename = "OS-EXT-SRV-ATTR:root_device_name",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub root_device_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub locked: bool,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tags: Vec<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub created: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub updated: String,
+    #[serde(
+        rename = "OS-EXT-AZ:availability_zone",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub availability_zone: Option<String>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub enterprise_project_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub fault: Option<serde_json::Value>,
+}
+
+impl Server {
+    /// The task running on the server, if any (empty string counts as none).
+    pub fn task(&self) -> Option<&str> {
+        self.task_state.as_deref().filter(|t| !t.is_empty())
+    }
+
+    /// The system disk (`bootIndex "0"`), if the server has one.
+    pub fn system_disk(&self) -> Option<&Volume> {
+        self.volumes
+            .iter()
+            .find(|v| v.boot_index.as_deref() == Some("0"))
+    }
+
+    /// Charging mode: `"0"` pay-per-use, `"1"` prepaid, `"2"` spot. ECS spells the key
+    /// `charging_mode`, BMS `chargingMode`.
+    pub fn charging_mode(&self) -> Option<&str> {
+        self.metadata
+            .get("charging_mode")
+            .or_else(|| self.metadata.get("chargingMode"))
+            .map(String::as_str)
+    }
+
+    pub fn image_name(&self) -> Option<&str> {
+        self.metadata.get("image_name").map(String::as_str)
+    }
+
+    pub fn os_type(&self) -> Option<&str> {
+        self.metadata.get("os_type").map(String::as_str)
+    }
+
+    /// First IPv4 address, fixed before floating.
+    pub fn primary_ip(&self) -> Option<&str> {
+        let all = || self.addresses.values().flatten();
+        all()
+            .find(|a| a.ip_type.as_deref() != Some("floating"))
+            .or_else(|| all().next())
+            .map(|a| a.addr.as_str())
+    }
+}
+
+/// One IMS image. All `__*` properties are strings on the wire.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub id: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub status: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub visibility: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub owner: String,
+    /// GB
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub min_disk: Option<u64>,
+    /// MB
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub min_ram: Option<u64>,
+    /// MB
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub max_ram: Option<u64>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub virtual_env_type: String,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub disk_format: Option<String>,
+    #[serde(rename = "__imagetype", default, deserialize_with = "lenient_string")]
+    pub image_type: String,
+    #[serde(
+        rename = "__isregistered",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub is_registered: Option<String>,
+    #[serde(rename = "__os_type", default, deserialize_with = "lenient_opt_string")]
+    pub os_type: Option<String>,
+    #[serde(
+        rename = "__platform",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub platform: Option<String>,
+    #[serde(
+        rename = "__os_version",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub os_version: Option<String>,
+    #[serde(rename = "__os_bit", default, deserialize_with = "lenient_opt_string")]
+    pub os_bit: Option<String>,
+    #[serde(rename = "__image_size", default, deserialize_with = "lenient_u64")]
+    pub image_size: Option<u64>,
+    /// `"true"` means the image has **no** Cloud-Init: use the v1 ECS APIs.
+    #[serde(
+        rename = "__support_fc_inject",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub support_fc_inject: Option<String>,
+    /// `"bios"` or `"uefi"`.
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub hw_firmware_type: Option<String>,
+    #[serde(
+        rename = "__support_arm",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub support_arm: Option<String>,
+    #[serde(
+        rename = "__productcode",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub product_code: Option<String>,
+    #[serde(
+        rename = "__is_offshelved",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub is_offshelved: Option<String>,
+    #[serde(
+        rename = "__account_code",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub account_code: Option<String>,
+    #[serde(
+        rename = "__system__cmkid",
+        default,
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub system_cmkid: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub created_at: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tags: Vec<String>,
+}
+
+impl Image {
+    /// The image has Cloud-Init (or Cloudbase-Init): v2 ECS APIs.
+    pub fn has_cloud_init(&self) -> bool {
+        self.support_fc_inject.as_deref() != Some("true")
+    }
+
+    pub fn is_arm(&self) -> bool {
+        self.support_arm.as_deref() == Some("true")
+    }
+
+    pub fn is_windows(&self) -> bool {
+        self.os_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("windows"))
+    }
+
+    pub fn is_uefi(&self) -> bool {
+        self.hw_firmware_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("uefi"))
+    }
+}
+
+/// Where a key pair was listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum KeypairSource {
+    #[default]
+    Nova,
+    Kps,
+    /// Listed by both services.
+    Both,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Keypair {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(rename = "type", default, deserialize_with = "lenient_opt_string")]
+    pub key_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub fingerprint: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub public_key: String,
+    /// KPS only: `user` or `domain` (account-wide).
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub scope: Option<String>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub user_id: Option<String>,
+    #[serde(skip)]
+    pub source: KeypairSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JobStatus {
+    Init,
+    Running,
+    Success,
+    Fail,
+    PendingPayment,
+    /// A status string this build does not know; kept so nothing is lost.
+    Unknown,
+}
+
+impl JobStatus {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "INIT" => Self::Init,
+            "RUNNING" => Self::Running,
+            "SUCCESS" => Self::Success,
+            "FAIL" => Self::Fail,
+            "PENDING_PAYMENT" => Self::PendingPayment,
+            _ => Self::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Init => "INIT",
+            Self::Running => "RUNNING",
+            Self::Success => "SUCCESS",
+            Self::Fail => "FAIL",
+            Self::PendingPayment => "PENDING_PAYMENT",
+            Self::Unknown => "UNKNOWN",
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Success | Self::Fail)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobEntities {
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub server_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub sub_jobs_total: Option<u64>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub sub_jobs: Vec<Job>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub errorcode_message: Option<String>,
+}
+
+/// An ECS or BMS job (`GET /v1/{project_id}/jobs/{job_id}`), or one of its sub jobs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub job_id: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub job_type: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub status: String,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub begin_time: Option<String>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub end_time: Option<String>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub error_code: Option<String>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub fail_reason: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub entities: JobEntities,
+}
+
+impl Job {
+    pub fn state(&self) -> JobStatus {
+        JobStatus::parse(&self.status)
+    }
+}
+
+/// What an accepted change/reinstall/stop request returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobAccepted {
+    pub job_id: String,
+    /// Present for prepaid servers or charged images.
+    pub order_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_reads_string_numbers_and_nulls() {
+        let s: Server = serde_json::from_str(
+            r#"{"id":"a","name":"n","status":"SHUTOFF","OS-EXT-STS:task_state":null,
+               "flavor":{"id":"f","vcpus":"2","ram":4096,"disk":"0"},
+               "metadata":{"charging_mode":"0","os_bit":64},
+               "os-extended-volumes:volumes_attached":[{"id":"v","bootIndex":"0"}],
+               "locked":"true","image":null,"extra":{"x":1}}"#,
+        )
+        .expect("tolerant parse");
+        assert_eq!(s.flavor.vcpus, Some(2));
+        assert_eq!(s.flavor.ram, Some(4096));
+        assert_eq!(s.metadata["os_bit"], "64");
+        assert!(s.locked);
+        assert_eq!(s.task(), None);
+        assert_eq!(s.system_disk().map(|v| v.id.as_str()), Some("v"));
+        assert_eq!(s.image.id, "");
+    }
+
+    #[test]
+    fn image_cloud_init_flag_is_inverted() {
+        let i: Image =
+            serde_json::from_str(r#"{"id":"x","__support_fc_inject":"true"}"#).expect("parse");
+        assert!(!i.has_cloud_init());
+        let i: Image = serde_json::from_str(r#"{"id":"x"}"#).expect("parse");
+        assert!(i.has_cloud_init());
+    }
+}

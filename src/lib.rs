@@ -1,0 +1,7 @@
+//! reimage: change or reinstall the OS of Huawei Cloud ECS and BMS servers.
+//!
+//! Layers, each importing only those below it (see docs/architecture.md):
+//! `tui` > `jobs` > `ops` > `cloud` > `sandbox` > `config`.
+#![forbid(unsafe_code)]
+
+pub mod cloud;
