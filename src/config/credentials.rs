@@ -55,7 +55,9 @@ impl std::fmt::Display for CredentialSource {
 pub enum Credentials {
     Static(StaticKeys),
     /// Ask the ECS metadata service at this base URL (may turn out absent).
-    Metadata { url: String },
+    Metadata {
+        url: String,
+    },
     /// Nothing: use the sandbox.
     None,
 }

@@ -41,8 +41,10 @@ impl Env {
         K: Into<String>,
         V: Into<String>,
     {
-        let vars: BTreeMap<String, String> =
-            vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let vars: BTreeMap<String, String> = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         let home = vars.get("HOME").map(PathBuf::from);
         Env { vars, home }
     }

@@ -70,16 +70,23 @@ pub fn from_credentials_file(path: &Path) -> Result<Option<StaticKeys>, ConfigEr
 #[derive(Debug)]
 pub enum KooCli {
     Absent,
-    Keys { profile: String, keys: StaticKeys },
+    Keys {
+        profile: String,
+        keys: StaticKeys,
+    },
     /// Keys present but stored encrypted (KooCLI's default).
-    Encrypted { profile: String },
+    Encrypted {
+        profile: String,
+    },
 }
 
 /// KooCLI stores plain keys as the raw AK (upper-case letters and digits) and SK
 /// (letters and digits); anything else is its encrypted form.
 fn looks_plain(ak: &str, sk: &str) -> bool {
     (16..=64).contains(&ak.len())
-        && ak.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && ak
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         && (16..=64).contains(&sk.len())
         && sk.bytes().all(|b| b.is_ascii_alphanumeric())
 }
@@ -92,7 +99,10 @@ pub fn from_hcloud_config(path: &Path) -> Result<KooCli, ConfigError> {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let current = json.get("current").and_then(|c| c.as_str()).unwrap_or("default");
+    let current = json
+        .get("current")
+        .and_then(|c| c.as_str())
+        .unwrap_or("default");
     let Some(profiles) = json.get("profiles").and_then(|p| p.as_array()) else {
         return Ok(KooCli::Absent);
     };
@@ -151,8 +161,17 @@ mod tests {
 
     #[test]
     fn plain_and_encrypted_koocli_keys() {
-        assert!(looks_plain("HPUASANDBOX000000001", "abcdEFGH1234abcdEFGH1234"));
-        assert!(!looks_plain("HPUASANDBOX000000001", "c2VjcmV0+/=c2VjcmV0c2VjcmV0"));
-        assert!(!looks_plain("0x9f3a1b2c3d4e5f607182", "abcdEFGH1234abcdEFGH1234"));
+        assert!(looks_plain(
+            "HPUASANDBOX000000001",
+            "abcdEFGH1234abcdEFGH1234"
+        ));
+        assert!(!looks_plain(
+            "HPUASANDBOX000000001",
+            "c2VjcmV0+/=c2VjcmV0c2VjcmV0"
+        ));
+        assert!(!looks_plain(
+            "0x9f3a1b2c3d4e5f607182",
+            "abcdEFGH1234abcdEFGH1234"
+        ));
     }
 }

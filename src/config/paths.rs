@@ -69,7 +69,11 @@ mod tests {
 
     #[test]
     fn reimage_home_overrides_xdg() {
-        let env = Env::from_map([("REIMAGE_HOME", "/r"), ("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")]);
+        let env = Env::from_map([
+            ("REIMAGE_HOME", "/r"),
+            ("XDG_CONFIG_HOME", "/x"),
+            ("HOME", "/h"),
+        ]);
         let p = Paths::from_env(&env).expect("paths");
         assert_eq!(p.config_file(), PathBuf::from("/r/config.toml"));
         assert_eq!(p.jobs_journal(), PathBuf::from("/r/state/jobs.jsonl"));
@@ -77,11 +81,18 @@ mod tests {
 
     #[test]
     fn xdg_then_home_fallbacks() {
-        let env = Env::from_map([("XDG_CONFIG_HOME", "/x"), ("XDG_STATE_HOME", "rel"), ("HOME", "/h")]);
+        let env = Env::from_map([
+            ("XDG_CONFIG_HOME", "/x"),
+            ("XDG_STATE_HOME", "rel"),
+            ("HOME", "/h"),
+        ]);
         let p = Paths::from_env(&env).expect("paths");
         assert_eq!(p.config_dir, PathBuf::from("/x/reimage"));
         assert_eq!(p.state_dir, PathBuf::from("/h/.local/state/reimage"));
         assert_eq!(p.cache_dir, PathBuf::from("/h/.cache/reimage"));
-        assert_eq!(Paths::from_env(&Env::from_map::<[(&str, &str); 0], _, _>([])), Err(ConfigError::NoHome));
+        assert_eq!(
+            Paths::from_env(&Env::from_map::<[(&str, &str); 0], _, _>([])),
+            Err(ConfigError::NoHome)
+        );
     }
 }

@@ -136,7 +136,10 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Resolved, ConfigError> {
     let paths = Paths::from_env(env)?;
     let config = ConfigFile::load(&paths.config_file())?;
     let selected = config.select(args.profile.as_deref())?;
-    let profile = selected.as_ref().map(|(_, p)| p.clone()).unwrap_or_default();
+    let profile = selected
+        .as_ref()
+        .map(|(_, p)| p.clone())
+        .unwrap_or_default();
     let found = resolve_credentials(selected.as_ref().map(|(n, p)| (n.as_str(), p)), env)?;
     let keys = match &found.credentials {
         Credentials::Static(k) => Some(k),
