@@ -4,5 +4,6 @@
 //! `tui` > `jobs` > `ops` > `cloud` > `sandbox` > `config`.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod cloud;
 pub mod config;

@@ -1,5 +1,6 @@
 //! Huawei Cloud client: signer, credentials, endpoints, ECS/BMS/IMS/KPS/IAM calls, errors.
 
+pub mod bootstrap;
 pub mod client;
 pub mod credentials;
 pub mod endpoints;
