@@ -212,7 +212,7 @@ async fn the_six_os_operations() {
     let ecs = eligible(&c.list_servers(ServerKind::Ecs).await.expect("ecs"));
     assert!(ecs.len() >= 4, "need 4 eligible ECS");
     let v2_image = good_image(&c, ServerKind::Ecs, true).await;
-    let pass = "Str0ng!Pass9";
+    let pass = "Bl0ck!Quay7";
     let cases = [
         (format!("/v2/{pid}/cloudservers/{}/changeos", ecs[0].id), json!({"os-change": {"adminpass": pass, "imageid": v2_image.id, "mode": "withStopServer"}}), "ecs.changeos.v2"),
         (format!("/v1/{pid}/cloudservers/{}/changeos", ecs[1].id), json!({"os-change": {"adminpass": pass, "imageid": v2_image.id, "mode": "withStopServer"}}), "ecs.changeos.v1"),
@@ -277,7 +277,7 @@ async fn os_request_errors_carry_codes_and_hints() {
     let e = try_body(json!({"os-change": {"keyname": "no-such-key", "userid": sb.user_id, "imageid": image.id, "mode": "withStopServer"}})).await;
     assert_eq!(e.code.as_deref(), Some("Ecs.0314"));
     assert!(e.hint().is_some());
-    let e = try_body(json!({"os-change": {"imageid": "not-a-uuid", "adminpass": "Str0ng!Pass9"}})).await;
+    let e = try_body(json!({"os-change": {"imageid": "not-a-uuid", "adminpass": "Bl0ck!Quay7"}})).await;
     assert_eq!(e.code.as_deref(), Some("Ecs.0005"));
     assert!(e.hint().is_some());
     let e = try_body(json!({"nothing": {}})).await;

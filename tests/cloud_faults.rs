@@ -95,7 +95,7 @@ async fn os_change_post_is_sent_exactly_once_under_faults() {
     let ecs = eligible(&c.list_servers(ServerKind::Ecs).await.expect("ecs"));
     let image = good_image(&c, ServerKind::Ecs, true).await;
     let path = format!("/v2/{{pid}}/cloudservers/{}/changeos", ecs[0].id);
-    let body = json!({"os-change": {"adminpass": "Str0ng!Pass9", "imageid": image.id, "mode": "withStopServer"}});
+    let body = json!({"os-change": {"adminpass": "Bl0ck!Quay7", "imageid": image.id, "mode": "withStopServer"}});
     let faults = [
         ("drop", FaultSpec { drop_connection: 1.0, ..FaultSpec::default() }, ErrorKind::AmbiguousSend),
         ("500", FaultSpec { error_500: 1.0, ..FaultSpec::default() }, ErrorKind::AmbiguousSend),
@@ -130,7 +130,7 @@ async fn timeout_after_sending_a_change_is_ambiguous() {
         .submit_os_request(
             ServerKind::Ecs,
             &format!("/v2/{{pid}}/cloudservers/{}/changeos", ecs[0].id),
-            &json!({"os-change": {"adminpass": "Str0ng!Pass9", "imageid": image.id, "mode": "withStopServer"}}),
+            &json!({"os-change": {"adminpass": "Bl0ck!Quay7", "imageid": image.id, "mode": "withStopServer"}}),
         )
         .await
         .expect_err("timed out");
