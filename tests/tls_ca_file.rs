@@ -3,7 +3,9 @@
 mod common;
 
 use common::*;
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+};
 use reimage::cloud::model::ServerKind;
 use reimage::cloud::{Client, ErrorKind};
 use std::sync::Arc;
@@ -15,9 +17,16 @@ use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 fn test_pki() -> (String, TlsAcceptor) {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "reimage test CA");
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key")).expect("ca");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "reimage test CA");
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key")).expect("ca");
     let leaf_key = KeyPair::generate().expect("key");
     let leaf = CertificateParams::new(vec!["localhost".to_string()])
         .expect("params")
@@ -42,8 +51,12 @@ async fn tls_front(acceptor: TlsAcceptor, backend: std::net::SocketAddr) -> u16 
         while let Ok((tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                let Ok(mut up) = TcpStream::connect(backend).await else { return };
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut up) = TcpStream::connect(backend).await else {
+                    return;
+                };
                 let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
             });
         }
@@ -63,14 +76,21 @@ async fn ca_file_trusts_a_corporate_ca() {
     let mut s = settings(&sb);
     s.endpoints.all = Some(format!("https://localhost:{port}"));
     s.retry.max_attempts = 1;
-    let e = Client::connect(s.clone()).await.expect("connect needs no call").list_servers(ServerKind::Ecs).await;
+    let e = Client::connect(s.clone())
+        .await
+        .expect("connect needs no call")
+        .list_servers(ServerKind::Ecs)
+        .await;
     let e = e.expect_err("unknown CA is refused");
     assert_eq!(e.kind, ErrorKind::Network, "{e}");
     assert_eq!(op_count(&sb, "ecs.list"), 0);
 
     s.ca_file = Some(ca_path);
     let c = Client::connect(s.clone()).await.expect("connect");
-    let servers = c.list_servers(ServerKind::Ecs).await.expect("trusted through --ca-file");
+    let servers = c
+        .list_servers(ServerKind::Ecs)
+        .await
+        .expect("trusted through --ca-file");
     assert!(!servers.is_empty());
     assert_eq!(op_count(&sb, "ecs.list"), 1);
 

@@ -8,7 +8,9 @@ use reimage::sandbox::{Sandbox, SandboxConfig};
 use std::time::Duration;
 
 pub async fn sandbox_with(config: SandboxConfig) -> Sandbox {
-    reimage::sandbox::start(config).await.expect("sandbox starts")
+    reimage::sandbox::start(config)
+        .await
+        .expect("sandbox starts")
 }
 
 pub async fn sandbox() -> Sandbox {
@@ -63,7 +65,10 @@ pub fn eligible(servers: &[Server]) -> Vec<Server> {
 
 /// An active image with Cloud-Init for this kind that the sandbox will not fail.
 pub async fn good_image(c: &Client, kind: ServerKind, cloud_init: bool) -> Image {
-    let images = c.list_images(&ImageQuery::for_kind(kind)).await.expect("images");
+    let images = c
+        .list_images(&ImageQuery::for_kind(kind))
+        .await
+        .expect("images");
     images
         .into_iter()
         .find(|i| {
