@@ -22,6 +22,9 @@ enum Command {
     List(reimage::cli::ListArgs),
     /// Check credentials, region, project, endpoints, clock and each service.
     Doctor,
+    /// Serve the sandbox cloud (a simulated Huawei Cloud) on an address, for scripts, SDKs
+    /// and tests.
+    Sandbox(reimage::sandbox::SandboxArgs),
 }
 
 fn main() -> color_eyre::Result<()> {
@@ -35,6 +38,12 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Doctor) => cli_command(&cli.global, |g, env, out| {
             Box::pin(reimage::cli::run_doctor(g, env, out))
         }),
+        Some(Command::Sandbox(args)) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(reimage::sandbox::serve_cli(args))?;
+        }
     }
     Ok(())
 }

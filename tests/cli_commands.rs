@@ -1,8 +1,8 @@
 //! The real binary: `reimage list` and `reimage doctor`, with a temp HOME.
 
-mod common;
+mod client_common;
 
-use common::*;
+use client_common::*;
 use std::path::Path;
 use std::process::Output;
 

@@ -1,8 +1,8 @@
 //! Every client call against the sandbox over loopback HTTP.
 
-mod common;
+mod client_common;
 
-use common::*;
+use client_common::*;
 use reimage::cloud::model::{JobStatus, KeypairSource, ServerKind};
 use reimage::cloud::{Client, ErrorKind, ImageQuery};
 use reimage::config::{CredentialSource, Credentials, Secret};

@@ -1,8 +1,8 @@
 //! Retries of reads and send-once changes under the sandbox's fault switches.
 
-mod common;
+mod client_common;
 
-use common::*;
+use client_common::*;
 use reimage::cloud::model::ServerKind;
 use reimage::cloud::{Client, ErrorKind};
 use reimage::config::RetryPolicy;

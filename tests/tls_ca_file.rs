@@ -1,8 +1,8 @@
 //! `--ca-file`: a sandbox behind a TLS front end whose certificate comes from a test CA.
 
-mod common;
+mod client_common;
 
-use common::*;
+use client_common::*;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };

@@ -53,14 +53,29 @@ pub async fn connect(resolved: &Resolved) -> Result<Connected, CloudError> {
     }
 }
 
-/// The running sandbox (placeholder until the sandbox layer lands).
-pub struct SandboxHandle(());
+/// The in-process sandbox; dropping it stops it.
+pub type SandboxHandle = crate::sandbox::Sandbox;
 
-async fn start_sandbox(
-    _resolved: &Resolved,
-    _notices: Vec<String>,
-) -> Result<Connected, CloudError> {
-    Err(CloudError::config(
-        "the sandbox cloud is not built into this version",
-    ))
+async fn start_sandbox(resolved: &Resolved, notices: Vec<String>) -> Result<Connected, CloudError> {
+    let sandbox = crate::sandbox::start(crate::sandbox::SandboxConfig::default())
+        .await
+        .map_err(|e| CloudError::config(format!("cannot start the sandbox cloud: {e}")))?;
+    let keys = crate::config::StaticKeys {
+        ak: sandbox.ak.clone(),
+        sk: crate::config::Secret::new(sandbox.sk.clone()),
+        security_token: None,
+        project_id: Some(sandbox.project_id.clone()),
+        domain_id: Some(sandbox.domain_id.clone()),
+        region: Some(sandbox.region.clone()),
+    };
+    let settings =
+        resolved
+            .settings
+            .for_sandbox(&sandbox.url, keys, &sandbox.region, &sandbox.user_id);
+    let client = Client::connect(settings).await?;
+    Ok(Connected {
+        client,
+        sandbox: Some(sandbox),
+        notices,
+    })
 }
