@@ -49,11 +49,7 @@ pub struct Client {
 impl Client {
     /// Check the credentials, resolve the endpoints and the project id.
     pub async fn connect(settings: ClientSettings) -> Result<Client, CloudError> {
-        let region = settings.region.clone().filter(|r| !r.is_empty()).ok_or_else(|| {
-            CloudError::config(
-                "no region: pass --region, set `region` in the profile, or export HUAWEICLOUD_SDK_REGION",
-            )
-        })?;
+        // Credentials first: a missing metadata service must read as "no credentials".
         let provider = match &settings.credentials {
             Credentials::Static(k) => Provider::Static(k.into()),
             Credentials::Metadata { url } => {
@@ -68,6 +64,11 @@ impl Client {
                 ));
             }
         };
+        let region = settings.region.clone().filter(|r| !r.is_empty()).ok_or_else(|| {
+            CloudError::config(
+                "no region: pass --region, set `region` in the profile, or export HUAWEICLOUD_SDK_REGION",
+            )
+        })?;
         let endpoints = Endpoints::resolve(&settings.endpoints, &region)?;
         let transport = Transport::new(&settings, provider, endpoints.clone())?;
         let (project_id, project_origin) = match &settings.project_id {

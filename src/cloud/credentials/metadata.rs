@@ -49,6 +49,7 @@ fn cred_err(message: String) -> CloudError {
 impl MetadataProvider {
     /// `base` like `http://169.254.169.254`; `timeout` bounds each metadata request.
     pub fn new(base: &str, timeout: Duration) -> Result<MetadataProvider, CloudError> {
+        crate::cloud::request::install_crypto();
         let http = reqwest::Client::builder()
             .no_proxy()
             .connect_timeout(timeout)
