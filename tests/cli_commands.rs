@@ -272,3 +272,33 @@ async fn insecure_warns_loudly() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn proxy_variables_are_honoured() {
+    let sb = sandbox().await;
+    let home = tempfile::tempdir().expect("tmp");
+    let base = [
+        ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
+        ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", sb.project_id.as_str()),
+        ("HTTP_PROXY", "http://127.0.0.1:1"),
+    ];
+    let args = [
+        "--log-level",
+        "off",
+        "list",
+        "images",
+        "--region",
+        &sb.region,
+        "--endpoint",
+        &sb.url,
+    ];
+    let out = reimage(home.path(), &base, &args).await;
+    assert!(!out.status.success(), "went through the dead proxy?");
+    assert_eq!(op_count(&sb, "ims.list"), 0);
+    let mut bypass = base.to_vec();
+    bypass.push(("NO_PROXY", "127.0.0.1"));
+    let out = reimage(home.path(), &bypass, &args).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(op_count(&sb, "ims.list"), 1);
+}
