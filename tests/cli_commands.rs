@@ -109,7 +109,7 @@ async fn doctor_reports_each_check() {
     let report = text(&out.stdout);
     assert!(out.status.success(), "{report}\n{}", text(&out.stderr));
     for line in [
-        "credentials  environment (HUAWEICLOUD_SDK_AK/SK)",
+        "credentials   environment (HUAWEICLOUD_SDK_AK/SK)",
         "project id",
         "ecs",
         "bms",
@@ -186,7 +186,7 @@ async fn metadata_credentials_in_the_binary() {
     let report = text(&out.stdout);
     assert!(out.status.success(), "{report}\n{}", text(&out.stderr));
     assert!(
-        report.contains("ok    credentials  ECS instance metadata"),
+        report.contains("ok    credentials   ECS instance metadata"),
         "{report}"
     );
     assert!(op_count(&sb, "metadata.securitykey") >= 1);
