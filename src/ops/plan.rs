@@ -229,7 +229,14 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
     }
 
     // Route.
-    let route = match decide_route(server.kind, op, target, entries.route_override) {
+    // A change to an unknown image already has its error; the route has nothing to add.
+    let unknown_target = matches!(input.operation, Operation::Change { .. }) && target.is_none();
+    let decided = if unknown_target {
+        Err(None)
+    } else {
+        decide_route(server.kind, op, target, entries.route_override).map_err(Some)
+    };
+    let route = match decided {
         Ok(decision) => {
             if decision.overridden {
                 warnings.push(Warning::RouteOverridden {
@@ -240,7 +247,7 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
             Some(decision)
         }
         Err(e) => {
-            errors.push(e);
+            errors.extend(e);
             None
         }
     };
@@ -251,12 +258,13 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
     let mut adminpass = None;
     let (mut keyname, mut userid) = (None, None);
     if let Some(r) = route.as_ref().map(|d| d.route) {
-        errors.extend(check_login_mode(r, os, login));
-        errors.extend(check_user_data_allowed(
-            r,
-            login,
-            entries.user_data.is_some(),
-        ));
+        // A wrong login mode makes the user-data rule moot: report only the first.
+        let mode_error = check_login_mode(r, os, login);
+        let user_data_error = match mode_error {
+            Some(_) => None,
+            None => check_user_data_allowed(r, login, entries.user_data.is_some()),
+        };
+        errors.extend(mode_error.into_iter().chain(user_data_error));
         if r == Route::Bms
             && target.is_some_and(|i| !i.has_cloud_init())
             && login != LoginMode::UserDataOnly

@@ -52,7 +52,7 @@ pub fn server_can_take(server: &Server, op: OpKind) -> Result<Readiness, Refusal
     let what = op.label();
     if server.locked {
         return Err(Refusal::new(
-            format!("the server is locked; the cloud refuses to {what} it (Ecs.0605)"),
+            "the server is locked (Ecs.0605)",
             "unlock it in the console, then press r to refresh",
         ));
     }

@@ -156,7 +156,7 @@ mod tests {
         );
         assert!(e.was_base64);
         assert_eq!(e.warnings, vec![Warning::UserDataAlreadyBase64]);
-        assert_eq!(e.raw_len, 42);
+        assert_eq!(e.raw_len, 43);
     }
 
     #[test]
