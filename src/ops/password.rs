@@ -13,9 +13,10 @@ pub const SPECIALS: &str = "!@$%^-_=+[{}]:,./?";
 pub const MIN_LEN: usize = 8;
 pub const MAX_LEN: usize = 26;
 
-/// The first rule a password breaks, as a field error.
-pub fn check_password(password: &Secret, os: OsFamily) -> Option<FieldError> {
-    password_problem(password.expose(), os)
+/// The first rule a password breaks, as a field error. `os` is the OS after the operation;
+/// `bare_metal` applies the BMS rule that forbids both admin names.
+pub fn check_password(password: &Secret, os: OsFamily, bare_metal: bool) -> Option<FieldError> {
+    password_problem(password.expose(), os, bare_metal)
         .map(|(message, fix)| FieldError::new(Field::Password, message, fix))
 }
 
@@ -43,7 +44,7 @@ pub fn check_password_confirm(password: &Secret, confirm: &Secret) -> Option<Fie
 }
 
 /// `(message, fix)` for the first broken rule, or `None` when the password is acceptable.
-fn password_problem(pw: &str, os: OsFamily) -> Option<(String, String)> {
+fn password_problem(pw: &str, os: OsFamily, bare_metal: bool) -> Option<(String, String)> {
     let len = pw.chars().count();
     if len == 0 {
         return Some((
@@ -77,17 +78,29 @@ fn password_problem(pw: &str, os: OsFamily) -> Option<(String, String)> {
         ));
     }
     let lower = pw.to_ascii_lowercase();
-    let user = os.admin_user();
-    let user_lower = user.to_ascii_lowercase();
-    let reversed: String = user_lower.chars().rev().collect();
-    if lower.contains(&user_lower) || lower.contains(&reversed) {
-        return Some((
-            format!("contains the user name {user} or its reverse"),
-            format!("leave out \"{user_lower}\" and \"{reversed}\""),
-        ));
+    // Linux forbids root, Windows Administrator; the BMS pages forbid both on either OS.
+    let users: &[OsFamily] = match (bare_metal, os) {
+        (true, _) => &[OsFamily::Linux, OsFamily::Windows],
+        (false, os) => {
+            if os == OsFamily::Linux {
+                &[OsFamily::Linux]
+            } else {
+                &[OsFamily::Windows]
+            }
+        }
+    };
+    for user in users.iter().map(|u| u.admin_user()) {
+        let user_lower = user.to_ascii_lowercase();
+        let reversed: String = user_lower.chars().rev().collect();
+        if lower.contains(&user_lower) || lower.contains(&reversed) {
+            return Some((
+                format!("contains the user name {user} or its reverse"),
+                format!("leave out \"{user_lower}\" and \"{reversed}\""),
+            ));
+        }
     }
     if os == OsFamily::Windows {
-        let name: Vec<char> = user_lower.chars().collect();
+        let name: Vec<char> = "administrator".chars().collect();
         if name
             .windows(3)
             .any(|w| lower.contains(&w.iter().collect::<String>()))
@@ -118,7 +131,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn err(pw: &str, os: OsFamily) -> Option<String> {
-        check_password(&Secret::new(pw), os).map(|e| e.message)
+        check_password(&Secret::new(pw), os, false).map(|e| e.message)
     }
 
     #[test]
@@ -163,6 +176,17 @@ mod tests {
             Some("contains the user name Administrator or its reverse")
         );
         assert_eq!(err("Admin!2024x", OsFamily::Linux), None);
+        // Bare metal forbids both names whatever the OS.
+        let bms = |pw: &str, os| check_password(&Secret::new(pw), os, true).map(|e| e.message);
+        assert_eq!(
+            bms("Administrator1!", OsFamily::Linux).as_deref(),
+            Some("contains the user name Administrator or its reverse")
+        );
+        assert_eq!(
+            bms("Xroot!2024", OsFamily::Windows).as_deref(),
+            Some("contains the user name root or its reverse")
+        );
+        assert_eq!(bms("Str0ng!Pass", OsFamily::Linux), None);
     }
 
     #[test]

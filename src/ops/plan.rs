@@ -274,7 +274,7 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
     }
     match login {
         LoginMode::Password => {
-            let bad = check_password(&entries.password, os)
+            let bad = check_password(&entries.password, os, server.kind == ServerKind::Bms)
                 .into_iter()
                 .chain(check_password_confirm(
                     &entries.password,
