@@ -14,13 +14,23 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Serve the sandbox cloud (a simulated Huawei Cloud) on an address, for scripts, SDKs
+    /// and tests.
+    Sandbox(reimage::sandbox::SandboxArgs),
+}
 
 fn main() -> color_eyre::Result<()> {
     color_eyre::install()?;
     let cli = Cli::parse();
     match cli.command {
         None => println!("reimage: nothing to run yet"),
+        Some(Command::Sandbox(args)) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(reimage::sandbox::serve_cli(args))?;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,171 @@
+//! ECS and BMS server lists (API doc 4.1, 5.1): `offset` is a 1-based page number,
+//! `limit` defaults to 25 (max 1000), `count` is the total of matching servers.
+
+use serde_json::{Value, json};
+
+use super::Ctx;
+use crate::cloud::model::ServerKind;
+use crate::sandbox::errors::Reply;
+use crate::sandbox::render;
+use crate::sandbox::state::{SimServer, World};
+
+fn invalid(kind: ServerKind, message: String) -> Reply {
+    match kind {
+        ServerKind::Ecs => Reply::service(400, "Ecs.0005", message),
+        ServerKind::Bms => Reply::service(400, "BMS.0018", message),
+    }
+}
+
+fn number(ctx: &Ctx<'_>, kind: ServerKind, key: &str, default: usize) -> Result<usize, Reply> {
+    match ctx.q(key) {
+        None | Some("") => Ok(default),
+        Some(v) => v.trim().parse::<usize>().map_err(|_| {
+            invalid(
+                kind,
+                format!("Invalid parameter {key}: {v:?} is not a non-negative integer."),
+            )
+        }),
+    }
+}
+
+fn matches(s: &SimServer, ctx: &Ctx<'_>) -> bool {
+    if let Some(name) = ctx.q("name")
+        && !s.name.to_lowercase().contains(&name.to_lowercase())
+    {
+        return false;
+    }
+    if let Some(status) = ctx.q("status")
+        && !s.status.eq_ignore_ascii_case(status)
+    {
+        return false;
+    }
+    if let Some(flavor) = ctx.q("flavor")
+        && s.flavor.id != flavor
+    {
+        return false;
+    }
+    if let Some(ip) = ctx.q("ip")
+        && !s.addresses.iter().any(|a| a.addr.contains(ip))
+    {
+        return false;
+    }
+    if let Some(ip) = ctx.q("ip_eq")
+        && !s.addresses.iter().any(|a| a.addr == ip)
+    {
+        return false;
+    }
+    if let Some(tags) = ctx.q("tags")
+        && !tags
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .all(|t| s.tags.iter().any(|x| x == t))
+    {
+        return false;
+    }
+    if let Some(tags) = ctx.q("not-tags")
+        && tags
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .any(|t| s.tags.iter().any(|x| x == t))
+    {
+        return false;
+    }
+    if let Some(ep) = ctx.q("enterprise_project_id")
+        && ep != "all_granted_eps"
+        && s.enterprise_project_id != ep
+    {
+        return false;
+    }
+    if let Some(r) = ctx.q("reservation_id")
+        && s.host_id.get(8..16).is_none_or(|x| r != format!("r-{x}"))
+    {
+        return false;
+    }
+    true
+}
+
+pub fn list_servers(world: &World, kind: ServerKind, ctx: &Ctx<'_>) -> Reply {
+    let order = match kind {
+        ServerKind::Ecs => &world.ecs_order,
+        ServerKind::Bms => &world.bms_order,
+    };
+    let project = &ctx.config.project_id;
+    // server_id: the listed ids only, other filters ignored; unknown ids as {id, fault}.
+    if kind == ServerKind::Ecs
+        && let Some(ids) = ctx.q("server_id")
+    {
+        let servers: Vec<Value> = ids
+            .split(',')
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(|id| match world.server(kind, id) {
+                Some(s) => render::server(s, project),
+                None => json!({"id": id, "fault": {"code": 404, "message": "Instance could not be found", "details": "", "created": ""}}),
+            })
+            .collect();
+        return Reply::ok(json!({"count": servers.len(), "servers": servers}));
+    }
+    let limit = match number(ctx, kind, "limit", 25) {
+        Ok(0) => {
+            return invalid(
+                kind,
+                "Invalid parameter limit: it must be between 1 and 1000.".into(),
+            );
+        }
+        Ok(n) if n > 1000 => {
+            return invalid(
+                kind,
+                "Invalid parameter limit: it must be between 1 and 1000.".into(),
+            );
+        }
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let page = match number(ctx, kind, "offset", 1) {
+        Ok(n) => n.max(1),
+        Err(e) => return e,
+    };
+    let filtered: bool = [
+        "name",
+        "status",
+        "flavor",
+        "ip",
+        "ip_eq",
+        "tags",
+        "not-tags",
+        "enterprise_project_id",
+        "reservation_id",
+    ]
+    .iter()
+    .any(|k| ctx.q(k).is_some());
+    let owned: Vec<usize>;
+    let selected: &[usize] = if filtered {
+        owned = order
+            .iter()
+            .copied()
+            .filter(|&i| matches(&world.servers[i], ctx))
+            .collect();
+        &owned
+    } else {
+        order
+    };
+    let start = match ctx.q("marker").filter(|m| !m.is_empty()) {
+        Some(marker) => match selected.iter().position(|&i| world.servers[i].id == marker) {
+            Some(pos) => pos + 1,
+            None => {
+                return invalid(
+                    kind,
+                    format!("Invalid parameter marker: server {marker} is not in the list."),
+                );
+            }
+        },
+        None => (page - 1).saturating_mul(limit),
+    };
+    let page_items: Vec<Value> = selected
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(|&i| render::server(&world.servers[i], project))
+        .collect();
+    Reply::ok(json!({"count": selected.len(), "servers": page_items}))
+}

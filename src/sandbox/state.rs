@@ -1,0 +1,228 @@
+//! The sandbox's world: servers (ECS and BMS), images, key pairs, jobs and temporary
+//! credentials. Servers are kept in one Vec sorted once (created desc, then id), so a list
+//! page is a slice of the matching positions.
+
+use crate::cloud::model::ServerKind;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+use super::jobs::Jobs;
+
+/// A flavor as the sandbox knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimFlavor {
+    pub id: String,
+    pub vcpus: u32,
+    pub ram_mb: u64,
+    pub disk_gb: u64,
+    pub arm: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimAddress {
+    pub vpc_id: String,
+    pub addr: String,
+    pub floating: bool,
+    pub mac: String,
+    pub port_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimVolume {
+    pub id: String,
+    pub boot_index: i32,
+    pub device: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimServer {
+    pub kind: ServerKind,
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub vm_state: String,
+    pub task_state: String,
+    pub power_state: u8,
+    pub image_id: String,
+    pub flavor: SimFlavor,
+    pub key_name: String,
+    pub metadata: BTreeMap<String, String>,
+    pub addresses: Vec<SimAddress>,
+    pub volumes: Vec<SimVolume>,
+    pub root_device: String,
+    pub locked: bool,
+    pub tags: Vec<String>,
+    pub created: String,
+    pub updated: String,
+    pub availability_zone: String,
+    pub enterprise_project_id: String,
+    pub description: String,
+    /// `fault.message` of an ERROR server.
+    pub fault: Option<String>,
+    pub host_id: String,
+    pub security_group_id: String,
+    /// The job currently working on this server, if any.
+    pub busy_job: Option<String>,
+}
+
+impl SimServer {
+    pub fn has_system_disk(&self) -> bool {
+        self.volumes.iter().any(|v| v.boot_index == 0)
+    }
+
+    pub fn charging_mode(&self) -> &str {
+        let key = match self.kind {
+            ServerKind::Ecs => "charging_mode",
+            ServerKind::Bms => "chargingMode",
+        };
+        self.metadata.get(key).map(String::as_str).unwrap_or("0")
+    }
+}
+
+/// An image, in the compact form of `assets/sandbox/images.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SimImage {
+    pub id: String,
+    pub name: String,
+    pub platform: String,
+    pub os_version: String,
+    pub os_type: String,
+    pub os_bit: String,
+    pub imagetype: String,
+    pub visibility: String,
+    /// `FusionCompute` (ECS), `Ironic` (BMS), `IsoImage`, `DataImage`.
+    pub env: String,
+    pub status: String,
+    pub min_disk: u64,
+    pub min_ram: u64,
+    pub firmware: String,
+    pub arm: bool,
+    /// False means `__support_fc_inject: "true"` (no Cloud-Init).
+    pub cloud_init: bool,
+    pub disk_format: String,
+    pub size: u64,
+    pub created_at: String,
+    #[serde(default)]
+    pub productcode: Option<String>,
+}
+
+impl SimImage {
+    pub fn is_windows(&self) -> bool {
+        self.os_type.eq_ignore_ascii_case("windows")
+    }
+
+    pub fn fails(&self) -> bool {
+        self.name.contains(super::FAIL_MARKER)
+    }
+}
+
+/// A key pair, in the compact form of `assets/sandbox/keypairs.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SimKeypair {
+    pub name: String,
+    pub public_key: String,
+    pub fingerprint: String,
+    #[serde(rename = "type")]
+    pub key_type: String,
+    /// `user` (owned by the sandbox user) or `domain` (account-wide).
+    pub scope: String,
+    pub created_at: String,
+    pub id: u64,
+}
+
+/// Temporary credentials handed out by the metadata service.
+#[derive(Clone)]
+pub struct TempCredential {
+    pub access: String,
+    pub secret: String,
+    pub token: String,
+    pub expires_at: time::OffsetDateTime,
+}
+
+pub struct World {
+    /// Both kinds, sorted by created desc then id.
+    pub servers: Vec<SimServer>,
+    pub server_index: HashMap<String, usize>,
+    /// Positions in `servers` of each kind, in list order.
+    pub ecs_order: Vec<usize>,
+    pub bms_order: Vec<usize>,
+    /// Sorted by created_at desc then id (the IMS default order).
+    pub images: Vec<SimImage>,
+    pub image_index: HashMap<String, usize>,
+    /// Sorted by name.
+    pub keypairs: Vec<SimKeypair>,
+    pub jobs: Jobs,
+    pub temp_credentials: Vec<TempCredential>,
+    pub metadata_tokens: Vec<(String, time::OffsetDateTime)>,
+}
+
+impl World {
+    pub fn new(
+        mut servers: Vec<SimServer>,
+        mut images: Vec<SimImage>,
+        mut keypairs: Vec<SimKeypair>,
+    ) -> Self {
+        servers.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
+        images.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        keypairs.sort_by(|a, b| a.name.cmp(&b.name));
+        let server_index = servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+        let image_index = images
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+        let order = |kind| {
+            servers
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.kind == kind)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        };
+        let ecs_order = order(ServerKind::Ecs);
+        let bms_order = order(ServerKind::Bms);
+        World {
+            servers,
+            server_index,
+            ecs_order,
+            bms_order,
+            images,
+            image_index,
+            keypairs,
+            jobs: Jobs::default(),
+            temp_credentials: Vec::new(),
+            metadata_tokens: Vec::new(),
+        }
+    }
+
+    pub fn server(&self, kind: ServerKind, id: &str) -> Option<&SimServer> {
+        self.server_index
+            .get(id)
+            .map(|&i| &self.servers[i])
+            .filter(|s| s.kind == kind)
+    }
+
+    pub fn server_mut(&mut self, id: &str) -> Option<&mut SimServer> {
+        let i = *self.server_index.get(id)?;
+        self.servers.get_mut(i)
+    }
+
+    pub fn image(&self, id: &str) -> Option<&SimImage> {
+        self.image_index.get(id).map(|&i| &self.images[i])
+    }
+
+    pub fn keypair(&self, name: &str) -> Option<&SimKeypair> {
+        self.keypairs
+            .binary_search_by(|k| k.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.keypairs[i])
+    }
+}
