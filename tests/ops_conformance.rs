@@ -305,3 +305,211 @@ async fn ops_and_sandbox_agree_on_the_default_inventory() {
         "the inventory exercises both outcomes"
     );
 }
+
+/// One field entered by the user, sent raw by the naive tool.
+#[derive(Debug, Clone)]
+enum Variant {
+    Password(String),
+    UserDataBytes(usize),
+    KmsKey(String),
+}
+
+fn variants() -> Vec<Variant> {
+    use rand::{Rng, SeedableRng};
+    let mut v: Vec<Variant> = [
+        "Aa1!aaaa",
+        "Aa1!aaa",
+        "Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa",
+        "Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1",
+        "Str0ng#Pass",
+        "Str0ng Pass",
+        "Str0ng~Pass",
+        "strongpass1",
+        "STRONGPASS1",
+        "Strongpass",
+        "Xroot!2024",
+        "Xtoor!2024",
+        "XROOT!2024",
+        "Administrator1!",
+        "Xrotartsinimda1",
+        "Admin!2024x",
+        "Good!Pass42",
+        "Xmin!Pass42",
+        "Pässword1!",
+        "Aa1!{}[]:,./?",
+    ]
+    .iter()
+    .map(|p| Variant::Password(p.to_string()))
+    .collect();
+    // Random passwords over the allowed set plus a few refused characters.
+    let alphabet: Vec<char> = ('A'..='Z')
+        .chain('a'..='z')
+        .chain('0'..='9')
+        .chain(ops::SPECIALS.chars())
+        .chain("#*~ &".chars())
+        .collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    for _ in 0..300 {
+        let len = rng.random_range(5..30);
+        let pw: String = (0..len)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect();
+        v.push(Variant::Password(pw));
+    }
+    v.extend([1, 32_767, 32_768, 32_769, 40_000].map(Variant::UserDataBytes));
+    v.extend([35usize, 36, 37].map(|n| Variant::KmsKey("k".repeat(n))));
+    v
+}
+
+fn variant_entries(server: &Server, v: &Variant) -> Entries {
+    let base = Entries {
+        keypair: if server.kind == ServerKind::Bms {
+            "kp-bms"
+        } else {
+            "kp-admin"
+        }
+        .into(),
+        stop_first: server.kind == ServerKind::Ecs,
+        ..Default::default()
+    };
+    match v {
+        Variant::Password(p) => Entries {
+            login: LoginMode::Password,
+            password: Secret::new(p.as_str()),
+            password_confirm: Secret::new(p.as_str()),
+            ..base
+        },
+        Variant::UserDataBytes(n) => {
+            let mut data = b"#!/bin/sh\n".to_vec();
+            data.resize(*n, b'x');
+            Entries {
+                login: LoginMode::UserDataOnly,
+                user_data: Some(UserData::file("u.sh", data)),
+                ..base
+            }
+        }
+        Variant::KmsKey(k) => Entries {
+            login: LoginMode::Keypair,
+            encrypt: true,
+            kms_key_id: k.clone(),
+            ..base
+        },
+    }
+}
+
+/// The naive body for a field variant: the value exactly as entered.
+fn naive_variant(
+    sb: &Sandbox,
+    server: &Server,
+    op: &Operation,
+    images: &[Image],
+    v: &Variant,
+) -> (String, Value) {
+    use base64::Engine;
+    let e = variant_entries(server, v);
+    let (path, mut body) = naive(sb, server, op, images, &e);
+    let root = if matches!(op, Operation::Change { .. }) {
+        "os-change"
+    } else {
+        "os-reinstall"
+    };
+    let inner = body[root].as_object_mut().expect("root object");
+    match v {
+        Variant::Password(p) => {
+            inner.insert("adminpass".into(), json!(p));
+        }
+        Variant::UserDataBytes(n) => {
+            let mut data = b"#!/bin/sh\n".to_vec();
+            data.resize(*n, b'x');
+            let b64 = base64::engine::general_purpose::STANDARD.encode(data);
+            inner.insert("metadata".into(), json!({"user_data": b64}));
+        }
+        Variant::KmsKey(k) => {
+            inner.insert(
+                "metadata".into(),
+                json!({"__system__encrypted": "1", "__system__cmkid": k}),
+            );
+        }
+    }
+    (path, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn field_rules_match_the_sandbox_both_ways() {
+    let sb = sandbox::start(SandboxConfig {
+        job_seconds: 0.2,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let http = Http::new();
+    let (servers, images, keypairs) = inventory(&http, &sb).await;
+    let named = |n: &str| {
+        servers
+            .iter()
+            .find(|s| s.name == n)
+            .unwrap_or_else(|| panic!("{n} in inventory"))
+    };
+    // A Linux ECS (v2), a Windows ECS, and a Linux BMS, all stopped; reinstall keeps the image fit.
+    let targets = [named("web-03"), named("win-rds-01"), named("bms-db-01")];
+    let mut failures = Vec::new();
+    let mut counted = (0usize, 0usize);
+    for server in targets {
+        for v in variants() {
+            let e = variant_entries(server, &v);
+            let op = Operation::Reinstall;
+            let input = Input {
+                project_id: &sb.project_id,
+                server,
+                system_disk_gb: None,
+                operation: &op,
+                images: &images,
+                keypairs: &keypairs,
+                user_id: &sb.user_id,
+                entries: &e,
+            };
+            let verdict = ops::plan(&input);
+            // Windows ECS: ops takes passwords only, so other variants are skipped there.
+            if server.name == "win-rds-01" && !matches!(v, Variant::Password(_)) {
+                continue;
+            }
+            let (path, body) = match &verdict {
+                Ok(plan) => (
+                    plan.path.clone(),
+                    serde_json::from_slice(&plan.body.to_bytes()).expect("json"),
+                ),
+                Err(_) => naive_variant(&sb, server, &op, &images, &v),
+            };
+            let bytes = serde_json::to_vec(&body).expect("json");
+            let (status, text) = http.send(&sb, "POST", &path, &[], &bytes).await;
+            let sandbox_ok = status == 200 || status == 202;
+            if sandbox_ok {
+                http.send(&sb, "POST", "/_sandbox/reset", &[], b"").await;
+            }
+            match (&verdict, sandbox_ok) {
+                (Ok(_), true) => counted.0 += 1,
+                (Err(_), false) => counted.1 += 1,
+                (Ok(p), false) => failures.push(format!(
+                    "{} {v:?}: ops accepted, sandbox {status} {text} {}",
+                    server.name,
+                    p.masked_body()
+                )),
+                (Err(errs), true) => failures.push(format!(
+                    "{} {v:?}: ops refused {errs:?}, sandbox accepted",
+                    server.name
+                )),
+            }
+        }
+    }
+    eprintln!(
+        "field variants accepted by both: {}, refused by both: {}",
+        counted.0, counted.1
+    );
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(counted.0 > 50 && counted.1 > 50);
+}
