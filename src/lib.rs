@@ -4,6 +4,8 @@
 //! `tui` > `jobs` > `ops` > `cloud` > `sandbox` > `config`.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod cloud;
+pub mod config;
 pub mod ops;
 pub mod sandbox;

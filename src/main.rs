@@ -1,6 +1,7 @@
 //! The `reimage` binary: parses the command line and hands over to the library.
 
 use clap::{Parser, Subcommand};
+use reimage::config::{Env, GlobalArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -9,12 +10,18 @@ use clap::{Parser, Subcommand};
     about = "Change or reinstall the OS of Huawei Cloud ECS and BMS servers from the terminal"
 )]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Print servers, bare-metal servers, images or key pairs (table or JSON).
+    List(reimage::cli::ListArgs),
+    /// Check credentials, region, project, endpoints, clock and each service.
+    Doctor,
     /// Serve the sandbox cloud (a simulated Huawei Cloud) on an address, for scripts, SDKs
     /// and tests.
     Sandbox(reimage::sandbox::SandboxArgs),
@@ -25,6 +32,12 @@ fn main() -> color_eyre::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => println!("reimage: nothing to run yet"),
+        Some(Command::List(args)) => cli_command(&cli.global, |g, env, out| {
+            Box::pin(async move { reimage::cli::run_list(g, &args, env, out).await })
+        }),
+        Some(Command::Doctor) => cli_command(&cli.global, |g, env, out| {
+            Box::pin(reimage::cli::run_doctor(g, env, out))
+        }),
         Some(Command::Sandbox(args)) => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -33,4 +46,29 @@ fn main() -> color_eyre::Result<()> {
         }
     }
     Ok(())
+}
+
+type CliFuture<'a> =
+    std::pin::Pin<Box<dyn Future<Output = Result<(), reimage::cli::CliError>> + Send + 'a>>;
+
+/// Run a scriptable command on a runtime; print its error and exit 1 on failure.
+fn cli_command<F>(global: &GlobalArgs, run: F)
+where
+    F: for<'a> FnOnce(
+        &'a GlobalArgs,
+        &'a Env,
+        &'a mut (dyn std::io::Write + Send),
+    ) -> CliFuture<'a>,
+{
+    reimage::cli::init_logging(global.log_level.as_deref());
+    let env = Env::from_process();
+    let mut stdout = std::io::stdout();
+    let result = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt.block_on(run(global, &env, &mut stdout)),
+        Err(e) => Err(reimage::cli::CliError::Io(e)),
+    };
+    if let Err(e) = result {
+        eprintln!("reimage: {e}");
+        std::process::exit(1);
+    }
 }

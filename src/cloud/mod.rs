@@ -1,2 +1,23 @@
+//! Huawei Cloud client: signer, credentials, endpoints, ECS/BMS/IMS/KPS/IAM calls, errors.
+
+pub mod bootstrap;
+pub mod client;
+pub mod credentials;
+pub mod endpoints;
+pub mod error;
+mod iam;
+pub mod images;
+pub mod jobs;
+mod keypairs;
 pub mod model;
+pub mod probe;
+pub mod request;
+pub mod retry;
+mod servers;
 pub mod signer;
+
+pub use client::{Client, ClientSettings, CloudContext};
+pub use endpoints::Service;
+pub use error::{CloudError, ErrorKind};
+pub use images::ImageQuery;
+pub use servers::PAGE_SIZE;

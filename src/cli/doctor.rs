@@ -1,0 +1,137 @@
+//! `reimage doctor`: which credentials, region, project and endpoints are in use, the clock
+//! skew against the cloud, and one test call per service, each line ok or the error + hint.
+
+use super::CliError;
+use crate::cloud::bootstrap;
+use crate::cloud::{CloudError, Service};
+use crate::config::{Env, GlobalArgs};
+use std::io::Write;
+
+/// The gateway rejects signatures more than 15 minutes off; warn well before.
+const SKEW_WARN_SECS: i64 = 5 * 60;
+
+struct Report<'a> {
+    out: &'a mut (dyn Write + Send),
+    failed: usize,
+}
+
+impl Report<'_> {
+    fn ok(&mut self, what: &str, detail: &str) -> std::io::Result<()> {
+        writeln!(self.out, "ok    {what:<12} {detail}")
+    }
+
+    fn info(&mut self, what: &str, detail: &str) -> std::io::Result<()> {
+        writeln!(self.out, "      {what:<12} {detail}")
+    }
+
+    fn fail(&mut self, what: &str, detail: &str, hint: Option<&str>) -> std::io::Result<()> {
+        self.failed += 1;
+        writeln!(self.out, "FAIL  {what:<12} {detail}")?;
+        if let Some(h) = hint {
+            writeln!(self.out, "      {:<12} hint: {h}", "")?;
+        }
+        Ok(())
+    }
+
+    fn cloud_fail(&mut self, what: &str, e: &CloudError) -> std::io::Result<()> {
+        self.fail(what, &e.to_string(), e.hint())
+    }
+}
+
+/// Run `reimage doctor`, writing the report to `out`; fails when any check failed.
+pub async fn run_doctor(
+    global: &GlobalArgs,
+    env: &Env,
+    out: &mut (dyn Write + Send),
+) -> Result<(), CliError> {
+    let mut r = Report { out, failed: 0 };
+    let resolved = match crate::config::resolve(global, env) {
+        Ok(res) => res,
+        Err(e) => {
+            r.fail("config", &e.to_string(), None)?;
+            return Err(CliError::ChecksFailed(r.failed));
+        }
+    };
+    r.info(
+        "config",
+        &resolved.paths.config_file().display().to_string(),
+    )?;
+    r.info("profile", resolved.profile.as_deref().unwrap_or("(none)"))?;
+    for n in &resolved.notices {
+        r.info("note", n)?;
+    }
+    let connected = match bootstrap::connect(&resolved).await {
+        Ok(c) => c,
+        Err(e) => {
+            r.info("credentials", &resolved.settings.source.to_string())?;
+            r.info(
+                "region",
+                resolved.settings.region.as_deref().unwrap_or("(none)"),
+            )?;
+            r.cloud_fail("connect", &e)?;
+            return Err(CliError::ChecksFailed(r.failed));
+        }
+    };
+    for n in &connected.notices {
+        r.info("note", n)?;
+    }
+    let client = &connected.client;
+    let ctx = client.context();
+    let mode = match (ctx.is_sandbox, ctx.read_only) {
+        (true, _) => " [SANDBOX]",
+        (false, true) => " [READ-ONLY]",
+        _ => "",
+    };
+    r.ok("credentials", &format!("{}{mode}", ctx.source_label()))?;
+    r.ok("region", &ctx.region)?;
+    r.ok(
+        "project id",
+        &format!("{} ({})", ctx.project_id, ctx.project_origin),
+    )?;
+    for (svc, ep) in ctx.endpoints.iter() {
+        r.info(
+            &format!("endpoint {}", svc.name()),
+            &format!("{} ({})", ep.url, ep.origin),
+        )?;
+    }
+    let mut skew_checked = false;
+    for svc in Service::ALL {
+        let now = time::OffsetDateTime::now_utc();
+        match client.check(svc).await {
+            Ok(check) => {
+                r.ok(
+                    svc.name(),
+                    &format!("{} ({} ms)", check.detail, check.elapsed.as_millis()),
+                )?;
+                if let (false, Some(skew)) = (skew_checked, check.clock_skew(now)) {
+                    skew_checked = true;
+                    let secs = skew.whole_seconds();
+                    let text = format!(
+                        "server clock {} s {} this machine's",
+                        secs.abs(),
+                        if secs >= 0 { "ahead of" } else { "behind" }
+                    );
+                    if secs.abs() > SKEW_WARN_SECS {
+                        r.fail("clock", &text, Some("signatures fail beyond 15 minutes of skew: sync this machine's clock (NTP)"))?;
+                    } else {
+                        r.ok("clock", &text)?;
+                    }
+                }
+            }
+            Err(e) => r.cloud_fail(svc.name(), &e)?,
+        }
+    }
+    if !skew_checked {
+        r.info("clock", "no reply carried a Date header: skew unknown")?;
+    }
+    match client.user_id().await {
+        Ok(id) => r.ok("user id", &id)?,
+        Err(e) => r.cloud_fail("user id", &e)?,
+    }
+    r.out.flush()?;
+    if r.failed > 0 {
+        Err(CliError::ChecksFailed(r.failed))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,69 @@
+//! The scriptable face: `reimage list` and `reimage doctor`, over the same client as the TUI.
+
+mod doctor;
+mod list;
+mod table;
+
+pub use doctor::run_doctor;
+pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
+
+use crate::cloud::CloudError;
+use crate::cloud::bootstrap::{self, Connected};
+use crate::config::{Env, GlobalArgs};
+
+/// Errors of the CLI commands, printed by the binary.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("{}", cloud_line(.0))]
+    Cloud(#[from] CloudError),
+    #[error("cannot write the output: {0}")]
+    Io(#[from] std::io::Error),
+    /// `doctor` found problems (already printed).
+    #[error("{0} check(s) failed")]
+    ChecksFailed(usize),
+}
+
+/// The error, and its hint on a second line.
+fn cloud_line(e: &CloudError) -> String {
+    match e.hint() {
+        Some(h) => format!("{e}\n  hint: {h}"),
+        None => e.to_string(),
+    }
+}
+
+/// Send tracing to stderr at `--log-level` (default `warn`): stdout is for the data.
+pub fn init_logging(level: Option<&str>) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level.unwrap_or("warn"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Resolve the configuration and connect (or start the sandbox), telling stderr which.
+pub(crate) async fn connect(global: &GlobalArgs, env: &Env) -> Result<Connected, CliError> {
+    let resolved = crate::config::resolve(global, env)?;
+    if resolved.settings.insecure {
+        eprintln!(
+            "WARNING: --insecure: TLS certificates are NOT checked; anyone on the network path can read and change your requests"
+        );
+    }
+    let connected = bootstrap::connect(&resolved).await?;
+    for n in &connected.notices {
+        eprintln!("note: {n}");
+    }
+    if connected.sandbox.is_some() {
+        eprintln!(
+            "reimage: using the built-in SANDBOX cloud at {} (no real servers are touched)",
+            connected
+                .client
+                .context()
+                .endpoints
+                .url(crate::cloud::Service::Ecs)
+        );
+    }
+    Ok(connected)
+}

@@ -1,0 +1,157 @@
+//! The cloud client: cheap to clone, shared by the TUI, the job poller and the CLI.
+
+use super::credentials::{MetadataProvider, Provider};
+use super::endpoints::{Endpoints, Service};
+use super::error::{CloudError, ErrorKind};
+use super::request::{Call, Reply, Transport};
+use super::{iam, model::ServerKind};
+use crate::config::{CredentialSource, Credentials};
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+pub use crate::config::ClientSettings;
+
+/// What the client is connected to (shown in the TUI header and by `reimage doctor`).
+#[derive(Debug, Clone)]
+pub struct CloudContext {
+    pub region: String,
+    pub project_id: String,
+    /// How the project id was found: `configured`, `cached`, `discovered via IAM`.
+    pub project_origin: &'static str,
+    pub domain_id: Option<String>,
+    pub source: CredentialSource,
+    pub endpoints: Endpoints,
+    pub is_sandbox: bool,
+    pub read_only: bool,
+}
+
+impl CloudContext {
+    /// The credential source as a label, e.g. `environment (HUAWEICLOUD_SDK_AK/SK)`.
+    pub fn source_label(&self) -> String {
+        self.source.to_string()
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    transport: Transport,
+    ctx: CloudContext,
+    configured_user_id: Option<String>,
+    user_id: OnceCell<String>,
+}
+
+/// Huawei Cloud client (ECS, BMS, IMS, KPS/Nova, IAM).
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl Client {
+    /// Check the credentials, resolve the endpoints and the project id.
+    pub async fn connect(settings: ClientSettings) -> Result<Client, CloudError> {
+        let region = settings.region.clone().filter(|r| !r.is_empty()).ok_or_else(|| {
+            CloudError::config(
+                "no region: pass --region, set `region` in the profile, or export HUAWEICLOUD_SDK_REGION",
+            )
+        })?;
+        let provider = match &settings.credentials {
+            Credentials::Static(k) => Provider::Static(k.into()),
+            Credentials::Metadata { url } => {
+                let m = MetadataProvider::new(url, settings.metadata_timeout)?;
+                m.current().await?;
+                Provider::Metadata(m)
+            }
+            Credentials::None => {
+                return Err(CloudError::new(
+                    ErrorKind::Credentials,
+                    "no credentials found: set HUAWEICLOUD_SDK_AK/SK, a profile, or ~/.huaweicloud/credentials",
+                ));
+            }
+        };
+        let endpoints = Endpoints::resolve(&settings.endpoints, &region)?;
+        let transport = Transport::new(&settings, provider, endpoints.clone())?;
+        let (project_id, project_origin) = match &settings.project_id {
+            Some(p) => (p.clone(), "configured"),
+            None => iam::project_id(&transport, &region, settings.project_cache.as_deref()).await?,
+        };
+        let ctx = CloudContext {
+            region,
+            project_id,
+            project_origin,
+            domain_id: settings.domain_id.clone(),
+            source: settings.source.clone(),
+            endpoints,
+            is_sandbox: settings.is_sandbox,
+            read_only: settings.read_only,
+        };
+        tracing::info!(region = %ctx.region, project = %ctx.project_id, source = %ctx.source, "connected");
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport,
+                ctx,
+                configured_user_id: settings.user_id.clone(),
+                user_id: OnceCell::new(),
+            }),
+        })
+    }
+
+    pub fn context(&self) -> &CloudContext {
+        &self.inner.ctx
+    }
+
+    pub(crate) fn project_id(&self) -> &str {
+        &self.inner.ctx.project_id
+    }
+
+    /// Send a call with this client's project id on regional services.
+    pub(crate) async fn send(&self, call: Call) -> Result<Reply, CloudError> {
+        let call = call.project(Some(&self.inner.ctx.project_id));
+        self.inner.transport.send(&call).await
+    }
+
+    /// The IAM user id owning the AK (the `userid` of a key-pair injection).
+    /// Asks IAM `ShowPermanentAccessKey`; falls back to the profile's `user_id`.
+    pub async fn user_id(&self) -> Result<String, CloudError> {
+        self.inner
+            .user_id
+            .get_or_try_init(|| async {
+                match iam::user_id_of_ak(&self.inner.transport).await {
+                    Ok(id) => Ok(id),
+                    Err(e) => match &self.inner.configured_user_id {
+                        Some(id) => {
+                            tracing::info!(%e, "IAM could not tell the user id; using the configured user_id");
+                            Ok(id.clone())
+                        }
+                        None => Err(CloudError {
+                            message: format!(
+                                "{} (set user_id in the profile to the key pair owner's IAM user id)",
+                                e.message
+                            ),
+                            ..e
+                        }),
+                    },
+                }
+            })
+            .await
+            .cloned()
+    }
+
+    /// Refuse changes in a read-only session.
+    pub(crate) fn ensure_writable(&self, what: &str) -> Result<(), CloudError> {
+        if self.inner.ctx.read_only {
+            return Err(CloudError::new(
+                ErrorKind::ReadOnly,
+                format!("{what} refused: this session is read-only"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The service of a server kind.
+pub(crate) fn service_of(kind: ServerKind) -> Service {
+    match kind {
+        ServerKind::Ecs => Service::Ecs,
+        ServerKind::Bms => Service::Bms,
+    }
+}

@@ -1,0 +1,216 @@
+//! ECS instance metadata credentials (API doc 2.5 step 4): the temporary keys of the
+//! agency bound to the server this runs on.
+
+use super::Keys;
+use crate::cloud::error::{CloudError, ErrorKind};
+use crate::config::Secret;
+use serde_json::Value;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::Mutex;
+
+const TOKEN_PATH: &str = "/meta-data/latest/api/token";
+const KEY_PATH: &str = "/openstack/latest/securitykey";
+const NO_AGENCY: &str = "Please configure Cloud Service Agency first";
+/// Refresh when less than this validity remains (the SDK's rule)...
+const REFRESH_MARGIN: Duration = Duration::from_secs(40 * 60);
+
+#[derive(Debug, Clone)]
+struct Cached {
+    keys: Keys,
+    fetched: OffsetDateTime,
+    expires: Option<OffsetDateTime>,
+}
+
+impl Cached {
+    /// ...or, for short-lived keys, when half their lifetime is gone.
+    fn fresh(&self, now: OffsetDateTime) -> bool {
+        let Some(expires) = self.expires else {
+            return true;
+        };
+        let lifetime: time::Duration = expires - self.fetched;
+        let half: time::Duration = lifetime / 2i32;
+        let margin = half.min(time::Duration::seconds(REFRESH_MARGIN.as_secs() as i64));
+        now < expires - margin
+    }
+}
+
+#[derive(Debug)]
+pub struct MetadataProvider {
+    base: String,
+    http: reqwest::Client,
+    cached: Mutex<Option<Cached>>,
+}
+
+fn cred_err(message: String) -> CloudError {
+    CloudError::new(ErrorKind::Credentials, message)
+}
+
+impl MetadataProvider {
+    /// `base` like `http://169.254.169.254`; `timeout` bounds each metadata request.
+    pub fn new(base: &str, timeout: Duration) -> Result<MetadataProvider, CloudError> {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .build()
+            .map_err(|e| cred_err(format!("cannot build the metadata HTTP client: {e}")))?;
+        Ok(MetadataProvider {
+            base: base.trim_end_matches('/').to_string(),
+            http,
+            cached: Mutex::new(None),
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn current(&self) -> Result<Keys, CloudError> {
+        let mut cached = self.cached.lock().await;
+        let now = OffsetDateTime::now_utc();
+        if let Some(c) = cached.as_ref().filter(|c| c.fresh(now)) {
+            return Ok(c.keys.clone());
+        }
+        let fetched = self.fetch().await?;
+        let keys = fetched.keys.clone();
+        *cached = Some(fetched);
+        Ok(keys)
+    }
+
+    /// The optional session token; `None` when the service does not offer tokens.
+    async fn session_token(&self) -> Option<String> {
+        let resp = self
+            .http
+            .put(format!("{}{TOKEN_PATH}", self.base))
+            .header("X-Metadata-Token-Ttl-Seconds", "21600")
+            .send()
+            .await
+            .ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        resp.text().await.ok().filter(|t| !t.trim().is_empty())
+    }
+
+    async fn fetch(&self) -> Result<Cached, CloudError> {
+        let mut token = self.session_token().await;
+        for attempt in 0..2 {
+            let mut req = self.http.get(format!("{}{KEY_PATH}", self.base));
+            if let Some(t) = &token {
+                req = req.header("X-Metadata-Token", t.trim());
+            }
+            let resp = req.send().await.map_err(|e| {
+                cred_err(format!(
+                    "no ECS metadata service at {} ({e}): not running on an ECS with an agency",
+                    self.base
+                ))
+            })?;
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            if status == 401 && !text.contains(NO_AGENCY) && attempt == 0 {
+                token = self.session_token().await;
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                let why = if text.contains(NO_AGENCY) {
+                    "this ECS has no agency: bind one with ECS/BMS permissions in the console"
+                        .to_string()
+                } else {
+                    format!("HTTP {status}")
+                };
+                return Err(cred_err(format!(
+                    "ECS metadata at {} gave no keys: {why}",
+                    self.base
+                )));
+            }
+            return parse_security_key(&text);
+        }
+        Err(cred_err(
+            "ECS metadata kept refusing the session token".into(),
+        ))
+    }
+}
+
+/// Parse `{"credential": {"access", "secret", "securitytoken", "expires_at"}}` and the
+/// spelling variants the SDK accepts.
+fn parse_security_key(text: &str) -> Result<Cached, CloudError> {
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| cred_err(format!("ECS metadata keys are not JSON: {e}")))?;
+    let c = v
+        .get("credential")
+        .or_else(|| v.get("credentials"))
+        .unwrap_or(&v);
+    let field = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| c.get(*n).and_then(Value::as_str))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let ak = field(&["access", "accessKeyId", "access_key_id"]);
+    let sk = field(&["secret", "secretAccessKey", "secret_access_key"]);
+    let (Some(ak), Some(sk)) = (ak, sk) else {
+        return Err(cred_err(
+            "ECS metadata reply has no access/secret key".into(),
+        ));
+    };
+    let expires = field(&["expires_at", "expiration"]).and_then(|t| {
+        OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
+    });
+    Ok(Cached {
+        keys: Keys {
+            ak,
+            sk: Secret::new(sk),
+            token: field(&["securitytoken", "securityToken", "security_token"]).map(Secret::new),
+        },
+        fetched: OffsetDateTime::now_utc(),
+        expires,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_variants_and_expiry() {
+        let c = parse_security_key(
+            r#"{"credential":{"access":"AK","secret":"SK","securitytoken":"T","expires_at":"2030-01-15T14:30:00.000000Z"}}"#,
+        )
+        .expect("parse");
+        assert_eq!(c.keys.ak, "AK");
+        assert_eq!(c.keys.token.as_ref().map(Secret::expose), Some("T"));
+        assert!(c.expires.is_some());
+        let c = parse_security_key(
+            r#"{"credentials":{"accessKeyId":"A","secretAccessKey":"S","securityToken":"X"}}"#,
+        )
+        .expect("parse");
+        assert_eq!(c.keys.sk.expose(), "S");
+        assert!(parse_security_key(r#"{"credential":{}}"#).is_err());
+    }
+
+    #[test]
+    fn freshness_uses_margin() {
+        let now = OffsetDateTime::now_utc();
+        let keys = Keys {
+            ak: "a".into(),
+            sk: Secret::new("s"),
+            token: None,
+        };
+        let long = Cached {
+            keys: keys.clone(),
+            fetched: now,
+            expires: Some(now + time::Duration::hours(24)),
+        };
+        assert!(long.fresh(now));
+        assert!(!long.fresh(now + time::Duration::hours(23 * 60 + 30) / 60));
+        let short = Cached {
+            keys,
+            fetched: now,
+            expires: Some(now + time::Duration::minutes(10)),
+        };
+        assert!(short.fresh(now + time::Duration::minutes(4)));
+        assert!(!short.fresh(now + time::Duration::minutes(6)));
+    }
+}

@@ -1,0 +1,101 @@
+//! IAM: project id discovery (cached per AK + region) and the user id of an AK.
+
+use super::endpoints::Service;
+use super::error::CloudError;
+use super::request::{Call, Transport};
+use super::signer;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Deserialize)]
+struct Projects {
+    #[serde(default)]
+    projects: Vec<Project>,
+}
+
+#[derive(Deserialize)]
+struct Project {
+    #[serde(default, deserialize_with = "super::model::lenient_string")]
+    id: String,
+}
+
+/// The project id of `region`: from the cache, else IAM `GET /v3/projects?name={region}`.
+pub async fn project_id(
+    t: &Transport,
+    region: &str,
+    cache: Option<&Path>,
+) -> Result<(String, &'static str), CloudError> {
+    let ak = t.provider().current().await?.ak;
+    // The AK is not secret, but the cache needs no readable copy of it.
+    let key = format!("{}:{region}", &signer::sha256_hex(ak.as_bytes())[..16]);
+    let mut map = cache.map(read_cache).unwrap_or_default();
+    if let Some(id) = map.get(&key) {
+        return Ok((id.clone(), "cached"));
+    }
+    let reply = t
+        .send(&Call::get(Service::Iam, "/v3/projects").query("name", region))
+        .await?;
+    let found: Projects = reply.json("IAM KeystoneListProjects")?;
+    let id = match found.projects.as_slice() {
+        [one] if !one.id.is_empty() => one.id.clone(),
+        [] => {
+            return Err(CloudError::config(format!(
+                "IAM found no project named '{region}': check the region, or set project_id"
+            )));
+        }
+        _ => {
+            return Err(CloudError::config(format!(
+                "IAM found several projects named '{region}': set project_id in the profile"
+            )));
+        }
+    };
+    if let Some(path) = cache {
+        map.insert(key, id.clone());
+        if let Err(e) = write_cache(path, &map) {
+            tracing::warn!("cannot cache the project id in {}: {e}", path.display());
+        }
+    }
+    Ok((id, "discovered via IAM"))
+}
+
+fn read_cache(path: &Path) -> BTreeMap<String, String> {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn write_cache(path: &Path, map: &BTreeMap<String, String>) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(map)?)?;
+    std::fs::rename(tmp, path)
+}
+
+#[derive(Deserialize)]
+struct CredentialReply {
+    credential: CredentialInfo,
+}
+
+#[derive(Deserialize)]
+struct CredentialInfo {
+    #[serde(default, deserialize_with = "super::model::lenient_string")]
+    user_id: String,
+}
+
+/// IAM `ShowPermanentAccessKey`: `GET /v3.0/OS-CREDENTIAL/credentials/{ak}`.
+pub async fn user_id_of_ak(t: &Transport) -> Result<String, CloudError> {
+    let ak = t.provider().current().await?.ak;
+    let path = format!("/v3.0/OS-CREDENTIAL/credentials/{}", signer::encode(&ak));
+    let reply = t.send(&Call::get(Service::Iam, path)).await?;
+    let c: CredentialReply = reply.json("IAM ShowPermanentAccessKey")?;
+    if c.credential.user_id.is_empty() {
+        return Err(CloudError::decode(
+            "IAM returned no user_id for this access key",
+        ));
+    }
+    Ok(c.credential.user_id)
+}

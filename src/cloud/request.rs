@@ -1,0 +1,352 @@
+//! The one request path: sign, send, time out, map errors, retry safe calls.
+
+use super::credentials::Provider;
+use super::endpoints::{Endpoints, Service};
+use super::error::{CloudError, ErrorKind};
+use super::{retry, signer};
+use crate::config::{ClientSettings, RetryPolicy};
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use std::time::Instant;
+
+pub const USER_AGENT: &str = concat!("reimage/", env!("CARGO_PKG_VERSION"));
+
+/// Whether a call may be sent again when its outcome is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safety {
+    /// Reads: retried on connection errors, timeouts, 5xx and 429.
+    Safe,
+    /// Changes (OS change, reinstall, stop): sent exactly once, whatever happens.
+    Once,
+}
+
+/// One request, before signing.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub service: Service,
+    pub method: Method,
+    /// Path with every segment already percent-encoded.
+    pub path: String,
+    /// Decoded query pairs; sent as the canonical query.
+    pub query: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    pub safety: Safety,
+    /// `X-Project-Id` for regional services.
+    pub project_id: Option<String>,
+}
+
+impl Call {
+    pub fn get(service: Service, path: impl Into<String>) -> Call {
+        Call {
+            service,
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            safety: Safety::Safe,
+            project_id: None,
+        }
+    }
+
+    pub fn post_once(service: Service, path: impl Into<String>, body: Vec<u8>) -> Call {
+        Call {
+            method: Method::POST,
+            body: Some(body),
+            safety: Safety::Once,
+            ..Call::get(service, path)
+        }
+    }
+
+    pub fn query(mut self, key: &str, value: impl Into<String>) -> Call {
+        self.query.push((key.to_string(), value.into()));
+        self
+    }
+
+    pub fn project(mut self, project_id: Option<&str>) -> Call {
+        if self.service.is_regional() {
+            self.project_id = project_id.map(str::to_string);
+        }
+        self
+    }
+}
+
+/// A successful reply.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn request_id(&self) -> Option<String> {
+        request_id(&self.headers)
+    }
+
+    pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, CloudError> {
+        serde_json::from_slice(&self.body).map_err(|e| CloudError {
+            request_id: self.request_id(),
+            ..CloudError::decode(format!("unexpected reply to {what}: {e}"))
+        })
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The HTTP client, the keys and the endpoints: everything a request needs.
+#[derive(Debug)]
+pub struct Transport {
+    http: reqwest::Client,
+    provider: Provider,
+    pub endpoints: Endpoints,
+    retry: RetryPolicy,
+}
+
+/// Install the ring provider once; a second install attempt is harmless.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Transport {
+    pub fn new(
+        settings: &ClientSettings,
+        provider: Provider,
+        endpoints: Endpoints,
+    ) -> Result<Transport, CloudError> {
+        install_crypto();
+        let mut b = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .user_agent(USER_AGENT)
+            // HTTP/1.1 as the SDKs speak it: the signed Host header goes out as is.
+            .http1_only();
+        if let Some(path) = &settings.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                CloudError::config(format!("cannot read --ca-file {}: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                CloudError::config(format!(
+                    "{} is not a PEM certificate file: {e}",
+                    path.display()
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(CloudError::config(format!(
+                    "{} holds no PEM certificate",
+                    path.display()
+                )));
+            }
+            b = b.tls_certs_merge(certs);
+        }
+        if settings.insecure {
+            tracing::warn!("TLS certificate checks are OFF (--insecure)");
+            b = b.tls_danger_accept_invalid_certs(true);
+        }
+        let http = b.build().map_err(|e| {
+            CloudError::config(format!("cannot build the HTTP client: {}", chain(&e)))
+        })?;
+        Ok(Transport {
+            http,
+            provider,
+            endpoints,
+            retry: settings.retry.clone(),
+        })
+    }
+
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+
+    /// Send a call: safe calls are retried per the policy, `Once` calls never.
+    pub async fn send(&self, call: &Call) -> Result<Reply, CloudError> {
+        let mut attempt = 1;
+        loop {
+            let result = self.send_once(call).await;
+            let (err, retry_after) = match result {
+                Ok(reply) => return Ok(reply),
+                Err(e) => e,
+            };
+            let retryable = call.safety == Safety::Safe
+                && match err.kind {
+                    ErrorKind::Network | ErrorKind::Timeout => true,
+                    ErrorKind::Api => err.is_retryable_status(),
+                    _ => false,
+                };
+            if !retryable || attempt >= self.retry.max_attempts {
+                return Err(err);
+            }
+            let wait = retry::delay(&self.retry, attempt, retry_after);
+            tracing::info!(%err, attempt, wait_ms = wait.as_millis() as u64, "retrying {} {}", call.method, call.path);
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One attempt; on failure also returns the server's `Retry-After`.
+    async fn send_once(
+        &self,
+        call: &Call,
+    ) -> Result<Reply, (CloudError, Option<std::time::Duration>)> {
+        let keys = self.provider.current().await.map_err(|e| (e, None))?;
+        let base = self.endpoints.url(call.service);
+        let mut url = reqwest::Url::parse(&format!("{base}{}", call.path)).map_err(|e| {
+            (
+                CloudError::config(format!("bad URL {base}{}: {e}", call.path)),
+                None,
+            )
+        })?;
+        let query = signer::canonical_query(&call.query);
+        url.set_query(if query.is_empty() { None } else { Some(&query) });
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => return Err((CloudError::config(format!("no host in {url}")), None)),
+        };
+        let date = signer::sdk_date(time::OffsetDateTime::now_utc());
+        let body = call.body.clone().unwrap_or_default();
+        let content_type = if call.method == Method::GET {
+            "application/json"
+        } else {
+            "application/json;charset=utf-8"
+        };
+        let mut headers: Vec<(String, String)> = vec![
+            ("Content-Type".into(), content_type.into()),
+            ("Host".into(), host),
+            ("User-Agent".into(), USER_AGENT.into()),
+            (signer::HEADER_DATE.into(), date.clone()),
+        ];
+        if let Some(pid) = &call.project_id {
+            headers.push(("X-Project-Id".into(), pid.clone()));
+        }
+        if let Some(token) = &keys.token {
+            headers.push(("X-Security-Token".into(), token.expose().to_string()));
+        }
+        let sig = signer::sign(
+            keys.sk.expose(),
+            &date,
+            &signer::Request {
+                method: call.method.as_str(),
+                path: url.path(),
+                query: &call.query,
+                headers: &headers,
+                body: &body,
+            },
+        );
+        let mut map = HeaderMap::new();
+        // Host is set by the HTTP library from the URL, identical to the signed value.
+        for (name, value) in headers.iter().filter(|(n, _)| n != "Host") {
+            map.insert(header_name(name)?, header_value(value)?);
+        }
+        map.insert(
+            reqwest::header::AUTHORIZATION,
+            header_value(&sig.authorization(&keys.ak))?,
+        );
+        let started = Instant::now();
+        let sent = self
+            .http
+            .request(call.method.clone(), url.clone())
+            .headers(map)
+            .body(body)
+            .send()
+            .await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => return Err((transport_error(call, &e), None)),
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = match resp.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => return Err((transport_error(call, &e), None)),
+        };
+        tracing::debug!(
+            method = %call.method, path = %url.path(), status,
+            request_id = request_id(&headers).as_deref().unwrap_or("-"),
+            ms = started.elapsed().as_millis() as u64,
+            "cloud call"
+        );
+        if (200..300).contains(&status) {
+            return Ok(Reply {
+                status,
+                headers,
+                body,
+            });
+        }
+        let mut err = CloudError::from_response(status, request_id(&headers), &body);
+        // A change answered by a gateway/server failure may still have been applied.
+        if call.safety == Safety::Once && status >= 500 && status != 501 {
+            err.kind = ErrorKind::AmbiguousSend;
+            err.message = format!(
+                "{} (sent once, not retried: the outcome is unknown)",
+                err.message
+            );
+        }
+        let retry_after =
+            retry::parse_retry_after(headers.get("retry-after").and_then(|v| v.to_str().ok()));
+        Err((err, retry_after))
+    }
+}
+
+fn header_name(name: &str) -> Result<HeaderName, (CloudError, Option<std::time::Duration>)> {
+    HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        (
+            CloudError::config(format!("invalid header name {name}")),
+            None,
+        )
+    })
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, (CloudError, Option<std::time::Duration>)> {
+    // Never echo the value: it may be a token.
+    HeaderValue::from_str(value).map_err(|_| {
+        (
+            CloudError::config(
+                "a header value (key, token or id) holds characters HTTP does not allow",
+            ),
+            None,
+        )
+    })
+}
+
+/// The error and its causes, one line.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let s_text = s.to_string();
+        if !out.contains(&s_text) {
+            out.push_str(": ");
+            out.push_str(&s_text);
+        }
+        src = s.source();
+    }
+    out
+}
+
+fn transport_error(call: &Call, e: &reqwest::Error) -> CloudError {
+    let what = chain(e);
+    if e.is_connect() {
+        // Nothing reached the server, so even a change is known not to have happened.
+        return CloudError::new(ErrorKind::Network, format!("cannot connect: {what}"));
+    }
+    if call.safety == Safety::Once {
+        return CloudError::new(
+            ErrorKind::AmbiguousSend,
+            format!(
+                "no answer after sending {} {} ({what}); it was not retried",
+                call.method, call.path
+            ),
+        );
+    }
+    if e.is_timeout() {
+        CloudError::new(ErrorKind::Timeout, format!("timed out: {what}"))
+    } else {
+        CloudError::new(ErrorKind::Network, what)
+    }
+}

@@ -1,0 +1,211 @@
+//! The credential chain, steps 1 to 5 read from the profile, the environment and files.
+//! Step 6 (ECS metadata) needs the network and is done by `cloud::credentials`; this
+//! module only says where to look for it. Step 7 (nothing) means the sandbox.
+
+use super::{ConfigError, Env, Profile, Secret};
+use std::path::{Path, PathBuf};
+
+/// Default base URL of the ECS instance metadata service.
+pub const METADATA_URL: &str = "http://169.254.169.254";
+
+/// Long-lived (or caller-supplied temporary) keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticKeys {
+    pub ak: String,
+    pub sk: Secret,
+    pub security_token: Option<Secret>,
+    pub project_id: Option<String>,
+    pub domain_id: Option<String>,
+    /// A region carried by the source itself (KooCLI profiles, credentials file).
+    pub region: Option<String>,
+}
+
+/// Which step of the chain supplied the credentials: shown to the user, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    Profile(String),
+    SdkEnv,
+    HwEnv,
+    OsEnv,
+    CredentialsFile(PathBuf),
+    KooCli { path: PathBuf, profile: String },
+    EcsMetadata(String),
+    Sandbox,
+}
+
+impl std::fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Profile(p) => write!(f, "profile '{p}' in config.toml"),
+            Self::SdkEnv => f.write_str("environment (HUAWEICLOUD_SDK_AK/SK)"),
+            Self::HwEnv => f.write_str("environment (HW_ACCESS_KEY/HW_SECRET_KEY)"),
+            Self::OsEnv => f.write_str("environment (OS_ACCESS_KEY/OS_SECRET_KEY)"),
+            Self::CredentialsFile(p) => write!(f, "credentials file {}", p.display()),
+            Self::KooCli { path, profile } => {
+                write!(f, "KooCLI profile '{profile}' in {}", path.display())
+            }
+            Self::EcsMetadata(url) => write!(f, "ECS instance metadata ({url}), temporary keys"),
+            Self::Sandbox => f.write_str("none found: built-in SANDBOX cloud"),
+        }
+    }
+}
+
+/// What the chain decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    Static(StaticKeys),
+    /// Ask the ECS metadata service at this base URL (may turn out absent).
+    Metadata {
+        url: String,
+    },
+    /// Nothing: use the sandbox.
+    None,
+}
+
+/// The chain's answer, with notices to show the user (e.g. an encrypted KooCLI file).
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub source: CredentialSource,
+    pub credentials: Credentials,
+    pub notices: Vec<String>,
+}
+
+/// Run steps 1 to 5; fall through to metadata (step 6) unless it is switched off.
+pub fn resolve_credentials(
+    profile: Option<(&str, &Profile)>,
+    env: &Env,
+) -> Result<Found, ConfigError> {
+    let mut notices = Vec::new();
+    let found = |source, keys| Found {
+        source,
+        credentials: Credentials::Static(keys),
+        notices: Vec::new(),
+    };
+    if let Some((name, p)) = profile
+        && let Some(keys) = from_profile(name, p)?
+    {
+        return Ok(found(CredentialSource::Profile(name.to_string()), keys));
+    }
+    let sdk = [
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+        "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+        "HUAWEICLOUD_SDK_PROJECT_ID",
+        "HUAWEICLOUD_SDK_DOMAIN_ID",
+        "HUAWEICLOUD_SDK_REGION",
+    ];
+    if let Some(keys) = from_env(env, sdk)? {
+        return Ok(found(CredentialSource::SdkEnv, keys));
+    }
+    let hw = [
+        "HW_ACCESS_KEY",
+        "HW_SECRET_KEY",
+        "HW_SECURITY_TOKEN",
+        "HW_PROJECT_ID",
+        "HW_DOMAIN_ID",
+        "HW_REGION_NAME",
+    ];
+    if let Some(keys) = from_env(env, hw)? {
+        return Ok(found(CredentialSource::HwEnv, keys));
+    }
+    let os = [
+        "OS_ACCESS_KEY",
+        "OS_SECRET_KEY",
+        "OS_SECURITY_TOKEN",
+        "OS_PROJECT_ID",
+        "OS_DOMAIN_ID",
+        "OS_REGION_NAME",
+    ];
+    if let Some(keys) = from_env(env, os)? {
+        return Ok(found(CredentialSource::OsEnv, keys));
+    }
+    let file = env
+        .get("HUAWEICLOUD_SDK_CREDENTIALS_FILE")
+        .map(PathBuf::from)
+        .or_else(|| env.home().map(|h| h.join(".huaweicloud/credentials")));
+    if let Some(path) = file
+        && let Some(keys) = super::koocli::from_credentials_file(&path)?
+    {
+        return Ok(found(CredentialSource::CredentialsFile(path), keys));
+    }
+    if let Some(path) = env.home().map(|h| h.join(".hcloud/config.json")) {
+        match super::koocli::from_hcloud_config(&path)? {
+            super::koocli::KooCli::Keys { profile, keys } => {
+                return Ok(found(CredentialSource::KooCli { path, profile }, keys));
+            }
+            super::koocli::KooCli::Encrypted { profile } => notices.push(format!(
+                "KooCLI profile '{profile}' in {} keeps its keys encrypted, so reimage cannot \
+                 read them. Export them instead: `export HUAWEICLOUD_SDK_AK=<access key> \
+                 HUAWEICLOUD_SDK_SK=<secret key>` (or write them to ~/.huaweicloud/credentials \
+                 under [basic] as ak = ... and sk = ...).",
+                path.display()
+            )),
+            super::koocli::KooCli::Absent => {}
+        }
+    }
+    let metadata = env
+        .get("REIMAGE_METADATA_URL")
+        .or(profile.and_then(|(_, p)| p.metadata_url.as_deref()))
+        .unwrap_or(METADATA_URL);
+    let (source, credentials) = if metadata.eq_ignore_ascii_case("off") {
+        (CredentialSource::Sandbox, Credentials::None)
+    } else {
+        let url = metadata.trim_end_matches('/').to_string();
+        (
+            CredentialSource::EcsMetadata(url.clone()),
+            Credentials::Metadata { url },
+        )
+    };
+    Ok(Found {
+        source,
+        credentials,
+        notices,
+    })
+}
+
+fn from_profile(name: &str, p: &Profile) -> Result<Option<StaticKeys>, ConfigError> {
+    match (&p.access_key, &p.secret_key) {
+        (None, None) => Ok(None),
+        (Some(ak), Some(sk)) => Ok(Some(StaticKeys {
+            ak: ak.trim().to_string(),
+            sk: Secret::new(sk.trim()),
+            security_token: p.security_token.as_deref().map(Secret::new),
+            project_id: p.project_id.clone(),
+            domain_id: p.domain_id.clone(),
+            region: p.region.clone(),
+        })),
+        (Some(_), None) => Err(ConfigError::Credentials(format!(
+            "profile '{name}' sets access_key but not secret_key"
+        ))),
+        (None, Some(_)) => Err(ConfigError::Credentials(format!(
+            "profile '{name}' sets secret_key but not access_key"
+        ))),
+    }
+}
+
+/// Names: AK, SK, token, project id, domain id, region.
+fn from_env(env: &Env, names: [&str; 6]) -> Result<Option<StaticKeys>, ConfigError> {
+    let [ak, sk, token, project, domain, region] = names;
+    match (env.get(ak), env.get(sk)) {
+        (None, None) => Ok(None),
+        (Some(a), Some(s)) => Ok(Some(StaticKeys {
+            ak: a.trim().to_string(),
+            sk: Secret::new(s.trim()),
+            security_token: env.get(token).map(|t| Secret::new(t.trim())),
+            project_id: env.get(project).map(str::to_string),
+            domain_id: env.get(domain).map(str::to_string),
+            region: env.get(region).map(str::to_string),
+        })),
+        (Some(_), None) => Err(ConfigError::Credentials(format!(
+            "{ak} is set but {sk} is not: set both, or unset {ak}"
+        ))),
+        (None, Some(_)) => Err(ConfigError::Credentials(format!(
+            "{sk} is set but {ak} is not: set both, or unset {sk}"
+        ))),
+    }
+}
+
+/// `true` when the path names a file reimage may read (exists and is a file).
+pub(super) fn readable(path: &Path) -> bool {
+    path.is_file()
+}

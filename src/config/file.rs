@@ -1,0 +1,164 @@
+//! The `config.toml` model. Unknown keys are errors (with line and key), so a typo never
+//! silently falls back to a default.
+
+use super::ConfigError;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Profile used when `--profile` is not given.
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+    /// Colours of the TUI (read by the TUI layer).
+    pub theme: Option<toml::Table>,
+    /// Key bindings of the TUI (read by the TUI layer).
+    pub keys: Option<toml::Table>,
+}
+
+/// One named cloud account/region setting.
+#[derive(Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub region: Option<String>,
+    pub project_id: Option<String>,
+    pub domain_id: Option<String>,
+    /// IAM user id of the AK, used when IAM cannot tell it (temporary keys).
+    pub user_id: Option<String>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub security_token: Option<String>,
+    /// `myhuaweicloud.com` by default; other domains for Huawei Cloud Stack or partner clouds.
+    pub cloud_domain: Option<String>,
+    /// Every service at this base URL (as the sandbox serves them).
+    pub endpoint: Option<String>,
+    /// Per-service base URLs: `ecs`, `bms`, `ims`, `kps`, `iam`.
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, String>,
+    pub ca_file: Option<PathBuf>,
+    pub insecure: Option<bool>,
+    /// `true` (the default for real clouds): listing only, no change/reinstall/stop.
+    pub read_only: Option<bool>,
+    pub connect_timeout_secs: Option<u64>,
+    pub timeout_secs: Option<u64>,
+    /// Base URL of the ECS metadata service; `"off"` disables that credential source.
+    pub metadata_url: Option<String>,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redact = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        f.debug_struct("Profile")
+            .field("region", &self.region)
+            .field("project_id", &self.project_id)
+            .field("domain_id", &self.domain_id)
+            .field("user_id", &self.user_id)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &redact(&self.secret_key))
+            .field("security_token", &redact(&self.security_token))
+            .field("cloud_domain", &self.cloud_domain)
+            .field("endpoint", &self.endpoint)
+            .field("endpoints", &self.endpoints)
+            .field("ca_file", &self.ca_file)
+            .field("insecure", &self.insecure)
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConfigFile {
+    /// Parse the text of a config file; errors name the file, line and key.
+    pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// Load the file if it exists; a missing file is an empty configuration.
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+            Err(e) => Err(ConfigError::Io {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// The profile to use: the one named, else `default_profile`, else none.
+    pub fn select(&self, name: Option<&str>) -> Result<Option<(String, Profile)>, ConfigError> {
+        let Some(name) = name.or(self.default_profile.as_deref()) else {
+            return Ok(None);
+        };
+        match self.profiles.get(name) {
+            Some(p) => Ok(Some((name.to_string(), p.clone()))),
+            None => Err(ConfigError::UnknownProfile {
+                name: name.to_string(),
+                known: self.profiles.keys().cloned().collect(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+default_profile = "prod"
+
+[profiles.prod]
+region = "ap-southeast-3"
+project_id = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+read_only = false
+
+[profiles.stack]
+region = "region-1"
+cloud_domain = "cloud.example.com"
+ca_file = "/etc/ssl/corp.pem"
+endpoints = { ecs = "https://ecs.example.com" }
+"#;
+
+    #[test]
+    fn parses_profiles_and_selects_default() {
+        let f = ConfigFile::parse(Path::new("c.toml"), EXAMPLE).expect("valid");
+        let (name, p) = f.select(None).expect("ok").expect("selected");
+        assert_eq!(name, "prod");
+        assert_eq!(p.region.as_deref(), Some("ap-southeast-3"));
+        assert_eq!(p.read_only, Some(false));
+        let (_, s) = f.select(Some("stack")).expect("ok").expect("selected");
+        assert_eq!(s.endpoints["ecs"], "https://ecs.example.com");
+        let err = f.select(Some("nope")).expect_err("unknown profile");
+        assert!(err.to_string().contains("nope") && err.to_string().contains("prod"));
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let text = "[profiles.a]\nregion = \"x\"\nregoin = \"y\"\n";
+        let err = ConfigFile::parse(Path::new("c.toml"), text).expect_err("unknown key");
+        let msg = err.to_string();
+        assert!(msg.contains("line 3"), "{msg}");
+        assert!(msg.contains("regoin"), "{msg}");
+    }
+
+    #[test]
+    fn bad_syntax_names_line() {
+        let err = ConfigFile::parse(Path::new("c.toml"), "a = 1\nb = = 2\n").expect_err("bad");
+        assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let p = Profile {
+            secret_key: Some("very-secret".into()),
+            ..Profile::default()
+        };
+        assert!(!format!("{p:?}").contains("very-secret"));
+    }
+}

@@ -1,0 +1,37 @@
+//! Configuration: paths, `config.toml` profiles, the credential chain, and the resolution
+//! of flags + profile + environment into the settings the cloud client runs with.
+
+pub mod args;
+pub mod credentials;
+mod env;
+pub mod file;
+pub mod koocli;
+pub mod paths;
+mod secret;
+pub mod settings;
+
+pub use args::GlobalArgs;
+pub use credentials::{CredentialSource, Credentials, StaticKeys};
+pub use env::Env;
+pub use file::{ConfigFile, Profile};
+pub use paths::Paths;
+pub use secret::Secret;
+pub use settings::{ClientSettings, EndpointSettings, Resolved, RetryPolicy, resolve};
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot find the home directory: set HOME or REIMAGE_HOME")]
+    NoHome,
+    #[error("{}: {message}", path.display())]
+    Syntax { path: PathBuf, message: String },
+    #[error("cannot read {}: {message}", path.display())]
+    Io { path: PathBuf, message: String },
+    #[error("no profile named '{name}' in config.toml (known: {})", if known.is_empty() { "none".to_string() } else { known.join(", ") })]
+    UnknownProfile { name: String, known: Vec<String> },
+    #[error("credentials: {0}")]
+    Credentials(String),
+    #[error("{0}")]
+    Invalid(String),
+}
