@@ -7,4 +7,5 @@
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod ops;
 pub mod sandbox;

@@ -231,6 +231,23 @@ impl Server {
             .map(String::as_str)
     }
 
+    /// Id of the image the server runs: `image.id`, else `metadata["metering.image_id"]`.
+    pub fn current_image_id(&self) -> Option<&str> {
+        Some(self.image.id.as_str())
+            .filter(|id| !id.is_empty())
+            .or_else(|| self.metadata.get("metering.image_id").map(String::as_str))
+            .filter(|id| !id.is_empty())
+    }
+
+    /// Flavor name as the console shows it (`name`, else `id`).
+    pub fn flavor_name(&self) -> &str {
+        if self.flavor.name.is_empty() {
+            &self.flavor.id
+        } else {
+            &self.flavor.name
+        }
+    }
+
     pub fn image_name(&self) -> Option<&str> {
         self.metadata.get("image_name").map(String::as_str)
     }
@@ -345,6 +362,15 @@ pub struct Image {
     pub created_at: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub tags: Vec<String>,
+    /// Flavors the image may run on, comma-separated (a trailing `*` matches a prefix).
+    /// Absent means "any flavor". **UNVERIFIED** attribute name; only some images carry it.
+    #[serde(
+        rename = "__support_flavors",
+        default,
+        deserialize_with = "lenient_opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub supported_flavors: Option<String>,
 }
 
 impl Image {
@@ -361,6 +387,11 @@ impl Image {
         self.os_type
             .as_deref()
             .is_some_and(|t| t.eq_ignore_ascii_case("windows"))
+    }
+
+    /// A charged image: a market image or one with an account code (the user pays per use).
+    pub fn is_charged(&self) -> bool {
+        self.image_type == "market" || self.account_code.as_deref().is_some_and(|c| !c.is_empty())
     }
 
     pub fn is_uefi(&self) -> bool {

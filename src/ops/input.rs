@@ -1,0 +1,190 @@
+//! What ops decides from: the server and what the cloud says about it, the chosen operation,
+//! and what the user entered in the form (or on the command line).
+
+use super::errors::{Field, FieldError, OsFamily};
+use super::route::Route;
+use super::secret::{Secret, SecretBytes};
+use crate::cloud::model::{Image, Keypair, Server};
+
+/// Change to another image, or reinstall the image the server has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    Change { image_id: String },
+    Reinstall,
+}
+
+impl Operation {
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Operation::Change { .. } => OpKind::Change,
+            Operation::Reinstall => OpKind::Reinstall,
+        }
+    }
+}
+
+/// The operation without its image, for state checks and labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    Change,
+    Reinstall,
+}
+
+impl OpKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            OpKind::Change => "change OS",
+            OpKind::Reinstall => "reinstall OS",
+        }
+    }
+
+    /// The body root and the last path segment.
+    pub fn root_key(self) -> &'static str {
+        match self {
+            OpKind::Change => "os-change",
+            OpKind::Reinstall => "os-reinstall",
+        }
+    }
+
+    pub fn path_action(self) -> &'static str {
+        match self {
+            OpKind::Change => "changeos",
+            OpKind::Reinstall => "reinstallos",
+        }
+    }
+}
+
+/// How the user will log in after the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoginMode {
+    #[default]
+    Password,
+    Keypair,
+    /// No password, no key pair: the user data sets up access.
+    UserDataOnly,
+}
+
+impl LoginMode {
+    /// For command lines, where password and key pair are separate flags: at most one.
+    pub fn from_flags(password: bool, keypair: bool) -> Result<Self, FieldError> {
+        match (password, keypair) {
+            (true, true) => Err(FieldError::new(
+                Field::LoginMode,
+                "a password and a key pair were both given; the cloud takes only one",
+                "keep either the password or the key pair",
+            )),
+            (true, false) => Ok(LoginMode::Password),
+            (false, true) => Ok(LoginMode::Keypair),
+            (false, false) => Ok(LoginMode::UserDataOnly),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LoginMode::Password => "password",
+            LoginMode::Keypair => "key pair",
+            LoginMode::UserDataOnly => "user data only",
+        }
+    }
+}
+
+/// Where the user data came from; the content is read by the caller (ops does no I/O).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserDataSource {
+    Typed,
+    File { name: String },
+}
+
+/// User data as entered, before encoding. Ops encodes it (unless it is base64 already).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserData {
+    pub source: UserDataSource,
+    pub content: SecretBytes,
+}
+
+impl UserData {
+    pub fn typed(text: &str) -> Self {
+        Self {
+            source: UserDataSource::Typed,
+            content: SecretBytes::new(text.as_bytes().to_vec()),
+        }
+    }
+
+    pub fn file(name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Self {
+            source: UserDataSource::File { name: name.into() },
+            content: SecretBytes::new(bytes),
+        }
+    }
+}
+
+/// Everything the user entered. Fields of a login mode not chosen are ignored (not sent),
+/// so a form may keep them while the user switches modes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entries {
+    pub login: LoginMode,
+    pub password: Secret,
+    pub password_confirm: Secret,
+    pub keypair: String,
+    pub user_data: Option<UserData>,
+    pub encrypt: bool,
+    pub kms_key_id: String,
+    pub byol: bool,
+    /// ECS `mode=withStopServer`.
+    pub stop_first: bool,
+    /// ECS change `isAutoPay=true`.
+    pub auto_pay: bool,
+    /// Force the ECS route (v1/v2) against what the image says.
+    pub route_override: Option<Route>,
+}
+
+/// One request to check and plan. Images and key pairs are what the cloud listed; ops looks
+/// up the target and the current image in `images` by id.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub project_id: &'a str,
+    pub server: &'a Server,
+    /// System disk size in GB when known (the server listing does not carry it).
+    pub system_disk_gb: Option<u64>,
+    pub operation: &'a Operation,
+    pub images: &'a [Image],
+    pub keypairs: &'a [Keypair],
+    /// The caller's IAM user id, sent as `userid` with `keyname`.
+    pub user_id: &'a str,
+    pub entries: &'a Entries,
+}
+
+impl<'a> Input<'a> {
+    /// The image the server runs now, if the cloud listed it.
+    pub fn current_image(&self) -> Option<&'a Image> {
+        let id = self.server.current_image_id()?;
+        self.images.iter().find(|i| i.id == id)
+    }
+
+    /// The image the server will run: the target for a change, the current one for a
+    /// reinstall. `None` when it is not in `images`.
+    pub fn resulting_image(&self) -> Option<&'a Image> {
+        match self.operation {
+            Operation::Change { image_id } => self.images.iter().find(|i| &i.id == image_id),
+            Operation::Reinstall => self.current_image(),
+        }
+    }
+
+    /// The OS family after the operation (decides admin user and login rules).
+    pub fn resulting_os(&self) -> OsFamily {
+        match self.resulting_image() {
+            Some(image) => OsFamily::from_os_type(image.os_type.as_deref()),
+            None if self.operation == &Operation::Reinstall => {
+                OsFamily::from_os_type(self.server.os_type())
+            }
+            None => OsFamily::Linux,
+        }
+    }
+
+    /// The OS family the server runs now.
+    pub fn current_os(&self) -> OsFamily {
+        match self.current_image() {
+            Some(image) => OsFamily::from_os_type(image.os_type.as_deref()),
+            None => OsFamily::from_os_type(self.server.os_type()),
+        }
+    }
+}

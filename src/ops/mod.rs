@@ -1,0 +1,42 @@
+//! Change-OS and reinstall-OS requests: pure, no I/O; the single authority on request
+//! validity.
+//!
+//! From the server (as listed), the images and key pairs the cloud knows, the caller's user
+//! id and what the user entered, [`plan`] returns either the exact request for one of the six
+//! APIs (ECS v1/v2 change and reinstall, BMS change and reinstall) with the warnings and
+//! preconditions to show, or every [`FieldError`], each naming its [`Field`] and the fix.
+//! The TUI form and the `plan`/`apply` commands both call it; neither holds a rule of its own.
+//!
+//! Live checks for a form, field by field: [`check_password`], [`check_password_confirm`],
+//! [`check_keypair`], [`check_user_data`], [`check_login_mode`], [`field_errors`];
+//! for pickers and menus: [`image_compatibility`] (short reasons) and [`server_can_take`]
+//! (the way out, e.g. "press s to stop it first").
+//!
+//! Secrets (password, user data) live in [`Secret`]/[`SecretBytes`], are wiped on drop and
+//! appear masked in every `Debug` and in [`Plan::masked_body`].
+
+mod body;
+mod compat;
+mod errors;
+mod input;
+mod login;
+mod password;
+mod plan;
+mod route;
+mod secret;
+mod state;
+mod user_data;
+
+pub use body::{Body, Metadata, PASSWORD_MASK};
+pub use compat::{Incompatibility, flavor_is_arm, image_compatibility, server_is_uefi};
+pub use errors::{Field, FieldError, OsFamily, Precondition, Warning};
+pub use input::{Entries, Input, LoginMode, OpKind, Operation, UserData, UserDataSource};
+pub use login::{check_keypair, check_login_mode, check_user_data_allowed};
+pub use password::{SPECIALS, check_password, check_password_confirm};
+pub use plan::{KMS_KEY_LEN, Plan, auto_pay_offered, field_applies, field_errors, plan, validate};
+pub use route::{Route, RouteDecision, decide_route, ecs_route_for};
+pub use secret::{Secret, SecretBytes};
+pub use state::{Readiness, Refusal, is_prepaid, is_spot, server_can_take};
+pub use user_data::{
+    EncodedUserData, MAX_BYTES as USER_DATA_MAX_BYTES, check_user_data, encode_user_data,
+};

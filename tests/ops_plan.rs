@@ -1,0 +1,755 @@
+//! Table tests for `reimage::ops::plan`: one exact body per API (and variants), then every
+//! rule broken once with its exact error.
+
+use reimage::cloud::model::{Flavor, IdRef, Image, Keypair, Server, ServerKind, Volume};
+use reimage::ops::{
+    Entries, Field, FieldError, Input, LoginMode, Operation, Plan, Precondition, Route, Secret,
+    UserData, Warning, plan,
+};
+use std::collections::BTreeMap;
+
+const PROJECT: &str = "5f3c0e2a9b8d47c6a1e2f3b4c5d6e7f8";
+const USER: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+const UBUNTU: &str = "b3f1c6a2-8d4e-4f7a-9c1b-2e5d6f7a8b9c"; // v2, current image of web-02
+const CENTOS_NOINIT: &str = "c0c0c0c0-1111-4222-8333-444455556666"; // v1
+const BMS_IMG: &str = "e1f2a3b4-c5d6-4e7f-8091-a2b3c4d5e6f7";
+const BMS_CUR: &str = "e1f2a3b4-0000-4e7f-8091-a2b3c4d5e6f7";
+const CMK: &str = "83cdb52d-9ebf-4469-9cfa-e7b5b80da846";
+
+fn image(id: &str, name: &str, env: &str) -> Image {
+    Image {
+        id: id.into(),
+        name: name.into(),
+        status: "active".into(),
+        virtual_env_type: env.into(),
+        image_type: "gold".into(),
+        is_registered: Some("true".into()),
+        os_type: Some("Linux".into()),
+        min_disk: Some(40),
+        min_ram: Some(0),
+        hw_firmware_type: Some("bios".into()),
+        ..Default::default()
+    }
+}
+
+fn images() -> Vec<Image> {
+    let mut v = vec![
+        image(UBUNTU, "Ubuntu 22.04 server 64bit", "FusionCompute"),
+        Image {
+            support_fc_inject: Some("true".into()),
+            ..image(CENTOS_NOINIT, "CentOS 7.9 no cloud-init", "FusionCompute")
+        },
+        image(BMS_IMG, "CentOS 7.9 64bit for BareMetal", "Ironic"),
+        image(BMS_CUR, "EulerOS 2.5 for BareMetal", "Ironic"),
+    ];
+    // Images that fail one compatibility rule each; ids 00000000-0000-4000-8000-0000000000NN.
+    let bad = |n: u32, name: &str, f: &dyn Fn(&mut Image)| {
+        let mut i = image(
+            &format!("00000000-0000-4000-8000-{n:012}"),
+            name,
+            "FusionCompute",
+        );
+        f(&mut i);
+        i
+    };
+    v.push(bad(1, "queued", &|i| i.status = "queued".into()));
+    v.push(bad(2, "iso", &|i| i.virtual_env_type = "IsoImage".into()));
+    v.push(bad(3, "data", &|i| i.virtual_env_type = "DataImage".into()));
+    v.push(bad(4, "arm", &|i| i.support_arm = Some("true".into())));
+    v.push(bad(5, "uefi", &|i| {
+        i.hw_firmware_type = Some("uefi".into())
+    }));
+    v.push(bad(6, "big ram", &|i| i.min_ram = Some(8192)));
+    v.push(bad(7, "small ram", &|i| i.max_ram = Some(2048)));
+    v.push(bad(8, "big disk", &|i| i.min_disk = Some(50)));
+    v.push(bad(9, "c7 only", &|i| {
+        i.supported_flavors = Some("c7.*, m6.large.8".into())
+    }));
+    v.push(bad(10, "off shelf", &|i| {
+        i.image_type = "market".into();
+        i.product_code = Some("pc1".into());
+        i.is_offshelved = Some("true".into());
+    }));
+    v.push(bad(11, "windows", &|i| i.os_type = Some("Windows".into())));
+    v.push(bad(12, "charged", &|i| {
+        i.image_type = "market".into();
+        i.product_code = Some("pc2".into());
+    }));
+    v.push(bad(13, "s6 ok", &|i| {
+        i.supported_flavors = Some("s6.*".into())
+    }));
+    v
+}
+
+fn bad_id(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+fn keypairs() -> Vec<Keypair> {
+    let kp = |name: &str, user: &str| Keypair {
+        name: name.into(),
+        user_id: Some(user.into()),
+        ..Default::default()
+    };
+    vec![
+        kp("kp-admin", USER),
+        kp("kp-bms", USER),
+        kp("kp-old", "0123456789abcdef0123456789abcdef"),
+    ]
+}
+
+fn ecs(status: &str) -> Server {
+    Server {
+        kind: ServerKind::Ecs,
+        id: "3f9a1b2c-4d5e-4f60-8a7b-9c0d1e2f3c21".into(),
+        name: "web-02".into(),
+        status: status.into(),
+        image: IdRef { id: UBUNTU.into() },
+        flavor: Flavor {
+            id: "s6.large.2".into(),
+            name: "s6.large.2".into(),
+            vcpus: Some(2),
+            ram: Some(4096),
+            disk: Some(0),
+        },
+        metadata: BTreeMap::from([
+            ("charging_mode".to_string(), "0".to_string()),
+            ("os_type".to_string(), "Linux".to_string()),
+        ]),
+        volumes: vec![Volume {
+            id: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d".into(),
+            boot_index: Some("0".into()),
+            device: Some("/dev/vda".into()),
+        }],
+        ..Default::default()
+    }
+}
+
+fn ecs_v1() -> Server {
+    Server {
+        image: IdRef {
+            id: CENTOS_NOINIT.into(),
+        },
+        ..ecs("SHUTOFF")
+    }
+}
+
+fn bms(status: &str) -> Server {
+    Server {
+        kind: ServerKind::Bms,
+        id: "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6".into(),
+        name: "db-bm-1".into(),
+        image: IdRef { id: BMS_CUR.into() },
+        flavor: Flavor {
+            id: "physical.s4.large".into(),
+            name: "physical.s4.large".into(),
+            ram: Some(196_608),
+            ..Default::default()
+        },
+        volumes: vec![],
+        ..ecs(status)
+    }
+}
+
+fn password(pw: &str) -> Entries {
+    Entries {
+        login: LoginMode::Password,
+        password: Secret::new(pw),
+        password_confirm: Secret::new(pw),
+        ..Default::default()
+    }
+}
+
+fn keypair(name: &str) -> Entries {
+    Entries {
+        login: LoginMode::Keypair,
+        keypair: name.into(),
+        ..Default::default()
+    }
+}
+
+fn change(id: &str) -> Operation {
+    Operation::Change {
+        image_id: id.into(),
+    }
+}
+
+fn run(server: &Server, op: &Operation, entries: &Entries) -> Result<Plan, Vec<FieldError>> {
+    run_disk(server, op, entries, Some(40))
+}
+
+fn run_disk(
+    server: &Server,
+    op: &Operation,
+    e: &Entries,
+    disk: Option<u64>,
+) -> Result<Plan, Vec<FieldError>> {
+    let (images, keypairs) = (images(), keypairs());
+    plan(&Input {
+        project_id: PROJECT,
+        server,
+        system_disk_gb: disk,
+        operation: op,
+        images: &images,
+        keypairs: &keypairs,
+        user_id: USER,
+        entries: e,
+    })
+}
+
+fn ok(r: Result<Plan, Vec<FieldError>>) -> Plan {
+    match r {
+        Ok(p) => p,
+        Err(e) => panic!("expected a plan, got {e:#?}"),
+    }
+}
+
+fn body(p: &Plan) -> String {
+    String::from_utf8_lossy(&p.body.to_bytes()).into_owned()
+}
+
+// ---- one valid plan per API, exact path and body -------------------------------------
+
+#[test]
+fn ecs_v2_change_keypair_user_data_stop() {
+    let e = Entries {
+        user_data: Some(UserData::typed("#!/bin/bash\necho hi\n")),
+        stop_first: true,
+        ..keypair("kp-admin")
+    };
+    let p = ok(run(&ecs("ACTIVE"), &change(UBUNTU), &e));
+    assert_eq!(p.route.route, Route::V2);
+    assert_eq!(
+        p.path,
+        format!("/v2/{PROJECT}/cloudservers/3f9a1b2c-4d5e-4f60-8a7b-9c0d1e2f3c21/changeos")
+    );
+    assert_eq!(p.method, "POST");
+    assert_eq!(
+        body(&p),
+        format!(
+            r#"{{"os-change": {{"keyname": "kp-admin", "userid": "{USER}", "imageid": "{UBUNTU}", "metadata": {{"user_data": "IyEvYmluL2Jhc2gKZWNobyBoaQo="}}, "mode": "withStopServer"}}}}"#
+        )
+    );
+    assert_eq!(p.preconditions, vec![Precondition::ServerStoppedFirst]);
+    assert_eq!(
+        p.masked_body(),
+        format!(
+            r#"{{"os-change": {{"keyname": "kp-admin", "userid": "{USER}", "imageid": "{UBUNTU}", "metadata": {{"user_data": "<20 bytes, base64>"}}, "mode": "withStopServer"}}}}"#
+        )
+    );
+}
+
+#[test]
+fn ecs_v1_change_password() {
+    let p = ok(run(
+        &ecs("SHUTOFF"),
+        &change(CENTOS_NOINIT),
+        &password("Str0ng!Pass"),
+    ));
+    assert_eq!(p.route.route, Route::V1);
+    assert_eq!(
+        p.path,
+        format!("/v1/{PROJECT}/cloudservers/3f9a1b2c-4d5e-4f60-8a7b-9c0d1e2f3c21/changeos")
+    );
+    assert_eq!(
+        body(&p),
+        format!(r#"{{"os-change": {{"adminpass": "Str0ng!Pass", "imageid": "{CENTOS_NOINIT}"}}}}"#)
+    );
+    assert_eq!(
+        p.masked_body(),
+        format!(r#"{{"os-change": {{"adminpass": "********", "imageid": "{CENTOS_NOINIT}"}}}}"#)
+    );
+    assert!(!format!("{p:?}").contains("Str0ng"));
+    assert!(p.warnings.contains(&Warning::SystemDiskWiped));
+    assert!(p.warnings.contains(&Warning::SshPasswordLogin));
+}
+
+#[test]
+fn ecs_v2_reinstall_password_stop() {
+    let e = Entries {
+        stop_first: true,
+        ..password("Str0ng!Pass")
+    };
+    let p = ok(run(&ecs("ACTIVE"), &Operation::Reinstall, &e));
+    assert_eq!(p.route.route, Route::V2);
+    assert_eq!(
+        p.path,
+        format!("/v2/{PROJECT}/cloudservers/3f9a1b2c-4d5e-4f60-8a7b-9c0d1e2f3c21/reinstallos")
+    );
+    assert_eq!(
+        body(&p),
+        r#"{"os-reinstall": {"adminpass": "Str0ng!Pass", "mode": "withStopServer"}}"#
+    );
+}
+
+#[test]
+fn ecs_v1_reinstall_keypair_encrypted() {
+    let e = Entries {
+        encrypt: true,
+        kms_key_id: CMK.into(),
+        ..keypair("kp-admin")
+    };
+    let p = ok(run(&ecs_v1(), &Operation::Reinstall, &e));
+    assert_eq!(p.route.route, Route::V1);
+    assert_eq!(
+        p.path,
+        format!("/v1/{PROJECT}/cloudservers/3f9a1b2c-4d5e-4f60-8a7b-9c0d1e2f3c21/reinstallos")
+    );
+    assert_eq!(
+        body(&p),
+        format!(
+            r#"{{"os-reinstall": {{"keyname": "kp-admin", "userid": "{USER}", "metadata": {{"__system__encrypted": "1", "__system__cmkid": "{CMK}"}}}}}}"#
+        )
+    );
+}
+
+#[test]
+fn bms_change_keypair() {
+    let p = ok(run(&bms("SHUTOFF"), &change(BMS_IMG), &keypair("kp-bms")));
+    assert_eq!(p.route.route, Route::Bms);
+    assert_eq!(p.service(), "bms");
+    assert_eq!(
+        p.path,
+        format!("/v1/{PROJECT}/baremetalservers/7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6/changeos")
+    );
+    assert_eq!(
+        body(&p),
+        format!(
+            r#"{{"os-change": {{"keyname": "kp-bms", "userid": "{USER}", "imageid": "{BMS_IMG}"}}}}"#
+        )
+    );
+}
+
+#[test]
+fn bms_reinstall_password() {
+    let p = ok(run(
+        &bms("SHUTOFF"),
+        &Operation::Reinstall,
+        &password("Str0ng!Pass"),
+    ));
+    assert_eq!(
+        p.path,
+        format!("/v1/{PROJECT}/baremetalservers/7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6/reinstallos")
+    );
+    assert_eq!(
+        body(&p),
+        r#"{"os-reinstall": {"adminpass": "Str0ng!Pass"}}"#
+    );
+}
+
+#[test]
+fn ecs_v2_change_password_encrypted_like_the_seed() {
+    let e = Entries {
+        encrypt: true,
+        kms_key_id: CMK.into(),
+        ..password("Str0ng!Pass")
+    };
+    let p = ok(run(&ecs("SHUTOFF"), &change(UBUNTU), &e));
+    assert_eq!(
+        body(&p),
+        format!(
+            r#"{{"os-change": {{"adminpass": "Str0ng!Pass", "imageid": "{UBUNTU}", "metadata": {{"__system__encrypted": "1", "__system__cmkid": "{CMK}"}}}}}}"#
+        )
+    );
+}
+
+#[test]
+fn ecs_v2_user_data_only_byol_auto_pay_prepaid() {
+    let mut server = ecs("SHUTOFF");
+    server.metadata.insert("charging_mode".into(), "1".into());
+    let e = Entries {
+        login: LoginMode::UserDataOnly,
+        user_data: Some(UserData::typed("#cloud-config\npassword: x\n")),
+        byol: true,
+        auto_pay: true,
+        ..Default::default()
+    };
+    let p = ok(run(&server, &change(UBUNTU), &e));
+    assert_eq!(
+        body(&p),
+        format!(
+            r#"{{"os-change": {{"imageid": "{UBUNTU}", "metadata": {{"user_data": "I2Nsb3VkLWNvbmZpZwpwYXNzd29yZDogeAo=", "BYOL": "true"}}, "isAutoPay": "true"}}}}"#
+        )
+    );
+    assert_eq!(p.preconditions, vec![Precondition::OrderPaidAutomatically]);
+}
+
+#[test]
+fn encryption_off_sends_no_metadata_even_with_a_key_typed() {
+    let e = Entries {
+        kms_key_id: CMK.into(),
+        ..password("Str0ng!Pass")
+    };
+    let p = ok(run(&ecs("SHUTOFF"), &change(UBUNTU), &e));
+    assert!(!body(&p).contains("metadata"));
+}
+
+#[test]
+fn route_override_is_reported() {
+    let e = Entries {
+        route_override: Some(Route::V1),
+        ..password("Str0ng!Pass")
+    };
+    let p = ok(run(&ecs("SHUTOFF"), &Operation::Reinstall, &e));
+    assert_eq!(p.route.route, Route::V1);
+    assert!(p.route.overridden);
+    assert!(p.path.starts_with("/v1/"));
+    assert!(p.warnings.contains(&Warning::RouteOverridden {
+        detected: "/v2 with Cloud-Init",
+        chosen: "/v1 without Cloud-Init"
+    }));
+}
+
+#[test]
+fn advisories_become_warnings() {
+    let p = ok(run(
+        &ecs("SHUTOFF"),
+        &change(&bad_id(8)),
+        &password("Str0ng!Pass"),
+    ));
+    assert!(p.warnings.contains(&Warning::DiskGrows {
+        min_disk_gb: 50,
+        has_gb: Some(40)
+    }));
+    let p = ok(run(
+        &ecs("SHUTOFF"),
+        &change(&bad_id(12)),
+        &password("Str0ng!Pass"),
+    ));
+    assert!(p.warnings.contains(&Warning::ChargedImage));
+    assert_eq!(p.preconditions, vec![Precondition::OrderPaidManually]);
+    assert!(!body(&p).contains("isAutoPay"));
+    let p = ok(run(
+        &ecs("ERROR"),
+        &change(&bad_id(13)),
+        &password("Str0ng!Pass"),
+    ));
+    assert!(p.warnings.contains(&Warning::ErrorState));
+    let p = ok(run(
+        &ecs("SHUTOFF"),
+        &change(&bad_id(11)),
+        &password("Bl4ck!Horse"),
+    ));
+    assert!(p.warnings.contains(&Warning::DataDisksOtherOs {
+        from: reimage::ops::OsFamily::Linux,
+        to: reimage::ops::OsFamily::Windows
+    }));
+    let e = Entries {
+        user_data: Some(UserData::typed("echo hi")),
+        ..keypair("kp-admin")
+    };
+    let p = ok(run(&ecs("SHUTOFF"), &change(UBUNTU), &e));
+    assert!(p.warnings.contains(&Warning::UserDataHeader));
+}
+
+// ---- every rule broken once ------------------------------------------------------------
+
+/// Expect exactly one error, on `field`, with `message`.
+fn refused(r: Result<Plan, Vec<FieldError>>, field: Field, message: &str) {
+    match r {
+        Ok(p) => panic!("expected {field:?} \"{message}\", got a plan {p:?}"),
+        Err(errors) => {
+            assert_eq!(errors.len(), 1, "one error expected: {errors:#?}");
+            assert_eq!(
+                (errors[0].field, errors[0].message.as_str()),
+                (field, message)
+            );
+            assert!(!errors[0].fix.is_empty());
+        }
+    }
+}
+
+#[test]
+fn image_rules() {
+    let pw = password("Str0ng!Pass");
+    let shut = ecs("SHUTOFF");
+    let cases: &[(String, &str)] = &[
+        (bad_id(1), "status queued"),
+        (bad_id(2), "ISO image"),
+        (bad_id(3), "data-disk image"),
+        (bad_id(4), "arm64 image, x86 flavor"),
+        (bad_id(5), "UEFI image, BIOS server"),
+        (bad_id(6), "needs 8192 MB RAM, has 4096 MB"),
+        (bad_id(7), "max 2048 MB RAM, has 4096 MB"),
+        (bad_id(9), "not for flavor s6.large.2"),
+        (bad_id(10), "off the shelf"),
+        (BMS_IMG.into(), "bare-metal image"),
+        (
+            "not-a-uuid".into(),
+            "\"not-a-uuid\" is not an image id (UUID)",
+        ),
+        (
+            "12345678-1234-4234-8234-123456789abc".into(),
+            "image 12345678-1234-4234-8234-123456789abc is not in the image list",
+        ),
+    ];
+    for (id, message) in cases {
+        refused(run(&shut, &change(id), &pw), Field::Image, message);
+    }
+    refused(
+        run(&bms("SHUTOFF"), &change(UBUNTU), &keypair("kp-bms")),
+        Field::Image,
+        "ECS image, not bare metal",
+    );
+}
+
+#[test]
+fn route_rules() {
+    let mut s = ecs("SHUTOFF");
+    s.image.id = "99999999-9999-4999-8999-999999999999".into();
+    refused(
+        run(&s, &Operation::Reinstall, &password("Str0ng!Pass")),
+        Field::Route,
+        "the current image is not in the image list (deleted or not shared), so Cloud-Init support is unknown",
+    );
+    let e = Entries {
+        route_override: Some(Route::V2),
+        ..keypair("kp-bms")
+    };
+    refused(
+        run(&bms("SHUTOFF"), &Operation::Reinstall, &e),
+        Field::Route,
+        "/v2 with Cloud-Init is an ECS route; a BMS has only the bare-metal API",
+    );
+}
+
+#[test]
+fn server_state_rules() {
+    let pw = password("Str0ng!Pass");
+    let up = change(UBUNTU);
+    refused(
+        run(&ecs("ACTIVE"), &up, &pw),
+        Field::StopFirst,
+        "the server is running (ACTIVE) and must be stopped (Ecs.0100)",
+    );
+    refused(
+        run(&ecs("REBUILD"), &up, &pw),
+        Field::Server,
+        "status REBUILD does not allow it (needs SHUTOFF, or ACTIVE for ECS)",
+    );
+    let locked = Server {
+        locked: true,
+        ..ecs("SHUTOFF")
+    };
+    refused(
+        run(&locked, &up, &pw),
+        Field::Server,
+        "the server is locked (Ecs.0605)",
+    );
+    let busy = Server {
+        task_state: Some("powering-on".into()),
+        ..ecs("SHUTOFF")
+    };
+    refused(
+        run(&busy, &up, &pw),
+        Field::Server,
+        "a task is running on the server (powering-on)",
+    );
+    let mut spot = ecs("SHUTOFF");
+    spot.metadata.insert("charging_mode".into(), "2".into());
+    refused(
+        run(&spot, &up, &pw),
+        Field::Server,
+        "spot-priced servers cannot change OS",
+    );
+    let diskless = Server {
+        volumes: vec![],
+        ..ecs("SHUTOFF")
+    };
+    refused(
+        run(&diskless, &up, &pw),
+        Field::Server,
+        "the server has no system disk (Ecs.0105)",
+    );
+    let kp = keypair("kp-bms");
+    refused(
+        run(&bms("ACTIVE"), &Operation::Reinstall, &kp),
+        Field::Server,
+        "the bare-metal server is running; a BMS must be stopped to reinstall OS",
+    );
+    let stop = Entries {
+        stop_first: true,
+        ..kp.clone()
+    };
+    refused(
+        run(&bms("SHUTOFF"), &Operation::Reinstall, &stop),
+        Field::StopFirst,
+        "a bare-metal server cannot be stopped automatically",
+    );
+    let pay = Entries {
+        auto_pay: true,
+        ..pw.clone()
+    };
+    refused(
+        run(&ecs("SHUTOFF"), &up, &pay),
+        Field::AutoPay,
+        "nothing to pay: the server is not prepaid and the image is free",
+    );
+    let mut prepaid = ecs("SHUTOFF");
+    prepaid.metadata.insert("charging_mode".into(), "1".into());
+    refused(
+        run(&prepaid, &Operation::Reinstall, &pay),
+        Field::AutoPay,
+        "a reinstall creates no order to pay",
+    );
+}
+
+#[test]
+fn login_rules() {
+    let shut = ecs("SHUTOFF");
+    let up = change(UBUNTU);
+    let v1 = change(CENTOS_NOINIT);
+    assert_eq!(
+        LoginMode::from_flags(true, true).map_err(|e| (e.field, e.message)),
+        Err((
+            Field::LoginMode,
+            "a password and a key pair were both given; the cloud takes only one".to_string()
+        ))
+    );
+    let none = Entries {
+        login: LoginMode::UserDataOnly,
+        ..Default::default()
+    };
+    refused(
+        run(&shut, &up, &none),
+        Field::UserData,
+        "no password or key pair, so user data is required",
+    );
+    refused(
+        run(&bms("SHUTOFF"), &Operation::Reinstall, &none),
+        Field::UserData,
+        "no password or key pair, so user data is required",
+    );
+    let ud_only = Entries {
+        user_data: Some(UserData::typed("#!/bin/sh\n")),
+        ..none.clone()
+    };
+    refused(
+        run(&shut, &v1, &ud_only),
+        Field::LoginMode,
+        "the /v1 route (image without Cloud-Init) needs a password or a key pair",
+    );
+    let pw_ud = Entries {
+        user_data: Some(UserData::typed("#!/bin/sh\n")),
+        ..password("Str0ng!Pass")
+    };
+    refused(
+        run(&shut, &v1, &pw_ud),
+        Field::UserData,
+        "the /v1 route (image without Cloud-Init) cannot carry user data",
+    );
+    refused(
+        run(&shut, &up, &password("Short1!")),
+        Field::Password,
+        "7 characters; the cloud takes 8 to 26",
+    );
+    refused(
+        run(&shut, &up, &password("Str0ng Pass")),
+        Field::Password,
+        "character 7 is not allowed",
+    );
+    refused(
+        run(&shut, &up, &password("Xroot!2024")),
+        Field::Password,
+        "contains the user name root or its reverse",
+    );
+    let windows = change(&bad_id(11));
+    refused(
+        run(&shut, &windows, &password("Admin!2024x")),
+        Field::Password,
+        "contains 3 consecutive letters of Administrator",
+    );
+    refused(
+        run(&shut, &windows, &keypair("kp-admin")),
+        Field::LoginMode,
+        "a Windows ECS takes a password only",
+    );
+    let mismatch = Entries {
+        password_confirm: Secret::new("Str0ng!Pas"),
+        ..password("Str0ng!Pass")
+    };
+    refused(
+        run(&shut, &up, &mismatch),
+        Field::PasswordConfirm,
+        "the confirmation does not match the password",
+    );
+    refused(
+        run(&shut, &up, &keypair("kp-gone")),
+        Field::Keypair,
+        "key pair \"kp-gone\" does not exist",
+    );
+    refused(
+        run(&shut, &up, &keypair("kp-old")),
+        Field::Keypair,
+        "key pair \"kp-old\" belongs to another user",
+    );
+    let big = Entries {
+        user_data: Some(UserData::file("big.sh", vec![b'#'; 32_769])),
+        ..keypair("kp-admin")
+    };
+    refused(
+        run(&shut, &up, &big),
+        Field::UserData,
+        "32769 bytes; at most 32768 bytes (32 KB) before encoding",
+    );
+}
+
+#[test]
+fn metadata_rules() {
+    let shut = ecs("SHUTOFF");
+    let up = change(UBUNTU);
+    let short_key = Entries {
+        encrypt: true,
+        kms_key_id: CMK[1..].into(),
+        ..password("Str0ng!Pass")
+    };
+    refused(
+        run(&shut, &up, &short_key),
+        Field::KmsKey,
+        "a KMS key id has 36 characters, this one 35",
+    );
+    let byol = Entries {
+        byol: true,
+        ..keypair("kp-bms")
+    };
+    refused(
+        run(&bms("SHUTOFF"), &change(BMS_IMG), &byol),
+        Field::Byol,
+        "the bare-metal API takes no BYOL flag",
+    );
+    let pay = Entries {
+        auto_pay: true,
+        ..keypair("kp-bms")
+    };
+    refused(
+        run(&bms("SHUTOFF"), &change(BMS_IMG), &pay),
+        Field::AutoPay,
+        "the bare-metal API takes no auto-pay flag",
+    );
+}
+
+#[test]
+fn all_errors_are_reported_at_once_in_form_order() {
+    let e = Entries {
+        login: LoginMode::Password,
+        password: Secret::new("short"),
+        encrypt: true,
+        kms_key_id: "x".into(),
+        ..Default::default()
+    };
+    let errors = run(&ecs("ACTIVE"), &change(&bad_id(4)), &e).expect_err("invalid");
+    let fields: Vec<Field> = errors.iter().map(|e| e.field).collect();
+    assert_eq!(
+        fields,
+        vec![
+            Field::Image,
+            Field::Password,
+            Field::PasswordConfirm,
+            Field::KmsKey,
+            Field::StopFirst
+        ]
+    );
+    for e in &errors {
+        assert!(!e.to_string().contains("short"), "secret in {e}");
+    }
+}
