@@ -402,7 +402,7 @@ impl App {
                 if applied {
                     self.note(
                         Level::Error,
-                        format!("loading {} failed: {error}", what.label()),
+                        format!("{}: {error}", what.label()),
                         hint,
                     );
                 } else {

@@ -18,7 +18,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let (title, fields) = match app.pane {
         Pane::Servers => match app.servers.table.selected() {
-            Some(s) => (s.name.clone(), server_fields(app, s)),
+            Some(s) => (format!("{} ({})", s.name, s.kind.label()), server_fields(app, s)),
             None => ("details".into(), Vec::new()),
         },
         Pane::Images => match app.images.table.selected() {
@@ -45,7 +45,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         .title(Span::styled(title, t.title));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let label_w = 10usize;
+    let label_w = 11usize;
     let value_w = (inner.width as usize).saturating_sub(label_w);
     let mut lines = Vec::new();
     let mut last = "";
@@ -70,7 +70,6 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
     let sep = app.glyphs.sep;
     let mut v: Vec<Field> = vec![
         ("id", s.id.clone(), base),
-        ("kind", s.kind.label().to_string(), base),
         ("status", s.status.clone(), t.server_status(&s.status)),
     ];
     let mut state = Vec::new();
@@ -157,10 +156,10 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
         v.push(("zone", az.clone(), base));
     }
     v.push(("created", s.created.clone(), base));
-    v.push(("updated", s.updated.clone(), t.dim));
     for tag in &s.tags {
         v.push(("tags", tag.clone(), t.dim));
     }
+    v.push(("updated", s.updated.clone(), t.dim));
     if let Some(fault) = &s.fault {
         let msg = fault
             .get("message")

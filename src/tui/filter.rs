@@ -25,12 +25,11 @@ impl Fuzzy {
         self.pattern.is_none()
     }
 
-    pub fn matches(&mut self, haystack: &str) -> bool {
+    /// Match quality (higher is better), `None` when it does not match.
+    pub fn score(&mut self, haystack: &str) -> Option<u32> {
         match &self.pattern {
-            None => true,
-            Some(p) => p
-                .score(Utf32Str::new(haystack, &mut self.buf), &mut self.matcher)
-                .is_some(),
+            None => Some(0),
+            Some(p) => p.score(Utf32Str::new(haystack, &mut self.buf), &mut self.matcher),
         }
     }
 
@@ -77,10 +76,10 @@ mod tests {
     #[test]
     fn fuzzy_subsequence_smart_case() {
         let mut f = Fuzzy::new("wb02");
-        assert!(f.matches("web-02"));
-        assert!(!f.matches("db-01"));
+        assert!(f.score("web-02").is_some());
+        assert!(f.score("db-01").is_none());
         let mut f = Fuzzy::new("Web");
-        assert!(!f.matches("web-01"), "upper case in the filter is case sensitive");
+        assert!(f.score("web-01").is_none(), "upper case in the filter is case sensitive");
         assert!(Fuzzy::new("  ").is_empty());
     }
 

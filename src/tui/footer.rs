@@ -93,12 +93,7 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
         }
     } else {
         let mut actions = match app.pane {
-            Pane::Servers => vec![
-                Action::ChangeOs,
-                Action::Reinstall,
-                Action::Stop,
-                Action::Mark,
-            ],
+            Pane::Servers => vec![Action::ChangeOs, Action::Reinstall, Action::Stop],
             Pane::Images => vec![
                 Action::ImageType,
                 Action::ImageEnv,
@@ -109,15 +104,14 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
             Pane::Jobs => vec![Action::DismissJob],
         };
         actions.retain(|a| !(a.is_dangerous() && app.header.read_only));
-        actions.extend([
-            Action::Filter,
-            Action::SortNext,
-            Action::Refresh,
-            Action::CommandLine,
-        ]);
+        actions.push(Action::Filter);
         if crate::tui::layout::details_toggle(app.size.width, app.size.height) {
-            actions.insert(actions.len().min(4), Action::Details);
+            actions.push(Action::Details);
         }
+        if app.pane == Pane::Servers {
+            actions.push(Action::Mark);
+        }
+        actions.extend([Action::SortNext, Action::Refresh, Action::CommandLine]);
         actions
             .into_iter()
             .filter_map(|a| app.keymap.short(a).map(|k| (k, short_help(a))))

@@ -12,76 +12,73 @@ pub fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let h = &app.header;
     let sep = app.glyphs.sep;
-    let mut left = vec![Span::styled(" reimage ", t.title), Span::raw(" ")];
+    let total = area.width as usize;
+    let mut line = vec![Span::styled(" reimage ", t.title), Span::raw(" ")];
     if h.is_sandbox {
-        left.push(Span::styled(" SANDBOX ", t.sandbox));
+        line.push(Span::styled(" SANDBOX ", t.sandbox));
     } else {
-        left.push(Span::styled(h.cloud_label.clone(), t.title));
+        line.push(Span::styled(format!(" {} ", h.cloud_label), t.title));
     }
     if h.read_only {
-        left.push(Span::raw(" "));
-        left.push(Span::styled(" READ-ONLY ", t.read_only));
-    }
-    left.push(Span::raw(format!(
-        "  profile {} {sep} {} {sep} project {}",
-        h.profile,
-        h.region,
-        short_id(&h.project_id, app.glyphs.ellipsis)
-    )));
-    if !h.credential_source.is_empty() {
-        left.push(Span::styled(
-            format!(" {sep} keys from {}", h.credential_source),
-            t.dim,
-        ));
+        line.push(Span::raw(" "));
+        line.push(Span::styled(" READ-ONLY ", t.read_only));
     }
     let (running, ok, failed) = app.jobs.counts();
     let mut right = Vec::new();
     if running + ok + failed > 0 {
+        let narrow = total < crate::tui::layout::WIDE as usize;
+        let (run, fail, gap) = if narrow {
+            ("run", "fail", " ".to_string())
+        } else {
+            ("running", "failed", format!(" {sep} "))
+        };
         right.push(Span::raw("jobs "));
-        right.push(Span::styled(format!("{running} running"), t.busy));
-        right.push(Span::raw(format!(" {sep} ")));
+        right.push(Span::styled(format!("{running} {run}"), t.busy));
+        right.push(Span::raw(gap.clone()));
         right.push(Span::styled(format!("{ok} ok"), t.ok));
-        right.push(Span::raw(format!(" {sep} ")));
-        right.push(Span::styled(format!("{failed} failed"), t.bad));
+        right.push(Span::raw(gap));
+        right.push(Span::styled(format!("{failed} {fail}"), t.bad));
         right.push(Span::raw(" "));
     }
-    let lw: usize = left.iter().map(|s| width(&s.content)).sum();
-    let rw: usize = right.iter().map(|s| width(&s.content)).sum();
-    let total = area.width as usize;
-    if rw > 0 && lw + rw < total {
-        left.push(Span::raw(" ".repeat(total - lw - rw)));
-        left.extend(right);
-    } else if rw > 0 && total > rw + 12 {
-        // Narrow: the job counts matter more than the tail of the location.
-        let keep = total - rw;
-        let mut line = Line::from(left);
-        line = cut(line, keep);
-        let mut spans = line.spans;
-        spans.extend(right);
-        f.render_widget(Paragraph::new(Line::from(spans)), area);
-        return;
-    }
-    f.render_widget(Paragraph::new(Line::from(left)), area);
-}
-
-/// Keeps the first `w` columns of a line (span by span).
-fn cut(line: Line<'static>, w: usize) -> Line<'static> {
-    let mut used = 0;
-    let mut out = Vec::new();
-    for s in line.spans {
-        let sw = width(&s.content);
-        if used + sw <= w {
-            used += sw;
-            out.push(s);
-        } else {
-            let (txt, _) = super::text::truncate(&s.content, w - used, "");
-            let pad = w - used - width(&txt);
-            out.push(Span::styled(txt, s.style));
-            out.push(Span::raw(" ".repeat(pad)));
-            break;
+    let span_w = |v: &[Span]| v.iter().map(|s| width(&s.content)).sum::<usize>();
+    // Location pieces, most important first; each is shown only if it fits whole.
+    let pieces = [
+        (1, h.region.clone()),
+        (0, format!("profile {}", h.profile)),
+        (
+            2,
+            format!("project {}", short_id(&h.project_id, app.glyphs.ellipsis)),
+        ),
+        (3, format!("keys from {}", h.credential_source)),
+    ];
+    let mut budget = total.saturating_sub(span_w(&line) + span_w(&right) + 1);
+    let mut chosen: Vec<(usize, String)> = Vec::new();
+    for (order, text) in pieces {
+        if text.ends_with(' ') || text.is_empty() {
+            continue;
+        }
+        let need = width(&text) + 3;
+        if need <= budget {
+            budget -= need;
+            chosen.push((order, text));
         }
     }
-    Line::from(out)
+    chosen.sort();
+    for (i, (order, text)) in chosen.into_iter().enumerate() {
+        let lead = if i == 0 {
+            "  ".to_string()
+        } else {
+            format!(" {sep} ")
+        };
+        line.push(Span::raw(lead));
+        line.push(Span::styled(text, if order == 3 { t.dim } else { t.base }));
+    }
+    let used = span_w(&line);
+    if !right.is_empty() && used + span_w(&right) <= total {
+        line.push(Span::raw(" ".repeat(total - used - span_w(&right))));
+        line.extend(right);
+    }
+    f.render_widget(Paragraph::new(Line::from(line)), area);
 }
 
 pub fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {

@@ -32,7 +32,7 @@ pub fn areas(area: Rect, zoom_details: bool) -> Option<Areas> {
     let row = |y: u16| Rect::new(area.x, area.y + y, area.width, 1);
     let body = Rect::new(area.x, area.y + 2, area.width, area.height - 4);
     let (table, details) = if area.width >= WIDE {
-        let dw = (area.width * 2 / 5).clamp(36, 60);
+        let dw = (area.width / 3).clamp(36, 56);
         let tw = area.width - dw;
         (
             Some(Rect::new(body.x, body.y, tw, body.height)),
@@ -65,9 +65,9 @@ pub fn page_height(table: Rect) -> usize {
     table.height.saturating_sub(3) as usize
 }
 
-/// Columns available to cells in `table` (inside the border, after the 2-column gutter).
+/// Columns available to cells in `table` (inside the border, after the gutter).
 pub fn cells_width(table: Rect) -> u16 {
-    table.width.saturating_sub(4)
+    table.width.saturating_sub(2 + crate::tui::panes::GUTTER)
 }
 
 /// Whether the details are a separate view toggled with Enter.

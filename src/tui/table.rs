@@ -36,6 +36,9 @@ impl Column {
     }
 }
 
+/// Columns with at least this `drop` are extras, shown only on wide screens.
+pub const LUXURY: u8 = 6;
+
 /// Columns that fit in `width`, with their widths, in display order. Columns are dropped
 /// highest `drop` first (rightmost on ties); spare room grows columns up to their `max`,
 /// most important first. Column gaps are one space.
@@ -50,6 +53,29 @@ pub fn layout_columns(columns: &[Column], width: u16) -> Vec<(usize, u16)> {
             .iter()
             .enumerate()
             .filter(|(_, c)| columns[**c].drop > 0)
+            .max_by_key(|(i, c)| (columns[**c].drop, *i))
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        shown.remove(pos);
+    }
+    // Extras (drop >= LUXURY) only show once the core columns (drop <= 2) are at full width.
+    let core_full = |shown: &[usize]| -> u32 {
+        shown
+            .iter()
+            .map(|&c| {
+                let col = &columns[c];
+                u32::from(if col.drop <= 2 { col.max } else { col.min })
+            })
+            .sum::<u32>()
+            + shown.len().saturating_sub(1) as u32
+    };
+    while core_full(&shown) > width as u32 {
+        let Some(pos) = shown
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| columns[**c].drop >= LUXURY)
             .max_by_key(|(i, c)| (columns[**c].drop, *i))
             .map(|(i, _)| i)
         else {
@@ -237,32 +263,31 @@ impl<T: TableRow> Table<T> {
     pub fn rebuild(&mut self, keep: &dyn Fn(&T) -> bool) {
         let mut fuzzy = Fuzzy::new(&self.filter);
         let cols = &self.search_cols;
-        let mut view: Vec<usize> = (0..self.rows.len())
-            .filter(|&i| {
+        // (row, match score): while filtering, the best matches come first, then the sort.
+        let scored: Vec<(usize, u32)> = (0..self.rows.len())
+            .filter_map(|i| {
                 let r = &self.rows[i];
                 if !keep(r) {
-                    return false;
+                    return None;
                 }
                 if fuzzy.is_empty() {
-                    return true;
+                    return Some((i, 0));
                 }
                 let cells: Vec<Cow<'_, str>> = cols.iter().map(|&c| r.cell(c)).collect();
                 let (h, _) = haystack(cells.iter().map(|c| c.as_ref()));
-                fuzzy.matches(&h)
+                fuzzy.score(&h).map(|s| (i, s))
             })
             .collect();
-        if let Some((col, desc)) = self.sort {
-            let mut keyed: Vec<(SortKey, usize)> = view
-                .iter()
-                .map(|&i| (self.rows[i].sort_key(col), i))
-                .collect();
-            keyed.sort_by(|a, b| {
-                let o = a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1));
-                if desc { o.reverse() } else { o }
-            });
-            view = keyed.into_iter().map(|(_, i)| i).collect();
-        }
-        self.view = view;
+        let mut keyed: Vec<(u32, Option<SortKey>, usize)> = scored
+            .into_iter()
+            .map(|(i, s)| (s, self.sort.map(|(c, _)| self.rows[i].sort_key(c)), i))
+            .collect();
+        let desc = self.sort.is_some_and(|(_, d)| d);
+        keyed.sort_by(|a, b| {
+            let o = a.1.cmp(&b.1).then_with(|| a.2.cmp(&b.2));
+            b.0.cmp(&a.0).then(if desc { o.reverse() } else { o })
+        });
+        self.view = keyed.into_iter().map(|(_, _, i)| i).collect();
         let found = self
             .selected
             .as_deref()
@@ -405,6 +430,11 @@ mod tests {
         t.set_filter("web");
         t.rebuild(&|_| true);
         assert_eq!(names(&t), ["web-01", "web-02"]);
+        t.set_filter("web-02");
+        t.rebuild(&|_| true);
+        assert_eq!(names(&t)[0], "web-02", "best match first");
+        t.set_filter("web");
+        t.rebuild(&|_| true);
         assert_eq!(t.selected().map(|r| r.0), Some("a"));
         t.sort_reverse();
         t.rebuild(&|_| true);

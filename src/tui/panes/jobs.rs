@@ -17,8 +17,8 @@ pub const DETAIL: usize = 5;
 
 pub const COLUMNS: &[Column] = &[
     Column::new("JOB", 9, 14, 1),
-    Column::new("SERVER", 8, 20, 0),
-    Column::new("OPERATION", 12, 16, 2),
+    Column::new("SERVER", 8, 14, 0),
+    Column::new("OPERATION", 13, 16, 2),
     Column::new("STATUS", 10, 10, 0),
     Column::new("ELAPSED", 7, 7, 1).right(),
     Column::new("DETAIL", 10, 60, 0),

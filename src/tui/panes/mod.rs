@@ -18,6 +18,9 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use std::borrow::Cow;
 use std::time::Instant;
 
+/// Columns before the first cell: cursor, mark, space.
+pub const GUTTER: u16 = 3;
+
 /// Loading state of one listing.
 #[derive(Debug, Clone, Default)]
 pub struct Load {
@@ -108,10 +111,10 @@ pub fn render_table<T: TableRow>(f: &mut Frame, area: Rect, table: &Table<T>, sp
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let cols = layout_columns(spec.columns, inner.width.saturating_sub(2));
+    let cols = layout_columns(spec.columns, inner.width.saturating_sub(GUTTER));
     let ell = spec.glyphs.ellipsis;
     let mut lines = Vec::with_capacity(inner.height as usize);
-    let mut head = vec![Span::raw("  ")];
+    let mut head = vec![Span::raw("   ")];
     for (i, &(c, w)) in cols.iter().enumerate() {
         let col = &spec.columns[c];
         let mut title = col.title.to_string();
@@ -167,6 +170,7 @@ pub fn render_table<T: TableRow>(f: &mut Frame, area: Rect, table: &Table<T>, sp
             } else {
                 Span::raw(" ")
             },
+            Span::raw(" "),
         ];
         for (i, &(c, w)) in cols.iter().enumerate() {
             if i > 0 {
