@@ -69,7 +69,7 @@ impl HelpState {
 }
 
 /// One help row: (section, keys, what it does).
-pub fn entries(app: &App) -> Vec<(&'static str, String, String)> {
+pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
     let mut out = Vec::new();
     for scope in [
         Scope::Global,
@@ -87,15 +87,17 @@ pub fn entries(app: &App) -> Vec<(&'static str, String, String)> {
             if a.is_dangerous() && app.header.read_only {
                 what = format!("[disabled] {what}: {READ_ONLY_WHY}");
             }
-            out.push((scope.label(), keys, what));
+            // The action's config name is searchable too (e.g. "image_arch").
+            out.push((scope.label(), keys, what, a.name()));
         }
     }
     out.push((
         "Anywhere",
         "Esc".into(),
         "close, cancel, clear the filter".into(),
+        "",
     ));
-    out.push(("Anywhere", "Ctrl-C".into(), "quit (always works)".into()));
+    out.push(("Anywhere", "Ctrl-C".into(), "quit (always works)".into(), ""));
     for (c, what) in [
         (":servers :images :keypairs :jobs", "switch pane"),
         (":region X", "switch region"),
@@ -103,7 +105,7 @@ pub fn entries(app: &App) -> Vec<(&'static str, String, String)> {
         (":refresh", "reload every listing"),
         (":q", "quit"),
     ] {
-        out.push(("Commands", c.into(), what.into()));
+        out.push(("Commands", c.into(), what.into(), ""));
     }
     out
 }
@@ -133,16 +135,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, state: &HelpState) {
     let needle = state.filter.text.to_lowercase();
     let rows: Vec<_> = entries(app)
         .into_iter()
-        .filter(|(s, k, w)| {
-            needle.is_empty()
-                || format!("{s} {k} {w}").to_lowercase().contains(&needle)
+        .filter(|(s, k, w, n)| {
+            needle.is_empty() || format!("{s} {k} {w} {n}").to_lowercase().contains(&needle)
         })
         .collect();
     let key_w = 18.min(inner.width as usize / 3);
     let what_w = (inner.width as usize).saturating_sub(key_w + 1);
     let mut lines = Vec::new();
     let mut section = "";
-    for (s, k, what) in &rows {
+    for (s, k, what, _) in &rows {
         if *s != section {
             section = s;
             lines.push(Line::styled(s.to_string(), t.title));

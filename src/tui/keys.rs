@@ -195,8 +195,10 @@ fn set_filter(app: &mut App, text: &str) {
         Pane::Jobs => app.jobs.table.set_filter(text),
     }
     app.rebuild_current();
-    // A new filter puts the cursor on the best match.
-    with_table(app, |t| t.top());
+    // A new filter puts the cursor on the best match; clearing it keeps the row.
+    if !text.is_empty() {
+        with_table(app, |t| t.top());
+    }
 }
 
 /// Runs `f` on the current pane's table, whatever its row type.

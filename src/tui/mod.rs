@@ -30,7 +30,7 @@ pub use app::{App, Pane};
 pub use clipboard::osc52;
 pub use command::Command;
 pub use msg::{JobView, Msg, Resource};
-pub use run::{Effects, run, run_on};
+pub use run::{Effects, Screen, run, run_on};
 pub use ui::draw;
 
 use keymap::Keymap;
