@@ -67,7 +67,10 @@ fn key_releases_and_repeats_are_ignored() {
 fn filter_takes_all_keys_and_esc_clears_it() {
     let mut app = loaded(80, 24);
     let cmds = typing(&mut app, "/web-0q1");
-    assert!(cmds.is_empty(), "q and 1 typed into the filter fire nothing: {cmds:?}");
+    assert!(
+        cmds.is_empty(),
+        "q and 1 typed into the filter fire nothing: {cmds:?}"
+    );
     assert!(!app.should_quit());
     assert_eq!(app.pane(), Pane::Servers);
     key(&mut app, KeyCode::Backspace);
@@ -94,7 +97,11 @@ fn filter_is_per_pane_and_matches_visible_columns() {
     assert!(shown.len() < 12, "filtered: {shown:?}");
     for id in &shown[..2] {
         let img = fx.images.iter().find(|i| &i.id == id).expect("an image");
-        assert_eq!(img.virtual_env_type, "Ironic", "BMS images match best: {}", img.name);
+        assert_eq!(
+            img.virtual_env_type, "Ironic",
+            "BMS images match best: {}",
+            img.name
+        );
     }
     typing(&mut app, "1");
     assert_eq!(app.shown_ids().len(), 15, "servers are not filtered");
@@ -134,8 +141,15 @@ fn marks_for_bulk_actions() {
     key(&mut app, KeyCode::Enter);
     typing(&mut app, "A");
     let marked = app.marked_servers();
-    assert!(app.shown_ids().iter().all(|id| marked.contains(id)), "A marks every filtered row");
-    assert_eq!(marked.len(), app.shown_ids().len() + 1, "plus the earlier mark, kept");
+    assert!(
+        app.shown_ids().iter().all(|id| marked.contains(id)),
+        "A marks every filtered row"
+    );
+    assert_eq!(
+        marked.len(),
+        app.shown_ids().len() + 1,
+        "plus the earlier mark, kept"
+    );
     typing(&mut app, "u");
     assert!(app.marked_servers().is_empty());
 }
@@ -149,7 +163,10 @@ fn panes_switch_by_number_tab_and_command() {
     assert_eq!(app.pane(), Pane::Jobs);
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.pane(), Pane::Servers);
-    app.update(Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    )));
     assert_eq!(app.pane(), Pane::Jobs);
     typing(&mut app, ":im");
     key(&mut app, KeyCode::Enter);
@@ -167,7 +184,11 @@ fn commands_switch_region_profile_and_quit() {
     assert_eq!(cmds, vec![Command::SwitchProfile("prod".into())]);
     typing(&mut app, ":bogus");
     key(&mut app, KeyCode::Enter);
-    assert!(app.toast().expect("error shown").contains("unknown command"));
+    assert!(
+        app.toast()
+            .expect("error shown")
+            .contains("unknown command")
+    );
     typing(&mut app, ":q");
     let cmds = key(&mut app, KeyCode::Enter);
     assert_eq!(cmds, vec![Command::Quit]);
@@ -186,7 +207,11 @@ fn context_change_reloads_everything_and_drops_replies_in_flight() {
     h.region = "cn-north-4".into();
     let cmds = app.update(Msg::ContextChanged(h));
     assert_eq!(app.header().region, "cn-north-4");
-    assert_eq!(cmds.len(), 4, "servers ECS+BMS, images, key pairs: {cmds:?}");
+    assert_eq!(
+        cmds.len(),
+        4,
+        "servers ECS+BMS, images, key pairs: {cmds:?}"
+    );
     answer(&mut app, cmds);
     assert_eq!(app.shown_ids().len(), 15);
 }
@@ -197,7 +222,10 @@ fn stale_generation_is_dropped() {
     let second = key(&mut app, KeyCode::Char('r'));
     assert_eq!(second.len(), 4);
     answer(&mut app, first);
-    assert!(app.shown_ids().is_empty(), "replies to the first request are stale");
+    assert!(
+        app.shown_ids().is_empty(),
+        "replies to the first request are stale"
+    );
     // A late failure of the old request is dropped too, without a toast.
     app.update(Msg::LoadFailed {
         what: Resource::Images,
@@ -225,15 +253,33 @@ fn selection_is_kept_by_id_across_a_reload() {
     ecs.retain(|s| s.name != "app-golden-test");
     for c in cmds {
         if let Command::LoadServers { kind, generation } = c {
-            let rows = if kind == ServerKind::Ecs { ecs.clone() } else { fx.bms.clone() };
+            let rows = if kind == ServerKind::Ecs {
+                ecs.clone()
+            } else {
+                fx.bms.clone()
+            };
             let (a, b) = rows.split_at(rows.len() / 2);
-            app.update(Msg::ServersLoaded { kind, generation, page: a.to_vec(), done: false });
+            app.update(Msg::ServersLoaded {
+                kind,
+                generation,
+                page: a.to_vec(),
+                done: false,
+            });
             assert_eq!(selected_name(&app), "web-03");
-            app.update(Msg::ServersLoaded { kind, generation, page: b.to_vec(), done: true });
+            app.update(Msg::ServersLoaded {
+                kind,
+                generation,
+                page: b.to_vec(),
+                done: true,
+            });
         }
     }
     assert_eq!(selected_name(&app), "web-03");
-    assert_eq!(app.shown_ids().len(), 14, "the vanished server is gone once the listing is done");
+    assert_eq!(
+        app.shown_ids().len(),
+        14,
+        "the vanished server is gone once the listing is done"
+    );
 }
 
 #[test]
@@ -253,7 +299,10 @@ fn failed_refresh_keeps_the_rows_and_shows_the_hint() {
     assert_eq!(app.shown_ids().len(), 15);
     let screen = screen(&app, 80, 24);
     assert!(screen.contains("stale 0s · r to retry"), "{screen}");
-    assert!(screen.contains("error: ECS servers: HTTP 503 · retry later"), "{screen}");
+    assert!(
+        screen.contains("error: ECS servers: HTTP 503 · retry later"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -262,20 +311,33 @@ fn help_lists_every_binding_and_takes_keys() {
     typing(&mut app, "?");
     assert!(app.help_open());
     let text = screen(&app, 120, 60);
-    for needle in ["quit", "change OS", "fuzzy filter", "filter: x86 / arm", ":region X"] {
+    for needle in [
+        "quit",
+        "change OS",
+        "fuzzy filter",
+        "filter: x86 / arm",
+        ":region X",
+    ] {
         assert!(text.contains(needle), "help lacks {needle}:\n{text}");
     }
     typing(&mut app, "j");
     typing(&mut app, "/arch");
     let text = screen(&app, 120, 60);
-    assert!(text.contains("filter: x86 / arm") && !text.contains("move down"), "{text}");
+    assert!(
+        text.contains("filter: x86 / arm") && !text.contains("move down"),
+        "{text}"
+    );
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Esc); // clears the help filter
     assert!(app.help_open());
     typing(&mut app, "q"); // closes help, does not quit
     assert!(!app.help_open());
     assert!(!app.should_quit());
-    assert_eq!(selected_name(&app), "app-golden-test", "keys in help never moved the table");
+    assert_eq!(
+        selected_name(&app),
+        "app-golden-test",
+        "keys in help never moved the table"
+    );
 }
 
 #[test]
@@ -290,7 +352,10 @@ fn read_only_refuses_changes_and_says_why() {
     }
     let text = screen(&app, 80, 24);
     assert!(text.contains("READ-ONLY"));
-    assert!(!text.contains("c change OS"), "no change hint in the footer");
+    assert!(
+        !text.contains("c change OS"),
+        "no change hint in the footer"
+    );
 }
 
 #[test]
@@ -318,7 +383,11 @@ fn quit_asks_while_a_request_is_being_sent() {
     assert_eq!(typing(&mut app, "y"), vec![Command::Quit]);
 
     let mut app = loaded(80, 24);
-    assert_eq!(typing(&mut app, "q"), vec![Command::Quit], "nothing in flight: no question");
+    assert_eq!(
+        typing(&mut app, "q"),
+        vec![Command::Quit],
+        "nothing in flight: no question"
+    );
     let mut app = loaded(80, 24);
     assert_eq!(ctrl(&mut app, 'c'), vec![Command::Quit]);
 }

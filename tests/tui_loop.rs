@@ -25,7 +25,10 @@ struct Counting {
 impl Screen for Counting {
     fn draw(&mut self, app: &App) -> io::Result<()> {
         self.frames.fetch_add(1, Ordering::SeqCst);
-        self.term.draw(|f| draw(f, app)).map(|_| ()).map_err(|e| match e {})
+        self.term
+            .draw(|f| draw(f, app))
+            .map(|_| ())
+            .map_err(|e| match e {})
     }
     fn repaint_all(&mut self) -> io::Result<()> {
         self.term.clear().map_err(|e| match e {})
@@ -64,11 +67,21 @@ fn start(answer_loads: bool) -> Harness {
             Command::LoadServers { kind, generation } => Msg::ServersLoaded {
                 kind,
                 generation,
-                page: if kind == ServerKind::Ecs { fx.ecs.clone() } else { fx.bms.clone() },
+                page: if kind == ServerKind::Ecs {
+                    fx.ecs.clone()
+                } else {
+                    fx.bms.clone()
+                },
                 done: true,
             },
-            Command::LoadImages { generation } => Msg::ImagesLoaded { generation, images: fx.images.clone() },
-            Command::LoadKeypairs { generation } => Msg::KeypairsLoaded { generation, keypairs: fx.keypairs.clone() },
+            Command::LoadImages { generation } => Msg::ImagesLoaded {
+                generation,
+                images: fx.images.clone(),
+            },
+            Command::LoadKeypairs { generation } => Msg::KeypairsLoaded {
+                generation,
+                keypairs: fx.keypairs.clone(),
+            },
             _ => return,
         };
         let _ = tx.send(msg);
@@ -81,7 +94,13 @@ fn start(answer_loads: bool) -> Harness {
     let mut app = App::new(header(false), &options(true));
     app.update(Msg::Resize(80, 24));
     let task = tokio::spawn(async move { run_on(&mut screen, ev_rx, tx, rx, app, &effects).await });
-    Harness { events: ev_tx, frames, raw, commands, task }
+    Harness {
+        events: ev_tx,
+        frames,
+        raw,
+        commands,
+        task,
+    }
 }
 
 fn press(events: &Events, c: char) {
@@ -97,14 +116,26 @@ async fn an_idle_app_draws_nothing() {
     assert!(settled >= 1, "the first frame is drawn");
     // A minute of idleness: no tick, no frame.
     tokio::time::sleep(Duration::from_secs(60)).await;
-    assert_eq!(h.frames.load(Ordering::SeqCst), settled, "idle means zero frames");
+    assert_eq!(
+        h.frames.load(Ordering::SeqCst),
+        settled,
+        "idle means zero frames"
+    );
     press(&h.events, 'j');
     tokio::time::sleep(Duration::from_millis(10)).await;
-    assert_eq!(h.frames.load(Ordering::SeqCst), settled + 1, "one key, one frame");
+    assert_eq!(
+        h.frames.load(Ordering::SeqCst),
+        settled + 1,
+        "one key, one frame"
+    );
     press(&h.events, 'q');
     let app = h.task.await.expect("join").expect("clean exit");
     assert!(app.should_quit());
-    assert_eq!(h.commands.lock().expect("lock").len(), 4, "one load per listing, nothing on a timer");
+    assert_eq!(
+        h.commands.lock().expect("lock").len(),
+        4,
+        "one load per listing, nothing on a timer"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -93,7 +93,8 @@ fn read_only_header_and_loading_state() {
         let (mut app, cmds) = app_with(w, h, true, true);
         // Only the first ECS page has arrived.
         let fx = fixture();
-        if let Some(reimage::tui::Command::LoadServers { kind, generation }) = cmds.first().cloned() {
+        if let Some(reimage::tui::Command::LoadServers { kind, generation }) = cmds.first().cloned()
+        {
             app.update(Msg::ServersLoaded {
                 kind,
                 generation,
@@ -101,7 +102,9 @@ fn read_only_header_and_loading_state() {
                 done: false,
             });
         }
-        settings().bind(|| insta::assert_snapshot!(format!("loading_read_only_{w}x{h}"), screen(&app, w, h)));
+        settings().bind(|| {
+            insta::assert_snapshot!(format!("loading_read_only_{w}x{h}"), screen(&app, w, h))
+        });
     }
 }
 

@@ -69,7 +69,15 @@ fn resizing_down_to_tiny_sizes_never_panics() {
             w = w.saturating_sub(7);
             h = h.saturating_sub(2);
         }
-        for (w, h) in [(10, 3), (1, 1), (0, 0), (19, 5), (20, 6), (99, 24), (100, 24)] {
+        for (w, h) in [
+            (10, 3),
+            (1, 1),
+            (0, 0),
+            (19, 5),
+            (20, 6),
+            (99, 24),
+            (100, 24),
+        ] {
             app.update(Msg::Resize(w, h));
             let _ = screen(&app, w, h);
         }
@@ -86,8 +94,14 @@ fn resizing_down_to_tiny_sizes_never_panics() {
 fn cjk_names_are_cut_by_display_width() {
     let app = loaded(80, 24);
     let text = screen(&app, 80, 24);
-    let line = text.lines().find(|l| l.contains("数据库")).expect("CJK row");
-    let other = text.lines().find(|l| l.contains("web-01")).expect("ASCII row");
+    let line = text
+        .lines()
+        .find(|l| l.contains("数据库"))
+        .expect("CJK row");
+    let other = text
+        .lines()
+        .find(|l| l.contains("web-01"))
+        .expect("ASCII row");
     use unicode_width::UnicodeWidthStr;
     assert_eq!(line.width(), other.width(), "rows end at the same column");
 }

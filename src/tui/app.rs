@@ -66,7 +66,11 @@ impl Pane {
     pub(crate) fn step(self, forward: bool) -> Pane {
         let n = Pane::ALL.len();
         let i = self.index();
-        Pane::ALL[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+        Pane::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
     }
 }
 
@@ -400,11 +404,7 @@ impl App {
                     Resource::Keypairs => fail_one(&mut self.keypairs.load, generation, &error),
                 };
                 if applied {
-                    self.note(
-                        Level::Error,
-                        format!("{}: {error}", what.label()),
-                        hint,
-                    );
+                    self.note(Level::Error, format!("{}: {error}", what.label()), hint);
                 } else {
                     tracing::debug!(generation, ?what, "stale failure dropped");
                 }

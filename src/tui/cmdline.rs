@@ -216,7 +216,11 @@ mod tests {
             Ok(Cmd::Region("cn-north-4".into()))
         );
         assert!(parse("region").unwrap_err().contains("needs a region id"));
-        assert!(parse("re").unwrap_err().contains("ambiguous: region, refresh"));
+        assert!(
+            parse("re")
+                .unwrap_err()
+                .contains("ambiguous: region, refresh")
+        );
         assert!(parse("bogus").unwrap_err().contains("unknown command"));
         assert!(parse("jobs now").unwrap_err().contains("takes no argument"));
     }

@@ -8,9 +8,16 @@ use crate::cloud::model::ServerKind;
 pub enum Command {
     /// List servers of `kind`, sending `Msg::ServersLoaded` page by page (`done` on the
     /// last) or `Msg::LoadFailed`, both tagged with `generation`.
-    LoadServers { kind: ServerKind, generation: u64 },
-    LoadImages { generation: u64 },
-    LoadKeypairs { generation: u64 },
+    LoadServers {
+        kind: ServerKind,
+        generation: u64,
+    },
+    LoadImages {
+        generation: u64,
+    },
+    LoadKeypairs {
+        generation: u64,
+    },
     /// Switch region, then send `Msg::ContextChanged` (or `Msg::Error`).
     SwitchRegion(String),
     /// Switch profile, then send `Msg::ContextChanged` (or `Msg::Error`).

@@ -18,7 +18,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let (title, fields) = match app.pane {
         Pane::Servers => match app.servers.table.selected() {
-            Some(s) => (format!("{} ({})", s.name, s.kind.label()), server_fields(app, s)),
+            Some(s) => (
+                format!("{} ({})", s.name, s.kind.label()),
+                server_fields(app, s),
+            ),
             None => ("details".into(), Vec::new()),
         },
         Pane::Images => match app.images.table.selected() {
@@ -89,10 +92,18 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
         None => v.push(("task", "none".into(), t.dim)),
     }
     if let Some(j) = app.jobs.running_on(&s.id) {
-        v.push(("job", format!("{} {}", j.operation, jobs::status_word(j)), t.busy));
+        v.push((
+            "job",
+            format!("{} {}", j.operation, jobs::status_word(j)),
+            t.busy,
+        ));
     }
     if s.locked {
-        v.push(("lock", "locked: changes are refused (Ecs.0605)".into(), t.warn));
+        v.push((
+            "lock",
+            "locked: changes are refused (Ecs.0605)".into(),
+            t.warn,
+        ));
     } else {
         v.push(("lock", "unlocked".into(), base));
     }
@@ -134,18 +145,17 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
         Some(d) => {
             let dev = d.device.clone().unwrap_or_else(|| "system".into());
             let data = s.volumes.len() - 1;
-            v.push((
-                "disk",
-                format!("{dev} {sep} {data} data disk(s)"),
-                base,
-            ));
+            v.push(("disk", format!("{dev} {sep} {data} data disk(s)"), base));
         }
         None => v.push(("disk", "no system disk: cannot change OS".into(), t.warn)),
     }
     v.push(("billing", servers::charging(s.charging_mode()).into(), base));
     v.push((
         "key pair",
-        s.key_name.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| "none".into()),
+        s.key_name
+            .clone()
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| "none".into()),
         base,
     ));
     for a in s.addresses.values().flatten() {
@@ -176,7 +186,11 @@ fn image_fields(app: &App, i: &Image) -> Vec<Field> {
     let b = t.base;
     let mut v: Vec<Field> = vec![
         ("id", i.id.clone(), b),
-        ("status", i.status.clone(), if i.status == "active" { t.ok } else { t.bad }),
+        (
+            "status",
+            i.status.clone(),
+            if i.status == "active" { t.ok } else { t.bad },
+        ),
         ("type", images::image_type(i).into(), b),
         ("for", images::target(i).into(), b),
         ("os", images::os_label(i).into(), b),
@@ -222,7 +236,11 @@ fn keypair_fields(app: &App, k: &Keypair) -> Vec<Field> {
     let b = t.base;
     let mut v: Vec<Field> = vec![
         ("name", k.name.clone(), b),
-        ("type", k.key_type.clone().unwrap_or_else(|| "ssh".into()), b),
+        (
+            "type",
+            k.key_type.clone().unwrap_or_else(|| "ssh".into()),
+            b,
+        ),
         ("scope", keypairs::scope(k).into(), b),
         ("listed by", keypairs::source(k).into(), b),
         ("finger", k.fingerprint.clone(), b),
@@ -246,10 +264,18 @@ fn job_fields(app: &App, j: &JobView) -> Vec<Field> {
             j.job_id.clone().unwrap_or_else(|| "not sent yet".into()),
             b,
         ),
-        ("server", format!("{} ({})", j.server_name, j.kind.label()), b),
+        (
+            "server",
+            format!("{} ({})", j.server_name, j.kind.label()),
+            b,
+        ),
         ("", j.server_id.clone(), t.dim),
         ("operation", j.operation.clone(), b),
-        ("status", jobs::status_word(j).into(), jobs::status_style(j, t)),
+        (
+            "status",
+            jobs::status_word(j).into(),
+            jobs::status_style(j, t),
+        ),
         ("elapsed", duration(j.elapsed), b),
     ];
     if let Some(code) = &j.error_code {

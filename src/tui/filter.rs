@@ -79,7 +79,10 @@ mod tests {
         assert!(f.score("web-02").is_some());
         assert!(f.score("db-01").is_none());
         let mut f = Fuzzy::new("Web");
-        assert!(f.score("web-01").is_none(), "upper case in the filter is case sensitive");
+        assert!(
+            f.score("web-01").is_none(),
+            "upper case in the filter is case sensitive"
+        );
         assert!(Fuzzy::new("  ").is_empty());
     }
 

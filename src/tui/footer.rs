@@ -20,7 +20,10 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         None => ("", None, None),
     };
     if let Some(l) = line {
-        let mut spans = vec![Span::styled(format!(" {prefix}"), t.key), Span::raw(l.text.clone())];
+        let mut spans = vec![
+            Span::styled(format!(" {prefix}"), t.key),
+            Span::raw(l.text.clone()),
+        ];
         if let Some(n) = note {
             spans.push(Span::styled(format!("   {n}"), t.dim));
         }
@@ -81,10 +84,7 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
         }
     } else if let Some(input) = &app.input {
         match input {
-            Input::Filter(_) => vec![
-                ("Enter".into(), "keep filter"),
-                ("Esc".into(), "clear"),
-            ],
+            Input::Filter(_) => vec![("Enter".into(), "keep filter"), ("Esc".into(), "clear")],
             Input::Command { .. } => vec![
                 ("Enter".into(), "run"),
                 ("Tab".into(), "complete"),

@@ -97,7 +97,12 @@ pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
         "close, cancel, clear the filter".into(),
         "",
     ));
-    out.push(("Anywhere", "Ctrl-C".into(), "quit (always works)".into(), ""));
+    out.push((
+        "Anywhere",
+        "Ctrl-C".into(),
+        "quit (always works)".into(),
+        "",
+    ));
     for (c, what) in [
         (":servers :images :keypairs :jobs", "switch pane"),
         (":region X", "switch region"),
@@ -123,7 +128,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, state: &HelpState) {
     let title = if state.filtering || !state.filter.text.is_empty() {
         format!(" Help {} filter \"{}\" ", app.glyphs.sep, state.filter.text)
     } else {
-        format!(" Help {} / filter {} Esc close ", app.glyphs.sep, app.glyphs.sep)
+        format!(
+            " Help {} / filter {} Esc close ",
+            app.glyphs.sep, app.glyphs.sep
+        )
     };
     let block = Block::default()
         .borders(Borders::ALL)

@@ -289,7 +289,9 @@ pub enum KeymapError {
         second: &'static str,
         scope: &'static str,
     },
-    #[error("key {key} of {pane} ({pane_scope}) is hidden by {global} ({global_scope}); change one in [keys]")]
+    #[error(
+        "key {key} of {pane} ({pane_scope}) is hidden by {global} ({global_scope}); change one in [keys]"
+    )]
     Shadowed {
         key: String,
         pane: &'static str,
@@ -442,7 +444,10 @@ mod tests {
         assert_eq!(Key::parse("shift-g"), Key::parse("G"));
         let ev = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
         assert_eq!(Key::from_event(&ev), Key::parse("shift-tab").ok());
-        assert_eq!(Key::parse("ctrl-r").map(|k| k.to_string()), Ok("Ctrl-r".into()));
+        assert_eq!(
+            Key::parse("ctrl-r").map(|k| k.to_string()),
+            Ok("Ctrl-r".into())
+        );
         assert!(Key::parse("alt-x").is_err());
         assert!(Key::parse("ctrl-a").is_err());
         assert!(Key::parse("bogus").is_err());

@@ -261,8 +261,7 @@ impl<T: TableRow> TableNav for super::table::Table<T> {
 }
 
 /// Why a dangerous action is refused in read-only mode.
-pub(crate) const READ_ONLY_WHY: &str =
-    "read-only: changes are disabled (--read-only or read_only = true in the profile; --write lifts it for one run)";
+pub(crate) const READ_ONLY_WHY: &str = "read-only: changes are disabled (--read-only or read_only = true in the profile; --write lifts it for one run)";
 
 pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
     if action.is_dangerous() && app.header.read_only {
@@ -316,7 +315,11 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::CopyId => {
             if let Some(id) = app.selected_id() {
                 let short = short_id(&id, app.glyphs.ellipsis);
-                app.note(Level::Info, format!("copied {short} to the clipboard"), None);
+                app.note(
+                    Level::Info,
+                    format!("copied {short} to the clipboard"),
+                    None,
+                );
                 return vec![Command::CopyToClipboard(id)];
             }
         }
@@ -331,7 +334,10 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
             let n = app.servers.table.marks().len().max(1);
             app.note(
                 Level::Warn,
-                format!("{} ({n} server(s)): not available in this build yet", action.help()),
+                format!(
+                    "{} ({n} server(s)): not available in this build yet",
+                    action.help()
+                ),
                 None,
             );
         }

@@ -89,7 +89,10 @@ pub enum Msg {
     /// The caller switched profile or region: new header, everything reloads.
     ContextChanged(HeaderInfo),
     /// An error not tied to a listing (e.g. a failed profile switch).
-    Error { error: String, hint: Option<String> },
+    Error {
+        error: String,
+        hint: Option<String>,
+    },
     /// Something worth a short note, e.g. "copied".
     Info(String),
 }

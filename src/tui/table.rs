@@ -426,7 +426,11 @@ mod tests {
         t.sort_next(); // by number
         t.rebuild(&|_| true);
         assert_eq!(names(&t), ["web-01", "web-02", "db-01"]);
-        assert_eq!(t.selected().map(|r| r.0), Some("a"), "cursor follows the row");
+        assert_eq!(
+            t.selected().map(|r| r.0),
+            Some("a"),
+            "cursor follows the row"
+        );
         t.set_filter("web");
         t.rebuild(&|_| true);
         assert_eq!(names(&t), ["web-01", "web-02"]);
@@ -446,7 +450,11 @@ mod tests {
         let mut t = table();
         t.move_by(1); // web-01
         t.toggle_mark();
-        t.set_rows(vec![R("z", "app-00", 1), R("c", "web-01", 2), R("a", "web-02", 3)]);
+        t.set_rows(vec![
+            R("z", "app-00", 1),
+            R("c", "web-01", 2),
+            R("a", "web-02", 3),
+        ]);
         t.rebuild(&|_| true);
         assert_eq!(t.selected().map(|r| r.0), Some("c"));
         assert!(t.is_marked("c"));

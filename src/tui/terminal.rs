@@ -3,7 +3,9 @@
 //! to the previous hook so the report prints on a sane screen), and signals (turned into
 //! `Msg::QuitSignal` by the run loop).
 
-use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute, terminal};
 use std::io::{self, Write};
@@ -28,7 +30,12 @@ impl TerminalGuard {
         MOUSE.store(mouse, Ordering::SeqCst);
         let guard = TerminalGuard { _private: () };
         let mut out = io::stdout();
-        execute!(out, EnterAlternateScreen, EnableBracketedPaste, cursor::Hide)?;
+        execute!(
+            out,
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            cursor::Hide
+        )?;
         if mouse {
             execute!(out, EnableMouseCapture)?;
         }
@@ -53,7 +60,12 @@ pub fn restore() {
     }
     // Best effort: each step runs even if an earlier one failed (e.g. the tty is gone).
     let _ = execute!(out, crossterm::terminal::EndSynchronizedUpdate);
-    let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = terminal::disable_raw_mode();
     let _ = out.flush();
 }

@@ -151,7 +151,10 @@ impl Theme {
                 .fg(Color::Black)
                 .bg(Color::Yellow)
                 .add_modifier(Modifier::BOLD),
-            read_only: s.fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
+            read_only: s
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
             tab: s,
             tab_active: s
                 .fg(Color::Cyan)

@@ -34,7 +34,12 @@ impl Toasts {
             Level::Error => tracing::warn!(%text, hint = hint.as_deref().unwrap_or(""), "shown"),
             _ => tracing::info!(%text, "shown"),
         }
-        let until = Instant::now() + if level == Level::Error { ERROR_FOR } else { INFO_FOR };
+        let until = Instant::now()
+            + if level == Level::Error {
+                ERROR_FOR
+            } else {
+                INFO_FOR
+            };
         // Only errors queue; a newer note replaces an older non-error one.
         self.queue.retain(|t| t.level == Level::Error);
         if self.queue.len() >= 20 {

@@ -45,7 +45,14 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
 }
 
-fn title(app: &App, name: &str, shown: usize, total: usize, filter: &str, load: Option<String>) -> String {
+fn title(
+    app: &App,
+    name: &str,
+    shown: usize,
+    total: usize,
+    filter: &str,
+    load: Option<String>,
+) -> String {
     let sep = app.glyphs.sep;
     let mut t = if filter.is_empty() {
         format!("{name} {total}")
@@ -79,7 +86,19 @@ fn draw_table(f: &mut Frame, area: Rect, app: &App) {
                 servers::show(s, c, th, g, job.as_deref())
             });
             let empty = empty_text(app.servers.load.loading, "no servers");
-            render_table(f, area, tb, TableSpec { title: name, columns: servers::COLUMNS, show: &show, theme: th, glyphs: g, empty });
+            render_table(
+                f,
+                area,
+                tb,
+                TableSpec {
+                    title: name,
+                    columns: servers::COLUMNS,
+                    show: &show,
+                    theme: th,
+                    glyphs: g,
+                    empty,
+                },
+            );
         }
         Pane::Images => {
             let tb = &app.images.table;
@@ -87,30 +106,85 @@ fn draw_table(f: &mut Frame, area: Rect, app: &App) {
             for q in app.images.active_filters() {
                 name.push_str(&format!(" {} {q}", g.sep));
             }
-            let name = title(app, &name, tb.shown(), tb.total(), tb.filter(), app.images.load.status(g, app.spin));
+            let name = title(
+                app,
+                &name,
+                tb.shown(),
+                tb.total(),
+                tb.filter(),
+                app.images.load.status(g, app.spin),
+            );
             let show = shower(|i: &crate::cloud::model::Image, c: usize| images::show(i, c, th));
             let empty = empty_text(app.images.load.loading, "no images match");
-            render_table(f, area, tb, TableSpec { title: name, columns: images::COLUMNS, show: &show, theme: th, glyphs: g, empty });
+            render_table(
+                f,
+                area,
+                tb,
+                TableSpec {
+                    title: name,
+                    columns: images::COLUMNS,
+                    show: &show,
+                    theme: th,
+                    glyphs: g,
+                    empty,
+                },
+            );
         }
         Pane::Keypairs => {
             let tb = &app.keypairs.table;
-            let name = title(app, "Key pairs", tb.shown(), tb.total(), tb.filter(), app.keypairs.load.status(g, app.spin));
-            let show = shower(|k: &crate::cloud::model::Keypair, c: usize| keypairs::show(k, c, th));
+            let name = title(
+                app,
+                "Key pairs",
+                tb.shown(),
+                tb.total(),
+                tb.filter(),
+                app.keypairs.load.status(g, app.spin),
+            );
+            let show =
+                shower(|k: &crate::cloud::model::Keypair, c: usize| keypairs::show(k, c, th));
             let empty = empty_text(app.keypairs.load.loading, "no key pairs");
-            render_table(f, area, tb, TableSpec { title: name, columns: keypairs::COLUMNS, show: &show, theme: th, glyphs: g, empty });
+            render_table(
+                f,
+                area,
+                tb,
+                TableSpec {
+                    title: name,
+                    columns: keypairs::COLUMNS,
+                    show: &show,
+                    theme: th,
+                    glyphs: g,
+                    empty,
+                },
+            );
         }
         Pane::Jobs => {
             let tb = &app.jobs.table;
             let name = title(app, "Jobs", tb.shown(), tb.total(), tb.filter(), None);
             let show = shower(|j: &crate::tui::msg::JobView, c: usize| jobs::show(j, c, th, g));
             let empty = "no jobs yet: change or reinstall an OS from the Servers pane".to_string();
-            render_table(f, area, tb, TableSpec { title: name, columns: jobs::COLUMNS, show: &show, theme: th, glyphs: g, empty });
+            render_table(
+                f,
+                area,
+                tb,
+                TableSpec {
+                    title: name,
+                    columns: jobs::COLUMNS,
+                    show: &show,
+                    theme: th,
+                    glyphs: g,
+                    empty,
+                },
+            );
         }
     }
 }
 
 fn empty_text(loading: bool, none: &str) -> String {
-    if loading { "loading...".to_string() } else { none.to_string() }
+    if loading {
+        "loading...".to_string()
+    } else {
+        none.to_string()
+    }
 }
 
 fn confirm_quit(f: &mut Frame, area: Rect, app: &App) {

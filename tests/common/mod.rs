@@ -53,7 +53,12 @@ pub fn fixture() -> Fixture {
     ))
     .expect("fixture file");
     let inv: Inventory = serde_json::from_str(&text).expect("fixture parses as API replies");
-    let mut keypairs: Vec<Keypair> = inv.keypairs.keypairs.into_iter().map(|k| k.keypair).collect();
+    let mut keypairs: Vec<Keypair> = inv
+        .keypairs
+        .keypairs
+        .into_iter()
+        .map(|k| k.keypair)
+        .collect();
     for k in &mut keypairs {
         k.source = KeypairSource::Kps;
     }

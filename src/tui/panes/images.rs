@@ -151,7 +151,8 @@ fn owned(v: &[&str]) -> Vec<String> {
 
 impl ImagesPane {
     pub fn cycle_type(&mut self) {
-        self.kind.next(&owned(&["public", "private", "shared", "market"]));
+        self.kind
+            .next(&owned(&["public", "private", "shared", "market"]));
     }
 
     pub fn cycle_target(&mut self) {

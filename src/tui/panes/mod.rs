@@ -59,7 +59,11 @@ impl Load {
             return Some(format!("{frame} loading {}", self.received));
         }
         self.error.as_ref().map(|_| match self.last_ok {
-            Some(t) => format!("stale {} {} r to retry", super::text::age(t.elapsed()), glyphs.sep),
+            Some(t) => format!(
+                "stale {} {} r to retry",
+                super::text::age(t.elapsed()),
+                glyphs.sep
+            ),
             None => format!("failed {} r to retry", glyphs.sep),
         })
     }
@@ -101,7 +105,12 @@ pub struct TableSpec<'a, T> {
 
 /// Draws a table: header, the visible rows only, cursor and marks in a 2-column gutter,
 /// filter matches highlighted. Cost is proportional to the rows on screen.
-pub fn render_table<T: TableRow>(f: &mut Frame, area: Rect, table: &Table<T>, spec: TableSpec<'_, T>) {
+pub fn render_table<T: TableRow>(
+    f: &mut Frame,
+    area: Rect,
+    table: &Table<T>,
+    spec: TableSpec<'_, T>,
+) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(spec.theme.border)
@@ -120,7 +129,11 @@ pub fn render_table<T: TableRow>(f: &mut Frame, area: Rect, table: &Table<T>, sp
         let mut title = col.title.to_string();
         if let Some((sc, desc)) = table.sort() {
             if sc == c {
-                title.push_str(if desc { spec.glyphs.desc } else { spec.glyphs.asc });
+                title.push_str(if desc {
+                    spec.glyphs.desc
+                } else {
+                    spec.glyphs.asc
+                });
             }
         }
         if i > 0 {
@@ -143,7 +156,8 @@ pub fn render_table<T: TableRow>(f: &mut Frame, area: Rect, table: &Table<T>, sp
         let matches = if fuzzy.is_empty() {
             Vec::new()
         } else {
-            let cells: Vec<Cow<'_, str>> = table.search_cols().iter().map(|&c| row.cell(c)).collect();
+            let cells: Vec<Cow<'_, str>> =
+                table.search_cols().iter().map(|&c| row.cell(c)).collect();
             let (h, starts) = haystack(cells.iter().map(|c| c.as_ref()));
             let idx = fuzzy.indices(&h);
             // Per searchable column: the char indices matched within it.
@@ -208,7 +222,13 @@ pub fn render_table<T: TableRow>(f: &mut Frame, area: Rect, table: &Table<T>, sp
 
 /// Splits `text` into spans, styling the chars at `hits` as matches. `text` may have been
 /// truncated; hits past its end are ignored.
-fn push_highlighted(spans: &mut Vec<Span<'static>>, text: &str, base: Style, hit: Style, hits: &[usize]) {
+fn push_highlighted(
+    spans: &mut Vec<Span<'static>>,
+    text: &str,
+    base: Style,
+    hit: Style,
+    hits: &[usize],
+) {
     if hits.is_empty() {
         spans.push(Span::styled(text.to_string(), base));
         return;

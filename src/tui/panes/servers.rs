@@ -99,7 +99,13 @@ impl ServersPane {
     }
 
     /// Applies one page; returns false if it was stale.
-    pub fn page(&mut self, kind: ServerKind, generation: u64, page: Vec<Server>, done: bool) -> bool {
+    pub fn page(
+        &mut self,
+        kind: ServerKind,
+        generation: u64,
+        page: Vec<Server>,
+        done: bool,
+    ) -> bool {
         if generation != self.load.generation || !self.pending.contains(&kind) {
             return false;
         }
@@ -112,7 +118,8 @@ impl ServersPane {
         if done {
             self.pending.remove(&kind);
             let seen = &self.seen;
-            self.table.retain(|s| s.kind != kind || seen.contains(&s.id));
+            self.table
+                .retain(|s| s.kind != kind || seen.contains(&s.id));
             self.finish_if_done();
         }
         true
