@@ -9,3 +9,4 @@ pub mod cloud;
 pub mod config;
 pub mod ops;
 pub mod sandbox;
+pub mod tui;

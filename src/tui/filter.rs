@@ -1,0 +1,97 @@
+//! Fuzzy filtering (nucleo's matcher, smart case) over the text of a row's columns.
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+/// A compiled filter; empty text matches everything.
+pub struct Fuzzy {
+    pattern: Option<Pattern>,
+    matcher: Matcher,
+    buf: Vec<char>,
+}
+
+impl Fuzzy {
+    pub fn new(text: &str) -> Self {
+        let text = text.trim();
+        Fuzzy {
+            pattern: (!text.is_empty())
+                .then(|| Pattern::parse(text, CaseMatching::Smart, Normalization::Smart)),
+            matcher: Matcher::new(Config::DEFAULT),
+            buf: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pattern.is_none()
+    }
+
+    /// Match quality (higher is better), `None` when it does not match.
+    pub fn score(&mut self, haystack: &str) -> Option<u32> {
+        match &self.pattern {
+            None => Some(0),
+            Some(p) => p.score(Utf32Str::new(haystack, &mut self.buf), &mut self.matcher),
+        }
+    }
+
+    /// Char indices of `haystack` that the filter matched, sorted, for highlighting.
+    pub fn indices(&mut self, haystack: &str) -> Vec<usize> {
+        let Some(p) = &self.pattern else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        p.indices(
+            Utf32Str::new(haystack, &mut self.buf),
+            &mut self.matcher,
+            &mut out,
+        );
+        let mut out: Vec<usize> = out.into_iter().map(|i| i as usize).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Joins column texts into one haystack; returns it and each column's starting char index.
+/// Columns are separated by two spaces so a match cannot span a boundary by accident.
+pub fn haystack<'a>(cols: impl IntoIterator<Item = &'a str>) -> (String, Vec<usize>) {
+    let mut s = String::new();
+    let mut starts = Vec::new();
+    let mut pos = 0;
+    for (i, c) in cols.into_iter().enumerate() {
+        if i > 0 {
+            s.push_str("  ");
+            pos += 2;
+        }
+        starts.push(pos);
+        s.push_str(c);
+        pos += c.chars().count();
+    }
+    (s, starts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuzzy_subsequence_smart_case() {
+        let mut f = Fuzzy::new("wb02");
+        assert!(f.score("web-02").is_some());
+        assert!(f.score("db-01").is_none());
+        let mut f = Fuzzy::new("Web");
+        assert!(
+            f.score("web-01").is_none(),
+            "upper case in the filter is case sensitive"
+        );
+        assert!(Fuzzy::new("  ").is_empty());
+    }
+
+    #[test]
+    fn indices_point_at_matched_chars() {
+        let (h, starts) = haystack(["ECS", "web-02"]);
+        assert_eq!(h, "ECS  web-02");
+        assert_eq!(starts, vec![0, 5]);
+        let idx = Fuzzy::new("web").indices(&h);
+        assert_eq!(idx, vec![5, 6, 7]);
+    }
+}

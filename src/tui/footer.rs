@@ -1,0 +1,168 @@
+//! The bottom two lines: the status line (the focused input, a note, or what is loading)
+//! and the footer of keys that work here, generated from the keymap in force.
+
+use super::app::{App, Input, Modal, Pane};
+use super::keymap::Action;
+use super::text::{truncate, width};
+use super::toast::Level;
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let ell = app.glyphs.ellipsis;
+    let w = area.width as usize;
+    let (prefix, line, note) = match &app.input {
+        Some(Input::Filter(l)) => ("/", Some(l), None),
+        Some(Input::Command { line, note }) => (":", Some(line), note.as_deref()),
+        None => ("", None, None),
+    };
+    if let Some(l) = line {
+        let mut spans = vec![
+            Span::styled(format!(" {prefix}"), t.key),
+            Span::raw(l.text.clone()),
+        ];
+        if let Some(n) = note {
+            spans.push(Span::styled(format!("   {n}"), t.dim));
+        }
+        let before: String = l.text.chars().take(l.cursor).collect();
+        let x = area.x + (2 + width(&before)).min(w.saturating_sub(1)) as u16;
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        f.set_cursor_position(Position::new(x, area.y));
+        return;
+    }
+    if let Some((toast, more)) = app.toasts.current() {
+        let (word, style) = match toast.level {
+            Level::Info => ("", t.info),
+            Level::Warn => ("! ", t.warn),
+            Level::Error => ("error: ", t.error),
+        };
+        let mut text = format!(" {word}{}", toast.text);
+        if let Some(h) = &toast.hint {
+            text.push_str(&format!(" {} {h}", app.glyphs.sep));
+        }
+        let tail = if more > 0 {
+            format!("  (+{more}, Esc next)")
+        } else {
+            String::new()
+        };
+        let (text, _) = truncate(&text, w.saturating_sub(width(&tail)), ell);
+        let line = Line::from(vec![Span::styled(text, style), Span::styled(tail, t.dim)]);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    let mut parts = Vec::new();
+    for (load, what) in [
+        (&app.servers.load, "servers"),
+        (&app.images.load, "images"),
+        (&app.keypairs.load, "key pairs"),
+    ] {
+        if load.loading {
+            parts.push(format!("{what} {}", load.received));
+        }
+    }
+    if !parts.is_empty() {
+        let frame = app.glyphs.spinner[app.spin % app.glyphs.spinner.len()];
+        let text = format!(" {frame} loading {}", parts.join(", "));
+        f.render_widget(Paragraph::new(Span::styled(text, t.dim)), area);
+    }
+}
+
+/// Footer hints, most useful first; `? help` and `q quit` always fit.
+pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let hints: Vec<(String, &str)> = if let Some(m) = app.modals.last() {
+        match m {
+            Modal::Help(_) => vec![
+                ("j/k".into(), "scroll"),
+                ("/".into(), "filter"),
+                ("Esc".into(), "close"),
+            ],
+            Modal::ConfirmQuit => vec![("y".into(), "quit"), ("any key".into(), "stay")],
+        }
+    } else if let Some(input) = &app.input {
+        match input {
+            Input::Filter(_) => vec![("Enter".into(), "keep filter"), ("Esc".into(), "clear")],
+            Input::Command { .. } => vec![
+                ("Enter".into(), "run"),
+                ("Tab".into(), "complete"),
+                ("Esc".into(), "cancel"),
+            ],
+        }
+    } else {
+        let mut actions = match app.pane {
+            Pane::Servers => vec![Action::ChangeOs, Action::Reinstall, Action::Stop],
+            Pane::Images => vec![
+                Action::ImageType,
+                Action::ImageEnv,
+                Action::ImageArch,
+                Action::ImagePlatform,
+            ],
+            Pane::Keypairs => vec![Action::CopyId],
+            Pane::Jobs => vec![Action::DismissJob],
+        };
+        actions.retain(|a| !(a.is_dangerous() && app.header.read_only));
+        actions.push(Action::Filter);
+        if crate::tui::layout::details_toggle(app.size.width, app.size.height) {
+            actions.push(Action::Details);
+        }
+        if app.pane == Pane::Servers {
+            actions.push(Action::Mark);
+        }
+        actions.extend([Action::SortNext, Action::Refresh, Action::CommandLine]);
+        actions
+            .into_iter()
+            .filter_map(|a| app.keymap.short(a).map(|k| (k, short_help(a))))
+            .collect()
+    };
+    let tail: Vec<(String, &str)> = if app.modals.is_empty() && app.input.is_none() {
+        [(Action::Help, "help"), (Action::Quit, "quit")]
+            .into_iter()
+            .filter_map(|(a, h)| app.keymap.short(a).map(|k| (k, h)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let item_w = |(k, h): &(String, &str)| width(k) + 1 + width(h) + 2;
+    let budget = (area.width as usize).saturating_sub(1 + tail.iter().map(item_w).sum::<usize>());
+    let mut used = 0;
+    let mut spans = vec![Span::raw(" ")];
+    let push = |spans: &mut Vec<Span<'static>>, (k, h): &(String, &str)| {
+        spans.push(Span::styled(k.clone(), t.key));
+        spans.push(Span::raw(format!(" {h}  ")));
+    };
+    for item in &hints {
+        if used + item_w(item) > budget {
+            break;
+        }
+        used += item_w(item);
+        push(&mut spans, item);
+    }
+    for item in &tail {
+        push(&mut spans, item);
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn short_help(a: Action) -> &'static str {
+    match a {
+        Action::ChangeOs => "change OS",
+        Action::Reinstall => "reinstall",
+        Action::Stop => "stop",
+        Action::Mark => "mark",
+        Action::ImageType => "type",
+        Action::ImageEnv => "ECS/BMS",
+        Action::ImageArch => "arch",
+        Action::ImagePlatform => "OS",
+        Action::CopyId => "copy",
+        Action::DismissJob => "dismiss",
+        Action::Filter => "filter",
+        Action::SortNext => "sort",
+        Action::Refresh => "refresh",
+        Action::CommandLine => "command",
+        Action::Details => "details",
+        a => a.name(),
+    }
+}

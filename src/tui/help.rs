@@ -1,0 +1,172 @@
+//! `?` help: every binding in force, generated from the keymap, grouped by scope, with the
+//! fixed keys (Esc, Ctrl-C) and the `:` commands. `/` filters it.
+
+use super::app::App;
+use super::cmdline::{Edit, LineInput};
+use super::keymap::{Action, Scope};
+use super::keys::READ_ONLY_WHY;
+use super::text::fit;
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HelpState {
+    pub scroll: usize,
+    pub filter: LineInput,
+    pub filtering: bool,
+}
+
+impl HelpState {
+    /// Returns true when help should close.
+    pub fn handle(&mut self, key: &KeyEvent) -> bool {
+        if self.filtering {
+            match self.filter.handle(key) {
+                Edit::Submit => self.filtering = false,
+                Edit::Cancel => {
+                    self.filtering = false;
+                    self.filter = LineInput::default();
+                }
+                _ => self.scroll = 0,
+            }
+            return false;
+        }
+        match key.code {
+            KeyCode::Esc if !self.filter.text.is_empty() => {
+                self.filter = LineInput::default();
+                false
+            }
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => true,
+            KeyCode::Char('/') => {
+                self.filtering = true;
+                false
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.scroll += 1;
+                false
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.scroll = self.scroll.saturating_sub(1);
+                false
+            }
+            KeyCode::PageDown => {
+                self.scroll += 10;
+                false
+            }
+            KeyCode::PageUp => {
+                self.scroll = self.scroll.saturating_sub(10);
+                false
+            }
+            KeyCode::Home | KeyCode::Char('g') => {
+                self.scroll = 0;
+                false
+            }
+            _ => false,
+        }
+    }
+}
+
+/// One help row: (section, keys, what it does).
+pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
+    let mut out = Vec::new();
+    for scope in [
+        Scope::Global,
+        Scope::Table,
+        Scope::Servers,
+        Scope::Images,
+        Scope::Jobs,
+    ] {
+        for &a in Action::ALL.iter().filter(|a| a.scope() == scope) {
+            let keys = app.keymap.label(a);
+            if keys.is_empty() {
+                continue;
+            }
+            let mut what = a.help().to_string();
+            if a.is_dangerous() && app.header.read_only {
+                what = format!("[disabled] {what}: {READ_ONLY_WHY}");
+            }
+            // The action's config name is searchable too (e.g. "image_arch").
+            out.push((scope.label(), keys, what, a.name()));
+        }
+    }
+    out.push((
+        "Anywhere",
+        "Esc".into(),
+        "close, cancel, clear the filter".into(),
+        "",
+    ));
+    out.push((
+        "Anywhere",
+        "Ctrl-C".into(),
+        "quit (always works)".into(),
+        "",
+    ));
+    for (c, what) in [
+        (":servers :images :keypairs :jobs", "switch pane"),
+        (":region X", "switch region"),
+        (":profile X", "switch profile (read-only is re-evaluated)"),
+        (":refresh", "reload every listing"),
+        (":q", "quit"),
+    ] {
+        out.push(("Commands", c.into(), what.into(), ""));
+    }
+    out
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, state: &HelpState) {
+    let t = &app.theme;
+    let w = area.width.saturating_sub(4).min(96).max(area.width.min(20));
+    let h = area.height.saturating_sub(2).max(area.height.min(3));
+    let popup = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    let title = if state.filtering || !state.filter.text.is_empty() {
+        format!(" Help {} filter \"{}\" ", app.glyphs.sep, state.filter.text)
+    } else {
+        format!(
+            " Help {} / filter {} Esc close ",
+            app.glyphs.sep, app.glyphs.sep
+        )
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border)
+        .title(Span::styled(title, t.title));
+    let inner = block.inner(popup);
+    f.render_widget(Clear, popup);
+    f.render_widget(block, popup);
+    let needle = state.filter.text.to_lowercase();
+    let rows: Vec<_> = entries(app)
+        .into_iter()
+        .filter(|(s, k, w, n)| {
+            needle.is_empty() || format!("{s} {k} {w} {n}").to_lowercase().contains(&needle)
+        })
+        .collect();
+    let key_w = 18.min(inner.width as usize / 3);
+    let what_w = (inner.width as usize).saturating_sub(key_w + 1);
+    let mut lines = Vec::new();
+    let mut section = "";
+    for (s, k, what, _) in &rows {
+        if *s != section {
+            section = s;
+            lines.push(Line::styled(s.to_string(), t.title));
+        }
+        lines.push(Line::from(vec![
+            Span::styled(fit(k, key_w, app.glyphs.ellipsis), t.key),
+            Span::raw(" "),
+            Span::raw(fit(what, what_w, app.glyphs.ellipsis)),
+        ]));
+    }
+    if rows.is_empty() {
+        lines.push(Line::styled("no binding matches", t.dim));
+    }
+    let max_scroll = lines.len().saturating_sub(inner.height as usize);
+    let skip = state.scroll.min(max_scroll);
+    let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,489 @@
+//! Keys → typed [`Action`]s. Built-in defaults, patched by the `[keys]` table of
+//! config.toml, then checked: a key bound twice in one scope, or a pane key shadowed by a
+//! global one, is an error that says which keys and actions collide.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Where a binding applies. Lookup goes pane scope, then `Table`, then `Global`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    Global,
+    Table,
+    Servers,
+    Images,
+    Jobs,
+}
+
+impl Scope {
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Global => "Anywhere",
+            Scope::Table => "Tables",
+            Scope::Servers => "Servers",
+            Scope::Images => "Images",
+            Scope::Jobs => "Jobs",
+        }
+    }
+}
+
+macro_rules! actions {
+    ($($variant:ident $name:literal $scope:ident $danger:literal $help:literal [$($key:literal),*];)*) => {
+        /// Everything a key can do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            /// The name used in config.toml.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+
+            pub fn scope(self) -> Scope {
+                match self { $(Action::$variant => Scope::$scope),* }
+            }
+
+            /// A change to a server: refused in read-only mode.
+            pub fn is_dangerous(self) -> bool {
+                match self { $(Action::$variant => $danger),* }
+            }
+
+            pub fn help(self) -> &'static str {
+                match self { $(Action::$variant => $help),* }
+            }
+
+            fn default_keys(self) -> &'static [&'static str] {
+                match self { $(Action::$variant => &[$($key),*]),* }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit "quit" Global false "quit (asks while a request is being sent)" ["q"];
+    Help "help" Global false "help: every key binding" ["?"];
+    CommandLine "command" Global false "command line: servers images keypairs jobs region profile q" [":"];
+    Refresh "refresh" Global false "refresh the listings" ["r", "ctrl-r"];
+    NextPane "next_pane" Global false "next pane" ["tab"];
+    PrevPane "prev_pane" Global false "previous pane" ["backtab"];
+    GoServers "servers" Global false "Servers pane" ["1"];
+    GoImages "images" Global false "Images pane" ["2"];
+    GoKeypairs "keypairs" Global false "Key pairs pane" ["3"];
+    GoJobs "jobs" Global false "Jobs pane" ["4"];
+    Redraw "redraw" Global false "repaint the whole screen" ["ctrl-l"];
+    Up "up" Table false "move up" ["k", "up"];
+    Down "down" Table false "move down" ["j", "down"];
+    PageUp "page_up" Table false "page up" ["pgup", "ctrl-u"];
+    PageDown "page_down" Table false "page down" ["pgdn", "ctrl-d"];
+    Top "top" Table false "first row" ["g", "home"];
+    Bottom "bottom" Table false "last row" ["G", "end"];
+    Filter "filter" Table false "fuzzy filter (Esc clears)" ["/"];
+    SortNext "sort" Table false "sort by the next column" ["o"];
+    SortReverse "sort_reverse" Table false "reverse the sort" ["O"];
+    Details "details" Table false "details of the row (narrow screens)" ["enter"];
+    CopyId "copy_id" Table false "copy the id (OSC 52)" ["y"];
+    Mark "mark" Servers false "mark the row for a bulk action" ["space"];
+    MarkAll "mark_all" Servers false "mark every filtered row" ["A"];
+    UnmarkAll "unmark_all" Servers false "unmark all rows" ["u"];
+    ChangeOs "change_os" Servers true "change OS of the row (or the marked rows)" ["c"];
+    Reinstall "reinstall" Servers true "reinstall OS of the row (or the marked rows)" ["R"];
+    Stop "stop" Servers true "stop the server (or the marked servers)" ["s"];
+    ImageType "image_type" Images false "filter: public / private / shared / market" ["t"];
+    ImageEnv "image_env" Images false "filter: ECS / BMS images" ["e"];
+    ImageArch "image_arch" Images false "filter: x86 / arm" ["a"];
+    ImagePlatform "image_os" Images false "filter: OS platform" ["p"];
+    DismissJob "dismiss_job" Jobs false "dismiss a finished job" ["d"];
+}
+
+/// One key with its modifiers, normalised so that `G` and `shift-g` are the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub code: KeyCodeOrd,
+    pub ctrl: bool,
+    pub alt: bool,
+    pub shift: bool,
+}
+
+/// `KeyCode` subset that can be bound (ordered, for stable help output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyCodeOrd {
+    Char(char),
+    F(u8),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Insert,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+}
+
+impl Key {
+    pub fn from_event(ev: &KeyEvent) -> Option<Key> {
+        let code = match ev.code {
+            KeyCode::Char(c) => KeyCodeOrd::Char(c),
+            KeyCode::F(n) => KeyCodeOrd::F(n),
+            KeyCode::Enter => KeyCodeOrd::Enter,
+            KeyCode::Esc => KeyCodeOrd::Esc,
+            KeyCode::Tab => KeyCodeOrd::Tab,
+            KeyCode::BackTab => KeyCodeOrd::BackTab,
+            KeyCode::Backspace => KeyCodeOrd::Backspace,
+            KeyCode::Delete => KeyCodeOrd::Delete,
+            KeyCode::Insert => KeyCodeOrd::Insert,
+            KeyCode::Up => KeyCodeOrd::Up,
+            KeyCode::Down => KeyCodeOrd::Down,
+            KeyCode::Left => KeyCodeOrd::Left,
+            KeyCode::Right => KeyCodeOrd::Right,
+            KeyCode::PageUp => KeyCodeOrd::PageUp,
+            KeyCode::PageDown => KeyCodeOrd::PageDown,
+            KeyCode::Home => KeyCodeOrd::Home,
+            KeyCode::End => KeyCodeOrd::End,
+            _ => return None,
+        };
+        Some(Key::normalise(code, ev.modifiers))
+    }
+
+    fn normalise(code: KeyCodeOrd, mods: KeyModifiers) -> Key {
+        let ctrl = mods.contains(KeyModifiers::CONTROL);
+        let alt = mods.contains(KeyModifiers::ALT);
+        // A character already says whether shift was held; BackTab implies it.
+        let shift = mods.contains(KeyModifiers::SHIFT)
+            && !matches!(code, KeyCodeOrd::Char(_) | KeyCodeOrd::BackTab);
+        let code = match code {
+            KeyCodeOrd::Char(c) if ctrl => KeyCodeOrd::Char(c.to_ascii_lowercase()),
+            other => other,
+        };
+        Key {
+            code,
+            ctrl,
+            alt,
+            shift,
+        }
+    }
+
+    /// Parses `j`, `G`, `ctrl-r`, `shift-tab`, `pgdn`, `space`, `f5`, `enter`, ...
+    pub fn parse(s: &str) -> Result<Key, KeymapError> {
+        let bad = |why: &str| KeymapError::BadKey {
+            key: s.to_string(),
+            why: why.to_string(),
+        };
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if let Some(r) = lower.strip_prefix("ctrl-").or(lower.strip_prefix("c-")) {
+                mods |= KeyModifiers::CONTROL;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower.strip_prefix("shift-") {
+                mods |= KeyModifiers::SHIFT;
+                rest = &rest[rest.len() - r.len()..];
+            } else if lower.starts_with("alt-") || lower.starts_with("meta-") {
+                return Err(bad(
+                    "Alt chords arrive split over SSH; use a plain key or ctrl-KEY",
+                ));
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => {
+                if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_alphabetic() {
+                    KeyCodeOrd::Char(c.to_ascii_uppercase())
+                } else {
+                    KeyCodeOrd::Char(c)
+                }
+            }
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "space" => KeyCodeOrd::Char(' '),
+                "enter" | "return" => KeyCodeOrd::Enter,
+                "esc" | "escape" => KeyCodeOrd::Esc,
+                "tab" if mods.contains(KeyModifiers::SHIFT) => KeyCodeOrd::BackTab,
+                "tab" => KeyCodeOrd::Tab,
+                "backtab" => KeyCodeOrd::BackTab,
+                "backspace" => KeyCodeOrd::Backspace,
+                "delete" | "del" => KeyCodeOrd::Delete,
+                "insert" | "ins" => KeyCodeOrd::Insert,
+                "up" => KeyCodeOrd::Up,
+                "down" => KeyCodeOrd::Down,
+                "left" => KeyCodeOrd::Left,
+                "right" => KeyCodeOrd::Right,
+                "pgup" | "pageup" => KeyCodeOrd::PageUp,
+                "pgdn" | "pagedown" => KeyCodeOrd::PageDown,
+                "home" => KeyCodeOrd::Home,
+                "end" => KeyCodeOrd::End,
+                f if f.starts_with('f') => match f[1..].parse::<u8>() {
+                    Ok(n @ 1..=12) => KeyCodeOrd::F(n),
+                    _ => return Err(bad("unknown key name")),
+                },
+                "" => return Err(bad("empty key")),
+                _ => return Err(bad("unknown key name")),
+            },
+        };
+        if code == KeyCodeOrd::Esc {
+            return Err(bad("Esc is reserved for cancel/back"));
+        }
+        if mods.contains(KeyModifiers::CONTROL)
+            && matches!(code, KeyCodeOrd::Char('c' | 'a' | 'b' | 's' | 'q'))
+        {
+            return Err(bad(
+                "ctrl-c quits; ctrl-a/ctrl-b are tmux prefixes; ctrl-s/ctrl-q may freeze the terminal",
+            ));
+        }
+        Ok(Key::normalise(code, mods))
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("Ctrl-")?;
+        }
+        if self.shift {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCodeOrd::Char(' ') => f.write_str("Space"),
+            KeyCodeOrd::Char(c) => write!(f, "{c}"),
+            KeyCodeOrd::F(n) => write!(f, "F{n}"),
+            KeyCodeOrd::Enter => f.write_str("Enter"),
+            KeyCodeOrd::Esc => f.write_str("Esc"),
+            KeyCodeOrd::Tab => f.write_str("Tab"),
+            KeyCodeOrd::BackTab => f.write_str("Shift-Tab"),
+            KeyCodeOrd::Backspace => f.write_str("Backspace"),
+            KeyCodeOrd::Delete => f.write_str("Del"),
+            KeyCodeOrd::Insert => f.write_str("Ins"),
+            KeyCodeOrd::Up => f.write_str("Up"),
+            KeyCodeOrd::Down => f.write_str("Down"),
+            KeyCodeOrd::Left => f.write_str("Left"),
+            KeyCodeOrd::Right => f.write_str("Right"),
+            KeyCodeOrd::PageUp => f.write_str("PgUp"),
+            KeyCodeOrd::PageDown => f.write_str("PgDn"),
+            KeyCodeOrd::Home => f.write_str("Home"),
+            KeyCodeOrd::End => f.write_str("End"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    #[error("key binding \"{key}\": {why}")]
+    BadKey { key: String, why: String },
+    #[error("[keys] {name}: no such action; known actions: {known}")]
+    UnknownAction { name: String, known: String },
+    #[error("key {key} is bound to both {first} and {second} ({scope}); change one in [keys]")]
+    Conflict {
+        key: String,
+        first: &'static str,
+        second: &'static str,
+        scope: &'static str,
+    },
+    #[error(
+        "key {key} of {pane} ({pane_scope}) is hidden by {global} ({global_scope}); change one in [keys]"
+    )]
+    Shadowed {
+        key: String,
+        pane: &'static str,
+        pane_scope: &'static str,
+        global: &'static str,
+        global_scope: &'static str,
+    },
+}
+
+/// The bindings in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: BTreeMap<Action, Vec<Key>>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let bindings = Action::ALL
+            .iter()
+            .map(|&a| {
+                let keys = a
+                    .default_keys()
+                    .iter()
+                    .filter_map(|k| Key::parse(k).ok())
+                    .collect();
+                (a, keys)
+            })
+            .collect();
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    /// Defaults patched by config: `action name → keys` (an empty list unbinds), then checked.
+    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Self, KeymapError> {
+        let mut map = Keymap::default();
+        for (name, keys) in overrides {
+            let action = Action::ALL
+                .iter()
+                .copied()
+                .find(|a| a.name() == name)
+                .ok_or_else(|| KeymapError::UnknownAction {
+                    name: name.clone(),
+                    known: Action::ALL
+                        .iter()
+                        .map(|a| a.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
+            let keys = keys
+                .iter()
+                .map(|k| Key::parse(k))
+                .collect::<Result<Vec<_>, _>>()?;
+            map.bindings.insert(action, keys);
+        }
+        map.check()?;
+        Ok(map)
+    }
+
+    /// Reports the first collision: same key twice in one scope, or a narrower scope's key
+    /// also bound in a wider one.
+    pub fn check(&self) -> Result<(), KeymapError> {
+        let mut seen: BTreeMap<(Scope, Key), Action> = BTreeMap::new();
+        for (&action, keys) in &self.bindings {
+            for &key in keys {
+                if let Some(&first) = seen.get(&(action.scope(), key)) {
+                    if first != action {
+                        return Err(KeymapError::Conflict {
+                            key: key.to_string(),
+                            first: first.name(),
+                            second: action.name(),
+                            scope: action.scope().label(),
+                        });
+                    }
+                }
+                seen.insert((action.scope(), key), action);
+            }
+        }
+        for (&(scope, key), &action) in &seen {
+            let wider: &[Scope] = match scope {
+                Scope::Global => &[],
+                Scope::Table => &[Scope::Global],
+                _ => &[Scope::Table, Scope::Global],
+            };
+            for w in wider {
+                if let Some(&global) = seen.get(&(*w, key)) {
+                    return Err(KeymapError::Shadowed {
+                        key: key.to_string(),
+                        pane: action.name(),
+                        pane_scope: scope.label(),
+                        global: global.name(),
+                        global_scope: w.label(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The action a key fires in `pane` (pane scope first, then tables, then global).
+    pub fn lookup(&self, pane: Option<Scope>, key: Key) -> Option<Action> {
+        let scopes = [pane, Some(Scope::Table), Some(Scope::Global)];
+        scopes.into_iter().flatten().find_map(|scope| {
+            self.bindings
+                .iter()
+                .find(|(a, keys)| a.scope() == scope && keys.contains(&key))
+                .map(|(a, _)| *a)
+        })
+    }
+
+    pub fn keys(&self, action: Action) -> &[Key] {
+        self.bindings.get(&action).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The keys of an action as shown in help and the footer, e.g. `j/Down`.
+    pub fn label(&self, action: Action) -> String {
+        self.keys(action)
+            .iter()
+            .map(Key::to_string)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The first key of an action, as shown in the footer.
+    pub fn short(&self, action: Action) -> Option<String> {
+        self.keys(action).first().map(Key::to_string)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_keymap_has_no_conflict_and_every_action_a_key_and_help() {
+        let map = Keymap::default();
+        map.check().expect("defaults are consistent");
+        for &a in Action::ALL {
+            assert!(!map.keys(a).is_empty(), "{} has no key", a.name());
+            assert!(!a.help().is_empty());
+            // Every default key string parses.
+            assert_eq!(map.keys(a).len(), a.default_keys().len(), "{}", a.name());
+        }
+    }
+
+    #[test]
+    fn parses_and_normalises_keys() {
+        let ev = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(Key::from_event(&ev), Key::parse("G").ok());
+        assert_eq!(Key::parse("shift-g"), Key::parse("G"));
+        let ev = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(Key::from_event(&ev), Key::parse("shift-tab").ok());
+        assert_eq!(
+            Key::parse("ctrl-r").map(|k| k.to_string()),
+            Ok("Ctrl-r".into())
+        );
+        assert!(Key::parse("alt-x").is_err());
+        assert!(Key::parse("ctrl-a").is_err());
+        assert!(Key::parse("bogus").is_err());
+    }
+
+    #[test]
+    fn overrides_apply_and_conflicts_are_reported() {
+        let mut o = BTreeMap::new();
+        o.insert("down".to_string(), vec!["n".to_string()]);
+        let map = Keymap::with_overrides(&o).expect("valid override");
+        let n = Key::parse("n").expect("key");
+        assert_eq!(map.lookup(None, n), Some(Action::Down));
+        assert_eq!(map.lookup(None, Key::parse("j").expect("key")), None);
+
+        o.insert("up".to_string(), vec!["n".to_string()]);
+        let err = Keymap::with_overrides(&o).expect_err("conflict");
+        assert!(matches!(err, KeymapError::Conflict { .. }), "{err}");
+
+        let mut o = BTreeMap::new();
+        o.insert("stop".to_string(), vec!["q".to_string()]);
+        let err = Keymap::with_overrides(&o).expect_err("shadowed");
+        assert!(err.to_string().contains("hidden by quit"), "{err}");
+
+        let mut o = BTreeMap::new();
+        o.insert("explode".to_string(), vec!["x".to_string()]);
+        assert!(matches!(
+            Keymap::with_overrides(&o),
+            Err(KeymapError::UnknownAction { .. })
+        ));
+    }
+
+    #[test]
+    fn pane_scope_wins_over_table_scope() {
+        let map = Keymap::default();
+        let a = Key::parse("a").expect("key");
+        assert_eq!(map.lookup(Some(Scope::Images), a), Some(Action::ImageArch));
+        assert_eq!(map.lookup(Some(Scope::Servers), a), None);
+    }
+}

@@ -1,0 +1,377 @@
+//! Key handling, in the order that keeps typing safe: Ctrl-C always quits; else the top
+//! modal takes the key; else a focused text input; else the keymap's action.
+
+use super::app::{App, Input, Modal, Pane};
+use super::cmdline::{self, Cmd, Edit, LineInput};
+use super::command::Command;
+use super::help::HelpState;
+use super::keymap::{Action, Key};
+use super::layout;
+use super::table::TableRow;
+use super::text::short_id;
+use super::toast::Level;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+
+pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+    // Releases and repeats would double every key on terminals that report them.
+    if key.kind != KeyEventKind::Press {
+        return Vec::new();
+    }
+    app.dirty_key();
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return request_quit(app, true);
+    }
+    if let Some(top) = app.modals.last_mut() {
+        return match top {
+            Modal::ConfirmQuit => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => app.quit(),
+                _ => {
+                    app.modals.pop();
+                    Vec::new()
+                }
+            },
+            Modal::Help(state) => {
+                if state.handle(&key) {
+                    app.modals.pop();
+                }
+                Vec::new()
+            }
+        };
+    }
+    if app.input.is_some() {
+        return input_key(app, &key);
+    }
+    if key.code == KeyCode::Esc {
+        escape(app);
+        return Vec::new();
+    }
+    let Some(k) = Key::from_event(&key) else {
+        return Vec::new();
+    };
+    match app.keymap.lookup(Some(app.pane.scope()), k) {
+        Some(action) => act(app, action),
+        None => Vec::new(),
+    }
+}
+
+/// Esc outside inputs: leave the zoomed details, else clear the filter, else dismiss the note.
+fn escape(app: &mut App) {
+    if app.zoom {
+        app.zoom = false;
+        app.apply_layout();
+    } else if !current_filter(app).is_empty() {
+        set_filter(app, "");
+    } else {
+        app.toasts.dismiss();
+    }
+}
+
+fn request_quit(app: &mut App, force_key: bool) -> Vec<Command> {
+    let sending = app.jobs.submitting();
+    if sending == 0 || (force_key && app.confirm_quit_open()) {
+        return app.quit();
+    }
+    if !app.confirm_quit_open() {
+        app.modals.push(Modal::ConfirmQuit);
+    }
+    Vec::new()
+}
+
+pub(crate) fn paste(app: &mut App, text: &str) {
+    match &mut app.input {
+        Some(Input::Filter(line)) => {
+            line.insert_str(text);
+            let t = line.text.clone();
+            set_filter(app, &t);
+        }
+        Some(Input::Command { line, .. }) => {
+            line.insert_str(text);
+            app.dirty_key();
+        }
+        None => {}
+    }
+}
+
+pub(crate) fn mouse(app: &mut App, m: MouseEvent) {
+    let delta = match m.kind {
+        MouseEventKind::ScrollDown => 3,
+        MouseEventKind::ScrollUp => -3,
+        _ => return,
+    };
+    if app.modals.is_empty() {
+        with_table(app, |t| t.move_by(delta));
+        app.dirty_key();
+    }
+}
+
+fn input_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
+    match app.input.take() {
+        Some(Input::Filter(mut line)) => {
+            match line.handle(key) {
+                Edit::Submit => {}
+                Edit::Cancel => set_filter(app, ""),
+                Edit::Changed => {
+                    let t = line.text.clone();
+                    app.input = Some(Input::Filter(line));
+                    set_filter(app, &t);
+                }
+                _ => app.input = Some(Input::Filter(line)),
+            }
+            Vec::new()
+        }
+        Some(Input::Command { mut line, note }) => match line.handle(key) {
+            Edit::Submit => run_command(app, &line.text),
+            Edit::Cancel => Vec::new(),
+            Edit::Complete => {
+                let note = match cmdline::complete(line.text.trim_start()) {
+                    Ok(done) => {
+                        line = LineInput::with_text(&done);
+                        None
+                    }
+                    Err(c) if c.is_empty() => None,
+                    Err(c) => Some(c.join(" ")),
+                };
+                app.input = Some(Input::Command { line, note });
+                Vec::new()
+            }
+            Edit::Changed => {
+                app.input = Some(Input::Command { line, note: None });
+                Vec::new()
+            }
+            _ => {
+                app.input = Some(Input::Command { line, note });
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    }
+}
+
+fn run_command(app: &mut App, text: &str) -> Vec<Command> {
+    match cmdline::parse(text) {
+        Err(e) => {
+            app.note(Level::Error, e, None);
+            Vec::new()
+        }
+        Ok(Cmd::Servers) => switch(app, Pane::Servers),
+        Ok(Cmd::Images) => switch(app, Pane::Images),
+        Ok(Cmd::Keypairs) => switch(app, Pane::Keypairs),
+        Ok(Cmd::Jobs) => switch(app, Pane::Jobs),
+        Ok(Cmd::Refresh) => app.refresh_all(),
+        Ok(Cmd::Help) => act(app, Action::Help),
+        Ok(Cmd::Quit) => request_quit(app, false),
+        Ok(Cmd::Region(r)) => {
+            app.invalidate();
+            app.note(Level::Info, format!("switching to region {r}"), None);
+            vec![Command::SwitchRegion(r)]
+        }
+        Ok(Cmd::Profile(p)) => {
+            app.invalidate();
+            app.note(Level::Info, format!("switching to profile {p}"), None);
+            vec![Command::SwitchProfile(p)]
+        }
+    }
+}
+
+fn switch(app: &mut App, pane: Pane) -> Vec<Command> {
+    app.pane = pane;
+    Vec::new()
+}
+
+fn current_filter(app: &App) -> &str {
+    match app.pane {
+        Pane::Servers => app.servers.table.filter(),
+        Pane::Images => app.images.table.filter(),
+        Pane::Keypairs => app.keypairs.table.filter(),
+        Pane::Jobs => app.jobs.table.filter(),
+    }
+}
+
+fn set_filter(app: &mut App, text: &str) {
+    match app.pane {
+        Pane::Servers => app.servers.table.set_filter(text),
+        Pane::Images => app.images.table.set_filter(text),
+        Pane::Keypairs => app.keypairs.table.set_filter(text),
+        Pane::Jobs => app.jobs.table.set_filter(text),
+    }
+    app.rebuild_current();
+    // A new filter puts the cursor on the best match; clearing it keeps the row.
+    if !text.is_empty() {
+        with_table(app, |t| t.top());
+    }
+}
+
+/// Runs `f` on the current pane's table, whatever its row type.
+macro_rules! on_table {
+    ($app:expr, |$t:ident| $body:expr) => {
+        match $app.pane {
+            Pane::Servers => {
+                let $t = &mut $app.servers.table;
+                $body
+            }
+            Pane::Images => {
+                let $t = &mut $app.images.table;
+                $body
+            }
+            Pane::Keypairs => {
+                let $t = &mut $app.keypairs.table;
+                $body
+            }
+            Pane::Jobs => {
+                let $t = &mut $app.jobs.table;
+                $body
+            }
+        }
+    };
+}
+
+fn with_table(app: &mut App, f: impl Fn(&mut dyn TableNav)) {
+    on_table!(app, |t| f(t))
+}
+
+/// The movement part of a table, object safe.
+trait TableNav {
+    fn move_by(&mut self, d: isize);
+    fn page(&mut self, down: bool);
+    fn top(&mut self);
+    fn bottom(&mut self);
+    fn sort_next(&mut self);
+    fn sort_reverse(&mut self);
+}
+
+impl<T: TableRow> TableNav for super::table::Table<T> {
+    fn move_by(&mut self, d: isize) {
+        super::table::Table::move_by(self, d)
+    }
+    fn page(&mut self, down: bool) {
+        super::table::Table::page(self, down)
+    }
+    fn top(&mut self) {
+        super::table::Table::top(self)
+    }
+    fn bottom(&mut self) {
+        super::table::Table::bottom(self)
+    }
+    fn sort_next(&mut self) {
+        super::table::Table::sort_next(self)
+    }
+    fn sort_reverse(&mut self) {
+        super::table::Table::sort_reverse(self)
+    }
+}
+
+/// Why a dangerous action is refused in read-only mode.
+pub(crate) const READ_ONLY_WHY: &str = "read-only: changes are disabled (--read-only or read_only = true in the profile; --write lifts it for one run)";
+
+pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
+    if action.is_dangerous() && app.header.read_only {
+        app.note(
+            Level::Warn,
+            format!("{}: {READ_ONLY_WHY}", action.help()),
+            None,
+        );
+        return Vec::new();
+    }
+    match action {
+        Action::Quit => return request_quit(app, false),
+        Action::Help => app.modals.push(Modal::Help(HelpState::default())),
+        Action::CommandLine => {
+            app.input = Some(Input::Command {
+                line: LineInput::default(),
+                note: None,
+            })
+        }
+        Action::Refresh => return app.refresh_all(),
+        Action::NextPane => app.pane = app.pane.step(true),
+        Action::PrevPane => app.pane = app.pane.step(false),
+        Action::GoServers => app.pane = Pane::Servers,
+        Action::GoImages => app.pane = Pane::Images,
+        Action::GoKeypairs => app.pane = Pane::Keypairs,
+        Action::GoJobs => app.pane = Pane::Jobs,
+        Action::Redraw => return vec![Command::RepaintAll],
+        Action::Up => with_table(app, |t| t.move_by(-1)),
+        Action::Down => with_table(app, |t| t.move_by(1)),
+        Action::PageUp => with_table(app, |t| t.page(false)),
+        Action::PageDown => with_table(app, |t| t.page(true)),
+        Action::Top => with_table(app, |t| t.top()),
+        Action::Bottom => with_table(app, |t| t.bottom()),
+        Action::Filter => {
+            app.input = Some(Input::Filter(LineInput::with_text(current_filter(app))))
+        }
+        Action::SortNext => {
+            with_table(app, |t| t.sort_next());
+            app.rebuild_current();
+        }
+        Action::SortReverse => {
+            with_table(app, |t| t.sort_reverse());
+            app.rebuild_current();
+        }
+        Action::Details => {
+            if layout::details_toggle(app.size.width, app.size.height) {
+                app.zoom = !app.zoom;
+                app.apply_layout();
+            }
+        }
+        Action::CopyId => {
+            if let Some(id) = app.selected_id() {
+                let short = short_id(&id, app.glyphs.ellipsis);
+                app.note(
+                    Level::Info,
+                    format!("copied {short} to the clipboard"),
+                    None,
+                );
+                return vec![Command::CopyToClipboard(id)];
+            }
+        }
+        Action::Mark => {
+            app.servers.table.toggle_mark();
+            app.servers.table.move_by(1);
+        }
+        Action::MarkAll => app.servers.table.mark_all_shown(),
+        Action::UnmarkAll => app.servers.table.unmark_all(),
+        Action::ChangeOs | Action::Reinstall | Action::Stop => {
+            // The forms arrive as modals in a later build; say so rather than do nothing.
+            let n = app.servers.table.marks().len().max(1);
+            app.note(
+                Level::Warn,
+                format!(
+                    "{} ({n} server(s)): not available in this build yet",
+                    action.help()
+                ),
+                None,
+            );
+        }
+        Action::ImageType => {
+            app.images.cycle_type();
+            app.images.rebuild();
+        }
+        Action::ImageEnv => {
+            app.images.cycle_target();
+            app.images.rebuild();
+        }
+        Action::ImageArch => {
+            app.images.cycle_arch();
+            app.images.rebuild();
+        }
+        Action::ImagePlatform => {
+            app.images.cycle_platform();
+            app.images.rebuild();
+        }
+        Action::DismissJob => {
+            let done = app
+                .jobs
+                .table
+                .selected()
+                .filter(|j| !j.submitting && j.status.is_terminal())
+                .map(|j| j.key.clone());
+            match done {
+                Some(key) => {
+                    app.jobs.table.retain(|j| j.key != key);
+                    app.jobs.rebuild();
+                }
+                None => app.note(Level::Info, "only a finished job can be dismissed", None),
+            }
+        }
+    }
+    Vec::new()
+}

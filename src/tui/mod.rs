@@ -1,0 +1,70 @@
+//! The full-screen TUI (Elm shape): one [`Msg`] enum, [`App::update`] mutates state and
+//! returns [`Command`]s, [`draw`] only reads state. The TUI never awaits the network: the
+//! caller's [`Effects`] run commands in tasks that send `Msg`s back.
+//!
+//! Entry point: [`run`]. Everything else is public for tests and for the caller's wiring.
+
+mod app;
+mod clipboard;
+mod cmdline;
+mod command;
+mod details;
+mod filter;
+mod footer;
+mod header;
+mod help;
+pub mod keymap;
+mod keys;
+mod layout;
+mod msg;
+mod panes;
+mod run;
+mod table;
+mod terminal;
+mod text;
+pub mod theme;
+mod toast;
+mod ui;
+
+pub use app::{App, Pane};
+pub use clipboard::osc52;
+pub use command::Command;
+pub use msg::{JobView, Msg, Resource};
+pub use run::{Effects, Screen, run, run_on};
+pub use ui::draw;
+
+use keymap::Keymap;
+use theme::{ColorChoice, GlyphChoice};
+
+/// What the header shows about where the TUI is pointed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HeaderInfo {
+    /// e.g. `Huawei Cloud`.
+    pub cloud_label: String,
+    pub is_sandbox: bool,
+    pub profile: String,
+    pub region: String,
+    pub project_id: String,
+    pub read_only: bool,
+    /// Where the credentials came from, e.g. `env`, `profile default`, `sandbox`.
+    pub credential_source: String,
+}
+
+/// How the TUI presents itself.
+#[derive(Debug, Clone, Default)]
+pub struct UiOptions {
+    pub color: ColorChoice,
+    pub glyphs: GlyphChoice,
+    /// Already checked by [`Keymap::with_overrides`].
+    pub keymap: Keymap,
+    /// Mouse capture (off by default: it breaks text selection over SSH).
+    pub mouse: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("reimage needs an interactive terminal: {0}")]
+    NotATerminal(String),
+    #[error("terminal I/O failed: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,98 @@
+//! Everything that can happen to the TUI arrives as one [`Msg`]: terminal events, timer
+//! ticks, signals, and the results of commands run by the caller's effects.
+
+use crate::cloud::model::{Image, JobStatus, Keypair, Server, ServerKind};
+use crossterm::event::{KeyEvent, MouseEvent};
+use std::time::Duration;
+
+use super::HeaderInfo;
+
+/// A listing the TUI asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    Servers(ServerKind),
+    Images,
+    Keypairs,
+}
+
+impl Resource {
+    pub fn label(self) -> &'static str {
+        match self {
+            Resource::Servers(ServerKind::Ecs) => "ECS servers",
+            Resource::Servers(ServerKind::Bms) => "BMS servers",
+            Resource::Images => "images",
+            Resource::Keypairs => "key pairs",
+        }
+    }
+}
+
+/// A job as the Jobs pane shows it; sent by the job tracker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobView {
+    /// Stable local id (the job id once the cloud has answered).
+    pub key: String,
+    pub job_id: Option<String>,
+    pub server_id: String,
+    pub server_name: String,
+    pub kind: ServerKind,
+    /// What was asked, e.g. `change OS v2`, `reinstall BMS`, `stop`.
+    pub operation: String,
+    /// `true` while the request is being sent (no job id yet): quitting then asks first.
+    pub submitting: bool,
+    pub status: JobStatus,
+    pub elapsed: Duration,
+    /// Progress or failure text, e.g. `rebuild_spawning` or `BMS.0111 none or multiple passwords`.
+    pub detail: String,
+    pub error_code: Option<String>,
+}
+
+/// One input to [`App::update`](super::App::update).
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key press (repeats and releases are ignored).
+    Key(KeyEvent),
+    /// Bracketed paste: goes to the focused text input, if any.
+    Paste(String),
+    Mouse(MouseEvent),
+    /// The terminal was resized (or re-attached: the screen is repainted in full).
+    Resize(u16, u16),
+    /// Timer tick, sent only while something animates (spinner, toast expiry).
+    Tick,
+    /// SIGHUP/SIGTERM/SIGINT/SIGQUIT or input closed: leave now, without asking.
+    QuitSignal,
+    /// One page of a server listing. `done` marks the last page of `kind` for `generation`.
+    ServersLoaded {
+        kind: ServerKind,
+        generation: u64,
+        page: Vec<Server>,
+        done: bool,
+    },
+    ImagesLoaded {
+        generation: u64,
+        images: Vec<Image>,
+    },
+    KeypairsLoaded {
+        generation: u64,
+        keypairs: Vec<Keypair>,
+    },
+    /// A listing failed; the last good rows stay and say how old they are.
+    LoadFailed {
+        what: Resource,
+        generation: u64,
+        error: String,
+        hint: Option<String>,
+    },
+    /// The whole list of tracked jobs (e.g. replayed from the journal).
+    JobsReplaced(Vec<JobView>),
+    /// One job changed (or appeared).
+    JobUpdated(JobView),
+    /// The caller switched profile or region: new header, everything reloads.
+    ContextChanged(HeaderInfo),
+    /// An error not tied to a listing (e.g. a failed profile switch).
+    Error {
+        error: String,
+        hint: Option<String>,
+    },
+    /// Something worth a short note, e.g. "copied".
+    Info(String),
+}

@@ -1,0 +1,220 @@
+//! Images pane: the attributes that decide whether an image fits a server (ECS or BMS,
+//! architecture, firmware, Cloud-Init, minimum disk), with quick filters that cycle.
+
+use super::{Load, Shown};
+use crate::cloud::model::Image;
+use crate::tui::table::{Column, SortKey, Table, TableRow};
+use crate::tui::text;
+use crate::tui::theme::Theme;
+use std::borrow::Cow;
+
+pub const NAME: usize = 0;
+pub const OS: usize = 1;
+pub const TYPE: usize = 2;
+pub const FOR: usize = 3;
+pub const ARCH: usize = 4;
+pub const BOOT: usize = 5;
+pub const CLOUD_INIT: usize = 6;
+pub const MIN_DISK: usize = 7;
+pub const SIZE: usize = 8;
+pub const STATUS: usize = 9;
+
+pub const COLUMNS: &[Column] = &[
+    Column::new("NAME", 16, 36, 0),
+    Column::new("OS", 10, 22, 2),
+    Column::new("TYPE", 7, 7, 1),
+    Column::new("FOR", 4, 4, 1),
+    Column::new("ARCH", 4, 4, 3),
+    Column::new("BOOT", 4, 4, 3),
+    Column::new("CLOUD-INIT", 10, 10, 1),
+    Column::new("MIN DISK", 8, 8, 2).right(),
+    Column::new("SIZE", 8, 9, 5).right(),
+    Column::new("STATUS", 6, 8, 4),
+];
+
+/// `gold` → `public`, the rest as is.
+pub fn image_type(i: &Image) -> &str {
+    match i.image_type.as_str() {
+        "gold" => "public",
+        "" => i.visibility.as_str(),
+        t => t,
+    }
+}
+
+/// What the image installs on: `ECS`, `BMS`, `ISO` or `data`.
+pub fn target(i: &Image) -> &str {
+    match i.virtual_env_type.as_str() {
+        "FusionCompute" | "" => "ECS",
+        "Ironic" => "BMS",
+        "IsoImage" => "ISO",
+        "DataImage" => "data",
+        other => other,
+    }
+}
+
+pub fn arch(i: &Image) -> &'static str {
+    if i.is_arm() { "arm" } else { "x86" }
+}
+
+pub fn firmware(i: &Image) -> &'static str {
+    if i.is_uefi() { "UEFI" } else { "BIOS" }
+}
+
+pub fn os_label(i: &Image) -> &str {
+    i.os_version
+        .as_deref()
+        .or(i.platform.as_deref())
+        .or(i.os_type.as_deref())
+        .unwrap_or("")
+}
+
+impl TableRow for Image {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn cell(&self, col: usize) -> Cow<'_, str> {
+        match col {
+            NAME => Cow::Borrowed(&self.name),
+            OS => Cow::Borrowed(os_label(self)),
+            TYPE => Cow::Borrowed(image_type(self)),
+            FOR => Cow::Borrowed(target(self)),
+            ARCH => Cow::Borrowed(arch(self)),
+            BOOT => Cow::Borrowed(firmware(self)),
+            CLOUD_INIT => Cow::Borrowed(if self.has_cloud_init() { "yes" } else { "no" }),
+            MIN_DISK => Cow::Owned(self.min_disk.map(|d| format!("{d} GB")).unwrap_or_default()),
+            SIZE => Cow::Owned(self.image_size.map(text::bytes).unwrap_or_default()),
+            STATUS => Cow::Borrowed(&self.status),
+            _ => Cow::Borrowed(""),
+        }
+    }
+
+    fn sort_key(&self, col: usize) -> SortKey {
+        match col {
+            MIN_DISK => SortKey::Num(self.min_disk.unwrap_or(0)),
+            SIZE => SortKey::Num(self.image_size.unwrap_or(0)),
+            c => SortKey::text(&self.cell(c)),
+        }
+    }
+}
+
+/// A quick filter that cycles through its values (None = all).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cycle {
+    pub value: Option<String>,
+}
+
+impl Cycle {
+    /// Next value after the current one in `values`, then back to all.
+    pub fn next(&mut self, values: &[String]) {
+        let pos = self
+            .value
+            .as_ref()
+            .and_then(|v| values.iter().position(|x| x == v));
+        self.value = match pos {
+            None => values.first().cloned(),
+            Some(p) => values.get(p + 1).cloned(),
+        };
+    }
+
+    fn keeps(&self, v: &str) -> bool {
+        self.value.as_deref().is_none_or(|want| want == v)
+    }
+}
+
+#[derive(Debug)]
+pub struct ImagesPane {
+    pub table: Table<Image>,
+    pub load: Load,
+    pub kind: Cycle,
+    pub target: Cycle,
+    pub arch: Cycle,
+    pub platform: Cycle,
+}
+
+impl Default for ImagesPane {
+    fn default() -> Self {
+        ImagesPane {
+            table: Table::new(COLUMNS.len(), Some((NAME, false))),
+            load: Load::default(),
+            kind: Cycle::default(),
+            target: Cycle::default(),
+            arch: Cycle::default(),
+            platform: Cycle::default(),
+        }
+    }
+}
+
+fn owned(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+impl ImagesPane {
+    pub fn cycle_type(&mut self) {
+        self.kind
+            .next(&owned(&["public", "private", "shared", "market"]));
+    }
+
+    pub fn cycle_target(&mut self) {
+        self.target.next(&owned(&["ECS", "BMS"]));
+    }
+
+    pub fn cycle_arch(&mut self) {
+        self.arch.next(&owned(&["x86", "arm"]));
+    }
+
+    /// Cycles through the platforms present in the listing.
+    pub fn cycle_platform(&mut self) {
+        let mut present: Vec<String> = self
+            .table
+            .rows()
+            .iter()
+            .filter_map(|i| i.platform.clone().or(i.os_type.clone()))
+            .collect();
+        present.sort();
+        present.dedup();
+        self.platform.next(&present);
+    }
+
+    /// The quick filters in force, for the title.
+    pub fn active_filters(&self) -> Vec<&str> {
+        [&self.kind, &self.target, &self.arch, &self.platform]
+            .iter()
+            .filter_map(|c| c.value.as_deref())
+            .collect()
+    }
+
+    pub fn rebuild(&mut self) {
+        let (k, t, a, p) = (
+            self.kind.clone(),
+            self.target.clone(),
+            self.arch.clone(),
+            self.platform.clone(),
+        );
+        self.table.rebuild(&move |i: &Image| {
+            k.keeps(image_type(i))
+                && t.keeps(target(i))
+                && a.keeps(arch(i))
+                && p.keeps(i.platform.as_deref().or(i.os_type.as_deref()).unwrap_or(""))
+        });
+    }
+}
+
+pub fn show<'a>(i: &'a Image, col: usize, theme: &Theme) -> Shown<'a> {
+    let text = i.cell(col);
+    match col {
+        CLOUD_INIT if !i.has_cloud_init() => Shown {
+            style: theme.warn,
+            ..Shown::plain(text)
+        },
+        STATUS if i.status != "active" => Shown {
+            style: theme.bad,
+            ..Shown::plain(text)
+        },
+        FOR | TYPE | SIZE | STATUS => Shown {
+            style: theme.dim,
+            ..Shown::plain(text)
+        },
+        _ => Shown::plain(text),
+    }
+}

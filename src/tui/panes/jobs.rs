@@ -1,0 +1,137 @@
+//! Jobs pane: the jobs the tracker reports (`Msg::JobsReplaced` / `Msg::JobUpdated`).
+
+use super::Shown;
+use crate::cloud::model::JobStatus;
+use crate::tui::msg::JobView;
+use crate::tui::table::{Column, SortKey, Table, TableRow};
+use crate::tui::text;
+use crate::tui::theme::{Glyphs, Theme};
+use std::borrow::Cow;
+
+pub const JOB: usize = 0;
+pub const SERVER: usize = 1;
+pub const OPERATION: usize = 2;
+pub const STATUS: usize = 3;
+pub const ELAPSED: usize = 4;
+pub const DETAIL: usize = 5;
+
+pub const COLUMNS: &[Column] = &[
+    Column::new("JOB", 9, 14, 1),
+    Column::new("SERVER", 8, 14, 0),
+    Column::new("OPERATION", 13, 16, 2),
+    Column::new("STATUS", 10, 10, 0),
+    Column::new("ELAPSED", 7, 7, 1).right(),
+    Column::new("DETAIL", 10, 60, 0),
+];
+
+pub fn status_word(j: &JobView) -> &'static str {
+    if j.submitting {
+        "SENDING"
+    } else {
+        j.status.as_str()
+    }
+}
+
+impl TableRow for JobView {
+    fn id(&self) -> &str {
+        &self.key
+    }
+
+    fn cell(&self, col: usize) -> Cow<'_, str> {
+        match col {
+            JOB => Cow::Borrowed(self.job_id.as_deref().unwrap_or("")),
+            SERVER => Cow::Borrowed(&self.server_name),
+            OPERATION => Cow::Borrowed(&self.operation),
+            STATUS => Cow::Borrowed(status_word(self)),
+            ELAPSED => Cow::Owned(text::duration(self.elapsed)),
+            DETAIL => Cow::Owned(match &self.error_code {
+                Some(code) if !self.detail.starts_with(code.as_str()) => {
+                    format!("{code} {}", self.detail)
+                }
+                _ => self.detail.clone(),
+            }),
+            _ => Cow::Borrowed(""),
+        }
+    }
+
+    fn sort_key(&self, col: usize) -> SortKey {
+        match col {
+            ELAPSED => SortKey::Num(self.elapsed.as_secs()),
+            c => SortKey::text(&self.cell(c)),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct JobsPane {
+    pub table: Table<JobView>,
+}
+
+impl Default for JobsPane {
+    fn default() -> Self {
+        JobsPane {
+            table: Table::new(COLUMNS.len(), None),
+        }
+    }
+}
+
+impl JobsPane {
+    pub fn rebuild(&mut self) {
+        self.table.rebuild(&|_| true);
+    }
+
+    /// A live job on this server, if any: its operation, for the servers table.
+    pub fn running_on(&self, server_id: &str) -> Option<&JobView> {
+        self.table
+            .rows()
+            .iter()
+            .find(|j| j.server_id == server_id && (j.submitting || !j.status.is_terminal()))
+    }
+
+    pub fn submitting(&self) -> usize {
+        self.table.rows().iter().filter(|j| j.submitting).count()
+    }
+
+    /// (running, succeeded, failed) for the header.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let rows = self.table.rows();
+        let n = |f: &dyn Fn(&JobView) -> bool| rows.iter().filter(|j| f(j)).count();
+        (
+            n(&|j| j.submitting || !j.status.is_terminal()),
+            n(&|j| !j.submitting && j.status == JobStatus::Success),
+            n(&|j| !j.submitting && j.status == JobStatus::Fail),
+        )
+    }
+}
+
+pub fn status_style(j: &JobView, theme: &Theme) -> ratatui::style::Style {
+    match (j.submitting, j.status) {
+        (true, _) => theme.busy,
+        (_, JobStatus::Success) => theme.ok,
+        (_, JobStatus::Fail) => theme.bad,
+        (_, JobStatus::Unknown) => theme.warn,
+        _ => theme.busy,
+    }
+}
+
+pub fn show<'a>(j: &'a JobView, col: usize, theme: &Theme, glyphs: &Glyphs) -> Shown<'a> {
+    match col {
+        JOB => Shown {
+            text: Cow::Owned(match &j.job_id {
+                Some(id) => text::short_id(id, glyphs.ellipsis),
+                None => "-".to_string(),
+            }),
+            style: theme.dim,
+            highlight: false,
+        },
+        STATUS => Shown {
+            style: status_style(j, theme),
+            ..Shown::plain(j.cell(col))
+        },
+        DETAIL if j.status == JobStatus::Fail => Shown {
+            style: theme.bad,
+            ..Shown::plain(j.cell(col))
+        },
+        _ => Shown::plain(j.cell(col)),
+    }
+}

@@ -1,0 +1,251 @@
+//! The four panes. Each owns a [`Table`] of its rows and a [`Load`] state; this module holds
+//! what they share: the loading state and the table renderer.
+
+pub mod images;
+pub mod jobs;
+pub mod keypairs;
+pub mod servers;
+
+use super::filter::{Fuzzy, haystack};
+use super::table::{Column, Table, TableRow, layout_columns};
+use super::text::{fit, fit_right, width};
+use super::theme::{Glyphs, Theme};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use std::borrow::Cow;
+use std::time::Instant;
+
+/// Columns before the first cell: cursor, mark, space.
+pub const GUTTER: u16 = 3;
+
+/// Loading state of one listing.
+#[derive(Debug, Clone, Default)]
+pub struct Load {
+    /// The generation of the request in flight or last answered; other replies are stale.
+    pub generation: u64,
+    pub loading: bool,
+    /// Rows received for the request in flight.
+    pub received: usize,
+    pub last_ok: Option<Instant>,
+    /// The last failure, until the next success.
+    pub error: Option<String>,
+}
+
+impl Load {
+    pub fn start(&mut self, generation: u64) {
+        self.generation = generation;
+        self.loading = true;
+        self.received = 0;
+    }
+
+    pub fn succeed(&mut self) {
+        self.loading = false;
+        self.error = None;
+        self.last_ok = Some(Instant::now());
+    }
+
+    pub fn fail(&mut self, error: &str) {
+        self.loading = false;
+        self.error = Some(error.to_string());
+    }
+
+    /// Title suffix: loading count, or how stale the rows are after a failure.
+    pub fn status(&self, glyphs: &Glyphs, spin: usize) -> Option<String> {
+        if self.loading {
+            let frame = glyphs.spinner[spin % glyphs.spinner.len()];
+            return Some(format!("{frame} loading {}", self.received));
+        }
+        self.error.as_ref().map(|_| match self.last_ok {
+            Some(t) => format!(
+                "stale {} {} r to retry",
+                super::text::age(t.elapsed()),
+                glyphs.sep
+            ),
+            None => format!("failed {} r to retry", glyphs.sep),
+        })
+    }
+}
+
+/// How a cell is shown.
+pub struct Shown<'a> {
+    pub text: Cow<'a, str>,
+    pub style: Style,
+    /// The text is the row's searchable cell text, so filter matches can be highlighted.
+    pub highlight: bool,
+}
+
+impl<'a> Shown<'a> {
+    pub fn plain(text: Cow<'a, str>) -> Self {
+        Shown {
+            text,
+            style: Style::new(),
+            highlight: true,
+        }
+    }
+}
+
+/// Pins a closure's signature so its result may borrow from the row.
+pub fn shower<T, F: for<'r> Fn(&'r T, usize) -> Shown<'r>>(f: F) -> F {
+    f
+}
+
+/// Everything the table renderer needs besides the rows.
+pub struct TableSpec<'a, T> {
+    pub title: String,
+    pub columns: &'a [Column],
+    pub show: &'a dyn for<'r> Fn(&'r T, usize) -> Shown<'r>,
+    pub theme: &'a Theme,
+    pub glyphs: &'a Glyphs,
+    /// Text shown when there are no rows.
+    pub empty: String,
+}
+
+/// Draws a table: header, the visible rows only, cursor and marks in a 2-column gutter,
+/// filter matches highlighted. Cost is proportional to the rows on screen.
+pub fn render_table<T: TableRow>(
+    f: &mut Frame,
+    area: Rect,
+    table: &Table<T>,
+    spec: TableSpec<'_, T>,
+) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(spec.theme.border)
+        .title(Span::styled(format!(" {} ", spec.title), spec.theme.title));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let cols = layout_columns(spec.columns, inner.width.saturating_sub(GUTTER));
+    let ell = spec.glyphs.ellipsis;
+    let mut lines = Vec::with_capacity(inner.height as usize);
+    let mut head = vec![Span::raw("   ")];
+    for (i, &(c, w)) in cols.iter().enumerate() {
+        let col = &spec.columns[c];
+        let mut title = col.title.to_string();
+        if let Some((sc, desc)) = table.sort() {
+            if sc == c {
+                title.push_str(if desc {
+                    spec.glyphs.desc
+                } else {
+                    spec.glyphs.asc
+                });
+            }
+        }
+        if i > 0 {
+            head.push(Span::raw(" "));
+        }
+        let t = if col.right {
+            fit_right(&title, w as usize, ell)
+        } else {
+            fit(&title, w as usize, ell)
+        };
+        head.push(Span::styled(t, spec.theme.table_header));
+    }
+    lines.push(Line::from(head));
+
+    let mut fuzzy = Fuzzy::new(table.filter());
+    let full = inner.width as usize;
+    for (pos, row) in table.visible() {
+        let is_cursor = pos == table.cursor();
+        let marked = table.is_marked(row.id());
+        let matches = if fuzzy.is_empty() {
+            Vec::new()
+        } else {
+            let cells: Vec<Cow<'_, str>> =
+                table.search_cols().iter().map(|&c| row.cell(c)).collect();
+            let (h, starts) = haystack(cells.iter().map(|c| c.as_ref()));
+            let idx = fuzzy.indices(&h);
+            // Per searchable column: the char indices matched within it.
+            table
+                .search_cols()
+                .iter()
+                .enumerate()
+                .map(|(k, &c)| {
+                    let start = starts[k];
+                    let len = cells[k].chars().count();
+                    let m: Vec<usize> = idx
+                        .iter()
+                        .filter(|&&i| i >= start && i < start + len)
+                        .map(|&i| i - start)
+                        .collect();
+                    (c, m)
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut spans = vec![
+            Span::raw(if is_cursor { spec.glyphs.cursor } else { " " }),
+            if marked {
+                Span::styled(spec.glyphs.mark, spec.theme.marked)
+            } else {
+                Span::raw(" ")
+            },
+            Span::raw(" "),
+        ];
+        for (i, &(c, w)) in cols.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw(" "));
+            }
+            let shown = (spec.show)(row, c);
+            let text = if spec.columns[c].right {
+                fit_right(&shown.text, w as usize, ell)
+            } else {
+                fit(&shown.text, w as usize, ell)
+            };
+            let hits = matches
+                .iter()
+                .find(|(mc, _)| *mc == c)
+                .map(|(_, m)| m.as_slice())
+                .filter(|_| shown.highlight && !spec.columns[c].right)
+                .unwrap_or(&[]);
+            push_highlighted(&mut spans, &text, shown.style, spec.theme.matched, hits);
+        }
+        let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+        if used < full {
+            spans.push(Span::raw(" ".repeat(full - used)));
+        }
+        let mut line = Line::from(spans);
+        if is_cursor {
+            line = line.style(spec.theme.cursor_row);
+        }
+        lines.push(line);
+    }
+    if table.shown() == 0 {
+        lines.push(Line::styled(format!("  {}", spec.empty), spec.theme.dim));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Splits `text` into spans, styling the chars at `hits` as matches. `text` may have been
+/// truncated; hits past its end are ignored.
+fn push_highlighted(
+    spans: &mut Vec<Span<'static>>,
+    text: &str,
+    base: Style,
+    hit: Style,
+    hits: &[usize],
+) {
+    if hits.is_empty() {
+        spans.push(Span::styled(text.to_string(), base));
+        return;
+    }
+    let mut run = String::new();
+    let mut run_hit = false;
+    for (i, ch) in text.chars().enumerate() {
+        let h = hits.binary_search(&i).is_ok();
+        if h != run_hit && !run.is_empty() {
+            let style = if run_hit { base.patch(hit) } else { base };
+            spans.push(Span::styled(std::mem::take(&mut run), style));
+        }
+        run_hit = h;
+        run.push(ch);
+    }
+    if !run.is_empty() {
+        let style = if run_hit { base.patch(hit) } else { base };
+        spans.push(Span::styled(run, style));
+    }
+}

@@ -1,0 +1,499 @@
+//! A sortable, filterable table state shared by every pane. It keeps the selection (and the
+//! marks) by row id across reloads, re-sorts and filter changes, so a refresh never moves
+//! the cursor to another server.
+
+use super::filter::{Fuzzy, haystack};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
+
+/// A column a pane can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub title: &'static str,
+    /// Narrowest useful width.
+    pub min: u16,
+    /// Width it grows to when there is room.
+    pub max: u16,
+    /// 0 = always shown; higher numbers are dropped first on narrow screens.
+    pub drop: u8,
+    pub right: bool,
+}
+
+impl Column {
+    pub const fn new(title: &'static str, min: u16, max: u16, drop: u8) -> Self {
+        Column {
+            title,
+            min,
+            max,
+            drop,
+            right: false,
+        }
+    }
+
+    pub const fn right(mut self) -> Self {
+        self.right = true;
+        self
+    }
+}
+
+/// Columns with at least this `drop` are extras, shown only on wide screens.
+pub const LUXURY: u8 = 6;
+
+/// Columns that fit in `width`, with their widths, in display order. Columns are dropped
+/// highest `drop` first (rightmost on ties); spare room grows columns up to their `max`,
+/// most important first. Column gaps are one space.
+pub fn layout_columns(columns: &[Column], width: u16) -> Vec<(usize, u16)> {
+    let mut shown: Vec<usize> = (0..columns.len()).collect();
+    let need = |shown: &[usize]| -> u32 {
+        shown.iter().map(|&c| columns[c].min as u32).sum::<u32>()
+            + shown.len().saturating_sub(1) as u32
+    };
+    while need(&shown) > width as u32 && shown.len() > 1 {
+        let Some(pos) = shown
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| columns[**c].drop > 0)
+            .max_by_key(|(i, c)| (columns[**c].drop, *i))
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        shown.remove(pos);
+    }
+    // Extras (drop >= LUXURY) only show once the core columns (drop <= 2) are at full width.
+    let core_full = |shown: &[usize]| -> u32 {
+        shown
+            .iter()
+            .map(|&c| {
+                let col = &columns[c];
+                u32::from(if col.drop <= 2 { col.max } else { col.min })
+            })
+            .sum::<u32>()
+            + shown.len().saturating_sub(1) as u32
+    };
+    while core_full(&shown) > width as u32 {
+        let Some(pos) = shown
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| columns[**c].drop >= LUXURY)
+            .max_by_key(|(i, c)| (columns[**c].drop, *i))
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        shown.remove(pos);
+    }
+    let mut widths: Vec<u16> = shown.iter().map(|&c| columns[c].min).collect();
+    let mut spare = (width as u32).saturating_sub(need(&shown));
+    let mut order: Vec<usize> = (0..shown.len()).collect();
+    order.sort_by_key(|&i| (columns[shown[i]].drop, i));
+    for i in order {
+        if spare == 0 {
+            break;
+        }
+        let col = &columns[shown[i]];
+        let grow = (col.max.saturating_sub(col.min) as u32).min(spare);
+        widths[i] += grow as u16;
+        spare -= grow;
+    }
+    shown.into_iter().zip(widths).collect()
+}
+
+/// How a cell sorts: numbers before text, text case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SortKey {
+    Num(u64),
+    Text(String),
+}
+
+impl SortKey {
+    pub fn text(s: &str) -> Self {
+        SortKey::Text(s.to_lowercase())
+    }
+}
+
+/// What a table needs from a row.
+pub trait TableRow {
+    fn id(&self) -> &str;
+    /// The text of column `col` (an index into the pane's column list).
+    fn cell(&self, col: usize) -> Cow<'_, str>;
+    fn sort_key(&self, col: usize) -> SortKey {
+        SortKey::text(&self.cell(col))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Table<T> {
+    rows: Vec<T>,
+    by_id: HashMap<String, usize>,
+    /// Indices into `rows` that pass the filters, in sort order.
+    view: Vec<usize>,
+    cursor: usize,
+    offset: usize,
+    height: usize,
+    selected: Option<String>,
+    marks: BTreeSet<String>,
+    filter: String,
+    sort: Option<(usize, bool)>,
+    search_cols: Vec<usize>,
+    ncols: usize,
+}
+
+impl<T: TableRow> Table<T> {
+    pub fn new(ncols: usize, sort: Option<(usize, bool)>) -> Self {
+        Table {
+            rows: Vec::new(),
+            by_id: HashMap::new(),
+            view: Vec::new(),
+            cursor: 0,
+            offset: 0,
+            height: 1,
+            selected: None,
+            marks: BTreeSet::new(),
+            filter: String::new(),
+            sort,
+            search_cols: (0..ncols).collect(),
+            ncols,
+        }
+    }
+
+    pub fn rows(&self) -> &[T] {
+        &self.rows
+    }
+
+    pub fn total(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn shown(&self) -> usize {
+        self.view.len()
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    pub fn sort(&self) -> Option<(usize, bool)> {
+        self.sort
+    }
+
+    pub fn marks(&self) -> &BTreeSet<String> {
+        &self.marks
+    }
+
+    pub fn is_marked(&self, id: &str) -> bool {
+        self.marks.contains(id)
+    }
+
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    pub fn search_cols(&self) -> &[usize] {
+        &self.search_cols
+    }
+
+    pub fn get(&self, id: &str) -> Option<&T> {
+        self.by_id.get(id).map(|&i| &self.rows[i])
+    }
+
+    pub fn selected(&self) -> Option<&T> {
+        self.view.get(self.cursor).map(|&i| &self.rows[i])
+    }
+
+    /// The rows on screen: `(position in view, row)` from the scroll offset.
+    pub fn visible(&self) -> impl Iterator<Item = (usize, &T)> {
+        self.view
+            .iter()
+            .enumerate()
+            .skip(self.offset)
+            .take(self.height)
+            .map(|(pos, &i)| (pos, &self.rows[i]))
+    }
+
+    /// Replaces every row.
+    pub fn set_rows(&mut self, rows: Vec<T>) {
+        self.rows = rows;
+        self.reindex();
+    }
+
+    /// Adds a row or replaces the one with the same id.
+    pub fn upsert(&mut self, row: T) {
+        match self.by_id.get(row.id()) {
+            Some(&i) => self.rows[i] = row,
+            None => {
+                self.by_id.insert(row.id().to_string(), self.rows.len());
+                self.rows.push(row);
+            }
+        }
+    }
+
+    pub fn retain(&mut self, keep: impl Fn(&T) -> bool) {
+        self.rows.retain(|r| keep(r));
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        self.by_id = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id().to_string(), i))
+            .collect();
+        let by_id = &self.by_id;
+        self.marks.retain(|id| by_id.contains_key(id));
+    }
+
+    pub fn set_filter(&mut self, text: &str) {
+        self.filter = text.to_string();
+    }
+
+    pub fn set_search_cols(&mut self, cols: Vec<usize>) {
+        self.search_cols = cols;
+    }
+
+    /// Page height in rows, from the layout.
+    pub fn set_height(&mut self, h: usize) {
+        self.height = h.max(1);
+        self.scroll_to_cursor();
+    }
+
+    /// Recomputes the view: `keep` (the pane's own filters), the fuzzy filter over the
+    /// searchable columns, then the sort; the cursor follows the selected id.
+    pub fn rebuild(&mut self, keep: &dyn Fn(&T) -> bool) {
+        let mut fuzzy = Fuzzy::new(&self.filter);
+        let cols = &self.search_cols;
+        // (row, match score): while filtering, the best matches come first, then the sort.
+        let scored: Vec<(usize, u32)> = (0..self.rows.len())
+            .filter_map(|i| {
+                let r = &self.rows[i];
+                if !keep(r) {
+                    return None;
+                }
+                if fuzzy.is_empty() {
+                    return Some((i, 0));
+                }
+                let cells: Vec<Cow<'_, str>> = cols.iter().map(|&c| r.cell(c)).collect();
+                let (h, _) = haystack(cells.iter().map(|c| c.as_ref()));
+                fuzzy.score(&h).map(|s| (i, s))
+            })
+            .collect();
+        let mut keyed: Vec<(u32, Option<SortKey>, usize)> = scored
+            .into_iter()
+            .map(|(i, s)| (s, self.sort.map(|(c, _)| self.rows[i].sort_key(c)), i))
+            .collect();
+        let desc = self.sort.is_some_and(|(_, d)| d);
+        keyed.sort_by(|a, b| {
+            let o = a.1.cmp(&b.1).then_with(|| a.2.cmp(&b.2));
+            b.0.cmp(&a.0).then(if desc { o.reverse() } else { o })
+        });
+        self.view = keyed.into_iter().map(|(_, _, i)| i).collect();
+        let found = self
+            .selected
+            .as_deref()
+            .and_then(|id| self.by_id.get(id))
+            .and_then(|&ri| self.view.iter().position(|&v| v == ri));
+        self.cursor = match found {
+            Some(p) => p,
+            None => self.cursor.min(self.view.len().saturating_sub(1)),
+        };
+        self.sync_selected();
+    }
+
+    fn sync_selected(&mut self) {
+        if let Some(&i) = self.view.get(self.cursor) {
+            self.selected = Some(self.rows[i].id().to_string());
+        }
+        self.scroll_to_cursor();
+    }
+
+    fn scroll_to_cursor(&mut self) {
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + self.height {
+            self.offset = self.cursor + 1 - self.height;
+        }
+        let max_offset = self.view.len().saturating_sub(self.height);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.view.is_empty() {
+            return;
+        }
+        let last = self.view.len() - 1;
+        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+        self.sync_selected();
+    }
+
+    pub fn page(&mut self, down: bool) {
+        let step = self.height.max(1) as isize;
+        self.move_by(if down { step } else { -step });
+    }
+
+    pub fn top(&mut self) {
+        self.cursor = 0;
+        self.sync_selected();
+    }
+
+    pub fn bottom(&mut self) {
+        self.cursor = self.view.len().saturating_sub(1);
+        self.sync_selected();
+    }
+
+    /// Next sort column (ascending); after the last column, back to none.
+    pub fn sort_next(&mut self) {
+        self.sort = match self.sort {
+            None => Some((0, false)),
+            Some((c, _)) if c + 1 < self.ncols => Some((c + 1, false)),
+            Some(_) => None,
+        };
+    }
+
+    pub fn sort_reverse(&mut self) {
+        self.sort = Some(match self.sort {
+            None => (0, true),
+            Some((c, d)) => (c, !d),
+        });
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if let Some(id) = self.selected().map(|r| r.id().to_string()) {
+            if !self.marks.remove(&id) {
+                self.marks.insert(id);
+            }
+        }
+    }
+
+    pub fn mark_all_shown(&mut self) {
+        for &i in &self.view {
+            self.marks.insert(self.rows[i].id().to_string());
+        }
+    }
+
+    pub fn unmark_all(&mut self) {
+        self.marks.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone)]
+    struct R(&'static str, &'static str, u64);
+
+    impl TableRow for R {
+        fn id(&self) -> &str {
+            self.0
+        }
+        fn cell(&self, col: usize) -> Cow<'_, str> {
+            match col {
+                0 => Cow::Borrowed(self.1),
+                _ => Cow::Owned(self.2.to_string()),
+            }
+        }
+        fn sort_key(&self, col: usize) -> SortKey {
+            match col {
+                0 => SortKey::text(self.1),
+                _ => SortKey::Num(self.2),
+            }
+        }
+    }
+
+    fn table() -> Table<R> {
+        let mut t = Table::new(2, Some((0, false)));
+        t.set_rows(vec![
+            R("a", "web-02", 3),
+            R("b", "db-01", 10),
+            R("c", "web-01", 2),
+        ]);
+        t.set_height(10);
+        t.rebuild(&|_| true);
+        t
+    }
+
+    fn names(t: &Table<R>) -> Vec<&str> {
+        t.visible().map(|(_, r)| r.1).collect()
+    }
+
+    #[test]
+    fn sorts_filters_and_keeps_selection_by_id() {
+        let mut t = table();
+        assert_eq!(names(&t), ["db-01", "web-01", "web-02"]);
+        t.move_by(2);
+        assert_eq!(t.selected().map(|r| r.0), Some("a"));
+        t.sort_next(); // by number
+        t.rebuild(&|_| true);
+        assert_eq!(names(&t), ["web-01", "web-02", "db-01"]);
+        assert_eq!(
+            t.selected().map(|r| r.0),
+            Some("a"),
+            "cursor follows the row"
+        );
+        t.set_filter("web");
+        t.rebuild(&|_| true);
+        assert_eq!(names(&t), ["web-01", "web-02"]);
+        t.set_filter("web-02");
+        t.rebuild(&|_| true);
+        assert_eq!(names(&t)[0], "web-02", "best match first");
+        t.set_filter("web");
+        t.rebuild(&|_| true);
+        assert_eq!(t.selected().map(|r| r.0), Some("a"));
+        t.sort_reverse();
+        t.rebuild(&|_| true);
+        assert_eq!(names(&t), ["web-02", "web-01"]);
+    }
+
+    #[test]
+    fn reload_keeps_selection_and_marks() {
+        let mut t = table();
+        t.move_by(1); // web-01
+        t.toggle_mark();
+        t.set_rows(vec![
+            R("z", "app-00", 1),
+            R("c", "web-01", 2),
+            R("a", "web-02", 3),
+        ]);
+        t.rebuild(&|_| true);
+        assert_eq!(t.selected().map(|r| r.0), Some("c"));
+        assert!(t.is_marked("c"));
+        t.set_rows(vec![R("z", "app-00", 1)]);
+        t.rebuild(&|_| true);
+        assert!(t.marks().is_empty(), "marks of vanished rows are dropped");
+        assert_eq!(t.selected().map(|r| r.0), Some("z"));
+    }
+
+    #[test]
+    fn scrolls_to_keep_the_cursor_visible() {
+        let mut t = table();
+        t.set_height(2);
+        t.bottom();
+        assert_eq!(names(&t), ["web-01", "web-02"]);
+        t.top();
+        assert_eq!(names(&t), ["db-01", "web-01"]);
+        t.page(true);
+        assert_eq!(t.cursor(), 2);
+        let mut empty: Table<R> = Table::new(2, None);
+        empty.move_by(5);
+        empty.bottom();
+        assert!(empty.selected().is_none());
+    }
+
+    #[test]
+    fn narrow_layouts_drop_columns_by_priority() {
+        let cols = [
+            Column::new("NAME", 10, 20, 0),
+            Column::new("STATUS", 8, 8, 1),
+            Column::new("IMAGE", 10, 30, 2),
+            Column::new("IP", 15, 15, 3),
+        ];
+        let all = layout_columns(&cols, 200);
+        assert_eq!(all.len(), 4);
+        assert_eq!(all[0], (0, 20));
+        let narrow = layout_columns(&cols, 30);
+        assert_eq!(narrow.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1, 2]);
+        let tiny = layout_columns(&cols, 3);
+        assert_eq!(tiny.iter().map(|c| c.0).collect::<Vec<_>>(), [0]);
+    }
+}

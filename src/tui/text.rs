@@ -1,0 +1,129 @@
+//! Display-width aware text helpers: names may be CJK, so pad and cut by terminal columns,
+//! never by bytes or chars.
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Cuts `s` to at most `max` columns, ending with `ellipsis` when something was cut.
+/// Returns the text and how many chars of `s` it kept.
+pub fn truncate(s: &str, max: usize, ellipsis: &str) -> (String, usize) {
+    if width(s) <= max {
+        return (s.to_string(), s.chars().count());
+    }
+    let ell_w = width(ellipsis);
+    if max < ell_w {
+        return (String::new(), 0);
+    }
+    let budget = max - ell_w;
+    let mut out = String::new();
+    let mut used = 0;
+    let mut kept = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        kept += 1;
+        out.push(c);
+    }
+    out.push_str(ellipsis);
+    (out, kept)
+}
+
+/// `truncate`, then pad with spaces to exactly `w` columns.
+pub fn fit(s: &str, w: usize, ellipsis: &str) -> String {
+    let (mut t, _) = truncate(s, w, ellipsis);
+    let tw = width(&t);
+    t.extend(std::iter::repeat_n(' ', w.saturating_sub(tw)));
+    t
+}
+
+/// Right-aligned `fit`.
+pub fn fit_right(s: &str, w: usize, ellipsis: &str) -> String {
+    let (t, _) = truncate(s, w, ellipsis);
+    let pad = w.saturating_sub(width(&t));
+    format!("{}{t}", " ".repeat(pad))
+}
+
+/// A long id shortened to `3f9a…6c21` (first 4, last 4), as ux.md shows ids.
+pub fn short_id(id: &str, ellipsis: &str) -> String {
+    let n = id.chars().count();
+    if n <= 12 {
+        return id.to_string();
+    }
+    let head: String = id.chars().take(4).collect();
+    let tail: String = id.chars().skip(n - 4).collect();
+    format!("{head}{ellipsis}{tail}")
+}
+
+/// `1h05m`, `3m12s`, `42s`.
+pub fn duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// Coarse age for "stale 2m".
+pub fn age(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h", s / 3600)
+    } else if s >= 60 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// Bytes as `2.2 GiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncates_and_pads_by_display_width() {
+        assert_eq!(fit("web-01", 8, "…"), "web-01  ");
+        assert_eq!(fit("web-server-01", 8, "…"), "web-ser…");
+        // CJK chars are two columns wide: never split one, pad the gap.
+        let s = fit("数据库服务器", 6, "…");
+        assert_eq!(width(&s), 6);
+        assert_eq!(s, "数据… ");
+        assert_eq!(fit("x", 0, "…"), "");
+        assert_eq!(fit_right("40", 5, "…"), "   40");
+    }
+
+    #[test]
+    fn short_forms() {
+        assert_eq!(
+            short_id("7c3e9b1a-5d2f-4e8a-9b6c-1f0e2d3c4b5a", "…"),
+            "7c3e…4b5a"
+        );
+        assert_eq!(short_id("kp-admin", "…"), "kp-admin");
+        assert_eq!(duration(std::time::Duration::from_secs(72)), "1m12s");
+        assert_eq!(bytes(2_361_393_152), "2.2 GiB");
+    }
+}
