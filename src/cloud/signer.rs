@@ -135,7 +135,7 @@ impl Signature {
 }
 
 /// The headers the signer signs: all present, minus names containing `_`.
-fn signable<'h>(headers: &'h [(String, String)]) -> Vec<(String, &'h str)> {
+fn signable(headers: &[(String, String)]) -> Vec<(String, &str)> {
     let mut out: Vec<(String, &str)> = headers
         .iter()
         .filter(|(name, _)| !name.contains('_'))
