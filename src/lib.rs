@@ -7,6 +7,8 @@
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod jobs;
+pub mod logging;
 pub mod ops;
 pub mod sandbox;
 pub mod tui;

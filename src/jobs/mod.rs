@@ -1,0 +1,5 @@
+//! Jobs: the journal of submitted jobs, the audit log, and (with the client) the poller.
+
+pub mod audit;
+pub mod journal;
+pub mod record;

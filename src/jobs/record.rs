@@ -1,0 +1,116 @@
+//! What reimage remembers about one submitted job. Never holds a secret: the request body
+//! is not kept, only what the user needs to find the job and the server again.
+
+use crate::cloud::model::{JobStatus, ServerKind};
+use serde::{Deserialize, Serialize};
+
+/// What the job does to its server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobOperation {
+    ChangeOs,
+    ReinstallOs,
+    Stop,
+}
+
+impl JobOperation {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ChangeOs => "change OS",
+            Self::ReinstallOs => "reinstall OS",
+            Self::Stop => "stop",
+        }
+    }
+}
+
+/// Where reimage stands with a job: the service's own states plus the two the client
+/// decides on its own (the service forgot the job, or it ran past the local time limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TrackedState {
+    /// Accepted by the service, not polled yet.
+    Submitted,
+    Init,
+    Running,
+    PendingPayment,
+    Success,
+    Fail,
+    /// The service answered 4xx for the job id: it does not know it (any more).
+    Lost,
+    /// Still not finished after the local time limit; polling stopped.
+    TimedOut,
+}
+
+impl TrackedState {
+    pub fn from_status(s: JobStatus) -> Self {
+        match s {
+            JobStatus::Init => Self::Init,
+            JobStatus::Running | JobStatus::Unknown => Self::Running,
+            JobStatus::Success => Self::Success,
+            JobStatus::Fail => Self::Fail,
+            JobStatus::PendingPayment => Self::PendingPayment,
+        }
+    }
+
+    /// Finished for reimage: no more polling.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Success | Self::Fail | Self::Lost | Self::TimedOut
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Submitted => "SUBMITTED",
+            Self::Init => "INIT",
+            Self::Running => "RUNNING",
+            Self::PendingPayment => "PENDING_PAYMENT",
+            Self::Success => "SUCCESS",
+            Self::Fail => "FAIL",
+            Self::Lost => "LOST",
+            Self::TimedOut => "TIMED_OUT",
+        }
+    }
+}
+
+/// One job as submitted, plus its latest known state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub job_id: String,
+    pub kind: ServerKind,
+    pub operation: JobOperation,
+    pub server_id: String,
+    pub server_name: String,
+    /// `v1`, `v2` or `bms` for OS operations; absent for stops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub project_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// RFC 3339, UTC.
+    pub submitted_at: String,
+    pub state: TrackedState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_reason: Option<String>,
+    /// RFC 3339, UTC: when `state` was last set.
+    pub updated_at: String,
+}
+
+/// Current time as RFC 3339 UTC (seconds precision).
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

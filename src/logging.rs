@@ -1,0 +1,49 @@
+//! Logging to a file under the state directory: never to stdout or stderr, which belong to
+//! the full-screen UI or to a command's output. The file is capped: past `MAX_BYTES` at
+//! start it is moved to `reimage.log.1` (one old generation kept).
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
+use std::sync::Mutex;
+use tracing_subscriber::EnvFilter;
+
+const MAX_BYTES: u64 = 5 * 1024 * 1024;
+
+/// Start logging to `path`. `level` (from `--log-level`) wins over `RUST_LOG`; the default
+/// is `info` for reimage and `warn` for the libraries under it.
+pub fn init(path: &Path, level: Option<&str>) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_BYTES) {
+        let _ = std::fs::rename(path, path.with_extension("log.1"));
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    let filter = match level {
+        Some(l) => EnvFilter::try_new(format!("warn,reimage={l}")),
+        None => {
+            EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new("warn,reimage=info"))
+        }
+    }
+    .map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("bad log level: {e}"),
+        )
+    })?;
+    // A second init (tests, or a subcommand that starts the TUI) keeps the first one.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
+    Ok(())
+}
