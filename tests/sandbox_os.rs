@@ -848,3 +848,38 @@ async fn stop_actions_turn_servers_off() {
     .await;
     assert_eq!((r.status, r.code().as_str()), (404, "Ecs.0114"));
 }
+
+#[tokio::test]
+async fn prepaid_server_to_market_image_waits_for_payment_unless_auto_paid() {
+    let sb = start().await;
+    let lamp = image_id(&sb, "LAMP Stack on Ubuntu 22.04").await;
+    let id = id_of(&sb, "cloudservers", "erp-test").await;
+    let body = json!({"os-change": {"adminpass": "Str0ng!Pass", "imageid": lamp}});
+    let r = post(&sb, &os_path(&sb, "ecs.changeos.v2", &id), &body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    assert!(v["order_id"].is_string(), "{v}");
+    let job_path = format!(
+        "/v1/{}/jobs/{}",
+        sb.project_id,
+        v["job_id"].as_str().expect("job")
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        get(&sb, &job_path, &[]).await.json()["status"],
+        "PENDING_PAYMENT"
+    );
+    assert_eq!(
+        server_named(&sb, "cloudservers", "erp-test").await["status"],
+        "SHUTOFF"
+    );
+    let paid =
+        json!({"os-change": {"adminpass": "Str0ng!Pass", "imageid": lamp, "isAutoPay": "true"}});
+    let r = post(&sb, &os_path(&sb, "ecs.changeos.v2", &id), &paid).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.json().get("order_id").is_none());
+    assert_eq!(
+        wait_job(&sb, r.json()["job_id"].as_str().expect("job")).await["status"],
+        "SUCCESS"
+    );
+}
