@@ -198,7 +198,7 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
             let mut rng = lock(&app.rng);
             (spec.decide(&mut *rng), spec.roll_malformed(&mut *rng))
         };
-        if action != FaultAction::None || mangle {
+        if action != FaultAction::None || mangle || spec.latency_ms > 0 {
             app.count(|c| c.faults_injected += 1);
         }
         match action {
