@@ -119,3 +119,16 @@ async fn concurrent_requests_are_counted() {
     assert!(!format!("{:?}", SandboxConfig::default()).contains(reimage::sandbox::DEFAULT_SK));
     assert!(!format!("{sb:?}").contains(reimage::sandbox::DEFAULT_SK));
 }
+
+#[tokio::test]
+async fn dropping_the_handle_keeps_serving() {
+    let sb = start().await;
+    let url = sb.url.clone();
+    drop(sb);
+    let r = client()
+        .get(format!("{url}/v2/cloudimages"))
+        .send()
+        .await
+        .expect("still serving");
+    assert_eq!(r.status(), 401);
+}

@@ -85,7 +85,8 @@ pub async fn run(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver
     let router = Router::new().fallback(dispatch).with_state(app);
     loop {
         let accepted = tokio::select! {
-            _ = stop.changed() => break,
+            // A dropped handle (Err) keeps the server running; only `shutdown` stops it.
+            Ok(()) = stop.changed() => break,
             a = listener.accept() => a,
         };
         let stream = match accepted {
@@ -114,7 +115,7 @@ pub async fn run(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver
             tokio::select! {
                 r = conn => if let Err(e) = r { tracing::debug!(error = %e, "sandbox connection ended") },
                 _ = drop_now.notified() => tracing::debug!("sandbox dropped a connection (fault)"),
-                _ = stop.changed() => {}
+                Ok(()) = stop.changed() => {}
             }
         });
     }
