@@ -501,3 +501,33 @@ async fn read_only_refuses_changes_without_sending() {
     assert_eq!(e.kind, ErrorKind::ReadOnly);
     assert_eq!(sb.counters().requests_total, 0);
 }
+
+#[tokio::test]
+async fn ecs_pages_after_the_first_are_fetched_in_parallel() {
+    let sb = sandbox_with(SandboxConfig {
+        inventory: InventorySpec::Generated {
+            servers: 5_000,
+            bms: 10,
+            images: 10,
+            keypairs: 5,
+            seed: 3,
+        },
+        ..SandboxConfig::default()
+    })
+    .await;
+    let c = client(&sb).await;
+    sb.set_faults(reimage::sandbox::Faults {
+        global: reimage::sandbox::FaultSpec {
+            latency_ms: 150,
+            ..Default::default()
+        },
+        operations: Default::default(),
+    });
+    let mut sizes = Vec::new();
+    let n = c
+        .list_servers_pages(ServerKind::Ecs, |p| sizes.push(p.len()))
+        .await
+        .expect("pages");
+    assert_eq!((n, sizes.len()), (5_000, 5));
+    assert!(sb.counters().in_flight_max >= 2, "{:?}", sb.counters());
+}

@@ -52,10 +52,13 @@ pub async fn run_doctor(
             return Err(CliError::ChecksFailed(r.failed));
         }
     };
-    r.info(
-        "config",
-        &resolved.paths.config_file().display().to_string(),
-    )?;
+    let file = resolved.paths.config_file();
+    let absent = if file.is_file() {
+        ""
+    } else {
+        " (absent: defaults apply)"
+    };
+    r.info("config", &format!("{}{absent}", file.display()))?;
     r.info("profile", resolved.profile.as_deref().unwrap_or("(none)"))?;
     for n in &resolved.notices {
         r.info("note", n)?;

@@ -156,3 +156,44 @@ pub(crate) fn service_of(kind: ServerKind) -> Service {
         ServerKind::Bms => Service::Bms,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync + Clone + 'static>() {}
+    fn send<T: Send>(_: &T) {}
+
+    /// The TUI moves clones into spawned tasks: the client and every call's future must be
+    /// `Send`. This only has to compile.
+    #[allow(dead_code)]
+    async fn futures_are_send(c: Client) {
+        send_sync::<Client>();
+        send(&c.list_servers(ServerKind::Ecs));
+        send(&c.list_servers_pages(ServerKind::Bms, |_| {}));
+        send(&c.show_server(ServerKind::Ecs, "x"));
+        send(&c.list_images(&crate::cloud::ImageQuery::default()));
+        send(&c.list_keypairs());
+        send(&c.user_id());
+        send(&c.submit_os_request(ServerKind::Ecs, "/x", &serde_json::Value::Null));
+        send(&c.stop_servers(ServerKind::Bms, &[]));
+        send(&c.show_job(ServerKind::Ecs, "j"));
+        send(&Client::connect(ClientSettings::with_keys(
+            "http://127.0.0.1:1",
+            crate::config::StaticKeys {
+                ak: "a".into(),
+                sk: crate::config::Secret::new("s"),
+                security_token: None,
+                project_id: None,
+                domain_id: None,
+                region: None,
+            },
+            "r",
+        )));
+    }
+
+    #[test]
+    fn client_is_send_sync() {
+        send_sync::<Client>();
+    }
+}
