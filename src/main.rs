@@ -31,7 +31,14 @@ fn main() -> color_eyre::Result<()> {
     color_eyre::install()?;
     let cli = Cli::parse();
     match cli.command {
-        None => println!("reimage: nothing to run yet"),
+        None => {
+            let env = Env::from_process();
+            let runtime = tokio::runtime::Runtime::new()?;
+            if let Err(e) = runtime.block_on(reimage::cli::run_tui(&cli.global, &env)) {
+                eprintln!("reimage: {e}");
+                std::process::exit(1);
+            }
+        }
         Some(Command::List(args)) => cli_command(&cli.global, |g, env, out| {
             Box::pin(async move { reimage::cli::run_list(g, &args, env, out).await })
         }),

@@ -3,9 +3,11 @@
 mod doctor;
 mod list;
 mod table;
+mod tui;
 
 pub use doctor::run_doctor;
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
+pub use tui::{job_view, run_tui};
 
 use crate::cloud::CloudError;
 use crate::cloud::bootstrap::{self, Connected};

@@ -2,4 +2,5 @@
 
 pub mod audit;
 pub mod journal;
+pub mod poller;
 pub mod record;

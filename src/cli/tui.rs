@@ -1,0 +1,329 @@
+//! `reimage` with no subcommand: resolve the configuration, connect (or start the in-process
+//! sandbox), resume the journal's unfinished jobs, and run the full-screen TUI with effects
+//! that run its commands on the client.
+//!
+//! Everything that can fail before the terminal is taken over fails here, plainly, on the
+//! normal screen with its fix.
+
+use super::CliError;
+use crate::cloud::bootstrap::{self, Connected};
+use crate::cloud::model::ServerKind;
+use crate::cloud::{Client, CloudError, ImageQuery};
+use crate::config::{Env, GlobalArgs, Resolved};
+use crate::jobs::journal::Journal;
+use crate::jobs::poller::{self, JobEvent, PollerConfig, PollerHandle, Sinks};
+use crate::jobs::record::JobRecord;
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::{ColorChoice, GlyphChoice};
+use crate::tui::{Command, HeaderInfo, JobView, Msg, Resource, UiOptions};
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Run the TUI until the user quits.
+pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
+    let resolved = crate::config::resolve(global, env)?;
+    if let Err(e) = crate::logging::init(&resolved.paths.log_file(), global.log_level.as_deref())
+    {
+        eprintln!("reimage: logging is off: {e}");
+    }
+    if resolved.settings.insecure {
+        eprintln!(
+            "WARNING: --insecure: TLS certificates are NOT checked; anyone on the network path can read and change your requests"
+        );
+    }
+    let options = ui_options(&resolved)?;
+    let connected = bootstrap::connect(&resolved).await?;
+    for n in &connected.notices {
+        tracing::info!("{n}");
+    }
+    let (journal, replay) = Journal::open(resolved.paths.jobs_journal())
+        .map_err(|e| CliError::Io(std::io::Error::other(e.to_string())))?;
+    for w in &replay.warnings {
+        tracing::warn!("{w}");
+    }
+    let header = header_of(&resolved, &connected);
+    let state = Arc::new(Shared {
+        global: global.clone(),
+        env: env.clone(),
+        current: RwLock::new(connected),
+        journal: Arc::new(journal),
+        poller: RwLock::new(None),
+    });
+    let effects = TuiEffects {
+        shared: state.clone(),
+        replay: replay.jobs,
+    };
+    let result = crate::tui::run(header, options, effects).await;
+    // Stop the in-process sandbox, if any, now that nothing talks to it.
+    if let Ok(mut current) = state.current.write()
+        && let Some(sandbox) = current.sandbox.take()
+    {
+        sandbox.shutdown();
+    }
+    result.map_err(|e| CliError::Io(std::io::Error::other(e.to_string())))
+}
+
+fn ui_options(resolved: &Resolved) -> Result<UiOptions, CliError> {
+    let overrides: BTreeMap<String, Vec<String>> = match &resolved.config.keys {
+        Some(table) => table
+            .clone()
+            .try_into()
+            .map_err(|e| config_error(format!("[keys] in config.toml: {e}")))?,
+        None => BTreeMap::new(),
+    };
+    let keymap = Keymap::with_overrides(&overrides)
+        .map_err(|e| config_error(format!("[keys] in config.toml: {e}")))?;
+    Ok(UiOptions {
+        color: ColorChoice::Auto,
+        glyphs: GlyphChoice::default(),
+        keymap,
+        mouse: false,
+    })
+}
+
+fn config_error(message: String) -> CliError {
+    CliError::Cloud(CloudError::config(message))
+}
+
+fn header_of(resolved: &Resolved, connected: &Connected) -> HeaderInfo {
+    let ctx = connected.client.context();
+    HeaderInfo {
+        cloud_label: if ctx.is_sandbox {
+            "sandbox".into()
+        } else {
+            "Huawei Cloud".into()
+        },
+        is_sandbox: ctx.is_sandbox,
+        profile: resolved
+            .profile
+            .clone()
+            .unwrap_or_else(|| "default".into()),
+        region: ctx.region.clone(),
+        project_id: ctx.project_id.clone(),
+        read_only: ctx.read_only,
+        credential_source: ctx.source_label(),
+    }
+}
+
+/// What the effects share across commands: the connection (replaced on a profile or
+/// region switch) and the job machinery.
+struct Shared {
+    global: GlobalArgs,
+    env: Env,
+    current: RwLock<Connected>,
+    journal: Arc<Journal>,
+    poller: RwLock<Option<PollerHandle>>,
+}
+
+impl Shared {
+    fn client(&self) -> Client {
+        match self.current.read() {
+            Ok(c) => c.client.clone(),
+            Err(poisoned) => poisoned.into_inner().client.clone(),
+        }
+    }
+}
+
+struct TuiEffects {
+    shared: Arc<Shared>,
+    /// Jobs replayed from the journal, handed to the TUI and the poller on the first load.
+    replay: Vec<JobRecord>,
+}
+
+fn failed(what: Resource, generation: u64, e: &CloudError) -> Msg {
+    Msg::LoadFailed {
+        what,
+        generation,
+        error: e.to_string(),
+        hint: e.hint().map(str::to_string),
+    }
+}
+
+impl crate::tui::Effects for TuiEffects {
+    fn run(&self, cmd: Command, tx: UnboundedSender<Msg>) {
+        let client = self.shared.client();
+        match cmd {
+            Command::LoadServers { kind, generation } => {
+                if kind == ServerKind::Ecs {
+                    self.ensure_poller(&tx);
+                }
+                tokio::spawn(async move {
+                    let pages = tx.clone();
+                    let result = client
+                        .list_servers_pages(kind, move |page| {
+                            let _ = pages.send(Msg::ServersLoaded {
+                                kind,
+                                generation,
+                                page,
+                                done: false,
+                            });
+                        })
+                        .await;
+                    let _ = tx.send(match result {
+                        Ok(_) => Msg::ServersLoaded {
+                            kind,
+                            generation,
+                            page: Vec::new(),
+                            done: true,
+                        },
+                        Err(e) => failed(Resource::Servers(kind), generation, &e),
+                    });
+                });
+            }
+            Command::LoadImages { generation } => {
+                tokio::spawn(async move {
+                    let _ = tx.send(match client.list_images(&ImageQuery::default()).await {
+                        Ok(images) => Msg::ImagesLoaded { generation, images },
+                        Err(e) => failed(Resource::Images, generation, &e),
+                    });
+                });
+            }
+            Command::LoadKeypairs { generation } => {
+                tokio::spawn(async move {
+                    let _ = tx.send(match client.list_keypairs().await {
+                        Ok(keypairs) => Msg::KeypairsLoaded {
+                            generation,
+                            keypairs,
+                        },
+                        Err(e) => failed(Resource::Keypairs, generation, &e),
+                    });
+                });
+            }
+            Command::SwitchRegion(region) => {
+                let mut global = self.shared.global.clone();
+                global.region = Some(region);
+                self.switch(global, tx);
+            }
+            Command::SwitchProfile(profile) => {
+                let mut global = self.shared.global.clone();
+                global.profile = Some(profile);
+                global.region = None;
+                self.switch(global, tx);
+            }
+            // Handled by the run loop itself.
+            Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit => {}
+        }
+    }
+}
+
+impl TuiEffects {
+    /// Start the job poller once, resuming the journal's unfinished jobs.
+    fn ensure_poller(&self, tx: &UnboundedSender<Msg>) {
+        let Ok(mut slot) = self.shared.poller.write() else {
+            return;
+        };
+        if slot.is_some() {
+            return;
+        }
+        let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let handle = poller::spawn(
+            self.shared.client(),
+            PollerConfig::default(),
+            Sinks {
+                journal: self.shared.journal.clone(),
+                audit: None,
+                events: events_tx,
+            },
+        );
+        let views: Vec<JobView> = self.replay.iter().map(job_view).collect();
+        let _ = tx.send(Msg::JobsReplaced(views));
+        for rec in &self.replay {
+            handle.track(rec.clone());
+        }
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = events_rx.recv().await {
+                let msg = match ev {
+                    JobEvent::Changed { record, .. } => Msg::JobUpdated(job_view(&record)),
+                    JobEvent::PollFailed { job_id, error } => {
+                        tracing::warn!(job_id, error, "job poll failed");
+                        continue;
+                    }
+                };
+                if tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        });
+        *slot = Some(handle);
+    }
+
+    /// Re-resolve with other flags and reconnect; the TUI reloads on `ContextChanged`.
+    fn switch(&self, global: GlobalArgs, tx: UnboundedSender<Msg>) {
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            let outcome = async {
+                let resolved = crate::config::resolve(&global, &shared.env)?;
+                let connected = bootstrap::connect(&resolved).await?;
+                Ok::<_, CliError>((header_of(&resolved, &connected), connected))
+            }
+            .await;
+            let msg = match outcome {
+                Ok((header, connected)) => {
+                    if let Ok(mut current) = shared.current.write() {
+                        let old = std::mem::replace(&mut *current, connected);
+                        if let Some(sandbox) = old.sandbox {
+                            sandbox.shutdown();
+                        }
+                    }
+                    Msg::ContextChanged(header)
+                }
+                Err(e) => Msg::Error {
+                    error: e.to_string(),
+                    hint: None,
+                },
+            };
+            let _ = tx.send(msg);
+        });
+    }
+}
+
+/// How the Jobs pane shows a journal record.
+pub fn job_view(rec: &JobRecord) -> JobView {
+    use crate::cloud::model::JobStatus;
+    use crate::jobs::record::TrackedState;
+    let status = match rec.state {
+        TrackedState::Submitted | TrackedState::Init => JobStatus::Init,
+        TrackedState::Running => JobStatus::Running,
+        TrackedState::PendingPayment => JobStatus::PendingPayment,
+        TrackedState::Success => JobStatus::Success,
+        TrackedState::Fail => JobStatus::Fail,
+        TrackedState::Lost | TrackedState::TimedOut => JobStatus::Unknown,
+    };
+    let elapsed = time::OffsetDateTime::parse(
+        &rec.submitted_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map(|t| (time::OffsetDateTime::now_utc() - t).unsigned_abs())
+    .unwrap_or_default();
+    let mut detail = String::new();
+    if matches!(rec.state, TrackedState::Lost | TrackedState::TimedOut) {
+        detail.push_str(rec.state.label());
+        detail.push(' ');
+    }
+    if let Some(code) = &rec.error_code {
+        detail.push_str(code);
+        detail.push(' ');
+    }
+    if let Some(reason) = &rec.fail_reason {
+        detail.push_str(reason);
+    }
+    let operation = match &rec.route {
+        Some(route) => format!("{} {route}", rec.operation.label()),
+        None => rec.operation.label().to_string(),
+    };
+    JobView {
+        key: rec.job_id.clone(),
+        job_id: Some(rec.job_id.clone()),
+        server_id: rec.server_id.clone(),
+        server_name: rec.server_name.clone(),
+        kind: rec.kind,
+        operation,
+        submitting: false,
+        status,
+        elapsed,
+        detail: detail.trim_end().to_string(),
+        error_code: rec.error_code.clone(),
+    }
+}
