@@ -401,6 +401,27 @@ fn route_override_is_reported() {
 }
 
 #[test]
+fn unknown_disk_size_warns_only_above_the_smallest_disk() {
+    let pw = password("Str0ng!Pass");
+    let p = ok(run_disk(&ecs("SHUTOFF"), &change(&bad_id(8)), &pw, None));
+    assert!(p.warnings.contains(&Warning::DiskGrows {
+        min_disk_gb: 50,
+        has_gb: None
+    }));
+    let p = ok(run_disk(&ecs("SHUTOFF"), &change(UBUNTU), &pw, None));
+    assert!(
+        !p.warnings
+            .iter()
+            .any(|w| matches!(w, Warning::DiskGrows { .. }))
+    );
+    let p = ok(run_disk(&ecs("SHUTOFF"), &change(UBUNTU), &pw, Some(20)));
+    assert!(p.warnings.contains(&Warning::DiskGrows {
+        min_disk_gb: 40,
+        has_gb: Some(20)
+    }));
+}
+
+#[test]
 fn advisories_become_warnings() {
     let p = ok(run(
         &ecs("SHUTOFF"),

@@ -163,7 +163,7 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
         Ok(Readiness::NeedsStop) if !entries.stop_first => errors.push(FieldError::new(
             Field::StopFirst,
             "the server is running (ACTIVE) and must be stopped (Ecs.0100)",
-            "tick \"stop first\" (withStopServer), or press s to stop it",
+            "choose \"stop first\" (withStopServer, --stop), or stop the server first (s)",
         )),
         Ok(Readiness::NeedsStop) => preconditions.push(Precondition::ServerStoppedFirst),
         Ok(Readiness::ReadyIfFailedBefore) => warnings.push(Warning::ErrorState),
