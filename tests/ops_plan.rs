@@ -774,3 +774,93 @@ fn all_errors_are_reported_at_once_in_form_order() {
         assert!(!e.to_string().contains("short"), "secret in {e}");
     }
 }
+
+// ---- helpers for a live form -----------------------------------------------------------
+
+fn input<'a>(
+    server: &'a Server,
+    op: &'a Operation,
+    e: &'a Entries,
+    images: &'a [Image],
+    keypairs: &'a [Keypair],
+) -> Input<'a> {
+    Input {
+        project_id: PROJECT,
+        server,
+        system_disk_gb: Some(40),
+        operation: op,
+        images,
+        keypairs,
+        user_id: USER,
+        entries: e,
+    }
+}
+
+#[test]
+fn form_shows_only_the_fields_that_apply() {
+    use reimage::ops::{auto_pay_offered, field_applies};
+    let (images, keypairs) = (images(), keypairs());
+    let e = password("Str0ng!Pass");
+    let (v2, v1) = (change(UBUNTU), change(CENTOS_NOINIT));
+    let (ecs, bms) = (ecs("SHUTOFF"), bms("SHUTOFF"));
+    let on = |s, o, f| field_applies(&input(s, o, &e, &images, &keypairs), f);
+    assert!(on(&ecs, &v2, Field::UserData));
+    assert!(!on(&ecs, &v1, Field::UserData), "v1 takes no user data");
+    assert!(on(&ecs, &v2, Field::StopFirst) && !on(&bms, &Operation::Reinstall, Field::StopFirst));
+    assert!(!on(&bms, &Operation::Reinstall, Field::Byol));
+    assert!(on(&ecs, &v2, Field::Password) && !on(&ecs, &v2, Field::Keypair));
+    assert!(
+        !on(&ecs, &v2, Field::AutoPay),
+        "pay-per-use server, free image"
+    );
+    assert!(
+        on(&ecs, &change(&bad_id(12)), Field::AutoPay),
+        "charged image"
+    );
+    let mut prepaid = ecs.clone();
+    prepaid.metadata.insert("charging_mode".into(), "1".into());
+    assert!(auto_pay_offered(&input(
+        &prepaid, &v2, &e, &images, &keypairs
+    )));
+    assert!(!auto_pay_offered(&input(
+        &prepaid,
+        &Operation::Reinstall,
+        &e,
+        &images,
+        &keypairs
+    )));
+}
+
+#[test]
+fn form_gets_the_errors_of_one_field() {
+    use reimage::ops::{field_errors, validate};
+    let (images, keypairs) = (images(), keypairs());
+    let e = Entries {
+        password_confirm: Secret::new("other"),
+        ..password("short")
+    };
+    let op = change(UBUNTU);
+    let server = ecs("SHUTOFF");
+    let i = input(&server, &op, &e, &images, &keypairs);
+    assert_eq!(validate(&i).len(), 2);
+    let pw = field_errors(&i, Field::Password);
+    assert_eq!(pw.len(), 1);
+    assert_eq!(pw[0].message, "5 characters; the cloud takes 8 to 26");
+    assert!(field_errors(&i, Field::Image).is_empty());
+}
+
+#[test]
+fn plan_debug_hides_password_and_user_data() {
+    let e = Entries {
+        user_data: Some(UserData::typed("#!/bin/sh\necho secret-token-123\n")),
+        ..password("Str0ng!Pass")
+    };
+    let p = ok(run(&ecs("SHUTOFF"), &change(UBUNTU), &e));
+    let debug = format!("{p:?}");
+    assert!(
+        !debug.contains("Str0ng") && !debug.contains("IyEv"),
+        "{debug}"
+    );
+    assert!(debug.contains("********") && debug.contains("bytes, base64>"));
+    assert!(p.warnings.contains(&Warning::PasswordMayBeOverridden));
+}

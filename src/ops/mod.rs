@@ -16,8 +16,10 @@
 //! appear masked in every `Debug` and in [`Plan::masked_body`].
 
 mod body;
+mod checks;
 mod compat;
 mod errors;
+mod form;
 mod input;
 mod login;
 mod password;
@@ -28,12 +30,14 @@ mod state;
 mod user_data;
 
 pub use body::{Body, Metadata, PASSWORD_MASK};
+pub use checks::KMS_KEY_LEN;
 pub use compat::{Incompatibility, flavor_is_arm, image_compatibility, server_is_uefi};
 pub use errors::{Field, FieldError, OsFamily, Precondition, Warning};
+pub use form::{auto_pay_offered, field_applies, field_errors, validate};
 pub use input::{Entries, Input, LoginMode, OpKind, Operation, UserData, UserDataSource};
 pub use login::{check_keypair, check_login_mode, check_user_data_allowed};
 pub use password::{SPECIALS, check_password, check_password_confirm};
-pub use plan::{KMS_KEY_LEN, Plan, auto_pay_offered, field_applies, field_errors, plan, validate};
+pub use plan::{Plan, plan};
 pub use route::{Route, RouteDecision, decide_route, ecs_route_for};
 pub use secret::{Secret, SecretBytes};
 pub use state::{Readiness, Refusal, is_prepaid, is_spot, server_can_take};
