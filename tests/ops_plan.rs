@@ -78,6 +78,24 @@ fn images() -> Vec<Image> {
     v.push(bad(13, "s6 ok", &|i| {
         i.supported_flavors = Some("s6.*".into())
     }));
+    v.push(bad(14, "unregistered", &|i| {
+        i.is_registered = Some("false".into())
+    }));
+    v.push(bad(15, "windows v1", &|i| {
+        i.os_type = Some("Windows".into());
+        i.support_fc_inject = Some("true".into());
+    }));
+    v.push(bad(16, "market no code", &|i| {
+        i.image_type = "market".into()
+    }));
+    v.push(Image {
+        os_type: Some("Windows".into()),
+        ..image(
+            "e1f2a3b4-1111-4e7f-8091-a2b3c4d5e6f7",
+            "Windows BMS",
+            "Ironic",
+        )
+    });
     v
 }
 
@@ -482,7 +500,7 @@ fn refused(r: Result<Plan, Vec<FieldError>>, field: Field, message: &str) {
 
 #[test]
 fn image_rules() {
-    let pw = password("Str0ng!Pass");
+    let pw = password("Bl4ck!Horse");
     let shut = ecs("SHUTOFF");
     let cases: &[(String, &str)] = &[
         (bad_id(1), "status queued"),
@@ -494,6 +512,9 @@ fn image_rules() {
         (bad_id(7), "max 2048 MB RAM, has 4096 MB"),
         (bad_id(9), "not for flavor s6.large.2"),
         (bad_id(10), "off the shelf"),
+        (bad_id(14), "not registered"),
+        (bad_id(15), "Windows without Cloud-Init"),
+        (bad_id(16), "market image, no product code"),
         (BMS_IMG.into(), "bare-metal image"),
         (
             "not-a-uuid".into(),
@@ -684,6 +705,24 @@ fn login_rules() {
         run(&shut, &windows, &keypair("kp-admin")),
         Field::LoginMode,
         "a Windows ECS takes a password only",
+    );
+    refused(
+        run(
+            &bms("SHUTOFF"),
+            &change("e1f2a3b4-1111-4e7f-8091-a2b3c4d5e6f7"),
+            &password("Str0ng!Pass"),
+        ),
+        Field::LoginMode,
+        "Windows bare-metal images do not support password injection",
+    );
+    refused(
+        run(
+            &bms("SHUTOFF"),
+            &Operation::Reinstall,
+            &password("Xroot!Admin7"),
+        ),
+        Field::Password,
+        "contains the user name root or its reverse",
     );
     let mismatch = Entries {
         password_confirm: Secret::new("Str0ng!Pas"),

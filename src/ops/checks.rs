@@ -182,9 +182,11 @@ pub(super) fn login(
     let e = input.entries;
     let os = input.resulting_os();
     let mut out = Login::default();
+    let mut mode_ok = true;
     if let Some(r) = route {
         // A wrong login mode makes the user-data rule moot: report only the first.
         let mode_error = check_login_mode(r, os, e.login);
+        mode_ok = mode_error.is_none();
         let user_data_error = match mode_error {
             Some(_) => None,
             None => check_user_data_allowed(r, e.login, e.user_data.is_some()),
@@ -196,7 +198,9 @@ pub(super) fn login(
             d.warnings.push(Warning::NoInjection);
         }
     }
+    // The fields of a login mode the route refuses are not checked: the mode is the error.
     match e.login {
+        _ if !mode_ok => {}
         LoginMode::Password => {
             let bare_metal = input.server.kind == ServerKind::Bms;
             let bad: Vec<FieldError> = check_password(&e.password, os, bare_metal)
