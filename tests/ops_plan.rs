@@ -903,3 +903,41 @@ fn plan_debug_hides_password_and_user_data() {
     assert!(debug.contains("********") && debug.contains("bytes, base64>"));
     assert!(p.warnings.contains(&Warning::PasswordMayBeOverridden));
 }
+
+#[test]
+fn form_defaults_and_picker_fit() {
+    let mut running = ecs("ACTIVE");
+    running.key_name = Some("kp-admin".into());
+    let d = Entries::defaults_for(&running);
+    assert_eq!(
+        (d.login, d.keypair.as_str(), d.stop_first),
+        (LoginMode::Keypair, "kp-admin", true)
+    );
+    let d = Entries::defaults_for(&bms("SHUTOFF"));
+    assert_eq!((d.login, d.stop_first), (LoginMode::Password, false));
+    let (images, keypairs) = (images(), keypairs());
+    let (op, e, server) = (Operation::Reinstall, password("x"), ecs("SHUTOFF"));
+    let i = input(&server, &op, &e, &images, &keypairs);
+    let arm = images
+        .iter()
+        .find(|x| x.id == bad_id(4))
+        .expect("arm image");
+    let shorts: Vec<String> = i
+        .image_fit(arm)
+        .unwrap_err()
+        .iter()
+        .map(|r| r.short())
+        .collect();
+    assert_eq!(shorts, ["arm64 image, x86 flavor"]);
+    let big = images
+        .iter()
+        .find(|x| x.id == bad_id(8))
+        .expect("big disk image");
+    let notes: Vec<String> = i
+        .image_fit(big)
+        .expect("fits")
+        .iter()
+        .map(|r| r.short())
+        .collect();
+    assert_eq!(notes, ["needs 50 GB disk, has 40 GB"]);
+}
