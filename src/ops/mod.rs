@@ -8,9 +8,10 @@
 //! The TUI form and the `plan`/`apply` commands both call it; neither holds a rule of its own.
 //!
 //! Live checks for a form, field by field: [`check_password`], [`check_password_confirm`],
-//! [`check_keypair`], [`check_user_data`], [`check_login_mode`], [`field_errors`];
-//! for pickers and menus: [`image_compatibility`] (short reasons) and [`server_can_take`]
-//! (the way out, e.g. "press s to stop it first").
+//! [`check_keypair`], [`check_user_data`], [`check_login_mode`], [`field_errors`], with
+//! [`field_applies`] and [`Entries::defaults_for`] to lay the form out; for pickers and
+//! menus: [`image_compatibility`] / [`Input::image_fit`] (short reasons) and
+//! [`server_can_take`] (the way out, e.g. "press s to stop it first").
 //!
 //! Secrets (password, user data) live in [`Secret`]/[`SecretBytes`], are wiped on drop and
 //! appear masked in every `Debug` and in [`Plan::masked_body`].
