@@ -109,7 +109,7 @@ async fn doctor_reports_each_check() {
     let report = text(&out.stdout);
     assert!(out.status.success(), "{report}\n{}", text(&out.stderr));
     for line in [
-        "credentials  environment (HUAWEICLOUD_SDK_AK/SK)",
+        "credentials   environment (HUAWEICLOUD_SDK_AK/SK)",
         "project id",
         "ecs",
         "bms",
@@ -159,4 +159,146 @@ async fn bad_config_names_line_and_key() {
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(err.contains("line 3") && err.contains("endpont"), "{err}");
+}
+
+#[tokio::test]
+async fn no_metadata_service_falls_back_to_the_sandbox() {
+    let home = tempfile::tempdir().expect("tmp");
+    let vars = [("REIMAGE_METADATA_URL", "http://127.0.0.1:1")];
+    let out = reimage(home.path(), &vars, &["list", "images"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("SANDBOX") && err.contains("no credentials found"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn metadata_credentials_in_the_binary() {
+    let sb = sandbox().await;
+    let home = tempfile::tempdir().expect("tmp");
+    let vars = [
+        ("REIMAGE_METADATA_URL", sb.url.as_str()),
+        ("HUAWEICLOUD_SDK_REGION", sb.region.as_str()),
+    ];
+    let out = reimage(home.path(), &vars, &["doctor", "--endpoint", &sb.url]).await;
+    let report = text(&out.stdout);
+    assert!(out.status.success(), "{report}\n{}", text(&out.stderr));
+    assert!(
+        report.contains("ok    credentials   ECS instance metadata"),
+        "{report}"
+    );
+    assert!(op_count(&sb, "metadata.securitykey") >= 1);
+}
+
+#[tokio::test]
+async fn credentials_file_with_sdk_region_endpoint_variables() {
+    let sb = sandbox().await;
+    let home = tempfile::tempdir().expect("tmp");
+    let creds = home.path().join(".huaweicloud/credentials");
+    std::fs::create_dir_all(creds.parent().expect("parent")).expect("mkdir");
+    std::fs::write(
+        &creds,
+        format!(
+            "[basic]\nak = {}\nsk = {}\nproject_id = {}\n",
+            sb.ak, sb.sk, sb.project_id
+        ),
+    )
+    .expect("write");
+    let region_tag = sb.region.to_ascii_uppercase().replace('-', "_");
+    let names: Vec<String> = ["ECS", "BMS", "IMS", "KPS", "IAM"]
+        .iter()
+        .map(|s| format!("HUAWEICLOUD_SDK_REGION_{s}_{region_tag}"))
+        .collect();
+    let mut vars: Vec<(&str, &str)> = names
+        .iter()
+        .map(|n| (n.as_str(), sb.url.as_str()))
+        .collect();
+    vars.push(("HUAWEICLOUD_SDK_REGION", &sb.region));
+    let out = reimage(home.path(), &vars, &["doctor"]).await;
+    let report = text(&out.stdout);
+    assert!(out.status.success(), "{report}\n{}", text(&out.stderr));
+    assert!(report.contains("credentials file"), "{report}");
+    assert!(
+        report.contains(&format!("(HUAWEICLOUD_SDK_REGION_ECS_{region_tag})")),
+        "{report}"
+    );
+    assert!(
+        report.contains("(configured)"),
+        "project id from the file: {report}"
+    );
+}
+
+#[tokio::test]
+async fn hw_variables_with_a_regions_file() {
+    let sb = sandbox().await;
+    let home = tempfile::tempdir().expect("tmp");
+    let yaml = home.path().join("regions.yaml");
+    let mut text_yaml = String::new();
+    for svc in ["ECS", "BMS", "IMS", "KPS", "IAM"] {
+        text_yaml.push_str(&format!(
+            "{svc}:\n  - id: {}\n    endpoint: {}\n",
+            sb.region, sb.url
+        ));
+    }
+    std::fs::write(&yaml, text_yaml).expect("write");
+    let vars = [
+        ("HW_ACCESS_KEY", sb.ak.as_str()),
+        ("HW_SECRET_KEY", sb.sk.as_str()),
+        ("HW_REGION_NAME", sb.region.as_str()),
+        ("HUAWEICLOUD_SDK_REGIONS_FILE", yaml.to_str().expect("utf8")),
+    ];
+    let out = reimage(home.path(), &vars, &["list", "bms", "--format", "json"]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(v.as_array().is_some_and(|a| !a.is_empty()));
+    assert!(op_count(&sb, "bms.list") >= 1);
+}
+
+#[tokio::test]
+async fn insecure_warns_loudly() {
+    let home = tempfile::tempdir().expect("tmp");
+    let out = reimage(
+        home.path(),
+        &[],
+        &["--sandbox", "--insecure", "list", "keypairs"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("WARNING: --insecure"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn proxy_variables_are_honoured() {
+    let sb = sandbox().await;
+    let home = tempfile::tempdir().expect("tmp");
+    let base = [
+        ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
+        ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", sb.project_id.as_str()),
+        ("HTTP_PROXY", "http://127.0.0.1:1"),
+    ];
+    let args = [
+        "--log-level",
+        "off",
+        "list",
+        "images",
+        "--region",
+        &sb.region,
+        "--endpoint",
+        &sb.url,
+    ];
+    let out = reimage(home.path(), &base, &args).await;
+    assert!(!out.status.success(), "went through the dead proxy?");
+    assert_eq!(op_count(&sb, "ims.list"), 0);
+    let mut bypass = base.to_vec();
+    bypass.push(("NO_PROXY", "127.0.0.1"));
+    let out = reimage(home.path(), &bypass, &args).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(op_count(&sb, "ims.list"), 1);
 }

@@ -230,6 +230,31 @@ async fn user_id_from_iam_then_configured_fallback() {
     assert_eq!(c.user_id().await.expect("user id"), sb.user_id);
     assert_eq!(c.user_id().await.expect("cached"), sb.user_id);
     assert_eq!(op_count(&sb, "iam.credentials.show"), 1);
+
+    // IAM failing: the configured user id is used; without one, the error says what to set.
+    let always_500 = reimage::sandbox::Faults {
+        global: Default::default(),
+        operations: [(
+            "iam.credentials.show".to_string(),
+            reimage::sandbox::FaultSpec {
+                error_500: 1.0,
+                ..Default::default()
+            },
+        )]
+        .into(),
+    };
+    sb.set_faults(always_500);
+    let mut s = settings(&sb);
+    s.user_id = Some("0123456789abcdef0123456789abcdef".into());
+    let c = Client::connect(s.clone()).await.expect("connect");
+    assert_eq!(
+        c.user_id().await.expect("fallback"),
+        "0123456789abcdef0123456789abcdef"
+    );
+    s.user_id = None;
+    let c = Client::connect(s).await.expect("connect");
+    let e = c.user_id().await.expect_err("no fallback");
+    assert!(e.message.contains("user_id"), "{e}");
 }
 
 #[tokio::test]
@@ -256,9 +281,14 @@ async fn metadata_credentials_sign_with_security_token() {
         0,
         "every request carried the token"
     );
-    // Temporary keys have no permanent-key record: the configured user id is used.
-    let uid = c.user_id().await.expect("user id");
-    assert!(uid == sb.user_id || uid == "configured-user", "{uid}");
+    assert_eq!(
+        c.user_id().await.expect("user id of the temporary key"),
+        sb.user_id
+    );
+    assert_eq!(
+        c.context().source,
+        CredentialSource::EcsMetadata(sb.url.clone())
+    );
 }
 
 #[tokio::test]
@@ -470,4 +500,34 @@ async fn read_only_refuses_changes_without_sending() {
         .expect_err("refused");
     assert_eq!(e.kind, ErrorKind::ReadOnly);
     assert_eq!(sb.counters().requests_total, 0);
+}
+
+#[tokio::test]
+async fn ecs_pages_after_the_first_are_fetched_in_parallel() {
+    let sb = sandbox_with(SandboxConfig {
+        inventory: InventorySpec::Generated {
+            servers: 5_000,
+            bms: 10,
+            images: 10,
+            keypairs: 5,
+            seed: 3,
+        },
+        ..SandboxConfig::default()
+    })
+    .await;
+    let c = client(&sb).await;
+    sb.set_faults(reimage::sandbox::Faults {
+        global: reimage::sandbox::FaultSpec {
+            latency_ms: 150,
+            ..Default::default()
+        },
+        operations: Default::default(),
+    });
+    let mut sizes = Vec::new();
+    let n = c
+        .list_servers_pages(ServerKind::Ecs, |p| sizes.push(p.len()))
+        .await
+        .expect("pages");
+    assert_eq!((n, sizes.len()), (5_000, 5));
+    assert!(sb.counters().in_flight_max >= 2, "{:?}", sb.counters());
 }

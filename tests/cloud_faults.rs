@@ -191,6 +191,14 @@ async fn os_change_post_is_sent_exactly_once_under_faults() {
             ErrorKind::AmbiguousSend,
         ),
         (
+            "malformed",
+            FaultSpec {
+                malformed_json: 1.0,
+                ..FaultSpec::default()
+            },
+            ErrorKind::AmbiguousSend,
+        ),
+        (
             "429",
             FaultSpec {
                 throttle_429: 1.0,

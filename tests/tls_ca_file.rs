@@ -85,6 +85,14 @@ async fn ca_file_trusts_a_corporate_ca() {
     assert_eq!(e.kind, ErrorKind::Network, "{e}");
     assert_eq!(op_count(&sb, "ecs.list"), 0);
 
+    let mut insecure = s.clone();
+    insecure.insecure = true;
+    let c = Client::connect(insecure).await.expect("connect");
+    c.list_servers(ServerKind::Ecs)
+        .await
+        .expect("--insecure skips the check");
+    assert_eq!(op_count(&sb, "ecs.list"), 1);
+
     s.ca_file = Some(ca_path);
     let c = Client::connect(s.clone()).await.expect("connect");
     let servers = c
@@ -92,7 +100,7 @@ async fn ca_file_trusts_a_corporate_ca() {
         .await
         .expect("trusted through --ca-file");
     assert!(!servers.is_empty());
-    assert_eq!(op_count(&sb, "ecs.list"), 1);
+    assert_eq!(op_count(&sb, "ecs.list"), 2);
 
     s.ca_file = Some(dir.path().join("missing.pem"));
     let e = Client::connect(s).await.expect_err("missing CA file");

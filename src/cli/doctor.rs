@@ -17,18 +17,18 @@ struct Report<'a> {
 
 impl Report<'_> {
     fn ok(&mut self, what: &str, detail: &str) -> std::io::Result<()> {
-        writeln!(self.out, "ok    {what:<12} {detail}")
+        writeln!(self.out, "ok    {what:<13} {detail}")
     }
 
     fn info(&mut self, what: &str, detail: &str) -> std::io::Result<()> {
-        writeln!(self.out, "      {what:<12} {detail}")
+        writeln!(self.out, "      {what:<13} {detail}")
     }
 
     fn fail(&mut self, what: &str, detail: &str, hint: Option<&str>) -> std::io::Result<()> {
         self.failed += 1;
-        writeln!(self.out, "FAIL  {what:<12} {detail}")?;
+        writeln!(self.out, "FAIL  {what:<13} {detail}")?;
         if let Some(h) = hint {
-            writeln!(self.out, "      {:<12} hint: {h}", "")?;
+            writeln!(self.out, "      {:<13} hint: {h}", "")?;
         }
         Ok(())
     }
@@ -52,10 +52,13 @@ pub async fn run_doctor(
             return Err(CliError::ChecksFailed(r.failed));
         }
     };
-    r.info(
-        "config",
-        &resolved.paths.config_file().display().to_string(),
-    )?;
+    let file = resolved.paths.config_file();
+    let absent = if file.is_file() {
+        ""
+    } else {
+        " (absent: defaults apply)"
+    };
+    r.info("config", &format!("{}{absent}", file.display()))?;
     r.info("profile", resolved.profile.as_deref().unwrap_or("(none)"))?;
     for n in &resolved.notices {
         r.info("note", n)?;

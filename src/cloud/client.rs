@@ -49,11 +49,7 @@ pub struct Client {
 impl Client {
     /// Check the credentials, resolve the endpoints and the project id.
     pub async fn connect(settings: ClientSettings) -> Result<Client, CloudError> {
-        let region = settings.region.clone().filter(|r| !r.is_empty()).ok_or_else(|| {
-            CloudError::config(
-                "no region: pass --region, set `region` in the profile, or export HUAWEICLOUD_SDK_REGION",
-            )
-        })?;
+        // Credentials first: a missing metadata service must read as "no credentials".
         let provider = match &settings.credentials {
             Credentials::Static(k) => Provider::Static(k.into()),
             Credentials::Metadata { url } => {
@@ -68,6 +64,11 @@ impl Client {
                 ));
             }
         };
+        let region = settings.region.clone().filter(|r| !r.is_empty()).ok_or_else(|| {
+            CloudError::config(
+                "no region: pass --region, set `region` in the profile, or export HUAWEICLOUD_SDK_REGION",
+            )
+        })?;
         let endpoints = Endpoints::resolve(&settings.endpoints, &region)?;
         let transport = Transport::new(&settings, provider, endpoints.clone())?;
         let (project_id, project_origin) = match &settings.project_id {
@@ -153,5 +154,46 @@ pub(crate) fn service_of(kind: ServerKind) -> Service {
     match kind {
         ServerKind::Ecs => Service::Ecs,
         ServerKind::Bms => Service::Bms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync + Clone + 'static>() {}
+    fn send<T: Send>(_: &T) {}
+
+    /// The TUI moves clones into spawned tasks: the client and every call's future must be
+    /// `Send`. This only has to compile.
+    #[allow(dead_code)]
+    async fn futures_are_send(c: Client) {
+        send_sync::<Client>();
+        send(&c.list_servers(ServerKind::Ecs));
+        send(&c.list_servers_pages(ServerKind::Bms, |_| {}));
+        send(&c.show_server(ServerKind::Ecs, "x"));
+        send(&c.list_images(&crate::cloud::ImageQuery::default()));
+        send(&c.list_keypairs());
+        send(&c.user_id());
+        send(&c.submit_os_request(ServerKind::Ecs, "/x", &serde_json::Value::Null));
+        send(&c.stop_servers(ServerKind::Bms, &[]));
+        send(&c.show_job(ServerKind::Ecs, "j"));
+        send(&Client::connect(ClientSettings::with_keys(
+            "http://127.0.0.1:1",
+            crate::config::StaticKeys {
+                ak: "a".into(),
+                sk: crate::config::Secret::new("s"),
+                security_token: None,
+                project_id: None,
+                domain_id: None,
+                region: None,
+            },
+            "r",
+        )));
+    }
+
+    #[test]
+    fn client_is_send_sync() {
+        send_sync::<Client>();
     }
 }

@@ -118,9 +118,9 @@ impl Endpoints {
                 Some((url.clone(), path.clone()))
             });
             let (url, origin) = if let Some(u) = settings.per_service.get(svc.name()) {
-                (u.clone(), format!("override {}=", svc.name()))
+                (u.clone(), format!("override {}=URL", svc.name()))
             } else if let Some(u) = &settings.all {
-                (u.clone(), "override (all services)".into())
+                (u.clone(), "override for all services".into())
             } else if let (Service::Iam, Some(u)) = (svc, &settings.iam_endpoint) {
                 (u.clone(), "HUAWEICLOUD_SDK_IAM_ENDPOINT".into())
             } else if let Some(v) = settings.sdk_region_env.get(&env_name) {

@@ -103,6 +103,25 @@ impl CloudError {
                 "this session is read-only: run with --write or set read_only = false in the profile",
             );
         }
+        match self.kind {
+            ErrorKind::Network => {
+                return Some(
+                    "cannot reach the service: check the endpoint and region, DNS, the proxy \
+                     (HTTPS_PROXY/NO_PROXY), and --ca-file if a corporate CA intercepts TLS",
+                );
+            }
+            ErrorKind::Timeout => {
+                return Some(
+                    "no answer in time: check the network, or raise timeout_secs in the profile",
+                );
+            }
+            ErrorKind::Credentials => {
+                return Some(
+                    "run `reimage doctor` to see which credential source is used and why it fails",
+                );
+            }
+            _ => {}
+        }
         let code = self.code.as_deref()?;
         Some(match code {
             "Ecs.0005" | "BMS.0018" | "BMS.0022" => {

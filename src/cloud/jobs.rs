@@ -1,7 +1,7 @@
 //! Changes that start a job (OS change/reinstall, stop), and the job status itself.
 
 use super::client::{Client, service_of};
-use super::error::CloudError;
+use super::error::{CloudError, ErrorKind};
 use super::model::{Job, JobAccepted, ServerKind};
 use super::request::Call;
 use super::signer::encode;
@@ -38,9 +38,16 @@ impl Client {
         let reply = self
             .send(Call::post_once(service_of(kind), path, bytes))
             .await?;
+        // Accepted but unreadable: the change is probably under way, so say so.
         parse_accepted(&reply.body).map_err(|e| CloudError {
+            kind: ErrorKind::AmbiguousSend,
+            status: Some(reply.status),
+            message: format!(
+                "the service accepted the request (HTTP {}) but its reply could not be read: {}",
+                reply.status, e.message
+            ),
             request_id: reply.request_id(),
-            ..e
+            code: None,
         })
     }
 

@@ -45,7 +45,7 @@ impl std::fmt::Display for CredentialSource {
                 write!(f, "KooCLI profile '{profile}' in {}", path.display())
             }
             Self::EcsMetadata(url) => write!(f, "ECS instance metadata ({url}), temporary keys"),
-            Self::Sandbox => f.write_str("none found: built-in SANDBOX cloud"),
+            Self::Sandbox => f.write_str("built-in SANDBOX cloud (simulated, no real servers)"),
         }
     }
 }

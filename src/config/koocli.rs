@@ -125,8 +125,8 @@ pub fn from_hcloud_config(path: &Path) -> Result<KooCli, ConfigError> {
         return Ok(KooCli::Absent);
     }
     let (Some(ak), Some(sk)) = (
-        field(&["accessKeyId", "access_key_id", "ak"]),
-        field(&["secretAccessKey", "secret_access_key", "sk"]),
+        field(&["accessKeyId", "access_key_id", "accessKey", "ak"]),
+        field(&["secretAccessKey", "secret_access_key", "secretKey", "sk"]),
     ) else {
         return Ok(KooCli::Absent);
     };

@@ -267,3 +267,28 @@ fn endpoints(args: &GlobalArgs, p: &Profile, env: &Env) -> Result<EndpointSettin
         regions_file,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let keys = StaticKeys {
+            ak: "AK".into(),
+            sk: Secret::new("the-secret-key"),
+            security_token: Some(Secret::new("the-token")),
+            project_id: None,
+            domain_id: None,
+            region: None,
+        };
+        let s = ClientSettings::with_keys("http://127.0.0.1:1", keys, "r");
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("the-secret-key") && !shown.contains("the-token"),
+            "{shown}"
+        );
+        assert!(shown.contains("AK"));
+    }
+}

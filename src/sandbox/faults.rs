@@ -107,6 +107,12 @@ impl Faults {
     pub fn validate(&self) -> Result<(), String> {
         self.global.validate("global")?;
         for (op, spec) in &self.operations {
+            if !super::OPERATION_NAMES.contains(&op.as_str()) {
+                return Err(format!(
+                    "unknown operation {op:?}; use one of: {}",
+                    super::OPERATION_NAMES.join(", ")
+                ));
+            }
             spec.validate(&format!("operations.{op}"))?;
         }
         Ok(())
@@ -183,6 +189,7 @@ mod tests {
         assert!(f.apply_setting("error_500=2").is_err());
         assert!(f.apply_setting("nonsense").is_err());
         assert!(f.apply_setting("bogus=1").is_err());
+        assert!(f.apply_setting("ecs.lists:error_500=1").is_err());
         assert!(serde_json::from_str::<Faults>("{\"global\":{\"error_5000\":1}}").is_err());
         assert!(serde_json::from_slice::<serde_json::Value>(&mangle(b"{\"a\":1}")).is_err());
     }

@@ -174,7 +174,11 @@ fn server(
             im.env == wanted_env && im.status == "active" && (bms || im.arm == arm) && !im.fails()
         })
         .collect();
-    let image = usable[rng.random_range(0..usable.len())];
+    // Never empty: `generate` makes the x86, ARM and bare-metal images first.
+    let image = match usable.len() {
+        0 => &images[0],
+        n => usable[rng.random_range(0..n)],
+    };
     let roll = rng.random_range(0..100);
     let status = match roll {
         0..55 => "ACTIVE",

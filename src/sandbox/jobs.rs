@@ -118,6 +118,33 @@ impl World {
         id
     }
 
+    /// A job waiting for an unpaid order: it stays `PENDING_PAYMENT` and touches nothing.
+    pub fn submit_pending_payment(
+        &mut self,
+        service: ServerKind,
+        job_type: &'static str,
+        action: Action,
+    ) -> String {
+        let id = new_id();
+        let now = Instant::now();
+        let job = SimJob {
+            id: id.clone(),
+            service,
+            job_type,
+            status: "PENDING_PAYMENT",
+            begin_time: job_time(OffsetDateTime::now_utc()),
+            end_time: String::new(),
+            error_code: None,
+            fail_reason: None,
+            action,
+            sub_job_ids: Vec::new(),
+            starts_at: now,
+            ends_at: now,
+        };
+        self.jobs.table.insert(id.clone(), job);
+        id
+    }
+
     /// Move every live job along to where its timestamps say it is.
     pub fn advance_jobs(&mut self) {
         let now = Instant::now();

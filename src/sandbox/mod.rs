@@ -137,7 +137,8 @@ pub struct Counters {
     pub faults_injected: u64,
 }
 
-/// A running sandbox. Dropping it (or [`Sandbox::shutdown`]) stops the server.
+/// A running sandbox. [`Sandbox::shutdown`] stops the server; dropping the handle does not
+/// (the server then runs as long as the tokio runtime).
 pub struct Sandbox {
     pub url: String,
     pub addr: SocketAddr,
@@ -176,12 +177,6 @@ impl Sandbox {
 
     /// Stop accepting connections and close the open ones.
     pub fn shutdown(self) {
-        drop(self);
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
         let _ = self.stop.send(true);
     }
 }

@@ -34,7 +34,10 @@ pub fn server(s: &SimServer, project_id: &str) -> Value {
                    "bootIndex": v.boot_index.to_string(), "device": v.device})
         })
         .collect();
-    let instance_name = format!("instance-{}", &s.id.replace('-', "")[..8]);
+    let compact = s.id.replace('-', "");
+    let instance_name = format!("instance-{}", compact.get(..8).unwrap_or(&compact));
+    let host8 = s.host_id.get(..8).unwrap_or(&s.host_id);
+    let host16 = s.host_id.get(8..16).unwrap_or(&s.host_id);
     let mut out = json!({
         "id": s.id,
         "name": s.name,
@@ -66,10 +69,10 @@ pub fn server(s: &SimServer, project_id: &str) -> Value {
         "tenant_id": project_id,
         "hostId": s.host_id,
         "OS-EXT-SRV-ATTR:host": format!("pod01.{}", s.availability_zone),
-        "OS-EXT-SRV-ATTR:hypervisor_hostname": format!("nova{}", &s.host_id[..8]),
+        "OS-EXT-SRV-ATTR:hypervisor_hostname": format!("nova{host8}"),
         "OS-EXT-SRV-ATTR:instance_name": instance_name,
         "OS-EXT-SRV-ATTR:hostname": s.name,
-        "OS-EXT-SRV-ATTR:reservation_id": format!("r-{}", &s.host_id[8..16]),
+        "OS-EXT-SRV-ATTR:reservation_id": format!("r-{host16}"),
         "OS-EXT-SRV-ATTR:launch_index": 0,
         "OS-EXT-SRV-ATTR:kernel_id": "",
         "OS-EXT-SRV-ATTR:ramdisk_id": "",

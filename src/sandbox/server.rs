@@ -85,7 +85,8 @@ pub async fn run(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver
     let router = Router::new().fallback(dispatch).with_state(app);
     loop {
         let accepted = tokio::select! {
-            _ = stop.changed() => break,
+            // A dropped handle (Err) keeps the server running; only `shutdown` stops it.
+            Ok(()) = stop.changed() => break,
             a = listener.accept() => a,
         };
         let stream = match accepted {
@@ -114,7 +115,7 @@ pub async fn run(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver
             tokio::select! {
                 r = conn => if let Err(e) = r { tracing::debug!(error = %e, "sandbox connection ended") },
                 _ = drop_now.notified() => tracing::debug!("sandbox dropped a connection (fault)"),
-                _ = stop.changed() => {}
+                Ok(()) = stop.changed() => {}
             }
         });
     }
@@ -198,7 +199,7 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
             let mut rng = lock(&app.rng);
             (spec.decide(&mut *rng), spec.roll_malformed(&mut *rng))
         };
-        if action != FaultAction::None || mangle {
+        if action != FaultAction::None || mangle || spec.latency_ms > 0 {
             app.count(|c| c.faults_injected += 1);
         }
         match action {

@@ -4,6 +4,8 @@
 
 use reimage::cloud::signer;
 use reimage::sandbox::{self, Sandbox, SandboxConfig};
+
+pub const USER: &str = reimage::sandbox::DEFAULT_USER_ID;
 use serde_json::Value;
 
 pub async fn start_with(config: SandboxConfig) -> Sandbox {
@@ -187,4 +189,32 @@ pub async fn server_named(sb: &Sandbox, kind: &str, name: &str) -> Value {
 pub async fn image_named(sb: &Sandbox, name: &str) -> Value {
     let r = get(sb, "/v2/cloudimages", &[("name", name)]).await;
     r.json()["images"][0].clone()
+}
+
+/// Path of a change/reinstall operation by its operation name.
+pub fn os_path(sb: &Sandbox, api: &str, id: &str) -> String {
+    let pid = &sb.project_id;
+    match api {
+        "ecs.changeos.v1" => format!("/v1/{pid}/cloudservers/{id}/changeos"),
+        "ecs.changeos.v2" => format!("/v2/{pid}/cloudservers/{id}/changeos"),
+        "ecs.reinstallos.v1" => format!("/v1/{pid}/cloudservers/{id}/reinstallos"),
+        "ecs.reinstallos.v2" => format!("/v2/{pid}/cloudservers/{id}/reinstallos"),
+        "bms.changeos" => format!("/v1/{pid}/baremetalservers/{id}/changeos"),
+        "bms.reinstallos" => format!("/v1/{pid}/baremetalservers/{id}/reinstallos"),
+        other => panic!("unknown api {other}"),
+    }
+}
+
+pub async fn id_of(sb: &Sandbox, kind: &str, name: &str) -> String {
+    server_named(sb, kind, name).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+pub async fn image_id(sb: &Sandbox, name: &str) -> String {
+    image_named(sb, name).await["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("image {name}"))
+        .to_string()
 }

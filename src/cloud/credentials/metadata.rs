@@ -49,6 +49,7 @@ fn cred_err(message: String) -> CloudError {
 impl MetadataProvider {
     /// `base` like `http://169.254.169.254`; `timeout` bounds each metadata request.
     pub fn new(base: &str, timeout: Duration) -> Result<MetadataProvider, CloudError> {
+        crate::cloud::request::install_crypto();
         let http = reqwest::Client::builder()
             .no_proxy()
             .connect_timeout(timeout)
@@ -79,37 +80,46 @@ impl MetadataProvider {
     }
 
     /// The optional session token; `None` when the service does not offer tokens.
-    async fn session_token(&self) -> Option<String> {
-        let resp = self
+    /// An unreachable service is an error at once, so a machine that is not an ECS waits
+    /// one timeout, not two, before falling back.
+    async fn session_token(&self) -> Result<Option<String>, CloudError> {
+        let sent = self
             .http
             .put(format!("{}{TOKEN_PATH}", self.base))
             .header("X-Metadata-Token-Ttl-Seconds", "21600")
             .send()
-            .await
-            .ok()?;
+            .await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) if e.is_connect() || e.is_timeout() => return Err(self.unreachable(&e)),
+            Err(_) => return Ok(None),
+        };
         if !resp.status().is_success() {
-            return None;
+            return Ok(None);
         }
-        resp.text().await.ok().filter(|t| !t.trim().is_empty())
+        Ok(resp.text().await.ok().filter(|t| !t.trim().is_empty()))
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> CloudError {
+        cred_err(format!(
+            "no ECS metadata service at {} ({}): not running on an ECS with an agency",
+            self.base,
+            crate::cloud::request::chain(e)
+        ))
     }
 
     async fn fetch(&self) -> Result<Cached, CloudError> {
-        let mut token = self.session_token().await;
+        let mut token = self.session_token().await?;
         for attempt in 0..2 {
             let mut req = self.http.get(format!("{}{KEY_PATH}", self.base));
             if let Some(t) = &token {
                 req = req.header("X-Metadata-Token", t.trim());
             }
-            let resp = req.send().await.map_err(|e| {
-                cred_err(format!(
-                    "no ECS metadata service at {} ({e}): not running on an ECS with an agency",
-                    self.base
-                ))
-            })?;
+            let resp = req.send().await.map_err(|e| self.unreachable(&e))?;
             let status = resp.status().as_u16();
             let text = resp.text().await.unwrap_or_default();
             if status == 401 && !text.contains(NO_AGENCY) && attempt == 0 {
-                token = self.session_token().await;
+                token = self.session_token().await?;
                 continue;
             }
             if !(200..300).contains(&status) {

@@ -154,6 +154,17 @@ pub fn ecs(world: &mut World, id: &str, op: OsOp, v2: bool, ctx: &Ctx<'_>) -> Re
         key_name: req.keyname.clone(),
         failure,
     };
+    // A prepaid server moving to a charged (market) image creates an order; unless it is
+    // paid automatically the job waits for payment.
+    let unpaid = op == OsOp::Change
+        && server.charging_mode() == "1"
+        && image.productcode.is_some()
+        && req.is_auto_pay.as_deref() != Some("true");
+    if unpaid {
+        let job = world.submit_pending_payment(ServerKind::Ecs, job_type, action);
+        let order = format!("CS{}", job.get(..16).unwrap_or(&job).to_uppercase());
+        return Reply::ok(json!({"job_id": job, "order_id": order}));
+    }
     let job = world.submit(ServerKind::Ecs, job_type, action, ctx.config.job_seconds);
     Reply::ok(json!({"job_id": job}))
 }
