@@ -22,6 +22,10 @@ enum Command {
     List(reimage::cli::ListArgs),
     /// Check credentials, region, project, endpoints, clock and each service.
     Doctor,
+    /// Show the exact change/reinstall request (password masked) or every field error; sends nothing.
+    Plan(reimage::cli::PlanArgs),
+    /// Send the change/reinstall request after a typed confirmation (or --yes); prints the job id.
+    Apply(reimage::cli::ApplyArgs),
     /// Serve the sandbox cloud (a simulated Huawei Cloud) on an address, for scripts, SDKs
     /// and tests.
     Sandbox(reimage::sandbox::SandboxArgs),
@@ -44,6 +48,18 @@ fn main() -> color_eyre::Result<()> {
         }),
         Some(Command::Doctor) => cli_command(&cli.global, |g, env, out| {
             Box::pin(reimage::cli::run_doctor(g, env, out))
+        }),
+        Some(Command::Plan(args)) => cli_command(&cli.global, |g, env, out| {
+            Box::pin(async move {
+                let mut stdin = std::io::BufReader::new(std::io::stdin());
+                reimage::cli::run_plan(g, &args, env, &mut stdin, out).await
+            })
+        }),
+        Some(Command::Apply(args)) => cli_command(&cli.global, |g, env, out| {
+            Box::pin(async move {
+                let mut stdin = std::io::BufReader::new(std::io::stdin());
+                reimage::cli::run_apply(g, &args, env, &mut stdin, out).await
+            })
         }),
         Some(Command::Sandbox(args)) => {
             let runtime = tokio::runtime::Builder::new_multi_thread()

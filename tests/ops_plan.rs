@@ -78,6 +78,24 @@ fn images() -> Vec<Image> {
     v.push(bad(13, "s6 ok", &|i| {
         i.supported_flavors = Some("s6.*".into())
     }));
+    v.push(bad(14, "unregistered", &|i| {
+        i.is_registered = Some("false".into())
+    }));
+    v.push(bad(15, "windows v1", &|i| {
+        i.os_type = Some("Windows".into());
+        i.support_fc_inject = Some("true".into());
+    }));
+    v.push(bad(16, "market no code", &|i| {
+        i.image_type = "market".into()
+    }));
+    v.push(Image {
+        os_type: Some("Windows".into()),
+        ..image(
+            "e1f2a3b4-1111-4e7f-8091-a2b3c4d5e6f7",
+            "Windows BMS",
+            "Ironic",
+        )
+    });
     v
 }
 
@@ -401,6 +419,27 @@ fn route_override_is_reported() {
 }
 
 #[test]
+fn unknown_disk_size_warns_only_above_the_smallest_disk() {
+    let pw = password("Str0ng!Pass");
+    let p = ok(run_disk(&ecs("SHUTOFF"), &change(&bad_id(8)), &pw, None));
+    assert!(p.warnings.contains(&Warning::DiskGrows {
+        min_disk_gb: 50,
+        has_gb: None
+    }));
+    let p = ok(run_disk(&ecs("SHUTOFF"), &change(UBUNTU), &pw, None));
+    assert!(
+        !p.warnings
+            .iter()
+            .any(|w| matches!(w, Warning::DiskGrows { .. }))
+    );
+    let p = ok(run_disk(&ecs("SHUTOFF"), &change(UBUNTU), &pw, Some(20)));
+    assert!(p.warnings.contains(&Warning::DiskGrows {
+        min_disk_gb: 40,
+        has_gb: Some(20)
+    }));
+}
+
+#[test]
 fn advisories_become_warnings() {
     let p = ok(run(
         &ecs("SHUTOFF"),
@@ -461,7 +500,7 @@ fn refused(r: Result<Plan, Vec<FieldError>>, field: Field, message: &str) {
 
 #[test]
 fn image_rules() {
-    let pw = password("Str0ng!Pass");
+    let pw = password("Bl4ck!Horse");
     let shut = ecs("SHUTOFF");
     let cases: &[(String, &str)] = &[
         (bad_id(1), "status queued"),
@@ -473,6 +512,9 @@ fn image_rules() {
         (bad_id(7), "max 2048 MB RAM, has 4096 MB"),
         (bad_id(9), "not for flavor s6.large.2"),
         (bad_id(10), "off the shelf"),
+        (bad_id(14), "not registered"),
+        (bad_id(15), "Windows without Cloud-Init"),
+        (bad_id(16), "market image, no product code"),
         (BMS_IMG.into(), "bare-metal image"),
         (
             "not-a-uuid".into(),
@@ -664,6 +706,24 @@ fn login_rules() {
         Field::LoginMode,
         "a Windows ECS takes a password only",
     );
+    refused(
+        run(
+            &bms("SHUTOFF"),
+            &change("e1f2a3b4-1111-4e7f-8091-a2b3c4d5e6f7"),
+            &password("Str0ng!Pass"),
+        ),
+        Field::LoginMode,
+        "Windows bare-metal images do not support password injection",
+    );
+    refused(
+        run(
+            &bms("SHUTOFF"),
+            &Operation::Reinstall,
+            &password("Xroot!Admin7"),
+        ),
+        Field::Password,
+        "contains the user name root or its reverse",
+    );
     let mismatch = Entries {
         password_confirm: Secret::new("Str0ng!Pas"),
         ..password("Str0ng!Pass")
@@ -752,4 +812,132 @@ fn all_errors_are_reported_at_once_in_form_order() {
     for e in &errors {
         assert!(!e.to_string().contains("short"), "secret in {e}");
     }
+}
+
+// ---- helpers for a live form -----------------------------------------------------------
+
+fn input<'a>(
+    server: &'a Server,
+    op: &'a Operation,
+    e: &'a Entries,
+    images: &'a [Image],
+    keypairs: &'a [Keypair],
+) -> Input<'a> {
+    Input {
+        project_id: PROJECT,
+        server,
+        system_disk_gb: Some(40),
+        operation: op,
+        images,
+        keypairs,
+        user_id: USER,
+        entries: e,
+    }
+}
+
+#[test]
+fn form_shows_only_the_fields_that_apply() {
+    use reimage::ops::{auto_pay_offered, field_applies};
+    let (images, keypairs) = (images(), keypairs());
+    let e = password("Str0ng!Pass");
+    let (v2, v1) = (change(UBUNTU), change(CENTOS_NOINIT));
+    let (ecs, bms) = (ecs("SHUTOFF"), bms("SHUTOFF"));
+    let on = |s, o, f| field_applies(&input(s, o, &e, &images, &keypairs), f);
+    assert!(on(&ecs, &v2, Field::UserData));
+    assert!(!on(&ecs, &v1, Field::UserData), "v1 takes no user data");
+    assert!(on(&ecs, &v2, Field::StopFirst) && !on(&bms, &Operation::Reinstall, Field::StopFirst));
+    assert!(!on(&bms, &Operation::Reinstall, Field::Byol));
+    assert!(on(&ecs, &v2, Field::Password) && !on(&ecs, &v2, Field::Keypair));
+    assert!(
+        !on(&ecs, &v2, Field::AutoPay),
+        "pay-per-use server, free image"
+    );
+    assert!(
+        on(&ecs, &change(&bad_id(12)), Field::AutoPay),
+        "charged image"
+    );
+    let mut prepaid = ecs.clone();
+    prepaid.metadata.insert("charging_mode".into(), "1".into());
+    assert!(auto_pay_offered(&input(
+        &prepaid, &v2, &e, &images, &keypairs
+    )));
+    assert!(!auto_pay_offered(&input(
+        &prepaid,
+        &Operation::Reinstall,
+        &e,
+        &images,
+        &keypairs
+    )));
+}
+
+#[test]
+fn form_gets_the_errors_of_one_field() {
+    use reimage::ops::{field_errors, validate};
+    let (images, keypairs) = (images(), keypairs());
+    let e = Entries {
+        password_confirm: Secret::new("other"),
+        ..password("short")
+    };
+    let op = change(UBUNTU);
+    let server = ecs("SHUTOFF");
+    let i = input(&server, &op, &e, &images, &keypairs);
+    assert_eq!(validate(&i).len(), 2);
+    let pw = field_errors(&i, Field::Password);
+    assert_eq!(pw.len(), 1);
+    assert_eq!(pw[0].message, "5 characters; the cloud takes 8 to 26");
+    assert!(field_errors(&i, Field::Image).is_empty());
+}
+
+#[test]
+fn plan_debug_hides_password_and_user_data() {
+    let e = Entries {
+        user_data: Some(UserData::typed("#!/bin/sh\necho secret-token-123\n")),
+        ..password("Str0ng!Pass")
+    };
+    let p = ok(run(&ecs("SHUTOFF"), &change(UBUNTU), &e));
+    let debug = format!("{p:?}");
+    assert!(
+        !debug.contains("Str0ng") && !debug.contains("IyEv"),
+        "{debug}"
+    );
+    assert!(debug.contains("********") && debug.contains("bytes, base64>"));
+    assert!(p.warnings.contains(&Warning::PasswordMayBeOverridden));
+}
+
+#[test]
+fn form_defaults_and_picker_fit() {
+    let mut running = ecs("ACTIVE");
+    running.key_name = Some("kp-admin".into());
+    let d = Entries::defaults_for(&running);
+    assert_eq!(
+        (d.login, d.keypair.as_str(), d.stop_first),
+        (LoginMode::Keypair, "kp-admin", true)
+    );
+    let d = Entries::defaults_for(&bms("SHUTOFF"));
+    assert_eq!((d.login, d.stop_first), (LoginMode::Password, false));
+    let (images, keypairs) = (images(), keypairs());
+    let (op, e, server) = (Operation::Reinstall, password("x"), ecs("SHUTOFF"));
+    let i = input(&server, &op, &e, &images, &keypairs);
+    let arm = images
+        .iter()
+        .find(|x| x.id == bad_id(4))
+        .expect("arm image");
+    let shorts: Vec<String> = i
+        .image_fit(arm)
+        .unwrap_err()
+        .iter()
+        .map(|r| r.short())
+        .collect();
+    assert_eq!(shorts, ["arm64 image, x86 flavor"]);
+    let big = images
+        .iter()
+        .find(|x| x.id == bad_id(8))
+        .expect("big disk image");
+    let notes: Vec<String> = i
+        .image_fit(big)
+        .expect("fits")
+        .iter()
+        .map(|r| r.short())
+        .collect();
+    assert_eq!(notes, ["needs 50 GB disk, has 40 GB"]);
 }

@@ -2,12 +2,14 @@
 
 mod doctor;
 mod list;
+mod plan;
 mod table;
 mod tui;
 
 pub use doctor::run_doctor;
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
 pub use tui::{job_view, run_tui};
+pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
 
 use crate::cloud::CloudError;
 use crate::cloud::bootstrap::{self, Connected};
@@ -25,6 +27,19 @@ pub enum CliError {
     /// `doctor` found problems (already printed).
     #[error("{0} check(s) failed")]
     ChecksFailed(usize),
+    /// `plan`/`apply`: ops refused the request (the field errors are already printed).
+    #[error("request refused: {0} field error(s), nothing was sent")]
+    Refused(usize),
+    /// A command-line mistake, with what to do instead.
+    #[error("{0}")]
+    Usage(String),
+    /// `apply --wait`: the job ended in FAIL.
+    #[error("job {job_id} failed: {code} {reason}")]
+    JobFailed {
+        job_id: String,
+        code: String,
+        reason: String,
+    },
 }
 
 /// The error, and its hint on a second line.

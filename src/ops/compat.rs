@@ -4,6 +4,9 @@
 use super::errors::{Field, FieldError};
 use crate::cloud::model::{Image, Server, ServerKind};
 
+/// The smallest system disk ECS and BMS create (GB).
+pub const SMALLEST_SYSTEM_DISK_GB: u64 = 40;
+
 /// One reason an image does not fit a server. Only [`Incompatibility::DiskGrows`] and
 /// [`Incompatibility::Charged`] are advisory; everything else blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,8 +243,12 @@ pub fn image_compatibility(
     if server.kind == ServerKind::Ecs && image.is_windows() && !image.has_cloud_init() {
         found.push(Incompatibility::WindowsWithoutCloudInit);
     }
+    // Unknown disk size (the listing does not carry it): every system disk has at least
+    // the smallest size the console offers, so only a bigger minimum is worth a warning.
     if let Some(min_disk_gb) = image.min_disk.filter(|d| *d > 0)
-        && system_disk_gb.is_none_or(|has| has < min_disk_gb)
+        && system_disk_gb.map_or(min_disk_gb > SMALLEST_SYSTEM_DISK_GB, |has| {
+            has < min_disk_gb
+        })
     {
         found.push(Incompatibility::DiskGrows {
             min_disk_gb,

@@ -1,10 +1,11 @@
 //! What ops decides from: the server and what the cloud says about it, the chosen operation,
 //! and what the user entered in the form (or on the command line).
 
+use super::compat::{Incompatibility, image_compatibility};
 use super::errors::{Field, FieldError, OsFamily};
 use super::route::Route;
 use super::secret::{Secret, SecretBytes};
-use crate::cloud::model::{Image, Keypair, Server};
+use crate::cloud::model::{Image, Keypair, Server, ServerKind};
 
 /// Change to another image, or reinstall the image the server has.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +138,25 @@ pub struct Entries {
     pub route_override: Option<Route>,
 }
 
+impl Entries {
+    /// What a form starts with for `server`: its current key pair when it has one (and is
+    /// not Windows), else a password; "stop first" ticked for a running ECS.
+    pub fn defaults_for(server: &Server) -> Self {
+        let key = server.key_name.as_deref().filter(|k| !k.is_empty());
+        let windows = OsFamily::from_os_type(server.os_type()) == OsFamily::Windows;
+        let (login, keypair) = match key {
+            Some(k) if !windows => (LoginMode::Keypair, k.to_string()),
+            _ => (LoginMode::Password, String::new()),
+        };
+        Entries {
+            login,
+            keypair,
+            stop_first: server.kind == ServerKind::Ecs && server.status == "ACTIVE",
+            ..Default::default()
+        }
+    }
+}
+
 /// One request to check and plan. Images and key pairs are what the cloud listed; ops looks
 /// up the target and the current image in `images` by id.
 #[derive(Debug, Clone, Copy)]
@@ -178,6 +198,17 @@ impl<'a> Input<'a> {
             }
             None => OsFamily::Linux,
         }
+    }
+
+    /// [`image_compatibility`] of `image` with this server, for an image picker:
+    /// `Ok(advisories)` or `Err(blocking reasons)`.
+    pub fn image_fit(&self, image: &Image) -> Result<Vec<Incompatibility>, Vec<Incompatibility>> {
+        image_compatibility(
+            self.server,
+            self.current_image(),
+            self.system_disk_gb,
+            image,
+        )
     }
 
     /// The OS family the server runs now.

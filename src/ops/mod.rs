@@ -8,16 +8,19 @@
 //! The TUI form and the `plan`/`apply` commands both call it; neither holds a rule of its own.
 //!
 //! Live checks for a form, field by field: [`check_password`], [`check_password_confirm`],
-//! [`check_keypair`], [`check_user_data`], [`check_login_mode`], [`field_errors`];
-//! for pickers and menus: [`image_compatibility`] (short reasons) and [`server_can_take`]
-//! (the way out, e.g. "press s to stop it first").
+//! [`check_keypair`], [`check_user_data`], [`check_login_mode`], [`field_errors`], with
+//! [`field_applies`] and [`Entries::defaults_for`] to lay the form out; for pickers and
+//! menus: [`image_compatibility`] / [`Input::image_fit`] (short reasons) and
+//! [`server_can_take`] (the way out, e.g. "press s to stop it first").
 //!
 //! Secrets (password, user data) live in [`Secret`]/[`SecretBytes`], are wiped on drop and
 //! appear masked in every `Debug` and in [`Plan::masked_body`].
 
 mod body;
+mod checks;
 mod compat;
 mod errors;
+mod form;
 mod input;
 mod login;
 mod password;
@@ -28,12 +31,14 @@ mod state;
 mod user_data;
 
 pub use body::{Body, Metadata, PASSWORD_MASK};
+pub use checks::KMS_KEY_LEN;
 pub use compat::{Incompatibility, flavor_is_arm, image_compatibility, server_is_uefi};
 pub use errors::{Field, FieldError, OsFamily, Precondition, Warning};
+pub use form::{auto_pay_offered, field_applies, field_errors, validate};
 pub use input::{Entries, Input, LoginMode, OpKind, Operation, UserData, UserDataSource};
 pub use login::{check_keypair, check_login_mode, check_user_data_allowed};
 pub use password::{SPECIALS, check_password, check_password_confirm};
-pub use plan::{KMS_KEY_LEN, Plan, auto_pay_offered, field_applies, field_errors, plan, validate};
+pub use plan::{Plan, plan};
 pub use route::{Route, RouteDecision, decide_route, ecs_route_for};
 pub use secret::{Secret, SecretBytes};
 pub use state::{Readiness, Refusal, is_prepaid, is_spot, server_can_take};

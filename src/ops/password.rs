@@ -81,13 +81,8 @@ fn password_problem(pw: &str, os: OsFamily, bare_metal: bool) -> Option<(String,
     // Linux forbids root, Windows Administrator; the BMS pages forbid both on either OS.
     let users: &[OsFamily] = match (bare_metal, os) {
         (true, _) => &[OsFamily::Linux, OsFamily::Windows],
-        (false, os) => {
-            if os == OsFamily::Linux {
-                &[OsFamily::Linux]
-            } else {
-                &[OsFamily::Windows]
-            }
-        }
+        (false, OsFamily::Linux) => &[OsFamily::Linux],
+        (false, OsFamily::Windows) => &[OsFamily::Windows],
     };
     for user in users.iter().map(|u| u.admin_user()) {
         let user_lower = user.to_ascii_lowercase();

@@ -1,0 +1,404 @@
+//! `reimage plan` (dry run) and `reimage apply` (send): the same `ops::plan` as the form.
+//!
+//! The password comes only from stdin (`--password-stdin`, first line), never from argv.
+
+use super::list::OutputFormat;
+use super::{CliError, connect};
+use crate::cloud::model::{Image, Keypair, Server, ServerKind};
+use crate::cloud::{Client, ImageQuery};
+use crate::config::{Env, GlobalArgs};
+use crate::ops::{
+    self, Entries, FieldError, Input, LoginMode, Operation, Plan, Route, Secret, UserData,
+};
+use clap::{Args, ValueEnum};
+use serde_json::json;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RouteArg {
+    V1,
+    V2,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// Server id or unique name (ECS or BMS).
+    #[arg(long)]
+    pub server: String,
+    /// Change the OS to this image (id or unique name).
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        required_unless_present = "reinstall",
+        conflicts_with = "reinstall"
+    )]
+    pub change_to: Option<String>,
+    /// Reinstall the image the server has.
+    #[arg(long)]
+    pub reinstall: bool,
+    /// Read the admin password from the first line of stdin.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Log in with this key pair.
+    #[arg(long, value_name = "NAME")]
+    pub keypair: Option<String>,
+    /// User data file (script or #cloud-config; base64 is detected and sent as is).
+    #[arg(long, value_name = "FILE")]
+    pub user_data: Option<PathBuf>,
+    /// Encrypt the new system disk with --kms-key.
+    #[arg(long, requires = "kms_key")]
+    pub encrypt: bool,
+    /// KMS key id (36 characters) for --encrypt.
+    #[arg(long, value_name = "ID", requires = "encrypt")]
+    pub kms_key: Option<String>,
+    /// Bring your own license (ECS).
+    #[arg(long)]
+    pub byol: bool,
+    /// Stop a running ECS first (withStopServer).
+    #[arg(long)]
+    pub stop: bool,
+    /// Pay the resulting order automatically (ECS change of a prepaid server or charged image).
+    #[arg(long)]
+    pub auto_pay: bool,
+    /// Force the ECS route instead of what the image says.
+    #[arg(long, value_enum)]
+    pub route: Option<RouteArg>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Do not ask for the typed confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Follow the job until it ends (exit 1 if it fails).
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// Everything `ops::plan` needs, fetched from the cloud.
+struct Fetched {
+    server: Server,
+    images: Vec<Image>,
+    keypairs: Vec<Keypair>,
+    user_id: String,
+    project_id: String,
+}
+
+async fn find_server(client: &Client, wanted: &str) -> Result<Server, CliError> {
+    let mut found = Vec::new();
+    for kind in [ServerKind::Ecs, ServerKind::Bms] {
+        let servers = client.list_servers(kind).await?;
+        found.extend(
+            servers
+                .into_iter()
+                .filter(|s| s.id == wanted || s.name == wanted),
+        );
+    }
+    if let Some(i) = found.iter().position(|s| s.id == wanted) {
+        return Ok(found.swap_remove(i));
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(CliError::Usage(format!(
+            "no ECS or BMS server has the id or name \"{wanted}\" (see `reimage list servers`)"
+        ))),
+        n => Err(CliError::Usage(format!(
+            "{n} servers are named \"{wanted}\"; pass the id instead"
+        ))),
+    }
+}
+
+async fn fetch(client: &Client, args: &PlanArgs) -> Result<Fetched, CliError> {
+    let server = find_server(client, &args.server).await?;
+    let images = client.list_images(&ImageQuery::default()).await?;
+    let (keypairs, user_id) = if args.keypair.is_some() {
+        (client.list_keypairs().await?, client.user_id().await?)
+    } else {
+        (Vec::new(), String::new())
+    };
+    Ok(Fetched {
+        server,
+        images,
+        keypairs,
+        user_id,
+        project_id: client.context().project_id.clone(),
+    })
+}
+
+/// `--change-to` takes an id or a unique name.
+fn operation(args: &PlanArgs, images: &[Image]) -> Operation {
+    match &args.change_to {
+        None => Operation::Reinstall,
+        Some(wanted) => {
+            let by_name: Vec<&Image> = images.iter().filter(|i| &i.name == wanted).collect();
+            let id = match by_name.as_slice() {
+                [one] if !images.iter().any(|i| &i.id == wanted) => one.id.clone(),
+                _ => wanted.clone(),
+            };
+            Operation::Change { image_id: id }
+        }
+    }
+}
+
+fn read_line(input: &mut (dyn BufRead + Send)) -> Result<Secret, CliError> {
+    let mut line = String::new();
+    input.read_line(&mut line)?;
+    let secret = Secret::new(line.trim_end_matches(['\r', '\n']));
+    zeroize::Zeroize::zeroize(&mut line);
+    Ok(secret)
+}
+
+/// The form's fields from the flags; the password is read here, from stdin.
+fn entries(
+    args: &PlanArgs,
+    input: &mut (dyn BufRead + Send),
+) -> Result<Result<Entries, FieldError>, CliError> {
+    let login = match LoginMode::from_flags(args.password_stdin, args.keypair.is_some()) {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e)),
+    };
+    let password = if args.password_stdin {
+        read_line(input)?
+    } else {
+        Secret::default()
+    };
+    let user_data = match &args.user_data {
+        None => None,
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                CliError::Usage(format!(
+                    "cannot read the user data file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            Some(UserData::file(path.display().to_string(), bytes))
+        }
+    };
+    Ok(Ok(Entries {
+        login,
+        password_confirm: password.clone(),
+        password,
+        keypair: args.keypair.clone().unwrap_or_default(),
+        user_data,
+        encrypt: args.encrypt,
+        kms_key_id: args.kms_key.clone().unwrap_or_default(),
+        byol: args.byol,
+        stop_first: args.stop,
+        auto_pay: args.auto_pay,
+        route_override: args.route.map(|r| match r {
+            RouteArg::V1 => Route::V1,
+            RouteArg::V2 => Route::V2,
+        }),
+    }))
+}
+
+fn plan_json(p: &Plan) -> serde_json::Value {
+    let body: serde_json::Value = serde_json::from_str(&p.masked_body()).unwrap_or_default();
+    json!({
+        "ok": true,
+        "server": {"id": p.server_id, "name": p.server_name, "kind": p.kind.label()},
+        "operation": p.op.label(),
+        "from_image": p.from_image,
+        "to_image": p.to_image,
+        "service": p.service(),
+        "route": p.route.route.label(),
+        "route_reason": p.route.reason,
+        "route_overridden": p.route.overridden,
+        "method": p.method,
+        "path": p.path,
+        "body": body,
+        "warnings": p.warnings.iter().map(|w| w.message()).collect::<Vec<_>>(),
+        "preconditions": p.preconditions.iter().map(|c| c.message()).collect::<Vec<_>>(),
+    })
+}
+
+fn plan_text(p: &Plan) -> String {
+    let mut s = format!(
+        "{} {} ({}): {} -> {}\nroute   {} ({})\n{} {}\n{}\n",
+        p.op.label(),
+        p.server_name,
+        p.kind.label(),
+        p.from_image,
+        p.to_image,
+        p.route.route.label(),
+        p.route.reason,
+        p.method,
+        p.path,
+        p.masked_body()
+    );
+    for w in &p.warnings {
+        s += &format!("! {}\n", w.message());
+    }
+    for c in &p.preconditions {
+        s += &format!("> {}\n", c.message());
+    }
+    s
+}
+
+fn errors_out(errors: &[FieldError], format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Json => {
+            let list: Vec<_> = errors
+                .iter()
+                .map(|e| json!({"field": e.field.label(), "message": e.message, "fix": e.fix}))
+                .collect();
+            json!({"ok": false, "errors": list}).to_string() + "\n"
+        }
+        OutputFormat::Table => errors
+            .iter()
+            .map(|e| format!("x {}: {}\n  fix: {}\n", e.field.label(), e.message, e.fix))
+            .collect(),
+    }
+}
+
+/// Decide; on refusal print every field error and fail.
+async fn decide(
+    client: &Client,
+    args: &PlanArgs,
+    input: &mut (dyn BufRead + Send),
+    out: &mut (dyn Write + Send),
+) -> Result<(Plan, Server), CliError> {
+    let entries = match entries(args, input)? {
+        Ok(e) => e,
+        Err(e) => {
+            out.write_all(errors_out(&[e], args.format).as_bytes())?;
+            return Err(CliError::Refused(1));
+        }
+    };
+    let f = fetch(client, args).await?;
+    let op = operation(args, &f.images);
+    let verdict = ops::plan(&Input {
+        project_id: &f.project_id,
+        server: &f.server,
+        system_disk_gb: None,
+        operation: &op,
+        images: &f.images,
+        keypairs: &f.keypairs,
+        user_id: &f.user_id,
+        entries: &entries,
+    });
+    match verdict {
+        Ok(plan) => Ok((plan, f.server)),
+        Err(errors) => {
+            out.write_all(errors_out(&errors, args.format).as_bytes())?;
+            Err(CliError::Refused(errors.len()))
+        }
+    }
+}
+
+/// `reimage plan`: print the plan (masked) or every field error; sends nothing.
+pub async fn run_plan(
+    global: &GlobalArgs,
+    args: &PlanArgs,
+    env: &Env,
+    input: &mut (dyn BufRead + Send),
+    out: &mut (dyn Write + Send),
+) -> Result<(), CliError> {
+    let connected = connect(global, env).await?;
+    let (plan, _) = decide(&connected.client, args, input, out).await?;
+    let text = match args.format {
+        OutputFormat::Json => plan_json(&plan).to_string() + "\n",
+        OutputFormat::Table => plan_text(&plan),
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `reimage apply`: plan, confirm (type the server name, or `--yes`), send once, print the
+/// job id; with `--wait`, follow the job to its end.
+pub async fn run_apply(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    env: &Env,
+    input: &mut (dyn BufRead + Send),
+    out: &mut (dyn Write + Send),
+) -> Result<(), CliError> {
+    let connected = connect(global, env).await?;
+    let client = &connected.client;
+    let (plan, server) = decide(client, &args.plan, input, out).await?;
+    eprint!("{}", plan_text(&plan));
+    if !args.yes {
+        eprint!(
+            "This wipes the system disk of {}. Type the server name to confirm: ",
+            server.name
+        );
+        let typed = read_line(input)?;
+        if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            eprintln!(); // the typed line was not echoed
+        }
+        if typed.expose() != server.name {
+            return Err(CliError::Usage(
+                "confirmation did not match the server name; nothing was sent".into(),
+            ));
+        }
+    }
+    let accepted = client
+        .submit_os_request(plan.kind, &plan.path, &plan.body.to_value())
+        .await?;
+    tracing::info!(job = %accepted.job_id, server = %plan.server_id, op = plan.op.label(), "OS request accepted");
+    let mut status = None;
+    if args.wait {
+        status = Some(wait_job(client, plan.kind, &accepted.job_id).await?);
+    }
+    let text = match args.plan.format {
+        OutputFormat::Json => {
+            json!({"job_id": accepted.job_id, "order_id": accepted.order_id, "status": status.as_ref().map(|j| j.status.clone())})
+                .to_string()
+                + "\n"
+        }
+        OutputFormat::Table => match &status {
+            Some(j) => format!("{} {}\n", accepted.job_id, j.status),
+            None => format!("{}\n", accepted.job_id),
+        },
+    };
+    out.write_all(text.as_bytes())?;
+    match status {
+        Some(j) if j.state() == crate::cloud::model::JobStatus::Fail => Err(CliError::JobFailed {
+            job_id: accepted.job_id,
+            code: j.error_code.unwrap_or_default(),
+            reason: j.fail_reason.unwrap_or_default(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Poll the job (first after 2 s, then every 5 s, 2 s on the sandbox) until it ends or
+/// waits for payment; give up after an hour.
+async fn wait_job(
+    client: &Client,
+    kind: ServerKind,
+    job_id: &str,
+) -> Result<crate::cloud::model::Job, CliError> {
+    use crate::cloud::model::JobStatus;
+    let every = if client.context().is_sandbox { 1 } else { 5 };
+    let started = std::time::Instant::now();
+    let mut last = String::new();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    loop {
+        let job = client.show_job(kind, job_id).await?;
+        if job.status != last {
+            eprintln!(
+                "job {job_id}: {} ({}s)",
+                job.status,
+                started.elapsed().as_secs()
+            );
+            last = job.status.clone();
+        }
+        if job.state().is_terminal() || job.state() == JobStatus::PendingPayment {
+            return Ok(job);
+        }
+        if started.elapsed() > Duration::from_secs(3600) {
+            return Err(CliError::Usage(format!(
+                "job {job_id} still {} after an hour; follow it with the TUI",
+                job.status
+            )));
+        }
+        tokio::time::sleep(Duration::from_secs(every)).await;
+    }
+}
