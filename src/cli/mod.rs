@@ -8,7 +8,7 @@ mod tui;
 
 pub use doctor::run_doctor;
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
-pub use tui::{job_view, run_tui};
+pub use tui::{DEFAULT_SUBMIT_CONCURRENCY, TuiEffects, job_view, run_tui};
 pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
 
 use crate::cloud::CloudError;

@@ -8,17 +8,21 @@
 use super::CliError;
 use crate::cloud::bootstrap::{self, Connected};
 use crate::cloud::model::ServerKind;
-use crate::cloud::{Client, CloudError, ImageQuery};
+use crate::cloud::{Client, CloudError, ErrorKind, ImageQuery};
 use crate::config::{Env, GlobalArgs, Resolved};
 use crate::jobs::journal::Journal;
 use crate::jobs::poller::{self, JobEvent, PollerConfig, PollerHandle, Sinks};
-use crate::jobs::record::JobRecord;
+use crate::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{ColorChoice, GlyphChoice};
-use crate::tui::{Command, HeaderInfo, JobView, Msg, Resource, UiOptions};
+use crate::tui::{Command, HeaderInfo, JobView, Msg, Resource, SubmitOutcome, UiOptions};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
+
+/// Change/reinstall/stop requests in flight at once (bulk actions).
+pub const DEFAULT_SUBMIT_CONCURRENCY: usize = 4;
 
 /// Run the TUI until the user quits.
 pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
@@ -43,17 +47,14 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
         tracing::warn!("{w}");
     }
     let header = header_of(&resolved, &connected);
-    let state = Arc::new(Shared {
-        global: global.clone(),
-        env: env.clone(),
-        current: RwLock::new(connected),
-        journal: Arc::new(journal),
-        poller: RwLock::new(None),
-    });
-    let effects = TuiEffects {
-        shared: state.clone(),
-        replay: replay.jobs,
-    };
+    let effects = TuiEffects::new(
+        global.clone(),
+        env.clone(),
+        connected,
+        Arc::new(journal),
+        replay.jobs,
+    );
+    let state = effects.shared.clone();
     let result = crate::tui::run(header, options, effects).await;
     // Stop the in-process sandbox, if any, now that nothing talks to it.
     if let Ok(mut current) = state.current.write()
@@ -114,6 +115,8 @@ struct Shared {
     current: RwLock<Connected>,
     journal: Arc<Journal>,
     poller: RwLock<Option<PollerHandle>>,
+    /// Bounds the change/reinstall/stop requests sent at once.
+    submits: Arc<Semaphore>,
 }
 
 impl Shared {
@@ -125,10 +128,45 @@ impl Shared {
     }
 }
 
-struct TuiEffects {
+/// Runs the TUI's commands on the client; owns the journal and the job poller.
+pub struct TuiEffects {
     shared: Arc<Shared>,
     /// Jobs replayed from the journal, handed to the TUI and the poller on the first load.
     replay: Vec<JobRecord>,
+}
+
+impl TuiEffects {
+    /// Effects on `connected`, recording jobs in `journal`; `replay` are the journal's
+    /// unfinished jobs, resumed on the first server listing.
+    pub fn new(
+        global: GlobalArgs,
+        env: Env,
+        connected: Connected,
+        journal: Arc<Journal>,
+        replay: Vec<JobRecord>,
+    ) -> Self {
+        TuiEffects {
+            shared: Arc::new(Shared {
+                global,
+                env,
+                current: RwLock::new(connected),
+                journal,
+                poller: RwLock::new(None),
+                submits: Arc::new(Semaphore::new(DEFAULT_SUBMIT_CONCURRENCY)),
+            }),
+            replay,
+        }
+    }
+
+    /// At most `n` (at least 1) change/reinstall/stop requests in flight at once. Call it
+    /// before the effects run (later calls are ignored with a warning).
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        match Arc::get_mut(&mut self.shared) {
+            Some(s) => s.submits = Arc::new(Semaphore::new(n.max(1))),
+            None => tracing::warn!("submit concurrency not changed: the effects are in use"),
+        }
+        self
+    }
 }
 
 fn failed(what: Resource, generation: u64, e: &CloudError) -> Msg {
@@ -200,6 +238,101 @@ impl crate::tui::Effects for TuiEffects {
                 global.profile = Some(profile);
                 global.region = None;
                 self.switch(global, tx);
+            }
+            Command::Submit(sub) => {
+                self.ensure_poller(&tx);
+                let shared = self.shared.clone();
+                tokio::spawn(async move {
+                    let Ok(_permit) = shared.submits.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let sub = *sub;
+                    let plan = &sub.plan;
+                    let record = |accepted: &crate::cloud::model::JobAccepted| JobRecord {
+                        job_id: accepted.job_id.clone(),
+                        kind: plan.kind,
+                        operation: match plan.op {
+                            crate::ops::OpKind::Change => JobOperation::ChangeOs,
+                            crate::ops::OpKind::Reinstall => JobOperation::ReinstallOs,
+                        },
+                        server_id: plan.server_id.clone(),
+                        server_name: plan.server_name.clone(),
+                        route: Some(route_word(plan.route.route).into()),
+                        region: client.context().region.clone(),
+                        project_id: client.context().project_id.clone(),
+                        old_image: Some(plan.from_image.clone()),
+                        new_image: Some(plan.to_image.clone()),
+                        order_id: accepted.order_id.clone(),
+                        submitted_at: now_rfc3339(),
+                        state: TrackedState::Submitted,
+                        error_code: None,
+                        fail_reason: None,
+                        updated_at: now_rfc3339(),
+                    };
+                    // The body holds the password: built here, dropped right after sending.
+                    let body = plan.body.to_value();
+                    tracing::info!(server = %plan.server_name, path = %plan.path, body = %plan.masked_body(), "sending OS request");
+                    let result = client.submit_os_request(plan.kind, &plan.path, &body).await;
+                    drop(body);
+                    let outcome = match result {
+                        Ok(accepted) => accept(&shared, &tx, record(&accepted)),
+                        Err(e) => refused(&e),
+                    };
+                    let _ = tx.send(Msg::Submitted {
+                        key: sub.key,
+                        outcome,
+                    });
+                });
+            }
+            Command::StopServer {
+                key,
+                kind,
+                server_id,
+                server_name,
+            } => {
+                self.ensure_poller(&tx);
+                let shared = self.shared.clone();
+                tokio::spawn(async move {
+                    let Ok(_permit) = shared.submits.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let result = client
+                        .stop_servers(kind, std::slice::from_ref(&server_id))
+                        .await;
+                    let outcome = match result {
+                        Ok(accepted) => accept(
+                            &shared,
+                            &tx,
+                            JobRecord {
+                                job_id: accepted.job_id.clone(),
+                                kind,
+                                operation: JobOperation::Stop,
+                                server_id,
+                                server_name,
+                                route: None,
+                                region: client.context().region.clone(),
+                                project_id: client.context().project_id.clone(),
+                                old_image: None,
+                                new_image: None,
+                                order_id: accepted.order_id,
+                                submitted_at: now_rfc3339(),
+                                state: TrackedState::Submitted,
+                                error_code: None,
+                                fail_reason: None,
+                                updated_at: now_rfc3339(),
+                            },
+                        ),
+                        Err(e) => refused(&e),
+                    };
+                    let _ = tx.send(Msg::Submitted { key, outcome });
+                });
+            }
+            Command::LoadUserId => {
+                tokio::spawn(async move {
+                    let _ = tx.send(Msg::UserIdLoaded(
+                        client.user_id().await.map_err(|e| e.to_string()),
+                    ));
+                });
             }
             // Handled by the run loop itself.
             Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit => {}
@@ -276,6 +409,49 @@ impl TuiEffects {
             };
             let _ = tx.send(msg);
         });
+    }
+}
+
+fn route_word(route: crate::ops::Route) -> &'static str {
+    match route {
+        crate::ops::Route::V1 => "v1",
+        crate::ops::Route::V2 => "v2",
+        crate::ops::Route::Bms => "bms",
+    }
+}
+
+/// An accepted job: journaled (fsynced) first, then shown, then tracked, so that a crash
+/// after the TUI showed it can never lose it.
+fn accept(shared: &Shared, tx: &UnboundedSender<Msg>, rec: JobRecord) -> SubmitOutcome {
+    if let Err(e) = shared.journal.record_submitted(&rec) {
+        tracing::error!(job_id = %rec.job_id, error = %e, "journal write failed");
+        let _ = tx.send(Msg::Error {
+            error: format!(
+                "job {} was accepted but could not be written to the journal: {e}",
+                rec.job_id
+            ),
+            hint: Some("it is tracked until reimage quits; check the disk and the journal path (reimage info)".into()),
+        });
+    }
+    let _ = tx.send(Msg::JobUpdated(job_view(&rec)));
+    if let Ok(slot) = shared.poller.read()
+        && let Some(p) = slot.as_ref()
+    {
+        p.track(rec.clone());
+    }
+    SubmitOutcome::Accepted { job_id: rec.job_id }
+}
+
+/// A request that failed: the service's words and hint. A send whose outcome is unknown is
+/// reported as such and never resent.
+fn refused(e: &CloudError) -> SubmitOutcome {
+    tracing::warn!(error = %e, "request refused or unanswered");
+    let error = e.to_string();
+    let hint = e.hint().map(str::to_string);
+    if e.kind == ErrorKind::AmbiguousSend {
+        SubmitOutcome::Unknown { error, hint }
+    } else {
+        SubmitOutcome::Rejected { error, hint }
     }
 }
 

@@ -107,6 +107,8 @@ pub struct App {
     pub(crate) input: Option<Input>,
     pub(crate) modals: Vec<Modal>,
     pub(crate) toasts: Toasts,
+    /// The change/reinstall form and the stop confirmation (modal while open).
+    pub(crate) changes: super::form::Changes,
     /// Narrow screens: details shown instead of the table.
     pub(crate) zoom: bool,
     pub(crate) spin: usize,
@@ -131,6 +133,7 @@ impl App {
             input: None,
             modals: Vec::new(),
             toasts: Toasts::default(),
+            changes: Default::default(),
             zoom: false,
             spin: 0,
             next_generation: 0,
@@ -158,7 +161,7 @@ impl App {
 
     /// A timer is needed (spinner, toast expiry); when false the loop sleeps until input.
     pub fn wants_tick(&self) -> bool {
-        self.loading() || !self.toasts.is_empty()
+        self.loading() || !self.toasts.is_empty() || self.changes.sending()
     }
 
     pub fn should_quit(&self) -> bool {
@@ -212,6 +215,11 @@ impl App {
 
     pub fn help_open(&self) -> bool {
         self.modals.iter().any(|m| matches!(m, Modal::Help(_)))
+    }
+
+    /// Change/reinstall/stop requests sent and not answered yet.
+    pub fn requests_in_flight(&self) -> usize {
+        self.jobs.submitting()
     }
 
     pub fn confirm_quit_open(&self) -> bool {
@@ -341,7 +349,7 @@ impl App {
                 vec![Command::RepaintAll]
             }
             Msg::Tick => {
-                if self.loading() {
+                if self.loading() || self.changes.sending() {
                     self.spin = self.spin.wrapping_add(1);
                     self.dirty = true;
                 }
@@ -424,6 +432,8 @@ impl App {
             }
             Msg::ContextChanged(header) => {
                 self.header = header;
+                // Another project: the form's servers and the user id no longer apply.
+                self.changes = Default::default();
                 self.servers.table.set_rows(Vec::new());
                 self.images.table.set_rows(Vec::new());
                 self.keypairs.table.set_rows(Vec::new());
@@ -444,6 +454,16 @@ impl App {
             }
             Msg::Info(text) => {
                 self.note(Level::Info, text, None);
+                Vec::new()
+            }
+            Msg::UserIdLoaded(result) => {
+                super::form::glue::user_id_loaded(self, result);
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Submitted { key, outcome } => {
+                super::form::glue::submitted(self, &key, outcome);
+                self.dirty = true;
                 Vec::new()
             }
         }

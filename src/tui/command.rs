@@ -3,6 +3,8 @@
 //! caller's effects, which reply with [`Msg`](super::Msg)s.
 
 use crate::cloud::model::ServerKind;
+use crate::ops::Plan;
+use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -22,6 +24,20 @@ pub enum Command {
     SwitchRegion(String),
     /// Switch profile, then send `Msg::ContextChanged` (or `Msg::Error`).
     SwitchProfile(String),
+    /// Send one change/reinstall request, once (never retried); journal its job before
+    /// telling the TUI, then track it. Reply: `Msg::JobUpdated` then `Msg::Submitted`.
+    Submit(Box<Submission>),
+    /// Stop one server (ECS soft stop, BMS hard stop), tracked like an OS job.
+    /// Reply: `Msg::JobUpdated` then `Msg::Submitted`.
+    StopServer {
+        key: String,
+        kind: ServerKind,
+        server_id: String,
+        server_name: String,
+    },
+    /// Ask IAM who the caller is (sent as `userid` with a key pair). Reply:
+    /// `Msg::UserIdLoaded`.
+    LoadUserId,
     /// Local: write the text to the clipboard with OSC 52.
     CopyToClipboard(String),
     /// Local: repaint the whole screen (resize, re-attach, Ctrl-L).
@@ -39,3 +55,31 @@ impl Command {
         )
     }
 }
+
+/// One planned request, with the key the TUI follows it by until the job id is known.
+/// The plan holds the password; its `Debug` is masked and it is dropped once sent.
+#[derive(Clone)]
+pub struct Submission {
+    pub key: String,
+    pub plan: Plan,
+}
+
+impl fmt::Debug for Submission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Submission")
+            .field("key", &self.key)
+            .field("plan", &self.plan)
+            .finish()
+    }
+}
+
+/// Same key, path and (masked) body: the same request as far as the TUI can tell.
+impl PartialEq for Submission {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+            && self.plan.path == other.plan.path
+            && self.plan.masked_body() == other.plan.masked_body()
+    }
+}
+
+impl Eq for Submission {}

@@ -38,6 +38,10 @@ pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             }
         };
     }
+    // The change/reinstall form and the stop confirmation take every key while open.
+    if let Some(cmds) = super::form::glue::handle_key(app, &key) {
+        return cmds;
+    }
     if app.input.is_some() {
         return input_key(app, &key);
     }
@@ -78,6 +82,9 @@ fn request_quit(app: &mut App, force_key: bool) -> Vec<Command> {
 }
 
 pub(crate) fn paste(app: &mut App, text: &str) {
+    if super::form::glue::paste(app, text) {
+        return;
+    }
     match &mut app.input {
         Some(Input::Filter(line)) => {
             line.insert_str(text);
@@ -98,7 +105,7 @@ pub(crate) fn mouse(app: &mut App, m: MouseEvent) {
         MouseEventKind::ScrollUp => -3,
         _ => return,
     };
-    if app.modals.is_empty() {
+    if app.modals.is_empty() && !app.changes.is_open() {
         with_table(app, |t| t.move_by(delta));
         app.dirty_key();
     }
@@ -329,18 +336,9 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::MarkAll => app.servers.table.mark_all_shown(),
         Action::UnmarkAll => app.servers.table.unmark_all(),
-        Action::ChangeOs | Action::Reinstall | Action::Stop => {
-            // The forms arrive as modals in a later build; say so rather than do nothing.
-            let n = app.servers.table.marks().len().max(1);
-            app.note(
-                Level::Warn,
-                format!(
-                    "{} ({n} server(s)): not available in this build yet",
-                    action.help()
-                ),
-                None,
-            );
-        }
+        Action::ChangeOs => return super::form::glue::open(app, crate::ops::OpKind::Change),
+        Action::Reinstall => return super::form::glue::open(app, crate::ops::OpKind::Reinstall),
+        Action::Stop => return super::form::glue::open_stop(app),
         Action::ImageType => {
             app.images.cycle_type();
             app.images.rebuild();

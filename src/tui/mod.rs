@@ -11,6 +11,7 @@ mod command;
 mod details;
 mod filter;
 mod footer;
+mod form;
 mod header;
 mod help;
 pub mod keymap;
@@ -28,8 +29,8 @@ mod ui;
 
 pub use app::{App, Pane};
 pub use clipboard::osc52;
-pub use command::Command;
-pub use msg::{JobView, Msg, Resource};
+pub use command::{Command, Submission};
+pub use msg::{JobView, Msg, Resource, SubmitOutcome};
 pub use run::{Effects, Screen, run, run_on};
 pub use ui::draw;
 

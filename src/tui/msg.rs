@@ -95,4 +95,19 @@ pub enum Msg {
     },
     /// Something worth a short note, e.g. "copied".
     Info(String),
+    /// The caller's IAM user id, or why it could not be found.
+    UserIdLoaded(Result<String, String>),
+    /// How a `Command::Submit` or `Command::StopServer` went.
+    Submitted { key: String, outcome: SubmitOutcome },
+}
+
+/// The answer to one submitted request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// Accepted; the job is journaled and tracked.
+    Accepted { job_id: String },
+    /// The service said no: nothing was changed.
+    Rejected { error: String, hint: Option<String> },
+    /// Sent, but no answer came back: it may have been applied. Never resent.
+    Unknown { error: String, hint: Option<String> },
 }

@@ -37,6 +37,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     footer::draw_status(f, a.status, app);
     footer::draw_footer(f, a.footer, app);
+    super::form::glue::draw(f, app);
     for m in &app.modals {
         match m {
             Modal::Help(state) => help::draw(f, a.body, app, state),

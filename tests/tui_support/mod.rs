@@ -2,6 +2,8 @@
 //! with it through `Msg`s, key helpers and a text render of a `TestBackend`.
 #![allow(dead_code)]
 
+pub mod live;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -240,4 +242,14 @@ pub fn screen(app: &App, w: u16, h: u16) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Puts the cursor on the server best matching `name` (through the `/` filter, which
+/// stays applied); returns the selected id.
+pub fn select(app: &mut App, name: &str) -> Option<String> {
+    key(app, KeyCode::Char('/'));
+    ctrl(app, 'u');
+    typing(app, name);
+    key(app, KeyCode::Enter);
+    app.selected_id()
 }

@@ -1,0 +1,379 @@
+//! Drawing the form: rows with their errors under them, the picker over the rows, the
+//! review and the results. Reads the state only.
+
+use super::fields::Slot;
+use super::{Ctx, FormState, SendState, Stage, bulk, review};
+use crate::ops;
+use crate::tui::text::{fit, short_id, width};
+use crate::tui::theme::{Glyphs, Theme};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+const LABEL_W: usize = 12;
+const EDITOR_H: u16 = 5;
+
+/// Everything the drawing needs besides the form.
+pub(crate) struct Look<'a> {
+    pub theme: &'a Theme,
+    pub glyphs: &'a Glyphs,
+    pub spin: usize,
+}
+
+/// The modal's frame: most of the screen, at most 100 columns, leaving the header and the
+/// footer rows visible.
+fn modal_area(screen: Rect) -> Rect {
+    let w = screen.width.min(100);
+    let x = screen.x + (screen.width - w) / 2;
+    Rect::new(x, screen.y + 1, w, screen.height.saturating_sub(2))
+}
+
+pub(crate) fn draw(f: &mut Frame, screen: Rect, form: &FormState, ctx: &Ctx<'_>, look: &Look<'_>) {
+    let area = modal_area(screen);
+    if area.height < 5 {
+        return;
+    }
+    f.render_widget(Clear, area);
+    match &form.stage {
+        Stage::Edit => draw_edit(f, area, form, ctx, look),
+        Stage::Review {
+            plans,
+            confirm,
+            scroll,
+            note,
+        } => {
+            let th = look.theme;
+            let n = form.targets.len();
+            let title = format!(" Review {} {} of {n} server{} ", look.glyphs.sep, form.op.label(), plural(n));
+            let hints = " Enter submit · Esc back to the form · Up/Down scroll · Ctrl-K keep password ";
+            let inner = frame(f, area, &title, hints, th);
+            let bottom = 3.min(inner.height);
+            let body = Rect::new(inner.x, inner.y, inner.width, inner.height - bottom);
+            f.render_widget(
+                Paragraph::new(review::lines(form, plans, th, look.glyphs))
+                    .wrap(Wrap { trim: false })
+                    .scroll((*scroll, 0)),
+                body,
+            );
+            let word = form.confirm_word();
+            let what = if n == 1 { "the server name" } else { "the number of servers" };
+            let keep = if form.keep_secrets { "[x]" } else { "[ ]" };
+            let mut tail = vec![
+                Line::from(vec![
+                    Span::styled(format!("{keep} "), th.label),
+                    Span::styled(
+                        "keep the password in memory for a retry (Ctrl-K)",
+                        th.dim,
+                    ),
+                ]),
+                Line::from(vec![
+                    Span::styled(
+                        format!("This WIPES the system disk. Type {what} ({word}) to confirm: "),
+                        th.warn,
+                    ),
+                    Span::styled(format!("{}_", confirm.text), th.title),
+                ]),
+            ];
+            if let Some(n) = note {
+                tail.push(Line::styled(n.clone(), th.error));
+            }
+            let at = Rect::new(inner.x, inner.y + inner.height - bottom, inner.width, bottom);
+            f.render_widget(Paragraph::new(tail).wrap(Wrap { trim: false }), at);
+        }
+        Stage::Sending { results } => {
+            let th = look.theme;
+            let pending = results.iter().any(|r| r.state == SendState::Pending);
+            let retry = results
+                .iter()
+                .any(|r| matches!(r.state, SendState::Rejected { .. }));
+            let hints = match (pending, retry) {
+                (true, _) => " sending, once per server, never retried · Esc hide ",
+                (false, true) => " Enter back to the form · Esc close ",
+                (false, false) => " Enter/Esc close · 4 shows the Jobs pane ",
+            };
+            let title = format!(" {} {} {} ", cap(form.op.label()), look.glyphs.sep, if pending { "sending" } else { "sent" });
+            let inner = frame(f, area, &title, hints, th);
+            f.render_widget(
+                Paragraph::new(review::result_lines(form, th, look.glyphs, look.spin))
+                    .wrap(Wrap { trim: false }),
+                inner,
+            );
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn cap(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Border with a title and key hints; returns the inside.
+fn frame(f: &mut Frame, area: Rect, title: &str, hints: &str, th: &Theme) -> Rect {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.border)
+        .title(Span::styled(title.to_string(), th.title))
+        .title_bottom(Span::styled(hints.to_string(), th.dim));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    inner
+}
+
+fn title_of(form: &FormState, sep: &str) -> String {
+    match form.targets.as_slice() {
+        [one] => format!(
+            " {} {sep} {} ({}, {}) ",
+            cap(form.op.label()),
+            one.name,
+            one.kind.label(),
+            one.status
+        ),
+        many => format!(" {} {sep} {} servers ", cap(form.op.label()), many.len()),
+    }
+}
+
+fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &Look<'_>) {
+    let (th, g) = (look.theme, look.glyphs);
+    let hints = " Tab next · S-Tab back · Enter pick/toggle · Ctrl-S review · Esc cancel ";
+    let inner = frame(f, area, &title_of(form, g.sep), hints, th);
+    let w = inner.width as usize;
+    let errors = form.errors(ctx);
+    let mut lines: Vec<Line> = Vec::new();
+    if form.is_bulk() || !form.excluded.is_empty() {
+        let routes = form.routes(ctx);
+        for (label, names) in bulk::groups(form.targets.iter().zip(routes)) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:LABEL_W$}", label), th.label),
+                Span::raw(fit(&names.join(", "), w.saturating_sub(LABEL_W + 2), g.ellipsis)),
+            ]));
+        }
+        for x in &form.excluded {
+            lines.push(Line::styled(
+                fit(&format!("  excluded: {} ({})", x.name, x.reason), w, g.ellipsis),
+                th.dim,
+            ));
+        }
+    }
+    let mut focus_span = (0, 0);
+    let mut editor_at = None;
+    let slots = form.visible_slots(ctx);
+    for slot in &slots {
+        let start = lines.len();
+        let field_errors = errors.get(&slot.field()).filter(|_| {
+            (form.show_all_errors || form.touched.contains(slot))
+                && owns_errors(*slot, &slots)
+        });
+        let focused = form.focus == *slot;
+        let marker = if focused { g.cursor } else { " " };
+        let label_style = match (field_errors.is_some(), focused) {
+            (true, _) => th.error,
+            (false, true) => th.title,
+            _ => th.label,
+        };
+        let mut spans = vec![
+            Span::styled(format!("{marker} "), th.key),
+            Span::styled(format!("{:LABEL_W$}", slot.label()), label_style),
+        ];
+        spans.extend(value(form, ctx, *slot, th, g, w.saturating_sub(LABEL_W + 2)));
+        lines.push(Line::from(spans));
+        if focused && *slot == Slot::UserData {
+            editor_at = Some(lines.len());
+            lines.extend((0..EDITOR_H).map(|_| Line::raw("")));
+        }
+        if *slot == Slot::UserDataFile
+            && let Some(Err(e)) = &form.file_note
+        {
+            lines.push(Line::styled(fit(&format!("    ✘ {e}"), w, g.ellipsis), th.error));
+        }
+        for e in field_errors.into_iter().flatten() {
+            lines.push(Line::styled(format!("    ✘ {e}"), th.error));
+        }
+        if focused {
+            focus_span = (start, lines.len());
+        }
+    }
+    if let Some(n) = &form.note {
+        lines.push(Line::styled(n.clone(), th.warn));
+    }
+    let h = inner.height as usize;
+    let offset = focus_span.1.saturating_sub(h).min(focus_span.0);
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((offset as u16, 0)),
+        inner,
+    );
+    if let Some(at) = editor_at
+        && at >= offset
+        && at - offset < h
+    {
+        let y = inner.y + (at - offset) as u16;
+        let rows = EDITOR_H.min(inner.y + inner.height - y);
+        let rect = Rect::new(inner.x + 4, y, inner.width.saturating_sub(5), rows);
+        f.render_widget(&form.user_data, rect);
+    }
+    if form.picker.is_some() {
+        draw_picker(f, inner, form, th, g);
+    }
+}
+
+/// Errors of a field shared by two rows show once, under the first visible one.
+fn owns_errors(slot: Slot, slots: &[Slot]) -> bool {
+    slots.iter().find(|s| s.field() == slot.field()) == Some(&slot)
+}
+
+fn check(on: bool) -> &'static str {
+    if on { "[x] " } else { "[ ] " }
+}
+
+fn value<'a>(form: &FormState, ctx: &Ctx<'_>, slot: Slot, th: &Theme, g: &Glyphs, w: usize) -> Vec<Span<'a>> {
+    let e = &form.entries;
+    let boxed = |text: &str, w: usize| format!("[ {} ]", fit(text, w.saturating_sub(4), g.ellipsis));
+    match slot {
+        Slot::Image => {
+            let from = form
+                .targets
+                .first()
+                .and_then(|s| s.image_name().map(str::to_string))
+                .unwrap_or_default();
+            let to = form
+                .target_image(ctx)
+                .map(|i| i.name.clone())
+                .unwrap_or_else(|| "choose an image (Enter)".into());
+            let arrow = if g.sep == "·" { " → " } else { " -> " };
+            let from = if form.is_bulk() { String::new() } else { fit(&from, 18, g.ellipsis).trim_end().to_string() + arrow };
+            let room = w.saturating_sub(width(&from));
+            vec![Span::raw(from), Span::styled(boxed(&to, room.min(46)), th.base)]
+        }
+        Slot::Route => {
+            let first = form.targets.first();
+            let d = first.map(|s| {
+                bulk::decision(s, form.op, form.target_image(ctx), ctx.images, e.route_override)
+            });
+            let text = match d {
+                Some(Ok(d)) => format!("{} {} {}", d.route.label(), g.sep, d.reason),
+                _ => "unknown until the image is known".into(),
+            };
+            let how = if e.route_override.is_some() { "  [forced, Left/Right]" } else { "  [auto, Left/Right]" };
+            vec![
+                Span::raw(fit(&text, w.saturating_sub(width(how)), g.ellipsis).trim_end().to_string()),
+                Span::styled(how, th.dim),
+            ]
+        }
+        Slot::Login => {
+            let mut out = Vec::new();
+            for m in form.login_modes(ctx) {
+                let on = m == e.login;
+                out.push(Span::styled(
+                    format!("({}) {}  ", if on { "*" } else { " " }, m.label()),
+                    if on { th.title } else { th.base },
+                ));
+            }
+            if !form.login_modes(ctx).contains(&e.login) {
+                out.push(Span::styled(format!("(now: {})", e.login.label()), th.error));
+            }
+            out
+        }
+        Slot::Password | Slot::Confirm => {
+            let s = if slot == Slot::Password { &e.password } else { &e.password_confirm };
+            let shown = if form.show_password {
+                s.expose().to_string()
+            } else {
+                "*".repeat(s.char_count())
+            };
+            let tail = format!("  {} chars {} Ctrl-T {}", s.char_count(), g.sep, if form.show_password { "hide" } else { "show" });
+            vec![Span::raw(boxed(&shown, 30)), Span::styled(tail, th.dim)]
+        }
+        Slot::Keypair => {
+            let name = if e.keypair.is_empty() { "choose a key pair (Enter)" } else { e.keypair.as_str() };
+            let who = if ctx.user_id.is_empty() {
+                "  user id loading...".to_string()
+            } else {
+                format!("  user {}", short_id(ctx.user_id, g.ellipsis))
+            };
+            vec![Span::raw(boxed(name, 30)), Span::styled(who, th.dim)]
+        }
+        Slot::UserData => {
+            let size = e.user_data.as_ref().map_or(0, |u| u.content.len());
+            let first = form.user_data.lines().first().cloned().unwrap_or_default();
+            let summary = match (&form.file_data, size) {
+                (Some(_), _) => "binary file (gzip)".to_string(),
+                (None, 0) => "none".to_string(),
+                (None, _) => first,
+            };
+            let over = size > ops::USER_DATA_MAX_BYTES;
+            let tail = format!("  {size} B / 32 KB");
+            vec![
+                Span::raw(boxed(&summary, w.saturating_sub(width(&tail) + 1).min(40))),
+                Span::styled(tail, if over { th.error } else { th.dim }),
+            ]
+        }
+        Slot::UserDataFile => {
+            let note = match &form.file_note {
+                Some(Ok(n)) => format!("  {n}"),
+                _ => "  Enter loads".into(),
+            };
+            vec![Span::raw(boxed(&form.file_path.text, 32)), Span::styled(note, th.dim)]
+        }
+        Slot::Encrypt => vec![Span::raw(format!("{}system disk with a KMS key", check(e.encrypt)))],
+        Slot::KmsKey => vec![Span::raw(boxed(&form.kms.text, 40))],
+        Slot::Byol => vec![Span::raw(format!("{}BYOL (bring your own license)", check(e.byol)))],
+        Slot::StopFirst => vec![Span::raw(format!(
+            "{}stop the server if it is running (withStopServer)",
+            check(e.stop_first)
+        ))],
+        Slot::AutoPay => vec![Span::raw(format!(
+            "{}pay the order automatically (isAutoPay)",
+            check(e.auto_pay)
+        ))],
+    }
+}
+
+fn draw_picker(f: &mut Frame, inner: Rect, form: &FormState, th: &Theme, g: &Glyphs) {
+    let Some(p) = &form.picker else { return };
+    let area = Rect::new(inner.x + 1, inner.y + 1, inner.width.saturating_sub(2), inner.height.saturating_sub(1));
+    if area.height < 4 {
+        return;
+    }
+    f.render_widget(Clear, area);
+    let (fits, unfit) = p.counts();
+    let what = if p.slot == Slot::Image { "image" } else { "key pair" };
+    let toggle = if p.show_unfit { "Tab hides them" } else { "Tab shows them" };
+    let title = format!(" Pick a{} {what} {} {fits} fit {} {unfit} do not ({toggle}) ", if what == "image" { "n" } else { "" }, g.sep, g.sep);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.border)
+        .title(Span::styled(title, th.title))
+        .title_bottom(Span::styled(" type to filter · Enter pick · Esc back ", th.dim));
+    let body = block.inner(area);
+    f.render_widget(block, area);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("/ ", th.key),
+        Span::raw(format!("{}_", p.filter.text)),
+    ])];
+    let h = (body.height as usize).saturating_sub(1);
+    let top = p.cursor.saturating_sub(h.saturating_sub(1));
+    let w = body.width as usize;
+    let name_w = (w / 2).clamp(10, 44);
+    for (pos, &i) in p.shown.iter().enumerate().skip(top).take(h) {
+        let r = &p.rows[i];
+        let cursor = if pos == p.cursor { g.cursor } else { " " };
+        let tail = if r.fits() { r.detail.clone() } else { format!("✘ {}", r.reason) };
+        let text = format!("{cursor} {} {}", fit(&r.name, name_w, g.ellipsis), tail);
+        let mut style: Style = if r.fits() { th.base } else { th.dim };
+        if pos == p.cursor {
+            style = style.patch(th.cursor_row);
+        }
+        lines.push(Line::styled(fit(&text, w, g.ellipsis), style));
+    }
+    if p.shown.is_empty() {
+        lines.push(Line::styled("  nothing matches", th.dim));
+    }
+    f.render_widget(Paragraph::new(lines), body);
+}

@@ -1,0 +1,375 @@
+//! The form's rows ([`Slot`]s), which of them `ops` says apply, and what each key does to
+//! the focused one. Text fields take only editing keys, so Tab, Esc and Ctrl-S always reach
+//! the form.
+
+use super::{Ctx, FormState, Outcome, picker};
+use crate::cloud::model::ServerKind;
+use crate::ops::{self, Field, LoginMode, Route, Secret, UserData};
+use crate::tui::cmdline::Edit;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::{CursorMove, TextArea};
+
+/// Longest password buffer, reserved up front so typing never reallocates (a reallocation
+/// would leave an unwiped copy behind). The cloud takes at most 26 characters.
+const SECRET_CAP: usize = 128;
+
+pub(crate) fn secret_buffer() -> Secret {
+    Secret::new(String::with_capacity(SECRET_CAP))
+}
+
+/// One row of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Slot {
+    Image,
+    Route,
+    Login,
+    Password,
+    Confirm,
+    Keypair,
+    UserData,
+    UserDataFile,
+    Encrypt,
+    KmsKey,
+    Byol,
+    StopFirst,
+    AutoPay,
+}
+
+impl Slot {
+    const ALL: [Slot; 13] = [
+        Slot::Image,
+        Slot::Route,
+        Slot::Login,
+        Slot::Password,
+        Slot::Confirm,
+        Slot::Keypair,
+        Slot::UserData,
+        Slot::UserDataFile,
+        Slot::Encrypt,
+        Slot::KmsKey,
+        Slot::Byol,
+        Slot::StopFirst,
+        Slot::AutoPay,
+    ];
+
+    /// The ops field whose errors show under this row.
+    pub fn field(self) -> Field {
+        match self {
+            Slot::Image => Field::Image,
+            Slot::Route => Field::Route,
+            Slot::Login => Field::LoginMode,
+            Slot::Password => Field::Password,
+            Slot::Confirm => Field::PasswordConfirm,
+            Slot::Keypair => Field::Keypair,
+            Slot::UserData | Slot::UserDataFile => Field::UserData,
+            Slot::Encrypt | Slot::KmsKey => Field::KmsKey,
+            Slot::Byol => Field::Byol,
+            Slot::StopFirst => Field::StopFirst,
+            Slot::AutoPay => Field::AutoPay,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Slot::Image => "Image",
+            Slot::Route => "Route",
+            Slot::Login => "Login",
+            Slot::Password => "Password",
+            Slot::Confirm => "Confirm",
+            Slot::Keypair => "Key pair",
+            Slot::UserData => "User data",
+            Slot::UserDataFile => "  from file",
+            Slot::Encrypt => "Encrypt",
+            Slot::KmsKey => "  KMS key",
+            Slot::Byol => "License",
+            Slot::StopFirst => "Stop first",
+            Slot::AutoPay => "Auto-pay",
+        }
+    }
+}
+
+impl FormState {
+    /// The rows shown, in order: a row shows when ops says its field applies to any target.
+    pub(crate) fn visible_slots(&self, ctx: &Ctx<'_>) -> Vec<Slot> {
+        Slot::ALL
+            .into_iter()
+            .filter(|slot| match slot {
+                Slot::Image => self.op == ops::OpKind::Change,
+                Slot::KmsKey => self.entries.encrypt,
+                // Errors about the user data show under "User data", never twice.
+                s => self
+                    .targets
+                    .iter()
+                    .any(|t| self.with_input(ctx, t, |i| ops::field_applies(i, s.field()))),
+            })
+            .collect()
+    }
+
+    /// Login modes ops accepts for every target's route and OS (all three while unknown).
+    pub(crate) fn login_modes(&self, ctx: &Ctx<'_>) -> Vec<LoginMode> {
+        let all = [LoginMode::Password, LoginMode::Keypair, LoginMode::UserDataOnly];
+        let routes = self.routes(ctx);
+        let ok: Vec<LoginMode> = all
+            .into_iter()
+            .filter(|m| {
+                self.targets.iter().zip(&routes).all(|(t, r)| match r {
+                    Some(r) => {
+                        let os = self.with_input(ctx, t, |i| i.resulting_os());
+                        ops::check_login_mode(*r, os, *m).is_none()
+                    }
+                    None => true,
+                })
+            })
+            .collect();
+        if ok.is_empty() { all.to_vec() } else { ok }
+    }
+
+    /// Keeps `entries.user_data` in step with the editor (or the loaded binary file).
+    pub(crate) fn sync_user_data(&mut self) {
+        let text = self.user_data.lines().join("\n");
+        self.entries.user_data = if !text.is_empty() {
+            self.file_data = None;
+            Some(UserData::typed(&text))
+        } else {
+            self.file_data.clone()
+        };
+        let mut text = text;
+        zeroize::Zeroize::zeroize(&mut text);
+    }
+
+    fn move_focus(&mut self, ctx: &Ctx<'_>, forward: bool) {
+        let slots = self.visible_slots(ctx);
+        self.touched.insert(self.focus);
+        let i = slots.iter().position(|s| *s == self.focus).unwrap_or(0);
+        let n = slots.len().max(1);
+        let next = if forward { (i + 1) % n } else { (i + n - 1) % n };
+        if let Some(s) = slots.get(next) {
+            self.focus = *s;
+        }
+    }
+
+    fn is_last(&self, ctx: &Ctx<'_>) -> bool {
+        self.visible_slots(ctx).last() == Some(&self.focus)
+    }
+}
+
+fn cycle<T: PartialEq + Copy>(options: &[T], current: T, forward: bool) -> T {
+    let n = options.len();
+    if n == 0 {
+        return current;
+    }
+    let i = options.iter().position(|o| *o == current);
+    let next = match (i, forward) {
+        (Some(i), true) => (i + 1) % n,
+        (Some(i), false) => (i + n - 1) % n,
+        (None, _) => 0,
+    };
+    options[next]
+}
+
+pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    form.note = None;
+    match key.code {
+        KeyCode::Esc => return Outcome::Close,
+        KeyCode::Tab => form.move_focus(ctx, true),
+        KeyCode::BackTab => form.move_focus(ctx, false),
+        KeyCode::Char('s') | KeyCode::Char('S') if ctrl => form.to_review(ctx),
+        KeyCode::F(2) => form.to_review(ctx),
+        KeyCode::Char('t') if ctrl => form.show_password = !form.show_password,
+        KeyCode::Up if form.focus != Slot::UserData => form.move_focus(ctx, false),
+        KeyCode::Down if form.focus != Slot::UserData => form.move_focus(ctx, true),
+        _ => edit(form, ctx, key),
+    }
+    Outcome::Stay
+}
+
+/// A key for the focused row.
+fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let enter = key.code == KeyCode::Enter;
+    let toggle = matches!(key.code, KeyCode::Char(' ') | KeyCode::Enter);
+    let slot = form.focus;
+    match slot {
+        Slot::Image | Slot::Keypair if toggle => {
+            form.picker = Some(picker::Picker::open(form, ctx, slot));
+        }
+        Slot::Route => {
+            let options = [None, Some(Route::V2), Some(Route::V1)];
+            if toggle || key.code == KeyCode::Right {
+                form.entries.route_override = cycle(&options, form.entries.route_override, true);
+            } else if key.code == KeyCode::Left {
+                form.entries.route_override = cycle(&options, form.entries.route_override, false);
+            }
+        }
+        Slot::Login => {
+            let modes = form.login_modes(ctx);
+            if matches!(key.code, KeyCode::Char(' ') | KeyCode::Right) {
+                form.entries.login = cycle(&modes, form.entries.login, true);
+            } else if key.code == KeyCode::Left {
+                form.entries.login = cycle(&modes, form.entries.login, false);
+            } else if enter {
+                form.move_focus(ctx, true);
+            }
+        }
+        Slot::Password | Slot::Confirm => {
+            let secret = if slot == Slot::Password {
+                &mut form.entries.password
+            } else {
+                &mut form.entries.password_confirm
+            };
+            match key.code {
+                KeyCode::Char('u') if ctrl => *secret = secret_buffer(),
+                KeyCode::Char(c) if !ctrl => push_secret(secret, c),
+                KeyCode::Backspace => secret.pop(),
+                KeyCode::Enter => form.move_focus(ctx, true),
+                _ => {}
+            }
+        }
+        Slot::UserData => {
+            if ctrl && key.code == KeyCode::Char('u') {
+                form.user_data.move_cursor(CursorMove::Head);
+                form.user_data.delete_line_by_end();
+            } else if editing_key(key) {
+                form.user_data.input(*key);
+            }
+            form.sync_user_data();
+        }
+        Slot::UserDataFile => match form.file_path.handle(key) {
+            Edit::Submit => load_file(form),
+            Edit::Changed => form.file_note = None,
+            _ => {}
+        },
+        Slot::KmsKey => {
+            if form.kms.handle(key) == Edit::Submit {
+                form.move_focus(ctx, true);
+            }
+            form.entries.kms_key_id = form.kms.text.trim().to_string();
+        }
+        Slot::Encrypt | Slot::Byol | Slot::StopFirst | Slot::AutoPay if toggle => {
+            let e = &mut form.entries;
+            let flag = match slot {
+                Slot::Encrypt => &mut e.encrypt,
+                Slot::Byol => &mut e.byol,
+                Slot::StopFirst => &mut e.stop_first,
+                _ => &mut e.auto_pay,
+            };
+            *flag = !*flag;
+        }
+        _ => {}
+    }
+    if enter && form.is_last(ctx) && !matches!(slot, Slot::UserData | Slot::UserDataFile) {
+        form.to_review(ctx);
+    }
+    form.touched.insert(slot);
+    if form.op == ops::OpKind::Change && form.targets.iter().all(|t| t.kind == ServerKind::Bms) {
+        form.entries.stop_first = false;
+    }
+}
+
+fn push_secret(secret: &mut Secret, c: char) {
+    if secret.expose().len() + c.len_utf8() <= SECRET_CAP {
+        secret.push(c);
+    }
+}
+
+/// Keys the multi-line editor may have: characters, Enter, deletion and movement.
+fn editing_key(key: &KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char(_) => !ctrl,
+        KeyCode::Enter
+        | KeyCode::Backspace
+        | KeyCode::Delete
+        | KeyCode::Left
+        | KeyCode::Right
+        | KeyCode::Up
+        | KeyCode::Down
+        | KeyCode::Home
+        | KeyCode::End
+        | KeyCode::PageUp
+        | KeyCode::PageDown => true,
+        _ => false,
+    }
+}
+
+/// Reads the user data file; what went wrong shows beside the field.
+fn load_file(form: &mut FormState) {
+    let path = form.file_path.text.trim().to_string();
+    form.file_note = Some(read_user_data(&path).map(|(data, note)| {
+        match std::str::from_utf8(data.content.expose()) {
+            Ok(text) => {
+                let lines: Vec<String> = text.lines().map(str::to_string).collect();
+                form.user_data = TextArea::new(lines);
+                form.user_data.set_max_histories(0);
+                form.file_data = None;
+            }
+            Err(_) => {
+                form.user_data = TextArea::default();
+                form.user_data.set_max_histories(0);
+                form.file_data = Some(data);
+            }
+        }
+        note
+    }));
+    form.sync_user_data();
+}
+
+fn read_user_data(path: &str) -> Result<(UserData, String), String> {
+    if path.is_empty() {
+        return Err("type the path of a file first".into());
+    }
+    let expanded = match path.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(|h| std::path::Path::new(&h).join(rest))
+            .unwrap_or_else(|| rest.into()),
+        None => path.into(),
+    };
+    let meta = std::fs::metadata(&expanded).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("no file at {path}; check the path"),
+        _ => format!("cannot read {path}: {e}"),
+    })?;
+    // The limit applies before encoding; base64 text may be up to 4/3 of it.
+    if meta.len() > (ops::USER_DATA_MAX_BYTES as u64) * 4 / 3 + 4 {
+        return Err(format!(
+            "{path} has {} bytes; user data is at most 32 KB (gzip it first)",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(&expanded).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
+    if !gzip && std::str::from_utf8(&bytes).is_err() {
+        return Err(format!("{path} is not UTF-8 text (nor gzip); save it as UTF-8"));
+    }
+    let name = expanded
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string());
+    let note = format!("loaded {name} ({} B)", bytes.len());
+    Ok((UserData::file(name, bytes), note))
+}
+
+pub(super) fn paste(form: &mut FormState, text: &str) {
+    if let Some(p) = form.picker.as_mut() {
+        p.filter.insert_str(text);
+        p.refresh();
+        return;
+    }
+    match form.focus {
+        Slot::Password => text.chars().for_each(|c| push_secret(&mut form.entries.password, c)),
+        Slot::Confirm => text
+            .chars()
+            .for_each(|c| push_secret(&mut form.entries.password_confirm, c)),
+        Slot::UserData => {
+            form.user_data.insert_str(text);
+            form.sync_user_data();
+        }
+        Slot::UserDataFile => form.file_path.insert_str(text),
+        Slot::KmsKey => {
+            form.kms.insert_str(text);
+            form.entries.kms_key_id = form.kms.text.trim().to_string();
+        }
+        _ => {}
+    }
+    form.touched.insert(form.focus);
+}

@@ -1,0 +1,373 @@
+//! The change / reinstall OS form: a modal over the server list that takes every key
+//! (Ctrl-C excepted) from the selected servers to submitted requests. It holds no rule of
+//! its own: what to show, which fields apply, every error and the request itself come from
+//! [`crate::ops`]; the form only keeps what the user entered and where the cursor is.
+//!
+//! Stages: editing ([`fields`], [`picker`]) → review with a typed confirmation
+//! ([`review`]) → sending, with one result per server. `Esc` in the review goes back with
+//! every field kept; a rejected request reopens the form (the password only if the user
+//! chose to keep it in memory). Secrets live in [`crate::ops::Secret`] from the keystroke
+//! to the body and are wiped when the form closes.
+
+pub(crate) mod bulk;
+mod draw;
+mod fields;
+pub(crate) mod glue;
+mod picker;
+mod review;
+mod stop;
+
+pub(crate) use draw::draw;
+pub(crate) use fields::Slot;
+pub(crate) use glue::Changes;
+
+use crate::cloud::model::{Image, Keypair, Server};
+use crate::ops::{self, Entries, Field, Input, OpKind, Operation, Plan, Route};
+use crate::tui::cmdline::LineInput;
+use crossterm::event::KeyEvent;
+use ratatui_textarea::TextArea;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use zeroize::Zeroize;
+
+/// What the form reads from the app: the listings and who the caller is.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub project_id: &'a str,
+    pub images: &'a [Image],
+    pub keypairs: &'a [Keypair],
+    /// Empty until IAM has answered (a key pair then shows why it cannot be used yet).
+    pub user_id: &'a str,
+}
+
+/// One request the form asks to send.
+pub(crate) struct Request {
+    pub key: String,
+    pub plan: Plan,
+}
+
+/// What a key did that the app must act on.
+pub(crate) enum Outcome {
+    Stay,
+    Close,
+    Submit(Vec<Request>),
+}
+
+/// How one server's request went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SendState {
+    Pending,
+    Accepted {
+        job_id: String,
+    },
+    Rejected {
+        error: String,
+        hint: Option<String>,
+    },
+    /// Sent, but no answer: never resent.
+    Unknown {
+        error: String,
+        hint: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SendResult {
+    pub key: String,
+    pub server_name: String,
+    pub state: SendState,
+}
+
+pub(crate) enum Stage {
+    Edit,
+    Review {
+        plans: Vec<Plan>,
+        confirm: LineInput,
+        scroll: u16,
+        note: Option<String>,
+    },
+    Sending {
+        results: Vec<SendResult>,
+    },
+}
+
+pub(crate) struct FormState {
+    pub op: OpKind,
+    pub targets: Vec<Server>,
+    pub excluded: Vec<bulk::Excluded>,
+    /// Change only: the chosen image id.
+    pub image_id: Option<String>,
+    pub entries: Entries,
+    pub user_data: TextArea<'static>,
+    /// Binary (gzip) user data loaded from a file; typed text replaces it.
+    pub file_data: Option<ops::UserData>,
+    pub file_path: LineInput,
+    pub file_note: Option<Result<String, String>>,
+    pub kms: LineInput,
+    pub focus: Slot,
+    pub touched: BTreeSet<Slot>,
+    pub show_all_errors: bool,
+    pub show_password: bool,
+    /// Keep the password after sending, so a rejected request can be retried as entered.
+    pub keep_secrets: bool,
+    pub picker: Option<picker::Picker>,
+    pub stage: Stage,
+    pub note: Option<String>,
+}
+
+static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+
+/// A key unique in this process, to follow a request until its job id is known.
+pub(crate) fn next_key(what: &str) -> String {
+    format!("{what}-{}", NEXT_KEY.fetch_add(1, Ordering::Relaxed))
+}
+
+impl FormState {
+    /// A form for `servers`, or why none of them can take `op` now (reason and way out).
+    pub fn open(op: OpKind, servers: Vec<Server>) -> Result<FormState, String> {
+        let single = servers.len() == 1;
+        let (targets, excluded) = bulk::select(servers, op);
+        let Some(first) = targets.first() else {
+            return Err(match excluded.as_slice() {
+                [one] if single => format!("{}: {} refused: {}", one.name, op.label(), one.reason),
+                _ => format!(
+                    "{}: none of the {} marked servers can take it now (first: {} {})",
+                    op.label(),
+                    excluded.len(),
+                    excluded.first().map_or("", |e| e.name.as_str()),
+                    excluded.first().map_or("", |e| e.reason.as_str()),
+                ),
+            });
+        };
+        let mut entries = Entries::defaults_for(first);
+        // Every running ECS needs it, not only the first.
+        entries.stop_first = targets
+            .iter()
+            .any(|s| s.kind == crate::cloud::model::ServerKind::Ecs && s.status == "ACTIVE");
+        entries.password = fields::secret_buffer();
+        entries.password_confirm = fields::secret_buffer();
+        let mut user_data = TextArea::default();
+        // Undo history would keep copies of the text that cannot be wiped.
+        user_data.set_max_histories(0);
+        user_data.set_placeholder_text("#cloud-config or #!/bin/sh script");
+        let focus = match op {
+            OpKind::Change => Slot::Image,
+            OpKind::Reinstall => Slot::Login,
+        };
+        Ok(FormState {
+            op,
+            targets,
+            excluded,
+            image_id: None,
+            entries,
+            user_data,
+            file_data: None,
+            file_path: LineInput::default(),
+            file_note: None,
+            kms: LineInput::default(),
+            focus,
+            touched: BTreeSet::new(),
+            show_all_errors: false,
+            show_password: false,
+            keep_secrets: false,
+            picker: None,
+            stage: Stage::Edit,
+            note: None,
+        })
+    }
+
+    pub fn is_bulk(&self) -> bool {
+        self.targets.len() > 1
+    }
+
+    pub fn operation(&self) -> Operation {
+        match self.op {
+            OpKind::Change => Operation::Change {
+                image_id: self.image_id.clone().unwrap_or_default(),
+            },
+            OpKind::Reinstall => Operation::Reinstall,
+        }
+    }
+
+    /// Runs `f` on the ops input for `server`.
+    pub fn with_input<R>(&self, ctx: &Ctx<'_>, server: &Server, f: impl FnOnce(&Input<'_>) -> R) -> R {
+        let op = self.operation();
+        let input = Input {
+            project_id: ctx.project_id,
+            server,
+            system_disk_gb: None,
+            operation: &op,
+            images: ctx.images,
+            keypairs: ctx.keypairs,
+            user_id: ctx.user_id,
+            entries: &self.entries,
+        };
+        f(&input)
+    }
+
+    pub fn target_image<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a Image> {
+        let id = self.image_id.as_deref()?;
+        ctx.images.iter().find(|i| i.id == id)
+    }
+
+    /// The route of each target (None while it cannot be told).
+    pub fn routes(&self, ctx: &Ctx<'_>) -> Vec<Option<Route>> {
+        let target = self.target_image(ctx);
+        self.targets
+            .iter()
+            .map(|s| bulk::route_of(s, self.op, target, ctx.images, self.entries.route_override))
+            .collect()
+    }
+
+    /// Errors by field, as ops words them; in bulk, an error that holds for only some
+    /// servers names them.
+    pub fn errors(&self, ctx: &Ctx<'_>) -> BTreeMap<Field, Vec<String>> {
+        let per: Vec<Vec<ops::FieldError>> = self
+            .targets
+            .iter()
+            .map(|s| self.with_input(ctx, s, ops::validate))
+            .collect();
+        let mut out: BTreeMap<Field, Vec<String>> = BTreeMap::new();
+        for (i, errs) in per.iter().enumerate() {
+            for e in errs {
+                let mut text = if e.field == Field::Image && self.image_id.is_none() {
+                    "no image chosen; press Enter to pick one".to_string()
+                } else {
+                    format!("{}; {}", e.message, e.fix)
+                };
+                let everywhere = per.iter().all(|o| o.contains(e));
+                if self.is_bulk() && !everywhere {
+                    text.push_str(&format!(" ({})", self.targets[i].name));
+                }
+                let list = out.entry(e.field).or_default();
+                if !list.contains(&text) {
+                    list.push(text);
+                }
+            }
+        }
+        out
+    }
+
+    /// One plan per target, or the errors.
+    pub fn plans(&self, ctx: &Ctx<'_>) -> Option<Vec<Plan>> {
+        self.targets
+            .iter()
+            .map(|s| self.with_input(ctx, s, |i| ops::plan(i).ok()))
+            .collect()
+    }
+
+    /// The text the user types to confirm: the server name, or the count in bulk.
+    pub fn confirm_word(&self) -> String {
+        match self.targets.as_slice() {
+            [one] => one.name.clone(),
+            many => many.len().to_string(),
+        }
+    }
+
+    /// Marks each request's result as it arrives.
+    pub fn result(&mut self, key: &str, state: SendState) -> bool {
+        if let Stage::Sending { results } = &mut self.stage
+            && let Some(r) = results.iter_mut().find(|r| r.key == key)
+        {
+            r.state = state;
+            return true;
+        }
+        false
+    }
+
+    pub fn sending(&self) -> bool {
+        matches!(&self.stage, Stage::Sending { results } if results.iter().any(|r| r.state == SendState::Pending))
+    }
+
+    /// Moves to the review, or marks every field in error.
+    fn to_review(&mut self, ctx: &Ctx<'_>) {
+        self.picker = None;
+        match self.plans(ctx) {
+            Some(plans) => {
+                self.note = None;
+                self.stage = Stage::Review {
+                    plans,
+                    confirm: LineInput::default(),
+                    scroll: 0,
+                    note: None,
+                }
+            }
+            None => {
+                self.show_all_errors = true;
+                let errors = self.errors(ctx);
+                if let Some(slot) = self
+                    .visible_slots(ctx)
+                    .into_iter()
+                    .find(|s| errors.contains_key(&s.field()))
+                {
+                    self.focus = slot;
+                }
+                self.note = Some("fix the marked fields first; nothing was sent".into());
+            }
+        }
+    }
+
+    /// Starts sending: one request per plan. The password is wiped unless kept.
+    fn submit(&mut self, plans: Vec<Plan>) -> Outcome {
+        let mut requests = Vec::new();
+        let mut results = Vec::new();
+        for plan in plans {
+            let key = next_key("submit");
+            results.push(SendResult {
+                key: key.clone(),
+                server_name: plan.server_name.clone(),
+                state: SendState::Pending,
+            });
+            requests.push(Request { key, plan });
+        }
+        if !self.keep_secrets {
+            self.wipe_password();
+        }
+        self.stage = Stage::Sending { results };
+        Outcome::Submit(requests)
+    }
+
+    pub fn wipe_password(&mut self) {
+        // Replacing drops the old buffers, which zero themselves.
+        self.entries.password = fields::secret_buffer();
+        self.entries.password_confirm = fields::secret_buffer();
+    }
+
+    /// Zeroes every secret the form holds (on close).
+    pub fn wipe(&mut self) {
+        self.wipe_password();
+        self.entries.user_data = None;
+        self.file_data = None;
+        let editor = std::mem::take(&mut self.user_data);
+        for mut line in editor.into_lines() {
+            line.zeroize();
+        }
+        if let Stage::Review { plans, .. } = &mut self.stage {
+            plans.clear();
+        }
+    }
+
+    /// Handles one key (the form takes them all while open).
+    pub fn handle_key(&mut self, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
+        match &self.stage {
+            Stage::Edit if self.picker.is_some() => {
+                picker::handle_key(self, key);
+                Outcome::Stay
+            }
+            Stage::Edit => fields::handle_key(self, ctx, key),
+            Stage::Review { .. } => review::handle_key(self, key),
+            Stage::Sending { .. } => review::handle_sending_key(self, key),
+        }
+    }
+
+    /// Bracketed paste into the focused text field.
+    pub fn paste(&mut self, text: &str) {
+        fields::paste(self, text);
+    }
+}
+
+impl Drop for FormState {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}

@@ -1,0 +1,185 @@
+//! The image and key pair pickers: a list with a fuzzy filter. Images that fit every target
+//! come first; the others are hidden until Tab shows them, greyed with ops's short reason.
+
+use super::{Ctx, FormState, Slot};
+use crate::ops;
+use crate::tui::cmdline::{Edit, LineInput};
+use crate::tui::filter::Fuzzy;
+use crate::tui::panes::images::{arch, firmware, os_label};
+use crate::tui::text::short_id;
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// One choice: an image (by id) or a key pair (by name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PickRow {
+    pub value: String,
+    pub name: String,
+    pub detail: String,
+    /// Why it does not fit (empty when it fits).
+    pub reason: String,
+}
+
+impl PickRow {
+    pub fn fits(&self) -> bool {
+        self.reason.is_empty()
+    }
+}
+
+pub(crate) struct Picker {
+    pub slot: Slot,
+    pub rows: Vec<PickRow>,
+    pub filter: LineInput,
+    pub show_unfit: bool,
+    /// Indices into `rows` shown, best first.
+    pub shown: Vec<usize>,
+    pub cursor: usize,
+}
+
+impl Picker {
+    pub fn open(form: &FormState, ctx: &Ctx<'_>, slot: Slot) -> Picker {
+        let (rows, current) = match slot {
+            Slot::Image => (image_rows(form, ctx), form.image_id.clone()),
+            _ => (keypair_rows(ctx), Some(form.entries.keypair.clone())),
+        };
+        let mut p = Picker {
+            slot,
+            rows,
+            filter: LineInput::default(),
+            show_unfit: false,
+            shown: Vec::new(),
+            cursor: 0,
+        };
+        p.refresh();
+        if let Some(cur) = current
+            && let Some(pos) = p.shown.iter().position(|&i| p.rows[i].value == cur)
+        {
+            p.cursor = pos;
+        }
+        p
+    }
+
+    pub fn counts(&self) -> (usize, usize) {
+        let fit = self.rows.iter().filter(|r| r.fits()).count();
+        (fit, self.rows.len() - fit)
+    }
+
+    /// Applies the filter and the fit toggle; fitting rows stay first.
+    pub fn refresh(&mut self) {
+        let mut fuzzy = Fuzzy::new(&self.filter.text);
+        let mut scored: Vec<(bool, u32, usize)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| self.show_unfit || r.fits())
+            .filter_map(|(i, r)| {
+                let hay = format!("{}  {}", r.name, r.detail);
+                fuzzy.score(&hay).map(|s| (!r.fits(), s, i))
+            })
+            .collect();
+        // Fitting first, then best match, then listing order (already by name).
+        scored.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        self.shown = scored.into_iter().map(|(_, _, i)| i).collect();
+        self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
+    }
+
+    pub fn selected(&self) -> Option<&PickRow> {
+        self.shown.get(self.cursor).map(|&i| &self.rows[i])
+    }
+}
+
+fn image_rows(form: &FormState, ctx: &Ctx<'_>) -> Vec<PickRow> {
+    let mut rows: Vec<PickRow> = ctx
+        .images
+        .iter()
+        .map(|img| {
+            let mut reason = String::new();
+            let mut notes: Vec<String> = Vec::new();
+            for t in &form.targets {
+                match form.with_input(ctx, t, |i| i.image_fit(img)) {
+                    Ok(adv) => notes.extend(adv.iter().map(ops::Incompatibility::short)),
+                    Err(block) if reason.is_empty() => {
+                        reason = block.first().map(|b| b.short()).unwrap_or_default();
+                    }
+                    Err(_) => {}
+                }
+            }
+            notes.dedup();
+            let mut detail = format!("{} {} {}", os_label(img), arch(img), firmware(img));
+            for n in notes {
+                detail.push_str(&format!(" · {n}"));
+            }
+            PickRow {
+                value: img.id.clone(),
+                name: img.name.clone(),
+                detail,
+                reason,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    rows
+}
+
+fn keypair_rows(ctx: &Ctx<'_>) -> Vec<PickRow> {
+    let mut rows: Vec<PickRow> = ctx
+        .keypairs
+        .iter()
+        .map(|k| {
+            let owner = match (k.scope.as_deref(), k.user_id.as_deref()) {
+                (Some("domain"), _) => "account-wide".to_string(),
+                (_, Some(u)) if !u.is_empty() => format!("user {}", short_id(u, "…")),
+                _ => String::new(),
+            };
+            // Ownership can only be judged once the caller's user id is known.
+            let reason = if ctx.user_id.is_empty() {
+                String::new()
+            } else {
+                ops::check_keypair(&k.name, ctx.keypairs, ctx.user_id)
+                    .map(|e| e.message)
+                    .unwrap_or_default()
+            };
+            PickRow {
+                value: k.name.clone(),
+                name: k.name.clone(),
+                detail: owner,
+                reason,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
+}
+
+pub(super) fn handle_key(form: &mut FormState, key: &KeyEvent) {
+    let Some(p) = form.picker.as_mut() else {
+        return;
+    };
+    match key.code {
+        KeyCode::Esc => form.picker = None,
+        KeyCode::Enter => {
+            let Some(row) = p.selected().cloned() else {
+                return;
+            };
+            match p.slot {
+                Slot::Image => form.image_id = Some(row.value),
+                _ => form.entries.keypair = row.value,
+            }
+            form.touched.insert(p.slot);
+            form.picker = None;
+        }
+        KeyCode::Tab | KeyCode::BackTab => {
+            p.show_unfit = !p.show_unfit;
+            p.refresh();
+        }
+        KeyCode::Up => p.cursor = p.cursor.saturating_sub(1),
+        KeyCode::Down => p.cursor = (p.cursor + 1).min(p.shown.len().saturating_sub(1)),
+        KeyCode::PageUp => p.cursor = p.cursor.saturating_sub(10),
+        KeyCode::PageDown => p.cursor = (p.cursor + 10).min(p.shown.len().saturating_sub(1)),
+        _ => {
+            if p.filter.handle(key) == Edit::Changed {
+                p.cursor = 0;
+                p.refresh();
+            }
+        }
+    }
+}

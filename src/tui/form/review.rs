@@ -1,0 +1,176 @@
+//! The review (what will be sent, what it wipes, a typed confirmation) and the results of
+//! sending. The review lists ops's plans as they are: path, masked body, warnings.
+
+use super::{FormState, Outcome, SendState, Stage};
+use crate::ops::{OpKind, Plan, Route};
+use crate::tui::cmdline::Edit;
+use crate::tui::text::short_id;
+use crate::tui::theme::{Glyphs, Theme};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::text::{Line, Span};
+
+pub(super) fn handle_key(form: &mut FormState, key: &KeyEvent) -> Outcome {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let word = form.confirm_word();
+    let Stage::Review {
+        plans,
+        confirm,
+        scroll,
+        note,
+    } = &mut form.stage
+    else {
+        return Outcome::Stay;
+    };
+    match key.code {
+        KeyCode::Esc => {
+            plans.clear();
+            form.stage = Stage::Edit;
+        }
+        KeyCode::Char('k') if ctrl => form.keep_secrets = !form.keep_secrets,
+        KeyCode::Up => *scroll = scroll.saturating_sub(1),
+        KeyCode::Down => *scroll = scroll.saturating_add(1),
+        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+        KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+        KeyCode::Enter if confirm.text.trim() == word => {
+            let plans = std::mem::take(plans);
+            return form.submit(plans);
+        }
+        KeyCode::Enter => {
+            *note = Some(format!("type {word} exactly to confirm, or Esc to go back"));
+        }
+        _ => {
+            if confirm.handle(key) == Edit::Changed {
+                *note = None;
+            }
+        }
+    }
+    Outcome::Stay
+}
+
+pub(super) fn handle_sending_key(form: &mut FormState, key: &KeyEvent) -> Outcome {
+    let Stage::Sending { results } = &form.stage else {
+        return Outcome::Stay;
+    };
+    let pending = results.iter().any(|r| r.state == SendState::Pending);
+    let retry = results
+        .iter()
+        .any(|r| matches!(r.state, SendState::Rejected { .. }));
+    match key.code {
+        // Closing while requests are in flight is fine: results still reach the Jobs pane.
+        KeyCode::Esc => Outcome::Close,
+        KeyCode::Enter if pending => Outcome::Stay,
+        KeyCode::Enter if retry => {
+            form.stage = Stage::Edit;
+            form.note = Some(if form.keep_secrets {
+                "rejected: every field is as you entered it".into()
+            } else {
+                "rejected: every field is kept except the password (wiped after sending)".into()
+            });
+            Outcome::Stay
+        }
+        KeyCode::Enter => Outcome::Close,
+        _ => Outcome::Stay,
+    }
+}
+
+fn route_word(route: Route) -> &'static str {
+    match route {
+        Route::V1 => "ECS /v1",
+        Route::V2 => "ECS /v2",
+        Route::Bms => "BMS",
+    }
+}
+
+/// Everything the review shows, as lines to wrap and scroll.
+pub(super) fn lines<'a>(form: &FormState, plans: &'a [Plan], th: &Theme, g: &Glyphs) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    let arrow = if g.sep == "·" { "→" } else { "->" };
+    for p in plans {
+        let change = match form.op {
+            OpKind::Change => format!("{} {arrow} {}", p.from_image, p.to_image),
+            OpKind::Reinstall => format!("reinstall {}", p.from_image),
+        };
+        out.push(Line::from(vec![
+            Span::styled(p.server_name.clone(), th.title),
+            Span::raw(format!("  {}  ", route_word(p.route.route))),
+            Span::raw(change),
+        ]));
+    }
+    for x in &form.excluded {
+        out.push(Line::styled(
+            format!("{} not included: {}", x.name, x.reason),
+            th.dim,
+        ));
+    }
+    if let Some(p) = plans.first() {
+        let path = p.path.replace(&p.server_id, &short_id(&p.server_id, g.ellipsis));
+        let more = if plans.len() > 1 { " (and the same for each server)" } else { "" };
+        out.push(Line::from(vec![
+            Span::styled(format!("{} ", p.method), th.label),
+            Span::raw(format!("{path}{more}")),
+        ]));
+        out.push(Line::styled(p.masked_body(), th.base));
+        out.push(Line::styled(
+            format!("Route: {} ({})", p.route.route.label(), p.route.reason),
+            th.dim,
+        ));
+        let mut seen: Vec<String> = Vec::new();
+        for w in plans.iter().flat_map(|p| p.warnings.iter()) {
+            let m = w.message();
+            if !seen.contains(&m) {
+                out.push(Line::styled(format!("! {m}"), th.warn));
+                seen.push(m);
+            }
+        }
+        for c in plans.iter().flat_map(|p| p.preconditions.iter()) {
+            let m = c.message().to_string();
+            if !seen.contains(&m) {
+                out.push(Line::styled(format!("! {m}"), th.warn));
+                seen.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// One line per server while sending and after.
+pub(super) fn result_lines<'a>(form: &'a FormState, th: &Theme, g: &Glyphs, spin: usize) -> Vec<Line<'a>> {
+    let Stage::Sending { results } = &form.stage else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in results {
+        let name = Span::styled(format!("{}  ", r.server_name), th.title);
+        match &r.state {
+            SendState::Pending => out.push(Line::from(vec![
+                Span::styled(format!("{} ", g.spinner[spin % g.spinner.len()]), th.busy),
+                name,
+                Span::raw("sending..."),
+            ])),
+            SendState::Accepted { job_id } => out.push(Line::from(vec![
+                Span::styled("ok ", th.ok),
+                name,
+                Span::raw(format!("accepted, job {} (see Jobs)", short_id(job_id, g.ellipsis))),
+            ])),
+            SendState::Rejected { error, hint } | SendState::Unknown { error, hint } => {
+                let unknown = matches!(r.state, SendState::Unknown { .. });
+                let word = if unknown { "?? " } else { "FAILED " };
+                out.push(Line::from(vec![
+                    Span::styled(word, th.error),
+                    name,
+                    Span::styled(error.clone(), th.error),
+                ]));
+                if unknown {
+                    out.push(Line::styled(
+                        "   outcome unknown: not resent; check the server and its jobs first",
+                        th.warn,
+                    ));
+                }
+                if let Some(h) = hint {
+                    out.push(Line::styled(format!("   hint: {h}"), th.warn));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,120 @@
+//! `s`: stop the chosen servers after a confirmation that starts on Cancel and says
+//! exactly what happens (ECS soft stop, BMS hard stop).
+
+use super::draw::Look;
+use crate::cloud::model::{Server, ServerKind};
+use crate::tui::text::fit;
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StopConfirm {
+    pub servers: Vec<Server>,
+    /// Servers left out, with why.
+    pub skipped: Vec<String>,
+    /// Focus on "Stop"; starts on Cancel.
+    pub yes: bool,
+}
+
+/// Why a server cannot be stopped now, if so.
+fn refusal(s: &Server) -> Option<String> {
+    if s.locked {
+        return Some(format!("{} is locked; unlock it in the console", s.name));
+    }
+    if let Some(task) = s.task() {
+        return Some(format!("{} is busy ({task}); wait, then press r", s.name));
+    }
+    (s.status != "ACTIVE").then(|| format!("{} is {}, not running", s.name, s.status))
+}
+
+impl StopConfirm {
+    pub fn open(servers: Vec<Server>) -> Result<StopConfirm, String> {
+        if servers.is_empty() {
+            return Err("no server selected".into());
+        }
+        let (ok, bad): (Vec<Server>, Vec<Server>) =
+            servers.into_iter().partition(|s| refusal(s).is_none());
+        let skipped: Vec<String> = bad.iter().filter_map(refusal).collect();
+        if ok.is_empty() {
+            return Err(format!("stop: nothing to stop ({})", skipped.join("; ")));
+        }
+        Ok(StopConfirm {
+            servers: ok,
+            skipped,
+            yes: false,
+        })
+    }
+
+    /// `Some(servers)` to stop them, `Some(empty)` to cancel, `None` to stay open.
+    pub fn handle_key(&mut self, key: &KeyEvent) -> Option<Vec<Server>> {
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('n') => Some(Vec::new()),
+            KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
+                self.yes = !self.yes;
+                None
+            }
+            KeyCode::Enter if self.yes => Some(std::mem::take(&mut self.servers)),
+            KeyCode::Enter => Some(Vec::new()),
+            _ => None,
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, screen: Rect, look: &Look<'_>) {
+        let th = look.theme;
+        let w = screen.width.min(70);
+        let listed = self.servers.len().min(6) as u16;
+        let h = (6 + listed + self.skipped.len().min(3) as u16).min(screen.height);
+        let area = Rect::new(
+            screen.x + (screen.width - w) / 2,
+            screen.y + (screen.height - h) / 2,
+            w,
+            h,
+        );
+        let n = self.servers.len();
+        let title = format!(" Stop {n} server{}? ", if n == 1 { "" } else { "s" });
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(th.warn)
+            .title(Span::styled(title, th.title));
+        let inner = block.inner(area);
+        f.render_widget(Clear, area);
+        f.render_widget(block, area);
+        let iw = inner.width as usize;
+        let mut lines = Vec::new();
+        for s in self.servers.iter().take(6) {
+            let how = match s.kind {
+                ServerKind::Ecs => "soft stop (shutdown)",
+                ServerKind::Bms => "hard stop (power off)",
+            };
+            lines.push(Line::raw(fit(
+                &format!("{} ({}, {}): {how}", s.name, s.kind.label(), s.status),
+                iw,
+                look.glyphs.ellipsis,
+            )));
+        }
+        if n > 6 {
+            lines.push(Line::raw(format!("and {} more", n - 6)));
+        }
+        for why in self.skipped.iter().take(3) {
+            lines.push(Line::styled(
+                fit(&format!("skipped: {why}"), iw, look.glyphs.ellipsis),
+                th.dim,
+            ));
+        }
+        lines.push(Line::raw(""));
+        let button = |label: &str, on: bool| {
+            let style = if on { th.cursor_row.patch(th.title) } else { th.base };
+            Span::styled(format!("[ {label} ]"), style)
+        };
+        lines.push(Line::from(vec![
+            button("Cancel", !self.yes),
+            Span::raw("  "),
+            button("Stop", self.yes),
+            Span::styled("   Left/Right choose, Enter", th.dim),
+        ]));
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    }
+}

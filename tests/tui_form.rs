@@ -1,0 +1,267 @@
+//! The change/reinstall form on the fixture inventory, driven by key presses: snapshots of
+//! each state at 80x24 and 100x30, and the rules the screen must keep (errors from ops,
+//! nothing sent while a field is wrong, the password never drawn or printed).
+mod tui_support;
+use tui_support as common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use reimage::tui::{App, Command, Msg, SubmitOutcome};
+
+const USER: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+const PASSWORD: &str = "Str0ng!Pass-42";
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+/// The fixture app with the caller's user id known.
+fn ready(w: u16, h: u16) -> App {
+    let mut app = loaded(w, h);
+    app.update(Msg::UserIdLoaded(Ok(USER.into())));
+    app
+}
+
+fn both_sizes(name: &str, prepare: impl Fn(&mut App)) {
+    for (w, h) in [(80, 24), (100, 30)] {
+        let mut app = ready(w, h);
+        prepare(&mut app);
+        settings().bind(|| insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&app, w, h)));
+    }
+}
+
+/// Picks the image whose name best matches `name` in the picker.
+fn pick_image(app: &mut App, name: &str) {
+    key(app, KeyCode::Enter);
+    typing(app, name);
+    key(app, KeyCode::Enter);
+}
+
+fn submits(cmds: &[Command]) -> usize {
+    cmds.iter()
+        .filter(|c| matches!(c, Command::Submit(_)))
+        .count()
+}
+
+#[test]
+fn change_form_empty() {
+    both_sizes("form_change_empty", |app| {
+        select(app, "web-02");
+        let cmds = key(app, KeyCode::Char('c'));
+        assert!(cmds.is_empty(), "user id already known: {cmds:?}");
+    });
+}
+
+#[test]
+fn change_form_asks_for_the_user_id_once() {
+    let mut app = loaded(80, 24);
+    select(&mut app, "web-02");
+    let cmds = key(&mut app, KeyCode::Char('c'));
+    assert_eq!(cmds, vec![Command::LoadUserId]);
+    key(&mut app, KeyCode::Esc);
+    assert!(key(&mut app, KeyCode::Char('c')).is_empty());
+}
+
+#[test]
+fn review_refused_shows_every_error() {
+    both_sizes("form_change_errors", |app| {
+        select(app, "web-02");
+        key(app, KeyCode::Char('c'));
+        // Password login with a weak password and no image: all errors at once.
+        key(app, KeyCode::Tab);
+        key(app, KeyCode::Tab);
+        key(app, KeyCode::Left);
+        key(app, KeyCode::Tab);
+        typing(app, "short");
+        let cmds = ctrl(app, 's');
+        assert_eq!(submits(&cmds), 0);
+    });
+}
+
+#[test]
+fn image_picker_lists_fitting_images_first() {
+    both_sizes("form_image_picker", |app| {
+        select(app, "web-02");
+        key(app, KeyCode::Char('c'));
+        key(app, KeyCode::Enter);
+    });
+    both_sizes("form_image_picker_all", |app| {
+        select(app, "web-02");
+        key(app, KeyCode::Char('c'));
+        key(app, KeyCode::Enter);
+        key(app, KeyCode::Tab);
+    });
+}
+
+#[test]
+fn review_shows_body_warnings_and_the_typed_confirmation() {
+    both_sizes("form_review", |app| {
+        select(app, "web-02");
+        key(app, KeyCode::Char('c'));
+        pick_image(app, "ubuntu 22");
+        ctrl(app, 's');
+        typing(app, "web-0");
+    });
+}
+
+#[test]
+fn bulk_groups_and_exclusions() {
+    both_sizes("form_bulk", |app| {
+        for name in ["web-02", "web-03", "web-05", "bms-db-01"] {
+            select(app, name);
+            key(app, KeyCode::Char(' '));
+        }
+        key(app, KeyCode::Char('R'));
+    });
+}
+
+/// Web-02 through review to sending; returns the submit commands.
+fn submit_web02(app: &mut App) -> Vec<Command> {
+    select(app, "web-02");
+    key(app, KeyCode::Char('c'));
+    pick_image(app, "ubuntu 22");
+    ctrl(app, 's');
+    typing(app, "web-02");
+    key(app, KeyCode::Enter)
+}
+
+#[test]
+fn submitting_and_rejected() {
+    both_sizes("form_submitting", |app| {
+        let cmds = submit_web02(app);
+        assert_eq!(submits(&cmds), 1);
+    });
+    both_sizes("form_rejected", |app| {
+        let cmds = submit_web02(app);
+        let Some(Command::Submit(sub)) = cmds.first() else {
+            panic!("no submit: {cmds:?}");
+        };
+        app.update(Msg::Submitted {
+            key: sub.key.clone(),
+            outcome: SubmitOutcome::Rejected {
+                error: "Ecs.0100: The server status does not meet the requirements".into(),
+                hint: Some("stop the server first, or tick \"stop first\"".into()),
+            },
+        });
+    });
+}
+
+#[test]
+fn a_rejected_request_reopens_the_form_with_the_entries() {
+    let mut app = ready(80, 24);
+    let cmds = submit_web02(&mut app);
+    let Some(Command::Submit(sub)) = cmds.first() else {
+        panic!("no submit");
+    };
+    assert!(app.requests_in_flight() == 1, "quitting must ask while sending");
+    app.update(Msg::Submitted {
+        key: sub.key.clone(),
+        outcome: SubmitOutcome::Rejected {
+            error: "Ecs.0100: no".into(),
+            hint: None,
+        },
+    });
+    assert_eq!(app.requests_in_flight(), 0);
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("Ubuntu 22.04 server 64bit"), "{s}");
+    assert!(s.contains("rejected: every field is kept"), "{s}");
+}
+
+#[test]
+fn refused_up_front_with_the_way_out() {
+    let mut app = ready(80, 24);
+    select(&mut app, "web-04");
+    key(&mut app, KeyCode::Char('R'));
+    let toast = app.toast().unwrap_or_default();
+    assert!(toast.contains("a task is running"), "{toast}");
+    assert!(toast.contains("wait for it to finish"), "{toast}");
+    let mut app = ready(80, 24);
+    select(&mut app, "bms-db-02");
+    key(&mut app, KeyCode::Char('c'));
+    let toast = app.toast().unwrap_or_default();
+    assert!(toast.contains("press s to stop it first"), "{toast}");
+}
+
+#[test]
+fn the_password_is_masked_until_shown() {
+    let mut app = ready(80, 24);
+    select(&mut app, "web-02");
+    key(&mut app, KeyCode::Char('c'));
+    pick_image(&mut app, "ubuntu 22");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Tab);
+    typing(&mut app, PASSWORD);
+    key(&mut app, KeyCode::Tab);
+    typing(&mut app, PASSWORD);
+    let s = screen(&app, 80, 24);
+    assert!(!s.contains(PASSWORD), "{s}");
+    assert!(s.contains(&"*".repeat(PASSWORD.len())), "{s}");
+    ctrl(&mut app, 't');
+    assert!(screen(&app, 80, 24).contains(PASSWORD));
+    ctrl(&mut app, 't');
+    ctrl(&mut app, 's');
+    let review = screen(&app, 100, 30);
+    assert!(review.contains("********"), "{review}");
+    assert!(!review.contains(PASSWORD), "{review}");
+    typing(&mut app, "web-02");
+    let cmds = key(&mut app, KeyCode::Enter);
+    assert_eq!(submits(&cmds), 1);
+    let printed = format!("{cmds:?}");
+    assert!(!printed.contains(PASSWORD), "{printed}");
+    // Wiped after sending: a retry asks for it again.
+    assert!(!screen(&app, 80, 24).contains(&"*".repeat(PASSWORD.len())));
+}
+
+#[test]
+fn field_errors_never_send() {
+    let mut app = ready(80, 24);
+    select(&mut app, "web-02");
+    key(&mut app, KeyCode::Char('c'));
+    let mut cmds = ctrl(&mut app, 's');
+    assert!(screen(&app, 80, 24).contains("nothing was sent"));
+    for k in [KeyCode::Enter, KeyCode::F(2)] {
+        cmds.extend(key(&mut app, k));
+    }
+    typing(&mut app, "web-02");
+    cmds.extend(key(&mut app, KeyCode::Enter));
+    assert_eq!(submits(&cmds), 0, "{cmds:?}");
+    assert!(screen(&app, 80, 24).contains("Change OS"), "still in the form");
+}
+
+#[test]
+fn stop_confirmation_starts_on_cancel() {
+    both_sizes("form_stop", |app| {
+        select(app, "web-01");
+        key(app, KeyCode::Char('s'));
+    });
+    let mut app = ready(80, 24);
+    select(&mut app, "web-01");
+    key(&mut app, KeyCode::Char('s'));
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "Enter on Cancel stops nothing");
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Right);
+    let cmds = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(cmds.as_slice(), [Command::StopServer { server_name, .. }] if server_name == "web-01"),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn typing_in_the_form_never_fires_pane_keys() {
+    let mut app = ready(80, 24);
+    select(&mut app, "web-02");
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Enter);
+    // q, 2, ? and : would quit, switch pane, open help, open the command line.
+    let cmds = typing(&mut app, "q2?:r");
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(!app.should_quit());
+    assert!(!app.help_open());
+}
