@@ -156,7 +156,10 @@ fn a_rejected_request_reopens_the_form_with_the_entries() {
     let Some(Command::Submit(sub)) = cmds.first() else {
         panic!("no submit");
     };
-    assert!(app.requests_in_flight() == 1, "quitting must ask while sending");
+    assert!(
+        app.requests_in_flight() == 1,
+        "quitting must ask while sending"
+    );
     app.update(Msg::Submitted {
         key: sub.key.clone(),
         outcome: SubmitOutcome::Rejected {
@@ -231,7 +234,10 @@ fn field_errors_never_send() {
     typing(&mut app, "web-02");
     cmds.extend(key(&mut app, KeyCode::Enter));
     assert_eq!(submits(&cmds), 0, "{cmds:?}");
-    assert!(screen(&app, 80, 24).contains("Change OS"), "still in the form");
+    assert!(
+        screen(&app, 80, 24).contains("Change OS"),
+        "still in the form"
+    );
 }
 
 #[test]
@@ -243,7 +249,10 @@ fn stop_confirmation_starts_on_cancel() {
     let mut app = ready(80, 24);
     select(&mut app, "web-01");
     key(&mut app, KeyCode::Char('s'));
-    assert!(key(&mut app, KeyCode::Enter).is_empty(), "Enter on Cancel stops nothing");
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "Enter on Cancel stops nothing"
+    );
     key(&mut app, KeyCode::Char('s'));
     key(&mut app, KeyCode::Right);
     let cmds = key(&mut app, KeyCode::Enter);

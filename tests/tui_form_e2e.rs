@@ -23,7 +23,8 @@ async fn confirm(live: &mut Live, word: &str, accepted: usize) {
         c
     });
     live.until("results", |a| {
-        screen(a, 100, 30).matches("accepted, job").count() + screen(a, 100, 30).matches("FAILED").count()
+        screen(a, 100, 30).matches("accepted, job").count()
+            + screen(a, 100, 30).matches("FAILED").count()
             >= accepted
     })
     .await;
@@ -64,7 +65,11 @@ async fn ecs_v2_change_with_key_pair() {
     });
     assert!(shows(&live.app, "/v2/"), "{}", screen(&live.app, 100, 30));
     confirm(&mut live, "web-03", 1).await;
-    assert!(shows(&live.app, "accepted, job"), "{}", screen(&live.app, 100, 30));
+    assert!(
+        shows(&live.app, "accepted, job"),
+        "{}",
+        screen(&live.app, 100, 30)
+    );
     assert_eq!(live.count("ecs.changeos.v2"), 1);
     assert_eq!(live.os_requests(), 1);
     live.wait_status(ServerKind::Ecs, "web-03", "REBUILD").await;
@@ -93,7 +98,8 @@ async fn ecs_v1_change_with_password() {
     confirm(&mut live, "web-staging", 1).await;
     assert_eq!(live.count("ecs.changeos.v1"), 1);
     assert_eq!(live.os_requests(), 1);
-    live.wait_status(ServerKind::Ecs, "web-staging", "REBUILD").await;
+    live.wait_status(ServerKind::Ecs, "web-staging", "REBUILD")
+        .await;
     let id = live.server(ServerKind::Ecs, "web-staging").await.id;
     journal_has(&live, &id, "change_os").await;
 }
@@ -101,7 +107,10 @@ async fn ecs_v1_change_with_password() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ecs_v2_and_v1_reinstall() {
     let mut live = Live::start(3.0).await;
-    for (name, op) in [("db-replica-1", "ecs.reinstallos.v2"), ("grafana-01", "ecs.reinstallos.v1")] {
+    for (name, op) in [
+        ("db-replica-1", "ecs.reinstallos.v2"),
+        ("grafana-01", "ecs.reinstallos.v1"),
+    ] {
         live.keys(|a| {
             select(a, name);
             key(a, KeyCode::Char('R'))
@@ -131,10 +140,15 @@ async fn bms_change_and_reinstall() {
         key(a, KeyCode::Enter);
         ctrl(a, 's')
     });
-    assert!(shows(&live.app, "baremetalservers"), "{}", screen(&live.app, 100, 30));
+    assert!(
+        shows(&live.app, "baremetalservers"),
+        "{}",
+        screen(&live.app, 100, 30)
+    );
     confirm(&mut live, "bms-db-01", 1).await;
     assert_eq!(live.count("bms.changeos"), 1);
-    live.wait_status(ServerKind::Bms, "bms-db-01", "REBUILD").await;
+    live.wait_status(ServerKind::Bms, "bms-db-01", "REBUILD")
+        .await;
     live.keys(|a| key(a, KeyCode::Esc));
 
     live.keys(|a| {
@@ -148,7 +162,8 @@ async fn bms_change_and_reinstall() {
     assert!(shows(&live.app, "Review"), "{}", screen(&live.app, 100, 30));
     confirm(&mut live, "bms-arm-01", 1).await;
     assert_eq!(live.count("bms.reinstallos"), 1);
-    live.wait_status(ServerKind::Bms, "bms-arm-01", "REBUILD").await;
+    live.wait_status(ServerKind::Bms, "bms-arm-01", "REBUILD")
+        .await;
     assert_eq!(live.os_requests(), 2);
 }
 
@@ -176,9 +191,16 @@ async fn a_field_error_never_sends_a_request() {
         c
     });
     live.settle().await;
-    assert!(shows(&live.app, "nothing was sent"), "{}", screen(&live.app, 100, 30));
+    assert!(
+        shows(&live.app, "nothing was sent"),
+        "{}",
+        screen(&live.app, 100, 30)
+    );
     assert_eq!(live.os_requests(), 0);
-    assert_eq!(live.server(ServerKind::Ecs, "web-03").await.status, "SHUTOFF");
+    assert_eq!(
+        live.server(ServerKind::Ecs, "web-03").await.status,
+        "SHUTOFF"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,8 +208,9 @@ async fn a_rejected_request_shows_the_code_and_reopens_the_form() {
     let mut live = Live::start(3.0).await;
     let open = |a: &mut reimage::tui::App| {
         select(a, "web-03");
-        key(a, KeyCode::Char('R'));
-        ctrl(a, 's')
+        let mut c = key(a, KeyCode::Char('R'));
+        c.extend(ctrl(a, 's'));
+        c
     };
     live.keys(open);
     live.settle().await;
@@ -217,7 +240,10 @@ async fn bulk_reinstall_sends_once_per_server() {
     });
     live.settle().await;
     let s = screen(&live.app, 100, 30);
-    assert!(s.contains("finance-report-01") && s.contains("locked"), "{s}");
+    assert!(
+        s.contains("finance-report-01") && s.contains("locked"),
+        "{s}"
+    );
     live.keys(|a| ctrl(a, 's'));
     confirm(&mut live, "2", 2).await;
     assert_eq!(live.count("ecs.reinstallos.v2"), 1);
@@ -234,7 +260,10 @@ async fn stop_is_tracked_as_a_job() {
         key(a, KeyCode::Right);
         key(a, KeyCode::Enter)
     });
-    live.until("stop accepted", |a| a.toast().is_some_and(|t| t.contains("accepted"))).await;
+    live.until("stop accepted", |a| {
+        a.toast().is_some_and(|t| t.contains("accepted"))
+    })
+    .await;
     assert_eq!(live.count("ecs.action"), 1);
     live.wait_status(ServerKind::Ecs, "web-01", "SHUTOFF").await;
     let text = std::fs::read_to_string(&live.journal_path).expect("journal");

@@ -98,7 +98,10 @@ pub enum Msg {
     /// The caller's IAM user id, or why it could not be found.
     UserIdLoaded(Result<String, String>),
     /// How a `Command::Submit` or `Command::StopServer` went.
-    Submitted { key: String, outcome: SubmitOutcome },
+    Submitted {
+        key: String,
+        outcome: SubmitOutcome,
+    },
 }
 
 /// The answer to one submitted request.

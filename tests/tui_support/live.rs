@@ -101,7 +101,9 @@ impl Live {
 
     /// Handles messages until none came for a while.
     pub async fn settle(&mut self) {
-        while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(400), self.rx.recv()).await {
+        while let Ok(Some(msg)) =
+            tokio::time::timeout(Duration::from_millis(400), self.rx.recv()).await
+        {
             self.apply(msg);
         }
     }
@@ -112,7 +114,10 @@ impl Live {
         while !done(&self.app) {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Ok(Some(msg)) => self.apply(msg),
-                _ => panic!("timed out waiting for {what}"),
+                _ => panic!(
+                    "timed out waiting for {what}:\n{}",
+                    super::screen(&self.app, 100, 30)
+                ),
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use super::fields::Slot;
 use super::{Ctx, FormState, SendState, Stage, bulk, review};
-use crate::ops;
+use crate::ops::{self, OpKind};
 use crate::tui::text::{fit, short_id, width};
 use crate::tui::theme::{Glyphs, Theme};
 use ratatui::Frame;
@@ -22,12 +22,12 @@ pub(crate) struct Look<'a> {
     pub spin: usize,
 }
 
-/// The modal's frame: most of the screen, at most 100 columns, leaving the header and the
-/// footer rows visible.
+/// The modal's frame: everything below the header row, at most 100 columns. It covers the
+/// footer too: its own key hints are on its bottom border.
 fn modal_area(screen: Rect) -> Rect {
     let w = screen.width.min(100);
     let x = screen.x + (screen.width - w) / 2;
-    Rect::new(x, screen.y + 1, w, screen.height.saturating_sub(2))
+    Rect::new(x, screen.y + 1, w, screen.height.saturating_sub(1))
 }
 
 pub(crate) fn draw(f: &mut Frame, screen: Rect, form: &FormState, ctx: &Ctx<'_>, look: &Look<'_>) {
@@ -46,8 +46,14 @@ pub(crate) fn draw(f: &mut Frame, screen: Rect, form: &FormState, ctx: &Ctx<'_>,
         } => {
             let th = look.theme;
             let n = form.targets.len();
-            let title = format!(" Review {} {} of {n} server{} ", look.glyphs.sep, form.op.label(), plural(n));
-            let hints = " Enter submit · Esc back to the form · Up/Down scroll · Ctrl-K keep password ";
+            let title = format!(
+                " Review {} {} of {n} server{} ",
+                look.glyphs.sep,
+                form.op.label(),
+                plural(n)
+            );
+            let hints =
+                " Enter submit · Esc back to the form · Up/Down scroll · Ctrl-K keep password ";
             let inner = frame(f, area, &title, hints, th);
             let bottom = 3.min(inner.height);
             let body = Rect::new(inner.x, inner.y, inner.width, inner.height - bottom);
@@ -58,28 +64,35 @@ pub(crate) fn draw(f: &mut Frame, screen: Rect, form: &FormState, ctx: &Ctx<'_>,
                 body,
             );
             let word = form.confirm_word();
-            let what = if n == 1 { "the server name" } else { "the number of servers" };
+            let what = if n == 1 {
+                "the server name"
+            } else {
+                "the number of servers"
+            };
             let keep = if form.keep_secrets { "[x]" } else { "[ ]" };
-            let mut tail = vec![
-                Line::from(vec![
+            let mut tail = Vec::new();
+            if form.entries.login == ops::LoginMode::Password {
+                tail.push(Line::from(vec![
                     Span::styled(format!("{keep} "), th.label),
-                    Span::styled(
-                        "keep the password in memory for a retry (Ctrl-K)",
-                        th.dim,
-                    ),
-                ]),
-                Line::from(vec![
-                    Span::styled(
-                        format!("This WIPES the system disk. Type {what} ({word}) to confirm: "),
-                        th.warn,
-                    ),
-                    Span::styled(format!("{}_", confirm.text), th.title),
-                ]),
-            ];
+                    Span::styled("keep the password in memory for a retry (Ctrl-K)", th.dim),
+                ]));
+            }
+            tail.extend([Line::from(vec![
+                Span::styled(
+                    format!("This WIPES the system disk. Type {what} ({word}) to confirm: "),
+                    th.warn,
+                ),
+                Span::styled(format!("{}_", confirm.text), th.title),
+            ])]);
             if let Some(n) = note {
                 tail.push(Line::styled(n.clone(), th.error));
             }
-            let at = Rect::new(inner.x, inner.y + inner.height - bottom, inner.width, bottom);
+            let at = Rect::new(
+                inner.x,
+                inner.y + inner.height - bottom,
+                inner.width,
+                bottom,
+            );
             f.render_widget(Paragraph::new(tail).wrap(Wrap { trim: false }), at);
         }
         Stage::Sending { results } => {
@@ -93,7 +106,12 @@ pub(crate) fn draw(f: &mut Frame, screen: Rect, form: &FormState, ctx: &Ctx<'_>,
                 (false, true) => " Enter back to the form · Esc close ",
                 (false, false) => " Enter/Esc close · 4 shows the Jobs pane ",
             };
-            let title = format!(" {} {} {} ", cap(form.op.label()), look.glyphs.sep, if pending { "sending" } else { "sent" });
+            let title = format!(
+                " {} {} {} ",
+                cap(form.op.label()),
+                look.glyphs.sep,
+                if pending { "sending" } else { "sent" }
+            );
             let inner = frame(f, area, &title, hints, th);
             f.render_widget(
                 Paragraph::new(review::result_lines(form, th, look.glyphs, look.spin))
@@ -124,7 +142,13 @@ fn frame(f: &mut Frame, area: Rect, title: &str, hints: &str, th: &Theme) -> Rec
         .title_bottom(Span::styled(hints.to_string(), th.dim));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    inner
+    // One column of air on each side.
+    Rect::new(
+        inner.x + 1,
+        inner.y,
+        inner.width.saturating_sub(2),
+        inner.height,
+    )
 }
 
 fn title_of(form: &FormState, sep: &str) -> String {
@@ -152,12 +176,20 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
         for (label, names) in bulk::groups(form.targets.iter().zip(routes)) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:LABEL_W$}", label), th.label),
-                Span::raw(fit(&names.join(", "), w.saturating_sub(LABEL_W + 2), g.ellipsis)),
+                Span::raw(fit(
+                    &names.join(", "),
+                    w.saturating_sub(LABEL_W + 2),
+                    g.ellipsis,
+                )),
             ]));
         }
         for x in &form.excluded {
             lines.push(Line::styled(
-                fit(&format!("  excluded: {} ({})", x.name, x.reason), w, g.ellipsis),
+                fit(
+                    &format!("  excluded: {} ({})", x.name, x.reason),
+                    w,
+                    g.ellipsis,
+                ),
                 th.dim,
             ));
         }
@@ -168,8 +200,7 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
     for slot in &slots {
         let start = lines.len();
         let field_errors = errors.get(&slot.field()).filter(|_| {
-            (form.show_all_errors || form.touched.contains(slot))
-                && owns_errors(*slot, &slots)
+            (form.show_all_errors || form.touched.contains(slot)) && owns_errors(*slot, &slots)
         });
         let focused = form.focus == *slot;
         let marker = if focused { g.cursor } else { " " };
@@ -182,7 +213,14 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
             Span::styled(format!("{marker} "), th.key),
             Span::styled(format!("{:LABEL_W$}", slot.label()), label_style),
         ];
-        spans.extend(value(form, ctx, *slot, th, g, w.saturating_sub(LABEL_W + 2)));
+        spans.extend(value(
+            form,
+            ctx,
+            *slot,
+            th,
+            g,
+            w.saturating_sub(LABEL_W + 2),
+        ));
         lines.push(Line::from(spans));
         if focused && *slot == Slot::UserData {
             editor_at = Some(lines.len());
@@ -191,7 +229,10 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
         if *slot == Slot::UserDataFile
             && let Some(Err(e)) = &form.file_note
         {
-            lines.push(Line::styled(fit(&format!("    ✘ {e}"), w, g.ellipsis), th.error));
+            lines.push(Line::styled(
+                fit(&format!("    ✘ {e}"), w, g.ellipsis),
+                th.error,
+            ));
         }
         for e in field_errors.into_iter().flatten() {
             lines.push(Line::styled(format!("    ✘ {e}"), th.error));
@@ -201,12 +242,15 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
         }
     }
     if let Some(n) = &form.note {
-        lines.push(Line::styled(n.clone(), th.warn));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(format!("  {n}"), th.warn));
     }
     let h = inner.height as usize;
     let offset = focus_span.1.saturating_sub(h).min(focus_span.0);
     f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((offset as u16, 0)),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((offset as u16, 0)),
         inner,
     );
     if let Some(at) = editor_at
@@ -232,9 +276,17 @@ fn check(on: bool) -> &'static str {
     if on { "[x] " } else { "[ ] " }
 }
 
-fn value<'a>(form: &FormState, ctx: &Ctx<'_>, slot: Slot, th: &Theme, g: &Glyphs, w: usize) -> Vec<Span<'a>> {
+fn value<'a>(
+    form: &FormState,
+    ctx: &Ctx<'_>,
+    slot: Slot,
+    th: &Theme,
+    g: &Glyphs,
+    w: usize,
+) -> Vec<Span<'a>> {
     let e = &form.entries;
-    let boxed = |text: &str, w: usize| format!("[ {} ]", fit(text, w.saturating_sub(4), g.ellipsis));
+    let boxed =
+        |text: &str, w: usize| format!("[ {} ]", fit(text, w.saturating_sub(4), g.ellipsis));
     match slot {
         Slot::Image => {
             let from = form
@@ -247,22 +299,52 @@ fn value<'a>(form: &FormState, ctx: &Ctx<'_>, slot: Slot, th: &Theme, g: &Glyphs
                 .map(|i| i.name.clone())
                 .unwrap_or_else(|| "choose an image (Enter)".into());
             let arrow = if g.sep == "·" { " → " } else { " -> " };
-            let from = if form.is_bulk() { String::new() } else { fit(&from, 18, g.ellipsis).trim_end().to_string() + arrow };
+            let from = if form.is_bulk() {
+                String::new()
+            } else {
+                fit(&from, 18, g.ellipsis).trim_end().to_string() + arrow
+            };
             let room = w.saturating_sub(width(&from));
-            vec![Span::raw(from), Span::styled(boxed(&to, room.min(46)), th.base)]
+            vec![
+                Span::raw(from),
+                Span::styled(boxed(&to, room.min(46)), th.base),
+            ]
         }
         Slot::Route => {
-            let first = form.targets.first();
-            let d = first.map(|s| {
-                bulk::decision(s, form.op, form.target_image(ctx), ctx.images, e.route_override)
+            let ecs = form
+                .targets
+                .iter()
+                .find(|s| s.kind == crate::cloud::model::ServerKind::Ecs);
+            let d = ecs.map(|s| {
+                bulk::decision(
+                    s,
+                    form.op,
+                    form.target_image(ctx),
+                    ctx.images,
+                    e.route_override,
+                )
             });
+            let mut routes = form.routes(ctx);
+            routes.dedup();
             let text = match d {
+                _ if routes.len() > 1 => "per server group, as listed above".to_string(),
                 Some(Ok(d)) => format!("{} {} {}", d.route.label(), g.sep, d.reason),
-                _ => "unknown until the image is known".into(),
+                _ if form.op == OpKind::Change && form.image_id.is_none() => {
+                    "decided by the image's Cloud-Init support".into()
+                }
+                _ => "unknown: the image is not listed; override it".into(),
             };
-            let how = if e.route_override.is_some() { "  [forced, Left/Right]" } else { "  [auto, Left/Right]" };
+            let how = if e.route_override.is_some() {
+                "  [forced, Left/Right]"
+            } else {
+                "  [auto, Left/Right]"
+            };
             vec![
-                Span::raw(fit(&text, w.saturating_sub(width(how)), g.ellipsis).trim_end().to_string()),
+                Span::raw(
+                    fit(&text, w.saturating_sub(width(how)), g.ellipsis)
+                        .trim_end()
+                        .to_string(),
+                ),
                 Span::styled(how, th.dim),
             ]
         }
@@ -276,22 +358,38 @@ fn value<'a>(form: &FormState, ctx: &Ctx<'_>, slot: Slot, th: &Theme, g: &Glyphs
                 ));
             }
             if !form.login_modes(ctx).contains(&e.login) {
-                out.push(Span::styled(format!("(now: {})", e.login.label()), th.error));
+                out.push(Span::styled(
+                    format!("(now: {})", e.login.label()),
+                    th.error,
+                ));
             }
             out
         }
         Slot::Password | Slot::Confirm => {
-            let s = if slot == Slot::Password { &e.password } else { &e.password_confirm };
+            let s = if slot == Slot::Password {
+                &e.password
+            } else {
+                &e.password_confirm
+            };
             let shown = if form.show_password {
                 s.expose().to_string()
             } else {
                 "*".repeat(s.char_count())
             };
-            let tail = format!("  {} chars {} Ctrl-T {}", s.char_count(), g.sep, if form.show_password { "hide" } else { "show" });
+            let tail = format!(
+                "  {} chars {} Ctrl-T {}",
+                s.char_count(),
+                g.sep,
+                if form.show_password { "hide" } else { "show" }
+            );
             vec![Span::raw(boxed(&shown, 30)), Span::styled(tail, th.dim)]
         }
         Slot::Keypair => {
-            let name = if e.keypair.is_empty() { "choose a key pair (Enter)" } else { e.keypair.as_str() };
+            let name = if e.keypair.is_empty() {
+                "choose a key pair (Enter)"
+            } else {
+                e.keypair.as_str()
+            };
             let who = if ctx.user_id.is_empty() {
                 "  user id loading...".to_string()
             } else {
@@ -319,11 +417,20 @@ fn value<'a>(form: &FormState, ctx: &Ctx<'_>, slot: Slot, th: &Theme, g: &Glyphs
                 Some(Ok(n)) => format!("  {n}"),
                 _ => "  Enter loads".into(),
             };
-            vec![Span::raw(boxed(&form.file_path.text, 32)), Span::styled(note, th.dim)]
+            vec![
+                Span::raw(boxed(&form.file_path.text, 32)),
+                Span::styled(note, th.dim),
+            ]
         }
-        Slot::Encrypt => vec![Span::raw(format!("{}system disk with a KMS key", check(e.encrypt)))],
+        Slot::Encrypt => vec![Span::raw(format!(
+            "{}system disk with a KMS key",
+            check(e.encrypt)
+        ))],
         Slot::KmsKey => vec![Span::raw(boxed(&form.kms.text, 40))],
-        Slot::Byol => vec![Span::raw(format!("{}BYOL (bring your own license)", check(e.byol)))],
+        Slot::Byol => vec![Span::raw(format!(
+            "{}BYOL (bring your own license)",
+            check(e.byol)
+        ))],
         Slot::StopFirst => vec![Span::raw(format!(
             "{}stop the server if it is running (withStopServer)",
             check(e.stop_first)
@@ -337,20 +444,41 @@ fn value<'a>(form: &FormState, ctx: &Ctx<'_>, slot: Slot, th: &Theme, g: &Glyphs
 
 fn draw_picker(f: &mut Frame, inner: Rect, form: &FormState, th: &Theme, g: &Glyphs) {
     let Some(p) = &form.picker else { return };
-    let area = Rect::new(inner.x + 1, inner.y + 1, inner.width.saturating_sub(2), inner.height.saturating_sub(1));
+    let area = Rect::new(
+        inner.x + 1,
+        inner.y + 1,
+        inner.width.saturating_sub(2),
+        inner.height.saturating_sub(1),
+    );
     if area.height < 4 {
         return;
     }
     f.render_widget(Clear, area);
     let (fits, unfit) = p.counts();
-    let what = if p.slot == Slot::Image { "image" } else { "key pair" };
-    let toggle = if p.show_unfit { "Tab hides them" } else { "Tab shows them" };
-    let title = format!(" Pick a{} {what} {} {fits} fit {} {unfit} do not ({toggle}) ", if what == "image" { "n" } else { "" }, g.sep, g.sep);
+    let what = if p.slot == Slot::Image {
+        "image"
+    } else {
+        "key pair"
+    };
+    let toggle = if p.show_unfit {
+        "Tab hides them"
+    } else {
+        "Tab shows them"
+    };
+    let title = format!(
+        " Pick a{} {what} {} {fits} fit {} {unfit} do not ({toggle}) ",
+        if what == "image" { "n" } else { "" },
+        g.sep,
+        g.sep
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.border)
         .title(Span::styled(title, th.title))
-        .title_bottom(Span::styled(" type to filter · Enter pick · Esc back ", th.dim));
+        .title_bottom(Span::styled(
+            " type to filter · Enter pick · Esc back ",
+            th.dim,
+        ));
     let body = block.inner(area);
     f.render_widget(block, area);
     let mut lines = vec![Line::from(vec![
@@ -364,7 +492,11 @@ fn draw_picker(f: &mut Frame, inner: Rect, form: &FormState, th: &Theme, g: &Gly
     for (pos, &i) in p.shown.iter().enumerate().skip(top).take(h) {
         let r = &p.rows[i];
         let cursor = if pos == p.cursor { g.cursor } else { " " };
-        let tail = if r.fits() { r.detail.clone() } else { format!("✘ {}", r.reason) };
+        let tail = if r.fits() {
+            r.detail.clone()
+        } else {
+            format!("✘ {}", r.reason)
+        };
         let text = format!("{cursor} {} {}", fit(&r.name, name_w, g.ellipsis), tail);
         let mut style: Style = if r.fits() { th.base } else { th.dim };
         if pos == p.cursor {

@@ -107,7 +107,11 @@ impl FormState {
 
     /// Login modes ops accepts for every target's route and OS (all three while unknown).
     pub(crate) fn login_modes(&self, ctx: &Ctx<'_>) -> Vec<LoginMode> {
-        let all = [LoginMode::Password, LoginMode::Keypair, LoginMode::UserDataOnly];
+        let all = [
+            LoginMode::Password,
+            LoginMode::Keypair,
+            LoginMode::UserDataOnly,
+        ];
         let routes = self.routes(ctx);
         let ok: Vec<LoginMode> = all
             .into_iter()
@@ -142,7 +146,11 @@ impl FormState {
         self.touched.insert(self.focus);
         let i = slots.iter().position(|s| *s == self.focus).unwrap_or(0);
         let n = slots.len().max(1);
-        let next = if forward { (i + 1) % n } else { (i + n - 1) % n };
+        let next = if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        };
         if let Some(s) = slots.get(next) {
             self.focus = *s;
         }
@@ -174,8 +182,8 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
         KeyCode::Esc => return Outcome::Close,
         KeyCode::Tab => form.move_focus(ctx, true),
         KeyCode::BackTab => form.move_focus(ctx, false),
-        KeyCode::Char('s') | KeyCode::Char('S') if ctrl => form.to_review(ctx),
-        KeyCode::F(2) => form.to_review(ctx),
+        KeyCode::Char('s') | KeyCode::Char('S') if ctrl => form.go_review(ctx),
+        KeyCode::F(2) => form.go_review(ctx),
         KeyCode::Char('t') if ctrl => form.show_password = !form.show_password,
         KeyCode::Up if form.focus != Slot::UserData => form.move_focus(ctx, false),
         KeyCode::Down if form.focus != Slot::UserData => form.move_focus(ctx, true),
@@ -259,7 +267,7 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) {
         _ => {}
     }
     if enter && form.is_last(ctx) && !matches!(slot, Slot::UserData | Slot::UserDataFile) {
-        form.to_review(ctx);
+        form.go_review(ctx);
     }
     form.touched.insert(slot);
     if form.op == ops::OpKind::Change && form.targets.iter().all(|t| t.kind == ServerKind::Bms) {
@@ -339,7 +347,9 @@ fn read_user_data(path: &str) -> Result<(UserData, String), String> {
     let bytes = std::fs::read(&expanded).map_err(|e| format!("cannot read {path}: {e}"))?;
     let gzip = bytes.starts_with(&[0x1f, 0x8b]);
     if !gzip && std::str::from_utf8(&bytes).is_err() {
-        return Err(format!("{path} is not UTF-8 text (nor gzip); save it as UTF-8"));
+        return Err(format!(
+            "{path} is not UTF-8 text (nor gzip); save it as UTF-8"
+        ));
     }
     let name = expanded
         .file_name()
@@ -356,7 +366,9 @@ pub(super) fn paste(form: &mut FormState, text: &str) {
         return;
     }
     match form.focus {
-        Slot::Password => text.chars().for_each(|c| push_secret(&mut form.entries.password, c)),
+        Slot::Password => text
+            .chars()
+            .for_each(|c| push_secret(&mut form.entries.password, c)),
         Slot::Confirm => text
             .chars()
             .for_each(|c| push_secret(&mut form.entries.password_confirm, c)),

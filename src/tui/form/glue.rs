@@ -130,7 +130,8 @@ pub(crate) fn handle_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> 
                 .into_iter()
                 .map(|r| {
                     if let Some(s) = form.targets.iter().find(|t| t.id == r.plan.server_id) {
-                        let what = format!("{} {}", r.plan.op.label(), r.plan.route.route.version());
+                        let what =
+                            format!("{} {}", r.plan.op.label(), r.plan.route.route.version());
                         placeholder(app, &r.key, s, &what);
                     }
                     Command::Submit(Box::new(Submission {

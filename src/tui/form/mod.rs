@@ -190,7 +190,12 @@ impl FormState {
     }
 
     /// Runs `f` on the ops input for `server`.
-    pub fn with_input<R>(&self, ctx: &Ctx<'_>, server: &Server, f: impl FnOnce(&Input<'_>) -> R) -> R {
+    pub fn with_input<R>(
+        &self,
+        ctx: &Ctx<'_>,
+        server: &Server,
+        f: impl FnOnce(&Input<'_>) -> R,
+    ) -> R {
         let op = self.operation();
         let input = Input {
             project_id: ctx.project_id,
@@ -280,7 +285,7 @@ impl FormState {
     }
 
     /// Moves to the review, or marks every field in error.
-    fn to_review(&mut self, ctx: &Ctx<'_>) {
+    fn go_review(&mut self, ctx: &Ctx<'_>) {
         self.picker = None;
         match self.plans(ctx) {
             Some(plans) => {

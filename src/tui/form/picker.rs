@@ -116,7 +116,7 @@ fn image_rows(form: &FormState, ctx: &Ctx<'_>) -> Vec<PickRow> {
             }
         })
         .collect();
-    rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    rows.sort_by_key(|r| r.name.to_lowercase());
     rows
 }
 

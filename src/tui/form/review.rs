@@ -82,7 +82,12 @@ fn route_word(route: Route) -> &'static str {
 }
 
 /// Everything the review shows, as lines to wrap and scroll.
-pub(super) fn lines<'a>(form: &FormState, plans: &'a [Plan], th: &Theme, g: &Glyphs) -> Vec<Line<'a>> {
+pub(super) fn lines<'a>(
+    form: &FormState,
+    plans: &'a [Plan],
+    th: &Theme,
+    g: &Glyphs,
+) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     let arrow = if g.sep == "·" { "→" } else { "->" };
     for p in plans {
@@ -103,8 +108,14 @@ pub(super) fn lines<'a>(form: &FormState, plans: &'a [Plan], th: &Theme, g: &Gly
         ));
     }
     if let Some(p) = plans.first() {
-        let path = p.path.replace(&p.server_id, &short_id(&p.server_id, g.ellipsis));
-        let more = if plans.len() > 1 { " (and the same for each server)" } else { "" };
+        let path = p
+            .path
+            .replace(&p.server_id, &short_id(&p.server_id, g.ellipsis));
+        let more = if plans.len() > 1 {
+            " (and the same for each server)"
+        } else {
+            ""
+        };
         out.push(Line::from(vec![
             Span::styled(format!("{} ", p.method), th.label),
             Span::raw(format!("{path}{more}")),
@@ -134,7 +145,12 @@ pub(super) fn lines<'a>(form: &FormState, plans: &'a [Plan], th: &Theme, g: &Gly
 }
 
 /// One line per server while sending and after.
-pub(super) fn result_lines<'a>(form: &'a FormState, th: &Theme, g: &Glyphs, spin: usize) -> Vec<Line<'a>> {
+pub(super) fn result_lines<'a>(
+    form: &'a FormState,
+    th: &Theme,
+    g: &Glyphs,
+    spin: usize,
+) -> Vec<Line<'a>> {
     let Stage::Sending { results } = &form.stage else {
         return Vec::new();
     };
@@ -150,7 +166,10 @@ pub(super) fn result_lines<'a>(form: &'a FormState, th: &Theme, g: &Glyphs, spin
             SendState::Accepted { job_id } => out.push(Line::from(vec![
                 Span::styled("ok ", th.ok),
                 name,
-                Span::raw(format!("accepted, job {} (see Jobs)", short_id(job_id, g.ellipsis))),
+                Span::raw(format!(
+                    "accepted, job {} (see Jobs)",
+                    short_id(job_id, g.ellipsis)
+                )),
             ])),
             SendState::Rejected { error, hint } | SendState::Unknown { error, hint } => {
                 let unknown = matches!(r.state, SendState::Unknown { .. });

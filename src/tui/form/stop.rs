@@ -19,6 +19,10 @@ pub(crate) struct StopConfirm {
     pub yes: bool,
 }
 
+fn n_more(n: usize) -> u16 {
+    u16::from(n > 6)
+}
+
 /// Why a server cannot be stopped now, if so.
 fn refusal(s: &Server) -> Option<String> {
     if s.locked {
@@ -66,7 +70,8 @@ impl StopConfirm {
         let th = look.theme;
         let w = screen.width.min(70);
         let listed = self.servers.len().min(6) as u16;
-        let h = (6 + listed + self.skipped.len().min(3) as u16).min(screen.height);
+        let h = (4 + listed + (n_more(self.servers.len())) + self.skipped.len().min(3) as u16)
+            .min(screen.height);
         let area = Rect::new(
             screen.x + (screen.width - w) / 2,
             screen.y + (screen.height - h) / 2,
@@ -106,7 +111,11 @@ impl StopConfirm {
         }
         lines.push(Line::raw(""));
         let button = |label: &str, on: bool| {
-            let style = if on { th.cursor_row.patch(th.title) } else { th.base };
+            let style = if on {
+                th.cursor_row.patch(th.title)
+            } else {
+                th.base
+            };
             Span::styled(format!("[ {label} ]"), style)
         };
         lines.push(Line::from(vec![
