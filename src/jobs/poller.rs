@@ -253,7 +253,9 @@ fn settle(
             (state, code, reason, Some(job))
         }
         Err(e) if e.status == Some(429) => {
-            l.interval = (l.interval * 2).max(config.throttled_interval).min(config.max_interval * 4);
+            l.interval = (l.interval * 2)
+                .max(config.throttled_interval)
+                .min(config.max_interval * 4);
             l.next = now + l.interval;
             let _ = sinks.events.send(JobEvent::PollFailed {
                 job_id: job_id.to_string(),
