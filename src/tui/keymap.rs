@@ -301,6 +301,29 @@ pub enum KeymapError {
     },
 }
 
+/// A `[keys]` value in config.toml: one key or a list (`[]` unbinds).
+///
+/// ```toml
+/// [keys]
+/// down = ["j", "down", "ctrl-n"]
+/// refresh = "f5"
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            KeyList::One(k) => vec![k.clone()],
+            KeyList::Many(v) => v.clone(),
+        }
+    }
+}
+
 /// The bindings in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
@@ -349,6 +372,12 @@ impl Keymap {
         }
         map.check()?;
         Ok(map)
+    }
+
+    /// Defaults patched by the `[keys]` table of config.toml, then checked.
+    pub fn from_config(keys: &BTreeMap<String, KeyList>) -> Result<Self, KeymapError> {
+        let plain = keys.iter().map(|(k, v)| (k.clone(), v.to_vec())).collect();
+        Self::with_overrides(&plain)
     }
 
     /// Reports the first collision: same key twice in one scope, or a narrower scope's key
@@ -477,6 +506,22 @@ mod tests {
             Keymap::with_overrides(&o),
             Err(KeymapError::UnknownAction { .. })
         ));
+    }
+
+    #[test]
+    fn reads_the_keys_table_of_config_toml() {
+        #[derive(serde::Deserialize)]
+        struct Config {
+            keys: BTreeMap<String, KeyList>,
+        }
+        let c: Config =
+            toml::from_str("[keys]\ndown = [\"n\", \"down\"]\nrefresh = \"f5\"\n").expect("toml");
+        let map = Keymap::from_config(&c.keys).expect("valid");
+        assert_eq!(map.label(Action::Down), "n/Down");
+        assert_eq!(map.label(Action::Refresh), "F5");
+        let c: Config = toml::from_str("[keys]\nrefresh = \"alt-r\"\n").expect("toml");
+        let err = Keymap::from_config(&c.keys).expect_err("alt chords refused");
+        assert!(err.to_string().contains("Alt chords"), "{err}");
     }
 
     #[test]

@@ -132,6 +132,9 @@ pub struct Table<T> {
     offset: usize,
     height: usize,
     selected: Option<String>,
+    /// The user picked a row: follow it by id. Until then the cursor stays on the first
+    /// row while pages stream in.
+    pinned: bool,
     marks: BTreeSet<String>,
     filter: String,
     sort: Option<(usize, bool)>,
@@ -149,6 +152,7 @@ impl<T: TableRow> Table<T> {
             offset: 0,
             height: 1,
             selected: None,
+            pinned: false,
             marks: BTreeSet::new(),
             filter: String::new(),
             sort,
@@ -291,6 +295,7 @@ impl<T: TableRow> Table<T> {
         let found = self
             .selected
             .as_deref()
+            .filter(|_| self.pinned)
             .and_then(|id| self.by_id.get(id))
             .and_then(|&ri| self.view.iter().position(|&v| v == ri));
         self.cursor = match found {
@@ -323,6 +328,7 @@ impl<T: TableRow> Table<T> {
         }
         let last = self.view.len() - 1;
         self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+        self.pinned = true;
         self.sync_selected();
     }
 
@@ -333,11 +339,13 @@ impl<T: TableRow> Table<T> {
 
     pub fn top(&mut self) {
         self.cursor = 0;
+        self.pinned = true;
         self.sync_selected();
     }
 
     pub fn bottom(&mut self) {
         self.cursor = self.view.len().saturating_sub(1);
+        self.pinned = true;
         self.sync_selected();
     }
 
@@ -443,6 +451,29 @@ mod tests {
         t.sort_reverse();
         t.rebuild(&|_| true);
         assert_eq!(names(&t), ["web-02", "web-01"]);
+    }
+
+    #[test]
+    fn cursor_stays_on_top_while_rows_stream_in_until_the_user_moves() {
+        let mut t: Table<R> = Table::new(2, Some((0, false)));
+        t.set_height(10);
+        t.upsert(R("a", "web-02", 3));
+        t.rebuild(&|_| true);
+        t.upsert(R("b", "db-01", 10));
+        t.rebuild(&|_| true);
+        assert_eq!(
+            t.selected().map(|r| r.0),
+            Some("b"),
+            "first row, not the first to arrive"
+        );
+        t.move_by(1);
+        t.upsert(R("c", "app-01", 1));
+        t.rebuild(&|_| true);
+        assert_eq!(
+            t.selected().map(|r| r.0),
+            Some("a"),
+            "a chosen row is followed"
+        );
     }
 
     #[test]
