@@ -7,12 +7,14 @@
 mod app;
 mod clipboard;
 mod cmdline;
+mod columns;
 mod command;
 mod details;
 mod filter;
 mod footer;
 mod header;
 mod help;
+pub mod key;
 pub mod keymap;
 mod keys;
 mod layout;

@@ -18,6 +18,62 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use std::borrow::Cow;
 use std::time::Instant;
 
+use super::keymap::Scope;
+
+/// The four panes, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Servers,
+    Images,
+    Keypairs,
+    Jobs,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Servers, Pane::Images, Pane::Keypairs, Pane::Jobs];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Servers => "Servers",
+            Pane::Images => "Images",
+            Pane::Keypairs => "Key pairs",
+            Pane::Jobs => "Jobs",
+        }
+    }
+
+    pub(crate) fn scope(self) -> Scope {
+        match self {
+            Pane::Servers => Scope::Servers,
+            Pane::Images => Scope::Images,
+            Pane::Keypairs => Scope::Table,
+            Pane::Jobs => Scope::Jobs,
+        }
+    }
+
+    pub(crate) fn columns(self) -> &'static [Column] {
+        match self {
+            Pane::Servers => servers::COLUMNS,
+            Pane::Images => images::COLUMNS,
+            Pane::Keypairs => keypairs::COLUMNS,
+            Pane::Jobs => jobs::COLUMNS,
+        }
+    }
+
+    fn index(self) -> usize {
+        Pane::ALL.iter().position(|&p| p == self).unwrap_or(0)
+    }
+
+    pub(crate) fn step(self, forward: bool) -> Pane {
+        let n = Pane::ALL.len();
+        let i = self.index();
+        Pane::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
 /// Columns before the first cell: cursor, mark, space.
 pub const GUTTER: u16 = 3;
 
