@@ -139,6 +139,12 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
             };
             v.push(("cloud-init", ci.into(), style));
         }
+        // Kunpeng (arm) flavors are named k*: kc1, km1, kai1...
+        None if s.flavor.name.starts_with('k') => v.push((
+            "arch",
+            "arm (Kunpeng flavor; image not listed)".into(),
+            t.dim,
+        )),
         None => v.push(("arch", "unknown (image not listed)".into(), t.dim)),
     }
     match s.system_disk() {

@@ -258,11 +258,20 @@ impl<T: TableRow> Table<T> {
     }
 
     /// Next sort column (ascending); after the last column, back to none.
+    /// Next shown column (ascending); after the last one, back to no sort. Columns hidden
+    /// on a narrow screen are skipped: a sort one cannot see would look random.
     pub fn sort_next(&mut self) {
-        self.sort = match self.sort {
-            None => Some((0, false)),
-            Some((c, _)) if c + 1 < self.ncols => Some((c + 1, false)),
-            Some(_) => None,
+        let cols: Vec<usize> = if self.search_cols.is_empty() {
+            (0..self.ncols).collect()
+        } else {
+            self.search_cols.clone()
+        };
+        let pos = self
+            .sort
+            .and_then(|(c, _)| cols.iter().position(|&x| x == c));
+        self.sort = match pos {
+            None => cols.first().map(|&c| (c, false)),
+            Some(p) => cols.get(p + 1).map(|&c| (c, false)),
         };
     }
 
