@@ -431,3 +431,26 @@ fn enter_toggles_details_on_narrow_screens() {
     let text = screen(&app, 80, 24);
     assert!(text.contains("KIND NAME"), "{text}");
 }
+
+#[test]
+fn past_messages_stay_one_key_away() {
+    let mut app = loaded(80, 24);
+    app.update(Msg::Error {
+        error: "profile prod: no credentials".into(),
+        hint: Some("set HUAWEICLOUD_SDK_AK".into()),
+    });
+    app.update(Msg::Info("copied".into()));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.toast(), None, "dismissed from the status line");
+    typing(&mut app, "M");
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.contains("error profile prod: no credentials"),
+        "{text}"
+    );
+    assert!(text.contains("set HUAWEICLOUD_SDK_AK"), "{text}");
+    typing(&mut app, "j");
+    key(&mut app, KeyCode::Esc);
+    assert!(!screen(&app, 80, 24).contains("Messages"));
+}

@@ -36,6 +36,8 @@ pub(crate) enum Input {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Modal {
     Help(HelpState),
+    /// Past notes, newest first; the number is the scroll offset.
+    Messages(usize),
     ConfirmQuit,
 }
 

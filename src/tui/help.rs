@@ -108,6 +108,7 @@ pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
         (":region X", "switch region"),
         (":profile X", "switch profile (read-only is re-evaluated)"),
         (":refresh", "reload every listing"),
+        (":messages", "past messages and errors"),
         (":q", "quit"),
     ] {
         out.push(("Commands", c.into(), what.into(), ""));

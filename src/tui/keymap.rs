@@ -73,6 +73,7 @@ actions! {
     GoKeypairs "keypairs" Global false "Key pairs pane" ["3"];
     GoJobs "jobs" Global false "Jobs pane" ["4"];
     Redraw "redraw" Global false "repaint the whole screen" ["ctrl-l"];
+    Messages "messages" Global false "past messages and errors, with their hints" ["M"];
     Up "up" Table false "move up" ["k", "up"];
     Down "down" Table false "move down" ["j", "down"];
     PageUp "page_up" Table false "page up" ["pgup", "ctrl-u"];

@@ -36,6 +36,17 @@ pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
                 }
                 Vec::new()
             }
+            Modal::Messages(scroll) => {
+                match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+                    KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('M') => {
+                        app.modals.pop();
+                    }
+                    _ => {}
+                }
+                Vec::new()
+            }
         };
     }
     if app.input.is_some() {
@@ -159,6 +170,7 @@ fn run_command(app: &mut App, text: &str) -> Vec<Command> {
         Ok(Cmd::Jobs) => switch(app, Pane::Jobs),
         Ok(Cmd::Refresh) => app.refresh_all(),
         Ok(Cmd::Help) => act(app, Action::Help),
+        Ok(Cmd::Messages) => act(app, Action::Messages),
         Ok(Cmd::Quit) => request_quit(app, false),
         Ok(Cmd::Region(r)) => {
             app.invalidate();
@@ -289,6 +301,7 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::GoKeypairs => app.pane = Pane::Keypairs,
         Action::GoJobs => app.pane = Pane::Jobs,
         Action::Redraw => return vec![Command::RepaintAll],
+        Action::Messages => app.modals.push(Modal::Messages(0)),
         Action::Up => with_table(app, |t| t.move_by(-1)),
         Action::Down => with_table(app, |t| t.move_by(1)),
         Action::PageUp => with_table(app, |t| t.page(false)),

@@ -22,9 +22,14 @@ pub struct Toast {
 const INFO_FOR: Duration = Duration::from_secs(5);
 const ERROR_FOR: Duration = Duration::from_secs(12);
 
+/// How many past notes `M` (messages) keeps.
+const HISTORY: usize = 200;
+
 #[derive(Debug, Default)]
 pub struct Toasts {
     queue: VecDeque<Toast>,
+    /// Every note shown, oldest first, for the messages view.
+    history: VecDeque<Toast>,
 }
 
 impl Toasts {
@@ -45,12 +50,21 @@ impl Toasts {
         if self.queue.len() >= 20 {
             self.queue.pop_front();
         }
-        self.queue.push_back(Toast {
+        let toast = Toast {
             level,
             text,
             hint,
             until,
-        });
+        };
+        if self.history.len() >= HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(toast.clone());
+        self.queue.push_back(toast);
+    }
+
+    pub fn history(&self) -> impl DoubleEndedIterator<Item = &Toast> {
+        self.history.iter()
     }
 
     /// The note to show: the oldest waiting error, else the newest note.
