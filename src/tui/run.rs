@@ -112,17 +112,12 @@ async fn forward_signals(tx: UnboundedSender<Msg>) {
             Err(e) => tracing::warn!(error = %e, "cannot watch a signal"),
         }
     }
-    let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
-    if streams_len(&waits) == 0 {
+    if streams.is_empty() {
         return;
     }
-    let (_, _, _) = futures::future::select_all(waits).await;
+    futures::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv()))).await;
     tracing::info!("signal received, quitting");
     let _ = tx.send(Msg::QuitSignal);
-}
-
-fn streams_len<I: ExactSizeIterator>(i: &I) -> usize {
-    i.len()
 }
 
 /// A terminal read as a message. A hung-up tty reads as an error or the end of input:
