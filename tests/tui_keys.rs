@@ -1,5 +1,6 @@
 //! Key handling and message handling of `App::update`, without a terminal.
-mod common;
+mod tui_support;
+use tui_support as common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};

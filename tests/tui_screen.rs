@@ -1,5 +1,6 @@
 //! Rendering properties text snapshots cannot see: colours, NO_COLOR, tiny sizes, CJK.
-mod common;
+mod tui_support;
+use tui_support as common;
 
 use common::*;
 use crossterm::event::KeyCode;
