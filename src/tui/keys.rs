@@ -10,7 +10,9 @@ use super::layout;
 use super::table::TableRow;
 use super::text::short_id;
 use super::toast::Level;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     // Releases and repeats would double every key on terminals that report them.
@@ -103,16 +105,37 @@ pub(crate) fn paste(app: &mut App, text: &str) {
     }
 }
 
+/// Mouse (only when enabled): the wheel scrolls, a click picks a tab or a row.
 pub(crate) fn mouse(app: &mut App, m: MouseEvent) {
-    let delta = match m.kind {
-        MouseEventKind::ScrollDown => 3,
-        MouseEventKind::ScrollUp => -3,
-        _ => return,
-    };
-    if app.modals.is_empty() {
-        with_table(app, |t| t.move_by(delta));
-        app.dirty_key();
+    if !app.modals.is_empty() || app.input.is_some() {
+        return;
     }
+    match m.kind {
+        MouseEventKind::ScrollDown => with_table(app, |t| t.move_by(3)),
+        MouseEventKind::ScrollUp => with_table(app, |t| t.move_by(-3)),
+        MouseEventKind::Down(MouseButton::Left) => {
+            let Some(a) = layout::areas(app.size, app.zoom) else {
+                return;
+            };
+            if m.row == a.tabs.y {
+                let hit = super::header::tabs(app)
+                    .into_iter()
+                    .find(|(_, _, x0, x1)| m.column >= *x0 && m.column < *x1);
+                if let Some((p, ..)) = hit {
+                    app.pane = p;
+                }
+            } else if let Some(t) = a.table {
+                // Rows start below the border and the header line.
+                let first = t.y + 2;
+                if m.row >= first && m.row < t.y + t.height.saturating_sub(1) {
+                    let i = (m.row - first) as usize;
+                    with_table(app, |tb| tb.pick_visible(i));
+                }
+            }
+        }
+        _ => return,
+    }
+    app.dirty_key();
 }
 
 fn input_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
@@ -249,6 +272,7 @@ trait TableNav {
     fn bottom(&mut self);
     fn sort_next(&mut self);
     fn sort_reverse(&mut self);
+    fn pick_visible(&mut self, i: usize);
 }
 
 impl<T: TableRow> TableNav for super::table::Table<T> {
@@ -269,6 +293,9 @@ impl<T: TableRow> TableNav for super::table::Table<T> {
     }
     fn sort_reverse(&mut self) {
         super::table::Table::sort_reverse(self)
+    }
+    fn pick_visible(&mut self, i: usize) {
+        super::table::Table::pick_visible(self, i)
     }
 }
 

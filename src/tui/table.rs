@@ -240,6 +240,16 @@ impl<T: TableRow> Table<T> {
         self.sync_selected();
     }
 
+    /// Selects the `i`-th row on screen (a mouse click), if there is one.
+    pub fn pick_visible(&mut self, i: usize) {
+        let pos = self.offset + i;
+        if pos < self.view.len() {
+            self.cursor = pos;
+            self.pinned = true;
+            self.sync_selected();
+        }
+    }
+
     pub fn page(&mut self, down: bool) {
         let step = self.height.max(1) as isize;
         self.move_by(if down { step } else { -step });
