@@ -208,15 +208,17 @@ impl Keymap {
         let mut seen: BTreeMap<(Scope, Key), Action> = BTreeMap::new();
         for (&action, keys) in &self.bindings {
             for &key in keys {
-                if let Some(&first) = seen.get(&(action.scope(), key)) {
-                    if first != action {
-                        return Err(KeymapError::Conflict {
-                            key: key.to_string(),
-                            first: first.name(),
-                            second: action.name(),
-                            scope: action.scope().label(),
-                        });
-                    }
+                let other = seen
+                    .get(&(action.scope(), key))
+                    .copied()
+                    .filter(|&first| first != action);
+                if let Some(first) = other {
+                    return Err(KeymapError::Conflict {
+                        key: key.to_string(),
+                        first: first.name(),
+                        second: action.name(),
+                        scope: action.scope().label(),
+                    });
                 }
                 seen.insert((action.scope(), key), action);
             }

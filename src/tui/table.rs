@@ -293,10 +293,11 @@ impl<T: TableRow> Table<T> {
     }
 
     pub fn toggle_mark(&mut self) {
-        if let Some(id) = self.selected().map(|r| r.id().to_string()) {
-            if !self.marks.remove(&id) {
-                self.marks.insert(id);
-            }
+        let Some(id) = self.selected().map(|r| r.id().to_string()) else {
+            return;
+        };
+        if !self.marks.remove(&id) {
+            self.marks.insert(id);
         }
     }
 

@@ -84,18 +84,17 @@ impl Toasts {
     /// Drops what expired; the first error expires only once shown for its full time.
     pub fn expire(&mut self, now: Instant) -> bool {
         let before = self.queue.len();
-        if let Some(pos) = self
+        let shown = self
             .queue
             .iter()
             .position(|t| t.level == Level::Error)
             .or(self.queue.len().checked_sub(1))
-        {
-            if self.queue[pos].until <= now {
-                self.queue.remove(pos);
-                // The next error gets its full time from now.
-                if let Some(next) = self.queue.iter_mut().find(|t| t.level == Level::Error) {
-                    next.until = next.until.max(now + ERROR_FOR);
-                }
+            .filter(|&pos| self.queue[pos].until <= now);
+        if let Some(pos) = shown {
+            self.queue.remove(pos);
+            // The next error gets its full time from now.
+            if let Some(next) = self.queue.iter_mut().find(|t| t.level == Level::Error) {
+                next.until = next.until.max(now + ERROR_FOR);
             }
         }
         self.queue.len() != before

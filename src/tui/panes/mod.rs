@@ -183,14 +183,10 @@ pub fn render_table<T: TableRow>(
     for (i, &(c, w)) in cols.iter().enumerate() {
         let col = &spec.columns[c];
         let mut title = col.title.to_string();
-        if let Some((sc, desc)) = table.sort() {
-            if sc == c {
-                title.push_str(if desc {
-                    spec.glyphs.desc
-                } else {
-                    spec.glyphs.asc
-                });
-            }
+        match table.sort() {
+            Some((sc, true)) if sc == c => title.push_str(spec.glyphs.desc),
+            Some((sc, false)) if sc == c => title.push_str(spec.glyphs.asc),
+            _ => {}
         }
         if i > 0 {
             head.push(Span::raw(" "));
