@@ -44,6 +44,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     };
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(app.glyphs.border)
         .border_style(t.border)
         .title(Span::styled(title, t.title));
     let inner = block.inner(area);

@@ -178,6 +178,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, state: &HelpState) {
     title.push_str(&format!("{sep} / filter {sep} Esc close "));
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(app.glyphs.border)
         .border_style(t.border)
         .title(Span::styled(title, t.title));
     f.render_widget(Clear, popup);

@@ -204,6 +204,7 @@ fn messages(f: &mut Frame, area: Rect, app: &App, scroll: usize) {
     );
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(app.glyphs.border)
         .border_style(t.border)
         .title(Span::styled(" Messages (newest first) ", t.title));
     let inner = block.inner(popup);
@@ -251,6 +252,7 @@ fn confirm_quit(f: &mut Frame, area: Rect, app: &App) {
     );
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(app.glyphs.border)
         .border_style(app.theme.warn)
         .title(Span::styled(" Quit? ", app.theme.title));
     let inner = block.inner(popup);

@@ -169,6 +169,7 @@ pub fn render_table<T: TableRow>(
 ) {
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(spec.glyphs.border)
         .border_style(spec.theme.border)
         .title(Span::styled(format!(" {} ", spec.title), spec.theme.title));
     let inner = block.inner(area);
