@@ -438,4 +438,91 @@ mod tests {
         empty.bottom();
         assert!(empty.selected().is_none());
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Debug, Clone)]
+        struct P(String, String, u64);
+
+        impl TableRow for P {
+            fn id(&self) -> &str {
+                &self.0
+            }
+            fn cell(&self, col: usize) -> Cow<'_, str> {
+                match col {
+                    0 => Cow::Borrowed(&self.1),
+                    _ => Cow::Owned(self.2.to_string()),
+                }
+            }
+        }
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Upsert(u8, String, u64),
+            Retain(u8),
+            Filter(String),
+            Move(i8),
+            Page(bool),
+            Top,
+            Bottom,
+            Sort,
+            Reverse,
+            Height(u8),
+            Mark,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                (0u8..30, "[a-c]{0,4}", 0u64..5).prop_map(|(i, n, v)| Op::Upsert(i, n, v)),
+                (0u8..30).prop_map(Op::Retain),
+                "[a-c]{0,2}".prop_map(Op::Filter),
+                any::<i8>().prop_map(Op::Move),
+                any::<bool>().prop_map(Op::Page),
+                Just(Op::Top),
+                Just(Op::Bottom),
+                Just(Op::Sort),
+                Just(Op::Reverse),
+                (0u8..8).prop_map(Op::Height),
+                Just(Op::Mark),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn cursor_and_window_stay_consistent(ops in proptest::collection::vec(op(), 1..60)) {
+                let mut t: Table<P> = Table::new(2, None);
+                for o in ops {
+                    match o {
+                        Op::Upsert(i, n, v) => t.upsert(P(format!("id{i}"), n, v)),
+                        Op::Retain(i) => t.retain(|r| r.0 != format!("id{i}")),
+                        Op::Filter(f) => t.set_filter(&f),
+                        Op::Move(d) => t.move_by(d as isize),
+                        Op::Page(d) => t.page(d),
+                        Op::Top => t.top(),
+                        Op::Bottom => t.bottom(),
+                        Op::Sort => t.sort_next(),
+                        Op::Reverse => t.sort_reverse(),
+                        Op::Height(h) => t.set_height(h as usize),
+                        Op::Mark => t.toggle_mark(),
+                    }
+                    t.rebuild(&|_| true);
+                    let shown: Vec<usize> = t.visible().map(|(pos, _)| pos).collect();
+                    prop_assert!(shown.len() <= t.height.max(1));
+                    if t.shown() == 0 {
+                        prop_assert!(t.selected().is_none());
+                    } else {
+                        prop_assert!(t.cursor() < t.shown());
+                        prop_assert!(shown.contains(&t.cursor()), "cursor on screen");
+                        let id = t.selected().map(|r| r.0.clone());
+                        prop_assert_eq!(id.as_deref(), t.selected.as_deref());
+                    }
+                    for m in t.marks() {
+                        prop_assert!(t.get(m).is_some(), "marks only name existing rows");
+                    }
+                }
+            }
+        }
+    }
 }
