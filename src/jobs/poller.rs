@@ -65,7 +65,7 @@ impl PollerConfig {
 pub enum JobEvent {
     /// The job's state changed (already in the journal); `detail` is the service's answer.
     Changed {
-        record: JobRecord,
+        record: Box<JobRecord>,
         detail: Option<Box<Job>>,
     },
     /// A poll failed for a passing reason; polling goes on.
@@ -332,7 +332,7 @@ fn settle(
         }
     }
     let _ = sinks.events.send(JobEvent::Changed {
-        record,
+        record: Box::new(record),
         detail: detail.map(Box::new),
     });
 }
