@@ -3,6 +3,7 @@
 mod doctor;
 mod list;
 mod plan;
+mod submit;
 mod table;
 mod tui;
 

@@ -6,16 +6,17 @@
 //! normal screen with its fix.
 
 use super::CliError;
+use super::submit;
 use crate::cloud::bootstrap::{self, Connected};
 use crate::cloud::model::ServerKind;
-use crate::cloud::{Client, CloudError, ErrorKind, ImageQuery};
+use crate::cloud::{Client, CloudError, ImageQuery};
 use crate::config::{Env, GlobalArgs, Resolved};
 use crate::jobs::journal::Journal;
 use crate::jobs::poller::{self, JobEvent, PollerConfig, PollerHandle, Sinks};
-use crate::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
+use crate::jobs::record::JobRecord;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{ColorChoice, GlyphChoice};
-use crate::tui::{Command, HeaderInfo, JobView, Msg, Resource, SubmitOutcome, UiOptions};
+use crate::tui::{Command, HeaderInfo, JobView, Msg, Resource, UiOptions};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use tokio::sync::Semaphore;
@@ -237,48 +238,7 @@ impl crate::tui::Effects for TuiEffects {
             }
             Command::Submit(sub) => {
                 self.ensure_poller(&tx);
-                let shared = self.shared.clone();
-                tokio::spawn(async move {
-                    let Ok(_permit) = shared.submits.clone().acquire_owned().await else {
-                        return;
-                    };
-                    let sub = *sub;
-                    let plan = &sub.plan;
-                    let record = |accepted: &crate::cloud::model::JobAccepted| JobRecord {
-                        job_id: accepted.job_id.clone(),
-                        kind: plan.kind,
-                        operation: match plan.op {
-                            crate::ops::OpKind::Change => JobOperation::ChangeOs,
-                            crate::ops::OpKind::Reinstall => JobOperation::ReinstallOs,
-                        },
-                        server_id: plan.server_id.clone(),
-                        server_name: plan.server_name.clone(),
-                        route: Some(route_word(plan.route.route).into()),
-                        region: client.context().region.clone(),
-                        project_id: client.context().project_id.clone(),
-                        old_image: Some(plan.from_image.clone()),
-                        new_image: Some(plan.to_image.clone()),
-                        order_id: accepted.order_id.clone(),
-                        submitted_at: now_rfc3339(),
-                        state: TrackedState::Submitted,
-                        error_code: None,
-                        fail_reason: None,
-                        updated_at: now_rfc3339(),
-                    };
-                    // The body holds the password: built here, dropped right after sending.
-                    let body = plan.body.to_value();
-                    tracing::info!(server = %plan.server_name, path = %plan.path, body = %plan.masked_body(), "sending OS request");
-                    let result = client.submit_os_request(plan.kind, &plan.path, &body).await;
-                    drop(body);
-                    let outcome = match result {
-                        Ok(accepted) => accept(&shared, &tx, record(&accepted)),
-                        Err(e) => refused(&e),
-                    };
-                    let _ = tx.send(Msg::Submitted {
-                        key: sub.key,
-                        outcome,
-                    });
-                });
+                tokio::spawn(submit::os_request(client, self.sink(), *sub, tx));
             }
             Command::StopServer {
                 key,
@@ -287,41 +247,12 @@ impl crate::tui::Effects for TuiEffects {
                 server_name,
             } => {
                 self.ensure_poller(&tx);
-                let shared = self.shared.clone();
-                tokio::spawn(async move {
-                    let Ok(_permit) = shared.submits.clone().acquire_owned().await else {
-                        return;
-                    };
-                    let result = client
-                        .stop_servers(kind, std::slice::from_ref(&server_id))
-                        .await;
-                    let outcome = match result {
-                        Ok(accepted) => accept(
-                            &shared,
-                            &tx,
-                            JobRecord {
-                                job_id: accepted.job_id.clone(),
-                                kind,
-                                operation: JobOperation::Stop,
-                                server_id,
-                                server_name,
-                                route: None,
-                                region: client.context().region.clone(),
-                                project_id: client.context().project_id.clone(),
-                                old_image: None,
-                                new_image: None,
-                                order_id: accepted.order_id,
-                                submitted_at: now_rfc3339(),
-                                state: TrackedState::Submitted,
-                                error_code: None,
-                                fail_reason: None,
-                                updated_at: now_rfc3339(),
-                            },
-                        ),
-                        Err(e) => refused(&e),
-                    };
-                    let _ = tx.send(Msg::Submitted { key, outcome });
-                });
+                let server = submit::StopTarget {
+                    kind,
+                    server_id,
+                    server_name,
+                };
+                tokio::spawn(submit::stop(client, self.sink(), key, server, tx));
             }
             Command::LoadUserId => {
                 tokio::spawn(async move {
@@ -337,6 +268,15 @@ impl crate::tui::Effects for TuiEffects {
 }
 
 impl TuiEffects {
+    /// Where a submitted job goes: journal, poller, and the bound on requests in flight.
+    fn sink(&self) -> submit::Sink {
+        submit::Sink {
+            journal: self.shared.journal.clone(),
+            poller: self.shared.poller.read().ok().and_then(|p| p.clone()),
+            permits: self.shared.submits.clone(),
+        }
+    }
+
     /// Start the job poller once, resuming the journal's unfinished jobs.
     fn ensure_poller(&self, tx: &UnboundedSender<Msg>) {
         let Ok(mut slot) = self.shared.poller.write() else {
@@ -405,49 +345,6 @@ impl TuiEffects {
             };
             let _ = tx.send(msg);
         });
-    }
-}
-
-fn route_word(route: crate::ops::Route) -> &'static str {
-    match route {
-        crate::ops::Route::V1 => "v1",
-        crate::ops::Route::V2 => "v2",
-        crate::ops::Route::Bms => "bms",
-    }
-}
-
-/// An accepted job: journaled (fsynced) first, then shown, then tracked, so that a crash
-/// after the TUI showed it can never lose it.
-fn accept(shared: &Shared, tx: &UnboundedSender<Msg>, rec: JobRecord) -> SubmitOutcome {
-    if let Err(e) = shared.journal.record_submitted(&rec) {
-        tracing::error!(job_id = %rec.job_id, error = %e, "journal write failed");
-        let _ = tx.send(Msg::Error {
-            error: format!(
-                "job {} was accepted but could not be written to the journal: {e}",
-                rec.job_id
-            ),
-            hint: Some("it is tracked until reimage quits; check the disk and the journal path (reimage info)".into()),
-        });
-    }
-    let _ = tx.send(Msg::JobUpdated(job_view(&rec)));
-    if let Ok(slot) = shared.poller.read()
-        && let Some(p) = slot.as_ref()
-    {
-        p.track(rec.clone());
-    }
-    SubmitOutcome::Accepted { job_id: rec.job_id }
-}
-
-/// A request that failed: the service's words and hint. A send whose outcome is unknown is
-/// reported as such and never resent.
-fn refused(e: &CloudError) -> SubmitOutcome {
-    tracing::warn!(error = %e, "request refused or unanswered");
-    let error = e.to_string();
-    let hint = e.hint().map(str::to_string);
-    if e.kind == ErrorKind::AmbiguousSend {
-        SubmitOutcome::Unknown { error, hint }
-    } else {
-        SubmitOutcome::Rejected { error, hint }
     }
 }
 

@@ -2,13 +2,12 @@
 //! review and the results. Reads the state only.
 
 use super::fields::Slot;
-use super::{Ctx, FormState, SendState, Stage, bulk, review};
+use super::{Ctx, FormState, Stage, bulk, picker, review};
 use crate::ops::{self, OpKind};
 use crate::tui::text::{fit, short_id, width};
 use crate::tui::theme::{Glyphs, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -38,95 +37,16 @@ pub(crate) fn draw(f: &mut Frame, screen: Rect, form: &FormState, ctx: &Ctx<'_>,
     f.render_widget(Clear, area);
     match &form.stage {
         Stage::Edit => draw_edit(f, area, form, ctx, look),
-        Stage::Review {
-            plans,
-            confirm,
-            scroll,
-            note,
-        } => {
-            let th = look.theme;
-            let n = form.targets.len();
-            let title = format!(
-                " Review {} {} of {n} server{} ",
-                look.glyphs.sep,
-                form.op.label(),
-                plural(n)
-            );
-            let hints =
-                " Enter submit · Esc back to the form · Up/Down scroll · Ctrl-K keep password ";
-            let inner = frame(f, area, &title, hints, th);
-            let bottom = 3.min(inner.height);
-            let body = Rect::new(inner.x, inner.y, inner.width, inner.height - bottom);
-            f.render_widget(
-                Paragraph::new(review::lines(form, plans, th, look.glyphs))
-                    .wrap(Wrap { trim: false })
-                    .scroll((*scroll, 0)),
-                body,
-            );
-            let word = form.confirm_word();
-            let what = if n == 1 {
-                "the server name"
-            } else {
-                "the number of servers"
-            };
-            let keep = if form.keep_secrets { "[x]" } else { "[ ]" };
-            let mut tail = Vec::new();
-            if form.entries.login == ops::LoginMode::Password {
-                tail.push(Line::from(vec![
-                    Span::styled(format!("{keep} "), th.label),
-                    Span::styled("keep the password in memory for a retry (Ctrl-K)", th.dim),
-                ]));
-            }
-            tail.extend([Line::from(vec![
-                Span::styled(
-                    format!("This WIPES the system disk. Type {what} ({word}) to confirm: "),
-                    th.warn,
-                ),
-                Span::styled(format!("{}_", confirm.text), th.title),
-            ])]);
-            if let Some(n) = note {
-                tail.push(Line::styled(n.clone(), th.error));
-            }
-            let at = Rect::new(
-                inner.x,
-                inner.y + inner.height - bottom,
-                inner.width,
-                bottom,
-            );
-            f.render_widget(Paragraph::new(tail).wrap(Wrap { trim: false }), at);
-        }
-        Stage::Sending { results } => {
-            let th = look.theme;
-            let pending = results.iter().any(|r| r.state == SendState::Pending);
-            let retry = results
-                .iter()
-                .any(|r| matches!(r.state, SendState::Rejected { .. }));
-            let hints = match (pending, retry) {
-                (true, _) => " sending, once per server, never retried · Esc hide ",
-                (false, true) => " Enter back to the form · Esc close ",
-                (false, false) => " Enter/Esc close · 4 shows the Jobs pane ",
-            };
-            let title = format!(
-                " {} {} {} ",
-                cap(form.op.label()),
-                look.glyphs.sep,
-                if pending { "sending" } else { "sent" }
-            );
-            let inner = frame(f, area, &title, hints, th);
-            f.render_widget(
-                Paragraph::new(review::result_lines(form, th, look.glyphs, look.spin))
-                    .wrap(Wrap { trim: false }),
-                inner,
-            );
-        }
+        Stage::Review { .. } => review::draw_review(f, area, form, look),
+        Stage::Sending { .. } => review::draw_sending(f, area, form, look),
     }
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn cap(s: &str) -> String {
+pub(super) fn cap(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
@@ -134,7 +54,7 @@ fn cap(s: &str) -> String {
 }
 
 /// Border with a title and key hints; returns the inside.
-fn frame(f: &mut Frame, area: Rect, title: &str, hints: &str, th: &Theme) -> Rect {
+pub(super) fn frame(f: &mut Frame, area: Rect, title: &str, hints: &str, th: &Theme) -> Rect {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.border)
@@ -263,7 +183,7 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
         f.render_widget(&form.user_data, rect);
     }
     if form.picker.is_some() {
-        draw_picker(f, inner, form, th, g);
+        picker::draw(f, inner, form, th, g);
     }
 }
 
@@ -440,72 +360,4 @@ fn value<'a>(
             check(e.auto_pay)
         ))],
     }
-}
-
-fn draw_picker(f: &mut Frame, inner: Rect, form: &FormState, th: &Theme, g: &Glyphs) {
-    let Some(p) = &form.picker else { return };
-    let area = Rect::new(
-        inner.x + 1,
-        inner.y + 1,
-        inner.width.saturating_sub(2),
-        inner.height.saturating_sub(1),
-    );
-    if area.height < 4 {
-        return;
-    }
-    f.render_widget(Clear, area);
-    let (fits, unfit) = p.counts();
-    let what = if p.slot == Slot::Image {
-        "image"
-    } else {
-        "key pair"
-    };
-    let toggle = if p.show_unfit {
-        "Tab hides them"
-    } else {
-        "Tab shows them"
-    };
-    let title = format!(
-        " Pick a{} {what} {} {fits} fit {} {unfit} do not ({toggle}) ",
-        if what == "image" { "n" } else { "" },
-        g.sep,
-        g.sep
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(th.border)
-        .title(Span::styled(title, th.title))
-        .title_bottom(Span::styled(
-            " type to filter · Enter pick · Esc back ",
-            th.dim,
-        ));
-    let body = block.inner(area);
-    f.render_widget(block, area);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("/ ", th.key),
-        Span::raw(format!("{}_", p.filter.text)),
-    ])];
-    let h = (body.height as usize).saturating_sub(1);
-    let top = p.cursor.saturating_sub(h.saturating_sub(1));
-    let w = body.width as usize;
-    let name_w = (w / 2).clamp(10, 44);
-    for (pos, &i) in p.shown.iter().enumerate().skip(top).take(h) {
-        let r = &p.rows[i];
-        let cursor = if pos == p.cursor { g.cursor } else { " " };
-        let tail = if r.fits() {
-            r.detail.clone()
-        } else {
-            format!("✘ {}", r.reason)
-        };
-        let text = format!("{cursor} {} {}", fit(&r.name, name_w, g.ellipsis), tail);
-        let mut style: Style = if r.fits() { th.base } else { th.dim };
-        if pos == p.cursor {
-            style = style.patch(th.cursor_row);
-        }
-        lines.push(Line::styled(fit(&text, w, g.ellipsis), style));
-    }
-    if p.shown.is_empty() {
-        lines.push(Line::styled("  nothing matches", th.dim));
-    }
-    f.render_widget(Paragraph::new(lines), body);
 }

@@ -6,8 +6,15 @@ use crate::ops;
 use crate::tui::cmdline::{Edit, LineInput};
 use crate::tui::filter::Fuzzy;
 use crate::tui::panes::images::{arch, firmware, os_label};
+use crate::tui::text::fit;
 use crate::tui::text::short_id;
+use crate::tui::theme::{Glyphs, Theme};
 use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 /// One choice: an image (by id) or a key pair (by name).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,4 +189,72 @@ pub(super) fn handle_key(form: &mut FormState, key: &KeyEvent) {
             }
         }
     }
+}
+
+pub(super) fn draw(f: &mut Frame, inner: Rect, form: &FormState, th: &Theme, g: &Glyphs) {
+    let Some(p) = &form.picker else { return };
+    let area = Rect::new(
+        inner.x + 1,
+        inner.y + 1,
+        inner.width.saturating_sub(2),
+        inner.height.saturating_sub(1),
+    );
+    if area.height < 4 {
+        return;
+    }
+    f.render_widget(Clear, area);
+    let (fits, unfit) = p.counts();
+    let what = if p.slot == Slot::Image {
+        "image"
+    } else {
+        "key pair"
+    };
+    let toggle = if p.show_unfit {
+        "Tab hides them"
+    } else {
+        "Tab shows them"
+    };
+    let title = format!(
+        " Pick a{} {what} {} {fits} fit {} {unfit} do not ({toggle}) ",
+        if what == "image" { "n" } else { "" },
+        g.sep,
+        g.sep
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.border)
+        .title(Span::styled(title, th.title))
+        .title_bottom(Span::styled(
+            " type to filter · Enter pick · Esc back ",
+            th.dim,
+        ));
+    let body = block.inner(area);
+    f.render_widget(block, area);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("/ ", th.key),
+        Span::raw(format!("{}_", p.filter.text)),
+    ])];
+    let h = (body.height as usize).saturating_sub(1);
+    let top = p.cursor.saturating_sub(h.saturating_sub(1));
+    let w = body.width as usize;
+    let name_w = (w / 2).clamp(10, 44);
+    for (pos, &i) in p.shown.iter().enumerate().skip(top).take(h) {
+        let r = &p.rows[i];
+        let cursor = if pos == p.cursor { g.cursor } else { " " };
+        let tail = if r.fits() {
+            r.detail.clone()
+        } else {
+            format!("✘ {}", r.reason)
+        };
+        let text = format!("{cursor} {} {}", fit(&r.name, name_w, g.ellipsis), tail);
+        let mut style: Style = if r.fits() { th.base } else { th.dim };
+        if pos == p.cursor {
+            style = style.patch(th.cursor_row);
+        }
+        lines.push(Line::styled(fit(&text, w, g.ellipsis), style));
+    }
+    if p.shown.is_empty() {
+        lines.push(Line::styled("  nothing matches", th.dim));
+    }
+    f.render_widget(Paragraph::new(lines), body);
 }

@@ -1,13 +1,18 @@
 //! The review (what will be sent, what it wipes, a typed confirmation) and the results of
 //! sending. The review lists ops's plans as they are: path, masked body, warnings.
 
+use super::draw::{Look, cap, frame, plural};
 use super::{FormState, Outcome, SendState, Stage};
+use crate::ops;
 use crate::ops::{OpKind, Plan, Route};
 use crate::tui::cmdline::Edit;
 use crate::tui::text::short_id;
 use crate::tui::theme::{Glyphs, Theme};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 
 pub(super) fn handle_key(form: &mut FormState, key: &KeyEvent) -> Outcome {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -192,4 +197,92 @@ pub(super) fn result_lines<'a>(
         }
     }
     out
+}
+
+pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Look<'_>) {
+    let Stage::Review {
+        plans,
+        confirm,
+        scroll,
+        note,
+    } = &form.stage
+    else {
+        return;
+    };
+    let th = look.theme;
+    let n = form.targets.len();
+    let title = format!(
+        " Review {} {} of {n} server{} ",
+        look.glyphs.sep,
+        form.op.label(),
+        plural(n)
+    );
+    let hints = " Enter submit · Esc back to the form · Up/Down scroll · Ctrl-K keep password ";
+    let inner = frame(f, area, &title, hints, th);
+    let bottom = 3.min(inner.height);
+    let body = Rect::new(inner.x, inner.y, inner.width, inner.height - bottom);
+    f.render_widget(
+        Paragraph::new(lines(form, plans, th, look.glyphs))
+            .wrap(Wrap { trim: false })
+            .scroll((*scroll, 0)),
+        body,
+    );
+    let word = form.confirm_word();
+    let what = if n == 1 {
+        "the server name"
+    } else {
+        "the number of servers"
+    };
+    let keep = if form.keep_secrets { "[x]" } else { "[ ]" };
+    let mut tail = Vec::new();
+    if form.entries.login == ops::LoginMode::Password {
+        tail.push(Line::from(vec![
+            Span::styled(format!("{keep} "), th.label),
+            Span::styled("keep the password in memory for a retry (Ctrl-K)", th.dim),
+        ]));
+    }
+    tail.push(Line::from(vec![
+        Span::styled(
+            format!("This WIPES the system disk. Type {what} ({word}) to confirm: "),
+            th.warn,
+        ),
+        Span::styled(format!("{}_", confirm.text), th.title),
+    ]));
+    if let Some(n) = note {
+        tail.push(Line::styled(n.clone(), th.error));
+    }
+    let at = Rect::new(
+        inner.x,
+        inner.y + inner.height - bottom,
+        inner.width,
+        bottom,
+    );
+    f.render_widget(Paragraph::new(tail).wrap(Wrap { trim: false }), at);
+}
+
+pub(super) fn draw_sending(f: &mut Frame, area: Rect, form: &FormState, look: &Look<'_>) {
+    let Stage::Sending { results } = &form.stage else {
+        return;
+    };
+    let th = look.theme;
+    let pending = results.iter().any(|r| r.state == SendState::Pending);
+    let retry = results
+        .iter()
+        .any(|r| matches!(r.state, SendState::Rejected { .. }));
+    let hints = match (pending, retry) {
+        (true, _) => " sending, once per server, never retried · Esc hide ",
+        (false, true) => " Enter back to the form · Esc close ",
+        (false, false) => " Enter/Esc close, then 4 shows the Jobs pane ",
+    };
+    let title = format!(
+        " {} {} {} ",
+        cap(form.op.label()),
+        look.glyphs.sep,
+        if pending { "sending" } else { "sent" }
+    );
+    let inner = frame(f, area, &title, hints, th);
+    f.render_widget(
+        Paragraph::new(result_lines(form, th, look.glyphs, look.spin)).wrap(Wrap { trim: false }),
+        inner,
+    );
 }

@@ -1,0 +1,173 @@
+//! The TUI's change/reinstall and stop requests, run by its effects: sent once (never
+//! retried), the accepted job journaled (fsynced) before the TUI hears of it, then handed
+//! to the poller. At most [`super::tui::DEFAULT_SUBMIT_CONCURRENCY`] (or as configured) are
+//! in flight at once.
+
+use crate::cloud::model::{JobAccepted, ServerKind};
+use crate::cloud::{Client, CloudError, ErrorKind};
+use crate::jobs::journal::Journal;
+use crate::jobs::poller::PollerHandle;
+use crate::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
+use crate::ops::{OpKind, Route};
+use crate::tui::{Msg, Submission, SubmitOutcome};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Where accepted jobs go.
+pub(super) struct Sink {
+    pub journal: Arc<Journal>,
+    pub poller: Option<PollerHandle>,
+    pub permits: Arc<Semaphore>,
+}
+
+pub(super) struct StopTarget {
+    pub kind: ServerKind,
+    pub server_id: String,
+    pub server_name: String,
+}
+
+fn route_word(route: Route) -> &'static str {
+    match route {
+        Route::V1 => "v1",
+        Route::V2 => "v2",
+        Route::Bms => "bms",
+    }
+}
+
+/// A fresh record for an accepted job.
+fn record(
+    client: &Client,
+    accepted: JobAccepted,
+    kind: ServerKind,
+    operation: JobOperation,
+    server: (&str, &str),
+) -> JobRecord {
+    JobRecord {
+        job_id: accepted.job_id,
+        kind,
+        operation,
+        server_id: server.0.to_string(),
+        server_name: server.1.to_string(),
+        route: None,
+        region: client.context().region.clone(),
+        project_id: client.context().project_id.clone(),
+        old_image: None,
+        new_image: None,
+        order_id: accepted.order_id,
+        submitted_at: now_rfc3339(),
+        state: TrackedState::Submitted,
+        error_code: None,
+        fail_reason: None,
+        updated_at: now_rfc3339(),
+    }
+}
+
+/// Sends one change/reinstall request and reports `Msg::Submitted` (after
+/// `Msg::JobUpdated` when accepted).
+pub(super) async fn os_request(
+    client: Client,
+    sink: Sink,
+    sub: Submission,
+    tx: UnboundedSender<Msg>,
+) {
+    let Ok(_permit) = sink.permits.clone().acquire_owned().await else {
+        return;
+    };
+    let plan = &sub.plan;
+    tracing::info!(server = %plan.server_name, path = %plan.path, body = %plan.masked_body(), "sending OS request");
+    // The body holds the password: built here, dropped right after sending.
+    let body = plan.body.to_value();
+    let result = client.submit_os_request(plan.kind, &plan.path, &body).await;
+    drop(body);
+    let outcome = match result {
+        Ok(accepted) => {
+            let operation = match plan.op {
+                OpKind::Change => JobOperation::ChangeOs,
+                OpKind::Reinstall => JobOperation::ReinstallOs,
+            };
+            let mut rec = record(
+                &client,
+                accepted,
+                plan.kind,
+                operation,
+                (&plan.server_id, &plan.server_name),
+            );
+            rec.route = Some(route_word(plan.route.route).into());
+            rec.old_image = Some(plan.from_image.clone());
+            rec.new_image = Some(plan.to_image.clone());
+            accept(&sink, &tx, rec)
+        }
+        Err(e) => refused(&e),
+    };
+    let _ = tx.send(Msg::Submitted {
+        key: sub.key,
+        outcome,
+    });
+}
+
+/// Stops one server, tracked like an OS job.
+pub(super) async fn stop(
+    client: Client,
+    sink: Sink,
+    key: String,
+    server: StopTarget,
+    tx: UnboundedSender<Msg>,
+) {
+    let Ok(_permit) = sink.permits.clone().acquire_owned().await else {
+        return;
+    };
+    let result = client
+        .stop_servers(server.kind, std::slice::from_ref(&server.server_id))
+        .await;
+    let outcome = match result {
+        Ok(accepted) => {
+            let rec = record(
+                &client,
+                accepted,
+                server.kind,
+                JobOperation::Stop,
+                (&server.server_id, &server.server_name),
+            );
+            accept(&sink, &tx, rec)
+        }
+        Err(e) => refused(&e),
+    };
+    let _ = tx.send(Msg::Submitted { key, outcome });
+}
+
+/// An accepted job: journaled (fsynced) first, then shown, then tracked, so that a crash
+/// after the TUI showed it can never lose it.
+fn accept(sink: &Sink, tx: &UnboundedSender<Msg>, rec: JobRecord) -> SubmitOutcome {
+    if let Err(e) = sink.journal.record_submitted(&rec) {
+        tracing::error!(job_id = %rec.job_id, error = %e, "journal write failed");
+        let _ = tx.send(Msg::Error {
+            error: format!(
+                "job {} was accepted but could not be written to the journal: {e}",
+                rec.job_id
+            ),
+            hint: Some(
+                "it is tracked until reimage quits; check the disk and the journal path (reimage info)"
+                    .into(),
+            ),
+        });
+    }
+    let _ = tx.send(Msg::JobUpdated(super::job_view(&rec)));
+    if let Some(p) = &sink.poller {
+        p.track(rec.clone());
+    }
+    SubmitOutcome::Accepted { job_id: rec.job_id }
+}
+
+/// A request that failed: the service's words and hint. A send whose outcome is unknown
+/// is reported as such and never resent.
+fn refused(e: &CloudError) -> SubmitOutcome {
+    tracing::warn!(error = %e, "request refused or unanswered");
+    let error = e.to_string();
+    let hint = e.hint().map(str::to_string);
+    if e.kind == ErrorKind::AmbiguousSend {
+        SubmitOutcome::Unknown { error, hint }
+    } else {
+        SubmitOutcome::Rejected { error, hint }
+    }
+}
