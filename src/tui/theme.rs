@@ -65,6 +65,10 @@ pub struct Glyphs {
     pub asc: &'static str,
     pub desc: &'static str,
     pub spinner: &'static [&'static str],
+    /// Marks an error beside a field.
+    pub cross: &'static str,
+    /// Old → new.
+    pub arrow: &'static str,
     pub border: border::Set<'static>,
 }
 
@@ -80,6 +84,8 @@ impl Glyphs {
             asc: "▲",
             desc: "▼",
             spinner: &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"],
+            cross: "✘",
+            arrow: "→",
             border: border::PLAIN,
         }
     }
@@ -95,6 +101,8 @@ impl Glyphs {
             asc: "^",
             desc: "v",
             spinner: &["|", "/", "-", "\\"],
+            cross: "x",
+            arrow: "->",
             border: border::Set {
                 top_left: "+",
                 top_right: "+",

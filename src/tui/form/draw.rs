@@ -9,7 +9,7 @@ use crate::tui::theme::{Glyphs, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 const LABEL_W: usize = 12;
 const EDITOR_H: u16 = 5;
@@ -54,9 +54,17 @@ pub(super) fn cap(s: &str) -> String {
 }
 
 /// Border with a title and key hints; returns the inside.
-pub(super) fn frame(f: &mut Frame, area: Rect, title: &str, hints: &str, th: &Theme) -> Rect {
+pub(super) fn frame(
+    f: &mut Frame,
+    area: Rect,
+    title: &str,
+    hints: &str,
+    th: &Theme,
+    g: &Glyphs,
+) -> Rect {
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(g.border)
         .border_style(th.border)
         .title(Span::styled(title.to_string(), th.title))
         .title_bottom(Span::styled(hints.to_string(), th.dim));
@@ -87,7 +95,7 @@ fn title_of(form: &FormState, sep: &str) -> String {
 fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &Look<'_>) {
     let (th, g) = (look.theme, look.glyphs);
     let hints = " Tab next · S-Tab back · Enter pick/toggle · Ctrl-S review · Esc cancel ";
-    let inner = frame(f, area, &title_of(form, g.sep), hints, th);
+    let inner = frame(f, area, &title_of(form, g.sep), hints, th, look.glyphs);
     let w = inner.width as usize;
     let errors = form.errors(ctx);
     let mut lines: Vec<Line> = Vec::new();
@@ -117,6 +125,20 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
     let mut focus_span = (0, 0);
     let mut editor_at = None;
     let slots = form.visible_slots(ctx);
+    if form.op == OpKind::Reinstall {
+        let image = match form.targets.as_slice() {
+            [one] => one.image_name().unwrap_or("its current image").to_string(),
+            _ => "each server's current image".to_string(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:LABEL_W$}", "Image"), th.label),
+            Span::raw(fit(
+                &format!("{image} (installed again)"),
+                w.saturating_sub(LABEL_W + 2),
+                g.ellipsis,
+            )),
+        ]));
+    }
     for slot in &slots {
         let start = lines.len();
         let field_errors = errors.get(&slot.field()).filter(|_| {
@@ -149,13 +171,10 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
         if *slot == Slot::UserDataFile
             && let Some(Err(e)) = &form.file_note
         {
-            lines.push(Line::styled(
-                fit(&format!("    ✘ {e}"), w, g.ellipsis),
-                th.error,
-            ));
+            lines.extend(error_lines(e, w, th, g));
         }
         for e in field_errors.into_iter().flatten() {
-            lines.push(Line::styled(format!("    ✘ {e}"), th.error));
+            lines.extend(error_lines(e, w, th, g));
         }
         if focused {
             focus_span = (start, lines.len());
@@ -163,16 +182,14 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
     }
     if let Some(n) = &form.note {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(format!("  {n}"), th.warn));
+        for l in wrap_words(n, w.saturating_sub(2).max(10)) {
+            lines.push(Line::styled(format!("  {l}"), th.warn));
+        }
     }
+    // Lines are pre-wrapped, so the scroll offset counts the lines drawn.
     let h = inner.height as usize;
     let offset = focus_span.1.saturating_sub(h).min(focus_span.0);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((offset as u16, 0)),
-        inner,
-    );
+    f.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
     if let Some(at) = editor_at
         && at >= offset
         && at - offset < h
@@ -180,11 +197,55 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
         let y = inner.y + (at - offset) as u16;
         let rows = EDITOR_H.min(inner.y + inner.height - y);
         let rect = Rect::new(inner.x + 4, y, inner.width.saturating_sub(5), rows);
-        f.render_widget(&form.user_data, rect);
+        let bar = Block::default()
+            .borders(Borders::LEFT)
+            .border_set(g.border)
+            .border_style(th.label);
+        let text = bar.inner(rect);
+        f.render_widget(bar, rect);
+        f.render_widget(&form.user_data, text);
     }
     if form.picker.is_some() {
         picker::draw(f, inner, form, th, g);
     }
+}
+
+/// `✘ message; fix` under a field, wrapped with a hanging indent.
+fn error_lines<'a>(text: &str, w: usize, th: &Theme, g: &Glyphs) -> Vec<Line<'a>> {
+    wrap_words(text, w.saturating_sub(6).max(10))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let lead = if i == 0 {
+                format!("    {} ", g.cross)
+            } else {
+                "      ".to_string()
+            };
+            Line::styled(format!("{lead}{l}"), th.error)
+        })
+        .collect()
+}
+
+/// Greedy word wrap by display width (long words are cut).
+pub(super) fn wrap_words(text: &str, w: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let need = if line.is_empty() { 0 } else { 1 } + width(word);
+        if !line.is_empty() && width(&line) + need > w {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out.into_iter()
+        .map(|l| fit(&l, w, "…").trim_end().to_string())
+        .collect()
 }
 
 /// Errors of a field shared by two rows show once, under the first visible one.
@@ -218,11 +279,14 @@ fn value<'a>(
                 .target_image(ctx)
                 .map(|i| i.name.clone())
                 .unwrap_or_else(|| "choose an image (Enter)".into());
-            let arrow = if g.sep == "·" { " → " } else { " -> " };
+            let arrow = format!(" {} ", g.arrow);
             let from = if form.is_bulk() {
                 String::new()
             } else {
-                fit(&from, 18, g.ellipsis).trim_end().to_string() + arrow
+                fit(&from, w.saturating_sub(40).clamp(14, 34), g.ellipsis)
+                    .trim_end()
+                    .to_string()
+                    + &arrow
             };
             let room = w.saturating_sub(width(&from));
             vec![
@@ -254,10 +318,11 @@ fn value<'a>(
                 }
                 _ => "unknown: the image is not listed; override it".into(),
             };
-            let how = if e.route_override.is_some() {
-                "  [forced, Left/Right]"
-            } else {
-                "  [auto, Left/Right]"
+            let how = match (e.route_override.is_some(), form.focus == Slot::Route) {
+                (true, true) => "  forced · Left/Right",
+                (false, true) => "  auto · Left/Right",
+                (true, false) => "  forced",
+                (false, false) => "  auto",
             };
             vec![
                 Span::raw(

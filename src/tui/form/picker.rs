@@ -5,7 +5,7 @@ use super::{Ctx, FormState, Slot};
 use crate::ops;
 use crate::tui::cmdline::{Edit, LineInput};
 use crate::tui::filter::Fuzzy;
-use crate::tui::panes::images::{arch, firmware, os_label};
+use crate::tui::panes::images::{arch, firmware};
 use crate::tui::text::fit;
 use crate::tui::text::short_id;
 use crate::tui::theme::{Glyphs, Theme};
@@ -111,9 +111,15 @@ fn image_rows(form: &FormState, ctx: &Ctx<'_>) -> Vec<PickRow> {
                 }
             }
             notes.dedup();
-            let mut detail = format!("{} {} {}", os_label(img), arch(img), firmware(img));
+            let init = if img.has_cloud_init() {
+                "Cloud-Init"
+            } else {
+                "no Cloud-Init"
+            };
+            let os = img.os_type.as_deref().unwrap_or("");
+            let mut detail = format!("{os} {} {}, {init}", arch(img), firmware(img));
             for n in notes {
-                detail.push_str(&format!(" · {n}"));
+                detail.push_str(&format!(", {n}"));
             }
             PickRow {
                 value: img.id.clone(),
@@ -222,6 +228,7 @@ pub(super) fn draw(f: &mut Frame, inner: Rect, form: &FormState, th: &Theme, g: 
     );
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(g.border)
         .border_style(th.border)
         .title(Span::styled(title, th.title))
         .title_bottom(Span::styled(
@@ -244,7 +251,7 @@ pub(super) fn draw(f: &mut Frame, inner: Rect, form: &FormState, th: &Theme, g: 
         let tail = if r.fits() {
             r.detail.clone()
         } else {
-            format!("✘ {}", r.reason)
+            format!("{} {}", g.cross, r.reason)
         };
         let text = format!("{cursor} {} {}", fit(&r.name, name_w, g.ellipsis), tail);
         let mut style: Style = if r.fits() { th.base } else { th.dim };

@@ -94,7 +94,7 @@ pub(super) fn lines<'a>(
     g: &Glyphs,
 ) -> Vec<Line<'a>> {
     let mut out = Vec::new();
-    let arrow = if g.sep == "·" { "→" } else { "->" };
+    let arrow = g.arrow;
     for p in plans {
         let change = match form.op {
             OpKind::Change => format!("{} {arrow} {}", p.from_image, p.to_image),
@@ -217,8 +217,12 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
         form.op.label(),
         plural(n)
     );
-    let hints = " Enter submit · Esc back to the form · Up/Down scroll · Ctrl-K keep password ";
-    let inner = frame(f, area, &title, hints, th);
+    let hints = if form.entries.login == ops::LoginMode::Password {
+        " Enter submit · Esc back to the form · Up/Down scroll · Ctrl-K keep password "
+    } else {
+        " Enter submit · Esc back to the form · Up/Down scroll "
+    };
+    let inner = frame(f, area, &title, hints, th, look.glyphs);
     let bottom = 3.min(inner.height);
     let body = Rect::new(inner.x, inner.y, inner.width, inner.height - bottom);
     f.render_widget(
@@ -280,7 +284,7 @@ pub(super) fn draw_sending(f: &mut Frame, area: Rect, form: &FormState, look: &L
         look.glyphs.sep,
         if pending { "sending" } else { "sent" }
     );
-    let inner = frame(f, area, &title, hints, th);
+    let inner = frame(f, area, &title, hints, th, look.glyphs);
     f.render_widget(
         Paragraph::new(result_lines(form, th, look.glyphs, look.spin)).wrap(Wrap { trim: false }),
         inner,

@@ -82,6 +82,7 @@ impl StopConfirm {
         let title = format!(" Stop {n} server{}? ", if n == 1 { "" } else { "s" });
         let block = Block::default()
             .borders(Borders::ALL)
+            .border_set(look.glyphs.border)
             .border_style(th.warn)
             .title(Span::styled(title, th.title));
         let inner = block.inner(area);
