@@ -274,3 +274,102 @@ fn typing_in_the_form_never_fires_pane_keys() {
     assert!(!app.should_quit());
     assert!(!app.help_open());
 }
+
+/// Opens the change form for web-02 with the focus on "from file".
+fn at_file_field(app: &mut App) {
+    select(app, "web-02");
+    key(app, KeyCode::Char('c'));
+    pick_image(app, "ubuntu 22");
+    for _ in 0..5 {
+        key(app, KeyCode::Tab);
+    }
+}
+
+#[test]
+fn user_data_file_errors_show_beside_the_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = dir.path().join("data.bin");
+    std::fs::write(&bin, [0xff, 0xfe, 0x00, 0x41]).expect("write");
+    let big = dir.path().join("big.sh");
+    std::fs::write(&big, "#!/bin/sh\n".repeat(6000)).expect("write");
+    let good = dir.path().join("init.yaml");
+    std::fs::write(&good, "#cloud-config\npackages: [nginx]\n").expect("write");
+    let cases = [
+        (dir.path().join("missing.yaml"), "no file at"),
+        (bin, "is not UTF-8 text"),
+        (big, "user data is at most 32 KB"),
+        (good, "loaded init.yaml"),
+    ];
+    for (path, expected) in cases {
+        let mut app = ready(100, 30);
+        at_file_field(&mut app);
+        typing(&mut app, &path.to_string_lossy());
+        key(&mut app, KeyCode::Enter);
+        let s = screen(&app, 100, 30);
+        assert!(s.contains(expected), "{expected}: {s}");
+    }
+    let mut app = ready(100, 30);
+    at_file_field(&mut app);
+    typing(&mut app, &dir.path().join("init.yaml").to_string_lossy());
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app, 100, 30);
+    assert!(
+        s.contains("32 B / 32 KB") && s.contains("#cloud-config"),
+        "{s}"
+    );
+}
+
+#[test]
+fn user_data_editor() {
+    both_sizes("form_user_data", |app| {
+        select(app, "web-02");
+        key(app, KeyCode::Char('c'));
+        pick_image(app, "ubuntu 22");
+        for _ in 0..4 {
+            key(app, KeyCode::Tab);
+        }
+        typing(app, "#cloud-config");
+        key(app, KeyCode::Enter);
+        typing(app, "packages: [nginx]");
+    });
+}
+
+#[test]
+fn an_invalid_field_is_styled_as_an_error() {
+    use reimage::tui::theme::Theme;
+    let mut app = ready(80, 24);
+    select(&mut app, "web-02");
+    key(&mut app, KeyCode::Char('c'));
+    ctrl(&mut app, 's');
+    let buf = buffer(&app, 80, 24);
+    let error = Theme::new(true).error;
+    let row = (0..24)
+        .find(|&y| {
+            let line: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
+            line.contains("Image ")
+        })
+        .expect("image row");
+    let label_x = (0..80)
+        .find(|&x| buf[(x, row)].symbol() == "I")
+        .expect("label");
+    assert_eq!(buf[(label_x, row)].fg, error.fg.expect("error colour"));
+    let ok_row = (0..24)
+        .find(|&y| {
+            let line: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
+            line.contains("License")
+        })
+        .expect("license row");
+    let x = (0..80)
+        .find(|&x| buf[(x, ok_row)].symbol() == "L")
+        .expect("label");
+    assert_ne!(buf[(x, ok_row)].fg, error.fg.expect("error colour"));
+}
+
+#[test]
+fn ctrl_c_still_quits_from_the_form() {
+    let mut app = ready(80, 24);
+    select(&mut app, "web-02");
+    key(&mut app, KeyCode::Char('c'));
+    let cmds = ctrl(&mut app, 'c');
+    assert!(cmds.contains(&Command::Quit), "{cmds:?}");
+}

@@ -269,3 +269,41 @@ async fn stop_is_tracked_as_a_job() {
     let text = std::fs::read_to_string(&live.journal_path).expect("journal");
     assert!(text.contains("\"stop\""), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_request_is_reported_unknown_and_never_resent() {
+    use reimage::sandbox::{FaultSpec, Faults};
+    let mut live = Live::start(3.0).await;
+    let mut faults = Faults::default();
+    faults.operations.insert(
+        "ecs.reinstallos.v2".into(),
+        FaultSpec {
+            drop_connection: 1.0,
+            ..FaultSpec::default()
+        },
+    );
+    live.sandbox.set_faults(faults);
+    live.keys(|a| {
+        select(a, "web-03");
+        key(a, KeyCode::Char('R'))
+    });
+    live.settle().await;
+    live.keys(|a| ctrl(a, 's'));
+    live.keys(|a| {
+        let mut c = typing(a, "web-03");
+        c.extend(key(a, KeyCode::Enter));
+        c
+    });
+    live.until("unknown outcome", |a| shows(a, "outcome unknown"))
+        .await;
+    assert_eq!(
+        live.count("ecs.reinstallos.v2"),
+        1,
+        "sent once, never retried"
+    );
+    assert_eq!(live.app.requests_in_flight(), 0);
+    // No retry is offered for an unknown outcome: Enter closes.
+    live.keys(|a| key(a, KeyCode::Enter));
+    assert!(!shows(&live.app, "Reinstall OS"));
+    assert_eq!(live.count("ecs.reinstallos.v2"), 1);
+}

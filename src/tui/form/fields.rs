@@ -307,7 +307,8 @@ fn load_file(form: &mut FormState) {
     form.file_note = Some(read_user_data(&path).map(|(data, note)| {
         match std::str::from_utf8(data.content.expose()) {
             Ok(text) => {
-                let lines: Vec<String> = text.lines().map(str::to_string).collect();
+                // split, not lines: a final newline survives the round trip through the editor.
+                let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
                 form.user_data = TextArea::new(lines);
                 form.user_data.set_max_histories(0);
                 form.file_data = None;
