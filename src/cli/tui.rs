@@ -53,6 +53,12 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
         connected,
         Arc::new(journal),
         replay.jobs,
+    )
+    .with_concurrency(
+        resolved
+            .config
+            .bulk_concurrency
+            .unwrap_or(DEFAULT_SUBMIT_CONCURRENCY),
     );
     let state = effects.shared.clone();
     let result = crate::tui::run(header, options, effects).await;

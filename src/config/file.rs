@@ -18,6 +18,8 @@ pub struct ConfigFile {
     pub theme: Option<toml::Table>,
     /// Key bindings of the TUI (read by the TUI layer).
     pub keys: Option<toml::Table>,
+    /// Change/reinstall/stop requests the TUI sends at once in a bulk action (default 4).
+    pub bulk_concurrency: Option<usize>,
 }
 
 /// One named cloud account/region setting.
