@@ -116,6 +116,15 @@ fn bulk_groups_and_exclusions() {
         }
         key(app, KeyCode::Char('R'));
     });
+    both_sizes("form_bulk_review", |app| {
+        for name in ["web-02", "web-03", "web-05", "bms-db-01"] {
+            select(app, name);
+            key(app, KeyCode::Char(' '));
+        }
+        key(app, KeyCode::Char('R'));
+        ctrl(app, 's');
+        typing(app, "3");
+    });
 }
 
 /// Web-02 through review to sending; returns the submit commands.

@@ -112,14 +112,14 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
             ]));
         }
         for x in &form.excluded {
-            lines.push(Line::styled(
-                fit(
-                    &format!("  excluded: {} ({})", x.name, x.reason),
-                    w,
-                    g.ellipsis,
-                ),
-                th.dim,
-            ));
+            let text = format!("excluded: {} ({})", x.name, x.reason);
+            for (i, l) in wrap_words(&text, w.saturating_sub(4).max(10))
+                .into_iter()
+                .enumerate()
+            {
+                let lead = if i == 0 { "  " } else { "    " };
+                lines.push(Line::styled(format!("{lead}{l}"), th.dim));
+            }
         }
     }
     let mut focus_span = (0, 0);

@@ -309,19 +309,26 @@ fn load_file(form: &mut FormState) {
             Ok(text) => {
                 // split, not lines: a final newline survives the round trip through the editor.
                 let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
-                form.user_data = TextArea::new(lines);
-                form.user_data.set_max_histories(0);
+                replace_editor(form, TextArea::new(lines));
                 form.file_data = None;
             }
             Err(_) => {
-                form.user_data = TextArea::default();
-                form.user_data.set_max_histories(0);
+                replace_editor(form, TextArea::default());
                 form.file_data = Some(data);
             }
         }
         note
     }));
     form.sync_user_data();
+}
+
+/// Swaps the editor, wiping the text of the old one.
+fn replace_editor(form: &mut FormState, mut editor: TextArea<'static>) {
+    editor.set_max_histories(0);
+    let old = std::mem::replace(&mut form.user_data, editor);
+    for mut line in old.into_lines() {
+        zeroize::Zeroize::zeroize(&mut line);
+    }
 }
 
 fn read_user_data(path: &str) -> Result<(UserData, String), String> {

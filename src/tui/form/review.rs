@@ -112,24 +112,35 @@ pub(super) fn lines<'a>(
             th.dim,
         ));
     }
-    if let Some(p) = plans.first() {
-        let path = p
-            .path
-            .replace(&p.server_id, &short_id(&p.server_id, g.ellipsis));
-        let more = if plans.len() > 1 {
-            " (and the same for each server)"
-        } else {
-            ""
-        };
-        out.push(Line::from(vec![
-            Span::styled(format!("{} ", p.method), th.label),
-            Span::raw(format!("{path}{more}")),
-        ]));
-        out.push(Line::styled(p.masked_body(), th.base));
-        out.push(Line::styled(
-            format!("Route: {} ({})", p.route.route.label(), p.route.reason),
-            th.dim,
-        ));
+    if !plans.is_empty() {
+        // One request shape per route: its path, body and why that route.
+        let mut shown: Vec<Route> = Vec::new();
+        for p in plans {
+            if shown.contains(&p.route.route) {
+                continue;
+            }
+            shown.push(p.route.route);
+            let same = plans
+                .iter()
+                .filter(|o| o.route.route == p.route.route)
+                .count();
+            let path = p
+                .path
+                .replace(&p.server_id, &short_id(&p.server_id, g.ellipsis));
+            let more = match same {
+                1 => String::new(),
+                n => format!(" (x{n}, one per server)"),
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!("{} ", p.method), th.label),
+                Span::raw(format!("{path}{more}")),
+            ]));
+            out.push(Line::styled(p.masked_body(), th.base));
+            out.push(Line::styled(
+                format!("Route: {} ({})", p.route.route.label(), p.route.reason),
+                th.dim,
+            ));
+        }
         let mut seen: Vec<String> = Vec::new();
         for w in plans.iter().flat_map(|p| p.warnings.iter()) {
             let m = w.message();
@@ -211,8 +222,21 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
     };
     let th = look.theme;
     let n = form.targets.len();
+    let body_lines = lines(form, plans, th, look.glyphs);
+    // Rows after wrapping (estimated by width), to say when there is more below.
+    let w = area.width.saturating_sub(4).max(1) as usize;
+    let rows: usize = body_lines
+        .iter()
+        .map(|l| l.width().div_ceil(w).max(1))
+        .sum();
+    let room = area.height.saturating_sub(5) as usize;
+    let more = if rows > room + *scroll as usize {
+        format!(" {} more below (Down)", look.glyphs.sep)
+    } else {
+        String::new()
+    };
     let title = format!(
-        " Review {} {} of {n} server{} ",
+        " Review {} {} of {n} server{}{more} ",
         look.glyphs.sep,
         form.op.label(),
         plural(n)
@@ -226,7 +250,7 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
     let bottom = 3.min(inner.height);
     let body = Rect::new(inner.x, inner.y, inner.width, inner.height - bottom);
     f.render_widget(
-        Paragraph::new(lines(form, plans, th, look.glyphs))
+        Paragraph::new(body_lines)
             .wrap(Wrap { trim: false })
             .scroll((*scroll, 0)),
         body,
