@@ -382,3 +382,16 @@ fn ctrl_c_still_quits_from_the_form() {
     let cmds = ctrl(&mut app, 'c');
     assert!(cmds.contains(&Command::Quit), "{cmds:?}");
 }
+
+#[test]
+fn read_only_refuses_before_any_form() {
+    let (mut app, cmds) = app_with(80, 24, true, false);
+    answer(&mut app, cmds);
+    select(&mut app, "web-02");
+    for k in ['c', 'R', 's'] {
+        assert!(key(&mut app, KeyCode::Char(k)).is_empty());
+        let s = screen(&app, 80, 24);
+        assert!(!s.contains("Change OS ·") && !s.contains("Stop 1"), "{s}");
+    }
+    assert!(app.toast().unwrap_or_default().contains("read-only"));
+}

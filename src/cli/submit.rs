@@ -63,6 +63,17 @@ fn record(
     }
 }
 
+/// Zeroes every string of a JSON value (the body carried the password and user data).
+fn wipe(v: &mut serde_json::Value) {
+    use zeroize::Zeroize;
+    match v {
+        serde_json::Value::String(s) => s.zeroize(),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(wipe),
+        serde_json::Value::Object(map) => map.values_mut().for_each(wipe),
+        _ => {}
+    }
+}
+
 /// Sends one change/reinstall request and reports `Msg::Submitted` (after
 /// `Msg::JobUpdated` when accepted).
 pub(super) async fn os_request(
@@ -169,5 +180,18 @@ fn refused(e: &CloudError) -> SubmitOutcome {
         SubmitOutcome::Unknown { error, hint }
     } else {
         SubmitOutcome::Rejected { error, hint }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wipe_zeroes_nested_strings() {
+        let mut v = serde_json::json!({"os-change": {"adminpass": "Str0ng!Pass", "metadata": {"user_data": "IyE="}}});
+        wipe(&mut v);
+        let text = v.to_string();
+        assert!(!text.contains("Str0ng") && !text.contains("IyE="), "{text}");
     }
 }
