@@ -87,10 +87,10 @@ pub(super) async fn os_request(
     };
     let plan = &sub.plan;
     tracing::info!(server = %plan.server_name, path = %plan.path, body = %plan.masked_body(), "sending OS request");
-    // The body holds the password: built here, dropped right after sending.
-    let body = plan.body.to_value();
+    // The body holds the password: built here, wiped right after sending.
+    let mut body = plan.body.to_value();
     let result = client.submit_os_request(plan.kind, &plan.path, &body).await;
-    drop(body);
+    wipe(&mut body);
     let outcome = match result {
         Ok(accepted) => {
             let operation = match plan.op {

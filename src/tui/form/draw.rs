@@ -318,11 +318,11 @@ fn value<'a>(
                 }
                 _ => "unknown: the image is not listed; override it".into(),
             };
-            let how = match (e.route_override.is_some(), form.focus == Slot::Route) {
-                (true, true) => "  forced · Left/Right",
-                (false, true) => "  auto · Left/Right",
-                (true, false) => "  forced",
-                (false, false) => "  auto",
+            // The reason says "overridden by you" when forced.
+            let how = if form.focus == Slot::Route {
+                "  Left/Right forces"
+            } else {
+                ""
             };
             vec![
                 Span::raw(

@@ -199,11 +199,13 @@ pub(super) fn handle_key(form: &mut FormState, key: &KeyEvent) {
 
 pub(super) fn draw(f: &mut Frame, inner: Rect, form: &FormState, th: &Theme, g: &Glyphs) {
     let Some(p) = &form.picker else { return };
+    // As tall as its rows need (border, filter line, rows), at most the form's height.
+    let want = p.shown.len().max(1) as u16 + 3;
     let area = Rect::new(
         inner.x + 1,
         inner.y + 1,
         inner.width.saturating_sub(2),
-        inner.height.saturating_sub(1),
+        inner.height.saturating_sub(1).min(want),
     );
     if area.height < 4 {
         return;
