@@ -395,3 +395,36 @@ fn read_only_refuses_before_any_form() {
     }
     assert!(app.toast().unwrap_or_default().contains("read-only"));
 }
+
+#[test]
+fn quitting_asks_while_a_request_is_in_flight() {
+    let mut app = ready(80, 24);
+    let cmds = submit_web02(&mut app);
+    assert_eq!(submits(&cmds), 1);
+    let cmds = ctrl(&mut app, 'c');
+    assert!(!cmds.contains(&Command::Quit), "{cmds:?}");
+    assert!(app.confirm_quit_open());
+}
+
+#[test]
+fn esc_in_the_review_keeps_every_field() {
+    let mut app = ready(80, 24);
+    select(&mut app, "web-02");
+    key(&mut app, KeyCode::Char('c'));
+    pick_image(&mut app, "ubuntu 22");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Tab);
+    typing(&mut app, PASSWORD);
+    key(&mut app, KeyCode::Tab);
+    typing(&mut app, PASSWORD);
+    ctrl(&mut app, 's');
+    assert!(screen(&app, 80, 24).contains("Review"));
+    key(&mut app, KeyCode::Esc);
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("Ubuntu 22.04 server 64bit"), "{s}");
+    assert_eq!(s.matches(&"*".repeat(PASSWORD.len())).count(), 2, "{s}");
+    ctrl(&mut app, 's');
+    assert!(screen(&app, 80, 24).contains("Review"), "still valid");
+}
