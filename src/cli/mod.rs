@@ -8,8 +8,8 @@ mod tui;
 
 pub use doctor::run_doctor;
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
-pub use tui::{job_view, run_tui};
 pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
+pub use tui::{job_view, run_tui};
 
 use crate::cloud::CloudError;
 use crate::cloud::bootstrap::{self, Connected};

@@ -23,8 +23,7 @@ use tokio::sync::mpsc::UnboundedSender;
 /// Run the TUI until the user quits.
 pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     let resolved = crate::config::resolve(global, env)?;
-    if let Err(e) = crate::logging::init(&resolved.paths.log_file(), global.log_level.as_deref())
-    {
+    if let Err(e) = crate::logging::init(&resolved.paths.log_file(), global.log_level.as_deref()) {
         eprintln!("reimage: logging is off: {e}");
     }
     if resolved.settings.insecure {
@@ -95,10 +94,7 @@ fn header_of(resolved: &Resolved, connected: &Connected) -> HeaderInfo {
             "Huawei Cloud".into()
         },
         is_sandbox: ctx.is_sandbox,
-        profile: resolved
-            .profile
-            .clone()
-            .unwrap_or_else(|| "default".into()),
+        profile: resolved.profile.clone().unwrap_or_else(|| "default".into()),
         region: ctx.region.clone(),
         project_id: ctx.project_id.clone(),
         read_only: ctx.read_only,
@@ -236,7 +232,8 @@ impl TuiEffects {
             while let Some(ev) = events_rx.recv().await {
                 let msg = match ev {
                     JobEvent::Changed { record, .. } => Msg::JobUpdated(job_view(&record)),
-                    JobEvent::PollFailed { job_id, error } => {
+                    JobEvent::Polled { .. } => continue,
+                    JobEvent::PollFailed { job_id, error, .. } => {
                         tracing::warn!(job_id, error, "job poll failed");
                         continue;
                     }
