@@ -1,12 +1,14 @@
 //! The scriptable face: `reimage list` and `reimage doctor`, over the same client as the TUI.
 
 mod doctor;
+mod jobs;
 mod list;
 mod plan;
 mod table;
 mod tui;
 
 pub use doctor::run_doctor;
+pub use jobs::{JobsArgs, run_jobs};
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
 pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
 pub use tui::{job_view, run_tui};
@@ -40,6 +42,9 @@ pub enum CliError {
         code: String,
         reason: String,
     },
+    /// `jobs --watch`: some jobs ended in FAIL, LOST or TIMED_OUT (already printed).
+    #[error("{0} job(s) did not succeed")]
+    JobsNotSucceeded(usize),
 }
 
 /// The error, and its hint on a second line.

@@ -2,6 +2,7 @@
 
 use super::record::{JobOperation, JobRecord};
 use crate::cloud::model::ServerKind;
+use crate::config::file::JobsConfig;
 use std::time::Duration;
 
 /// Poller timing and limits. Defaults follow the API doc (section 10.3): first poll after
@@ -77,6 +78,70 @@ impl PollerConfig {
     }
 }
 
+/// Everything `[jobs]` in config.toml decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSettings {
+    pub poller: PollerConfig,
+    /// Finished jobs older than this are compacted out of the journal at start.
+    pub keep_finished: Duration,
+    /// Ring the terminal bell when a job ends.
+    pub bell: bool,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            poller: PollerConfig::default(),
+            keep_finished: Duration::from_secs(7 * 24 * 3600),
+            bell: false,
+        }
+    }
+}
+
+/// `Some(0)` is an error naming the key.
+fn positive(key: &str, v: Option<u64>) -> Result<Option<u64>, String> {
+    match v {
+        Some(0) => Err(format!("[jobs] {key} in config.toml must be at least 1")),
+        v => Ok(v),
+    }
+}
+
+fn minutes(key: &str, v: Option<u64>, default: Duration) -> Result<Duration, String> {
+    Ok(positive(key, v)?.map_or(default, |m| Duration::from_secs(m * 60)))
+}
+
+impl JobSettings {
+    /// Apply the `[jobs]` table over the defaults.
+    pub fn from_config(c: &JobsConfig) -> Result<JobSettings, String> {
+        let d = JobSettings::default();
+        let max_interval = positive("max_poll_interval_secs", c.max_poll_interval_secs)?
+            .map_or(d.poller.max_interval, Duration::from_secs);
+        let concurrency = positive("concurrency", c.concurrency.map(|n| n as u64))?
+            .map_or(d.poller.concurrency, |n| n as usize);
+        let poller = PollerConfig {
+            max_interval,
+            fast_interval: d.poller.fast_interval.min(max_interval),
+            concurrency,
+            limit_stop: minutes(
+                "stop_limit_minutes",
+                c.stop_limit_minutes,
+                d.poller.limit_stop,
+            )?,
+            limit_ecs: minutes("ecs_limit_minutes", c.ecs_limit_minutes, d.poller.limit_ecs)?,
+            limit_bms: minutes("bms_limit_minutes", c.bms_limit_minutes, d.poller.limit_bms)?,
+            ..d.poller
+        };
+        let keep_finished = c.keep_finished_days.map_or(d.keep_finished, |days| {
+            Duration::from_secs(days * 24 * 3600)
+        });
+        Ok(JobSettings {
+            poller,
+            keep_finished,
+            bell: c.bell.unwrap_or(d.bell),
+        })
+    }
+}
+
 /// `90 s`, `5 min`, `1 h 30 min`: a limit as people say it.
 pub fn human(d: Duration) -> String {
     let s = d.as_secs();
@@ -104,6 +169,32 @@ mod tests {
         assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
         assert_eq!(i, c.max_interval);
         assert_eq!(c.next_interval(i, true), c.fast_interval);
+    }
+
+    #[test]
+    fn settings_from_the_jobs_table() {
+        let s = JobSettings::from_config(&JobsConfig::default()).expect("defaults");
+        assert_eq!(s, JobSettings::default());
+        assert_eq!(s.poller.limit_ecs, Duration::from_secs(1800));
+        let c = JobsConfig {
+            concurrency: Some(3),
+            bms_limit_minutes: Some(90),
+            keep_finished_days: Some(1),
+            bell: Some(true),
+            ..JobsConfig::default()
+        };
+        let s = JobSettings::from_config(&c).expect("valid");
+        assert_eq!(s.poller.concurrency, 3);
+        assert_eq!(s.poller.limit_bms, Duration::from_secs(5400));
+        assert_eq!(s.poller.limit_stop, Duration::from_secs(300));
+        assert_eq!(s.keep_finished, Duration::from_secs(86400));
+        assert!(s.bell);
+        let bad = JobsConfig {
+            concurrency: Some(0),
+            ..JobsConfig::default()
+        };
+        let err = JobSettings::from_config(&bad).expect_err("zero");
+        assert!(err.contains("concurrency"), "{err}");
     }
 
     #[test]
