@@ -432,3 +432,57 @@ fn enter_toggles_details_on_narrow_screens() {
     let text = screen(&app, 80, 24);
     assert!(text.contains("KIND NAME"), "{text}");
 }
+
+#[test]
+fn past_messages_stay_one_key_away() {
+    let mut app = loaded(80, 24);
+    app.update(Msg::Error {
+        error: "profile prod: no credentials".into(),
+        hint: Some("set HUAWEICLOUD_SDK_AK".into()),
+    });
+    app.update(Msg::Info("copied".into()));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.toast(), None, "dismissed from the status line");
+    typing(&mut app, "M");
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.contains("error profile prod: no credentials"),
+        "{text}"
+    );
+    assert!(text.contains("set HUAWEICLOUD_SDK_AK"), "{text}");
+    typing(&mut app, "j");
+    key(&mut app, KeyCode::Esc);
+    assert!(!screen(&app, 80, 24).contains("Messages"));
+}
+
+#[test]
+fn mouse_clicks_pick_tabs_and_rows_and_the_wheel_scrolls() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = loaded(80, 24);
+    let click = |col: u16, row: u16| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: col,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // Row 6 is the third data row (tabs 1, border 2, header 3, rows from 4).
+    app.update(click(10, 6));
+    assert_eq!(selected_name(&app), "bms-db-01");
+    app.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 6,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(selected_name(&app), "cache-01");
+    let text = screen(&app, 80, 24);
+    let tabs = text.lines().nth(1).expect("tab row");
+    let x = tabs.find("3 Key pairs").expect("tab shown") as u16;
+    app.update(click(x + 2, 1));
+    assert_eq!(app.pane(), Pane::Keypairs);
+    app.update(click(70, 23)); // the footer: nothing
+    assert_eq!(app.pane(), Pane::Keypairs);
+}

@@ -125,3 +125,16 @@ fn failed_refresh_keeps_rows_and_says_stale() {
         }
     });
 }
+
+#[test]
+fn in_between_sizes() {
+    // 100x30: the ux.md sketch size, side-by-side details; 80x48: details below the table.
+    for (w, h) in [(100, 30), (80, 48)] {
+        let mut app = loaded(w, h);
+        app.update(Msg::JobsReplaced(jobs()));
+        typing(&mut app, "/web");
+        key(&mut app, KeyCode::Enter);
+        typing(&mut app, "jj ");
+        settings().bind(|| insta::assert_snapshot!(format!("servers_{w}x{h}"), screen(&app, w, h)));
+    }
+}

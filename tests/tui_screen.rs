@@ -106,3 +106,39 @@ fn cjk_names_are_cut_by_display_width() {
     use unicode_width::UnicodeWidthStr;
     assert_eq!(line.width(), other.width(), "rows end at the same column");
 }
+
+#[test]
+fn ascii_glyphs_leave_no_unicode_in_the_chrome() {
+    use reimage::tui::theme::GlyphChoice;
+    use reimage::tui::{App, UiOptions};
+    let opts = UiOptions {
+        glyphs: GlyphChoice::Ascii,
+        ..options(true)
+    };
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut app = App::new(header(false), &opts);
+        app.update(Msg::Resize(w, h));
+        let cmds = app.start();
+        answer(&mut app, cmds);
+        app.update(Msg::JobsReplaced(jobs()));
+        for keys in ["", "/web\n", "?", "4"] {
+            for c in keys.chars() {
+                if c == '\n' {
+                    key(&mut app, KeyCode::Enter);
+                } else {
+                    typing(&mut app, &c.to_string());
+                }
+            }
+            let text = screen(&app, w, h);
+            for line in text.lines().filter(|l| !l.contains("数据库")) {
+                assert!(
+                    line.is_ascii(),
+                    "non-ASCII in ASCII mode at {w}x{h}: {line}"
+                );
+            }
+            if keys == "?" {
+                key(&mut app, KeyCode::Esc);
+            }
+        }
+    }
+}

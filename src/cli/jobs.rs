@@ -33,9 +33,8 @@ pub struct JobsArgs {
 /// Damaged lines are reported as warnings on stderr, never fatal.
 pub(crate) fn open_journal(resolved: &Resolved) -> Result<(Journal, Replay), CliError> {
     let settings = job_settings(resolved)?;
-    let journal_err = |e: crate::jobs::journal::JournalError| {
-        CliError::Io(std::io::Error::other(e.to_string()))
-    };
+    let journal_err =
+        |e: crate::jobs::journal::JournalError| CliError::Io(std::io::Error::other(e.to_string()));
     let (journal, _) = Journal::open(resolved.paths.jobs_journal()).map_err(journal_err)?;
     match journal.compact(settings.keep_finished) {
         Ok(0) => {}
@@ -76,13 +75,24 @@ pub async fn run_jobs(
             .map_err(|e| CliError::Io(std::io::Error::other(e)))?,
         OutputFormat::Table if shown.is_empty() => format!(
             "no jobs{} in {}",
-            if args.all { "" } else { " open or ended in the last 24 h (--all for every one)" },
+            if args.all {
+                ""
+            } else {
+                " open or ended in the last 24 h (--all for every one)"
+            },
             journal.path().display()
         ),
         OutputFormat::Table => {
             let rows: Vec<Vec<String>> = shown.iter().map(|j| row(j)).collect();
             table::render(
-                &["JOB", "SERVER", "OPERATION", "STATUS", "SUBMITTED", "DETAIL"],
+                &[
+                    "JOB",
+                    "SERVER",
+                    "OPERATION",
+                    "STATUS",
+                    "SUBMITTED",
+                    "DETAIL",
+                ],
                 &rows,
             )
         }
@@ -93,8 +103,11 @@ pub async fn run_jobs(
 }
 
 fn updated_after(j: &JobRecord, t: time::OffsetDateTime) -> bool {
-    time::OffsetDateTime::parse(&j.updated_at, &time::format_description::well_known::Rfc3339)
-        .map_or(true, |u| u >= t)
+    time::OffsetDateTime::parse(
+        &j.updated_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map_or(true, |u| u >= t)
 }
 
 fn row(j: &JobRecord) -> Vec<String> {

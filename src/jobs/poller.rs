@@ -30,7 +30,7 @@ pub enum JobEvent {
     /// The job's state changed (already in the journal); `detail` is the service's answer
     /// (with its sub jobs), absent for the states reimage decides itself.
     Changed {
-        record: JobRecord,
+        record: Box<JobRecord>,
         detail: Option<Box<Job>>,
     },
     /// A poll answered with nothing new.
@@ -357,7 +357,7 @@ impl Poller {
             }
         }
         let _ = self.sinks.events.send(JobEvent::Changed {
-            record,
+            record: Box::new(record),
             detail: o.detail.map(Box::new),
         });
     }

@@ -113,7 +113,12 @@ fn image(rng: &mut StdRng, seed: u64, i: usize) -> SimImage {
                 img.visibility = "private".into();
             }
             1 => {
-                img.status = if i % 2 == 0 { "queued" } else { "saving" }.into();
+                img.status = if i.is_multiple_of(2) {
+                    "queued"
+                } else {
+                    "saving"
+                }
+                .into();
                 img.imagetype = "private".into();
                 img.visibility = "private".into();
             }

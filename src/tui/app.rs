@@ -4,75 +4,21 @@
 use super::cmdline::LineInput;
 use super::command::Command;
 use super::help::HelpState;
-use super::keymap::{Keymap, Scope};
+use super::keymap::Keymap;
 use super::layout;
 use super::msg::{Msg, Resource};
+pub use super::panes::Pane;
 use super::panes::images::ImagesPane;
 use super::panes::jobs::JobsPane;
 use super::panes::keypairs::KeypairsPane;
-use super::panes::servers::{self, ServersPane};
-use super::panes::{images, jobs, keypairs};
-use super::table::{Column, layout_columns};
+use super::panes::servers::ServersPane;
+use super::table::layout_columns;
 use super::theme::{Glyphs, Theme};
 use super::toast::{Level, Toasts};
 use super::{HeaderInfo, UiOptions};
 use crate::cloud::model::ServerKind;
 use ratatui::layout::Rect;
 use std::time::Instant;
-
-/// The four panes, in tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Servers,
-    Images,
-    Keypairs,
-    Jobs,
-}
-
-impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Servers, Pane::Images, Pane::Keypairs, Pane::Jobs];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Servers => "Servers",
-            Pane::Images => "Images",
-            Pane::Keypairs => "Key pairs",
-            Pane::Jobs => "Jobs",
-        }
-    }
-
-    pub(crate) fn scope(self) -> Scope {
-        match self {
-            Pane::Servers => Scope::Servers,
-            Pane::Images => Scope::Images,
-            Pane::Keypairs => Scope::Table,
-            Pane::Jobs => Scope::Jobs,
-        }
-    }
-
-    fn columns(self) -> &'static [Column] {
-        match self {
-            Pane::Servers => servers::COLUMNS,
-            Pane::Images => images::COLUMNS,
-            Pane::Keypairs => keypairs::COLUMNS,
-            Pane::Jobs => jobs::COLUMNS,
-        }
-    }
-
-    fn index(self) -> usize {
-        Pane::ALL.iter().position(|&p| p == self).unwrap_or(0)
-    }
-
-    pub(crate) fn step(self, forward: bool) -> Pane {
-        let n = Pane::ALL.len();
-        let i = self.index();
-        Pane::ALL[if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }]
-    }
-}
 
 /// A focused one-line text input: it takes every key except Ctrl-C.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +36,8 @@ pub(crate) enum Input {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Modal {
     Help(HelpState),
+    /// Past notes, newest first; the number is the scroll offset.
+    Messages(usize),
     ConfirmQuit,
 }
 

@@ -126,12 +126,14 @@ pub enum Cmd {
     Profile(String),
     Refresh,
     Help,
+    Messages,
     Quit,
 }
 
 /// Command words, in the order completion lists them.
 pub const WORDS: &[&str] = &[
-    "servers", "images", "keypairs", "jobs", "region", "profile", "refresh", "help", "quit",
+    "servers", "images", "keypairs", "jobs", "region", "profile", "refresh", "help", "messages",
+    "quit",
 ];
 
 /// Words starting with `prefix`.
@@ -184,6 +186,7 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         "jobs" => no_arg(Cmd::Jobs),
         "refresh" => no_arg(Cmd::Refresh),
         "help" => no_arg(Cmd::Help),
+        "messages" => no_arg(Cmd::Messages),
         "quit" => no_arg(Cmd::Quit),
         "region" => need("region id", "ap-southeast-3").map(Cmd::Region),
         "profile" => need("profile name", "default").map(Cmd::Profile),

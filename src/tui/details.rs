@@ -44,6 +44,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     };
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(app.glyphs.border)
         .border_style(t.border)
         .title(Span::styled(title, t.title));
     let inner = block.inner(area);
@@ -139,6 +140,12 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
             };
             v.push(("cloud-init", ci.into(), style));
         }
+        // Kunpeng (arm) flavors are named k*: kc1, km1, kai1...
+        None if s.flavor.name.starts_with('k') => v.push((
+            "arch",
+            "arm (Kunpeng flavor; image not listed)".into(),
+            t.dim,
+        )),
         None => v.push(("arch", "unknown (image not listed)".into(), t.dim)),
     }
     match s.system_disk() {

@@ -80,6 +80,7 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
                 ("/".into(), "filter"),
                 ("Esc".into(), "close"),
             ],
+            Modal::Messages(_) => vec![("j/k".into(), "scroll"), ("Esc".into(), "close")],
             Modal::ConfirmQuit => vec![("y".into(), "quit"), ("any key".into(), "stay")],
         }
     } else if let Some(input) = &app.input {

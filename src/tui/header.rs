@@ -81,9 +81,10 @@ pub fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(line)), area);
 }
 
-pub fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
-    let t = &app.theme;
-    let mut spans = vec![Span::raw(" ")];
+/// Each tab's label and its first and last column, for drawing and mouse clicks.
+pub fn tabs(app: &App) -> Vec<(Pane, String, u16, u16)> {
+    let mut x = 1u16;
+    let mut out = Vec::new();
     for (i, &p) in Pane::ALL.iter().enumerate() {
         let (count, loading) = match p {
             Pane::Servers => (app.servers.table.total(), app.servers.load.loading),
@@ -93,6 +94,17 @@ pub fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
         };
         let more = if loading { "+" } else { "" };
         let label = format!("{} {} ({count}{more})", i + 1, p.title());
+        let w = width(&label) as u16;
+        out.push((p, label, x, x + w));
+        x = x.saturating_add(w + 2);
+    }
+    out
+}
+
+pub fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut spans = vec![Span::raw(" ")];
+    for (p, label, _, _) in tabs(app) {
         let style = if p == app.pane { t.tab_active } else { t.tab };
         spans.push(Span::styled(label, style));
         spans.push(Span::raw("  "));

@@ -71,13 +71,21 @@ impl HelpState {
 /// One help row: (section, keys, what it does).
 pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
     let mut out = Vec::new();
-    for scope in [
-        Scope::Global,
+    // The current pane's own keys first, then what works everywhere, then other panes.
+    let here = app.pane.scope();
+    let mut scopes = vec![here];
+    for s in [
         Scope::Table,
+        Scope::Global,
         Scope::Servers,
         Scope::Images,
         Scope::Jobs,
     ] {
+        if !scopes.contains(&s) {
+            scopes.push(s);
+        }
+    }
+    for scope in scopes {
         for &a in Action::ALL.iter().filter(|a| a.scope() == scope) {
             let keys = app.keymap.label(a);
             if keys.is_empty() {
@@ -108,6 +116,7 @@ pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
         (":region X", "switch region"),
         (":profile X", "switch profile (read-only is re-evaluated)"),
         (":refresh", "reload every listing"),
+        (":messages", "past messages and errors"),
         (":q", "quit"),
     ] {
         out.push(("Commands", c.into(), what.into(), ""));
@@ -125,21 +134,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, state: &HelpState) {
         w,
         h,
     );
-    let title = if state.filtering || !state.filter.text.is_empty() {
-        format!(" Help {} filter \"{}\" ", app.glyphs.sep, state.filter.text)
-    } else {
-        format!(
-            " Help {} / filter {} Esc close ",
-            app.glyphs.sep, app.glyphs.sep
-        )
-    };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border)
-        .title(Span::styled(title, t.title));
-    let inner = block.inner(popup);
-    f.render_widget(Clear, popup);
-    f.render_widget(block, popup);
+    let inner = Block::default().borders(Borders::ALL).inner(popup);
     let needle = state.filter.text.to_lowercase();
     let rows: Vec<_> = entries(app)
         .into_iter()
@@ -165,8 +160,29 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, state: &HelpState) {
     if rows.is_empty() {
         lines.push(Line::styled("no binding matches", t.dim));
     }
-    let max_scroll = lines.len().saturating_sub(inner.height as usize);
+    let total = lines.len();
+    let max_scroll = total.saturating_sub(inner.height as usize);
     let skip = state.scroll.min(max_scroll);
+    let last = (skip + inner.height as usize).min(total);
+    let sep = app.glyphs.sep;
+    let mut title = String::from(" Help ");
+    if state.filtering || !state.filter.text.is_empty() {
+        title.push_str(&format!("{sep} filter \"{}\" ", state.filter.text));
+    }
+    if total > inner.height as usize {
+        title.push_str(&format!(
+            "{sep} {}-{last} of {total}, j/k scroll ",
+            skip + 1
+        ));
+    }
+    title.push_str(&format!("{sep} / filter {sep} Esc close "));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(app.glyphs.border)
+        .border_style(t.border)
+        .title(Span::styled(title, t.title));
+    f.render_widget(Clear, popup);
+    f.render_widget(block, popup);
     let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
     f.render_widget(Paragraph::new(lines), inner);
 }

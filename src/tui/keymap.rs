@@ -2,9 +2,8 @@
 //! config.toml, then checked: a key bound twice in one scope, or a pane key shadowed by a
 //! global one, is an error that says which keys and actions collide.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+pub use super::key::{Key, KeyCodeOrd};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Where a binding applies. Lookup goes pane scope, then `Table`, then `Global`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,6 +73,7 @@ actions! {
     GoKeypairs "keypairs" Global false "Key pairs pane" ["3"];
     GoJobs "jobs" Global false "Jobs pane" ["4"];
     Redraw "redraw" Global false "repaint the whole screen" ["ctrl-l"];
+    Messages "messages" Global false "past messages and errors, with their hints" ["M"];
     Up "up" Table false "move up" ["k", "up"];
     Down "down" Table false "move down" ["j", "down"];
     PageUp "page_up" Table false "page up" ["pgup", "ctrl-u"];
@@ -96,184 +96,6 @@ actions! {
     ImageArch "image_arch" Images false "filter: x86 / arm" ["a"];
     ImagePlatform "image_os" Images false "filter: OS platform" ["p"];
     DismissJob "dismiss_job" Jobs false "dismiss a finished job" ["d"];
-}
-
-/// One key with its modifiers, normalised so that `G` and `shift-g` are the same key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Key {
-    pub code: KeyCodeOrd,
-    pub ctrl: bool,
-    pub alt: bool,
-    pub shift: bool,
-}
-
-/// `KeyCode` subset that can be bound (ordered, for stable help output).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum KeyCodeOrd {
-    Char(char),
-    F(u8),
-    Enter,
-    Esc,
-    Tab,
-    BackTab,
-    Backspace,
-    Delete,
-    Insert,
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-}
-
-impl Key {
-    pub fn from_event(ev: &KeyEvent) -> Option<Key> {
-        let code = match ev.code {
-            KeyCode::Char(c) => KeyCodeOrd::Char(c),
-            KeyCode::F(n) => KeyCodeOrd::F(n),
-            KeyCode::Enter => KeyCodeOrd::Enter,
-            KeyCode::Esc => KeyCodeOrd::Esc,
-            KeyCode::Tab => KeyCodeOrd::Tab,
-            KeyCode::BackTab => KeyCodeOrd::BackTab,
-            KeyCode::Backspace => KeyCodeOrd::Backspace,
-            KeyCode::Delete => KeyCodeOrd::Delete,
-            KeyCode::Insert => KeyCodeOrd::Insert,
-            KeyCode::Up => KeyCodeOrd::Up,
-            KeyCode::Down => KeyCodeOrd::Down,
-            KeyCode::Left => KeyCodeOrd::Left,
-            KeyCode::Right => KeyCodeOrd::Right,
-            KeyCode::PageUp => KeyCodeOrd::PageUp,
-            KeyCode::PageDown => KeyCodeOrd::PageDown,
-            KeyCode::Home => KeyCodeOrd::Home,
-            KeyCode::End => KeyCodeOrd::End,
-            _ => return None,
-        };
-        Some(Key::normalise(code, ev.modifiers))
-    }
-
-    fn normalise(code: KeyCodeOrd, mods: KeyModifiers) -> Key {
-        let ctrl = mods.contains(KeyModifiers::CONTROL);
-        let alt = mods.contains(KeyModifiers::ALT);
-        // A character already says whether shift was held; BackTab implies it.
-        let shift = mods.contains(KeyModifiers::SHIFT)
-            && !matches!(code, KeyCodeOrd::Char(_) | KeyCodeOrd::BackTab);
-        let code = match code {
-            KeyCodeOrd::Char(c) if ctrl => KeyCodeOrd::Char(c.to_ascii_lowercase()),
-            other => other,
-        };
-        Key {
-            code,
-            ctrl,
-            alt,
-            shift,
-        }
-    }
-
-    /// Parses `j`, `G`, `ctrl-r`, `shift-tab`, `pgdn`, `space`, `f5`, `enter`, ...
-    pub fn parse(s: &str) -> Result<Key, KeymapError> {
-        let bad = |why: &str| KeymapError::BadKey {
-            key: s.to_string(),
-            why: why.to_string(),
-        };
-        let mut mods = KeyModifiers::NONE;
-        let mut rest = s;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            if let Some(r) = lower.strip_prefix("ctrl-").or(lower.strip_prefix("c-")) {
-                mods |= KeyModifiers::CONTROL;
-                rest = &rest[rest.len() - r.len()..];
-            } else if let Some(r) = lower.strip_prefix("shift-") {
-                mods |= KeyModifiers::SHIFT;
-                rest = &rest[rest.len() - r.len()..];
-            } else if lower.starts_with("alt-") || lower.starts_with("meta-") {
-                return Err(bad(
-                    "Alt chords arrive split over SSH; use a plain key or ctrl-KEY",
-                ));
-            } else {
-                break;
-            }
-        }
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) => {
-                if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_alphabetic() {
-                    KeyCodeOrd::Char(c.to_ascii_uppercase())
-                } else {
-                    KeyCodeOrd::Char(c)
-                }
-            }
-            _ => match rest.to_ascii_lowercase().as_str() {
-                "space" => KeyCodeOrd::Char(' '),
-                "enter" | "return" => KeyCodeOrd::Enter,
-                "esc" | "escape" => KeyCodeOrd::Esc,
-                "tab" if mods.contains(KeyModifiers::SHIFT) => KeyCodeOrd::BackTab,
-                "tab" => KeyCodeOrd::Tab,
-                "backtab" => KeyCodeOrd::BackTab,
-                "backspace" => KeyCodeOrd::Backspace,
-                "delete" | "del" => KeyCodeOrd::Delete,
-                "insert" | "ins" => KeyCodeOrd::Insert,
-                "up" => KeyCodeOrd::Up,
-                "down" => KeyCodeOrd::Down,
-                "left" => KeyCodeOrd::Left,
-                "right" => KeyCodeOrd::Right,
-                "pgup" | "pageup" => KeyCodeOrd::PageUp,
-                "pgdn" | "pagedown" => KeyCodeOrd::PageDown,
-                "home" => KeyCodeOrd::Home,
-                "end" => KeyCodeOrd::End,
-                f if f.starts_with('f') => match f[1..].parse::<u8>() {
-                    Ok(n @ 1..=12) => KeyCodeOrd::F(n),
-                    _ => return Err(bad("unknown key name")),
-                },
-                "" => return Err(bad("empty key")),
-                _ => return Err(bad("unknown key name")),
-            },
-        };
-        if code == KeyCodeOrd::Esc {
-            return Err(bad("Esc is reserved for cancel/back"));
-        }
-        if mods.contains(KeyModifiers::CONTROL)
-            && matches!(code, KeyCodeOrd::Char('c' | 'a' | 'b' | 's' | 'q'))
-        {
-            return Err(bad(
-                "ctrl-c quits; ctrl-a/ctrl-b are tmux prefixes; ctrl-s/ctrl-q may freeze the terminal",
-            ));
-        }
-        Ok(Key::normalise(code, mods))
-    }
-}
-
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.ctrl {
-            f.write_str("Ctrl-")?;
-        }
-        if self.shift {
-            f.write_str("Shift-")?;
-        }
-        match self.code {
-            KeyCodeOrd::Char(' ') => f.write_str("Space"),
-            KeyCodeOrd::Char(c) => write!(f, "{c}"),
-            KeyCodeOrd::F(n) => write!(f, "F{n}"),
-            KeyCodeOrd::Enter => f.write_str("Enter"),
-            KeyCodeOrd::Esc => f.write_str("Esc"),
-            KeyCodeOrd::Tab => f.write_str("Tab"),
-            KeyCodeOrd::BackTab => f.write_str("Shift-Tab"),
-            KeyCodeOrd::Backspace => f.write_str("Backspace"),
-            KeyCodeOrd::Delete => f.write_str("Del"),
-            KeyCodeOrd::Insert => f.write_str("Ins"),
-            KeyCodeOrd::Up => f.write_str("Up"),
-            KeyCodeOrd::Down => f.write_str("Down"),
-            KeyCodeOrd::Left => f.write_str("Left"),
-            KeyCodeOrd::Right => f.write_str("Right"),
-            KeyCodeOrd::PageUp => f.write_str("PgUp"),
-            KeyCodeOrd::PageDown => f.write_str("PgDn"),
-            KeyCodeOrd::Home => f.write_str("Home"),
-            KeyCodeOrd::End => f.write_str("End"),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -299,6 +121,29 @@ pub enum KeymapError {
         global: &'static str,
         global_scope: &'static str,
     },
+}
+
+/// A `[keys]` value in config.toml: one key or a list (`[]` unbinds).
+///
+/// ```toml
+/// [keys]
+/// down = ["j", "down", "ctrl-n"]
+/// refresh = "f5"
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            KeyList::One(k) => vec![k.clone()],
+            KeyList::Many(v) => v.clone(),
+        }
+    }
 }
 
 /// The bindings in force.
@@ -351,21 +196,29 @@ impl Keymap {
         Ok(map)
     }
 
+    /// Defaults patched by the `[keys]` table of config.toml, then checked.
+    pub fn from_config(keys: &BTreeMap<String, KeyList>) -> Result<Self, KeymapError> {
+        let plain = keys.iter().map(|(k, v)| (k.clone(), v.to_vec())).collect();
+        Self::with_overrides(&plain)
+    }
+
     /// Reports the first collision: same key twice in one scope, or a narrower scope's key
     /// also bound in a wider one.
     pub fn check(&self) -> Result<(), KeymapError> {
         let mut seen: BTreeMap<(Scope, Key), Action> = BTreeMap::new();
         for (&action, keys) in &self.bindings {
             for &key in keys {
-                if let Some(&first) = seen.get(&(action.scope(), key)) {
-                    if first != action {
-                        return Err(KeymapError::Conflict {
-                            key: key.to_string(),
-                            first: first.name(),
-                            second: action.name(),
-                            scope: action.scope().label(),
-                        });
-                    }
+                let other = seen
+                    .get(&(action.scope(), key))
+                    .copied()
+                    .filter(|&first| first != action);
+                if let Some(first) = other {
+                    return Err(KeymapError::Conflict {
+                        key: key.to_string(),
+                        first: first.name(),
+                        second: action.name(),
+                        scope: action.scope().label(),
+                    });
                 }
                 seen.insert((action.scope(), key), action);
             }
@@ -438,22 +291,6 @@ mod tests {
     }
 
     #[test]
-    fn parses_and_normalises_keys() {
-        let ev = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(Key::from_event(&ev), Key::parse("G").ok());
-        assert_eq!(Key::parse("shift-g"), Key::parse("G"));
-        let ev = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
-        assert_eq!(Key::from_event(&ev), Key::parse("shift-tab").ok());
-        assert_eq!(
-            Key::parse("ctrl-r").map(|k| k.to_string()),
-            Ok("Ctrl-r".into())
-        );
-        assert!(Key::parse("alt-x").is_err());
-        assert!(Key::parse("ctrl-a").is_err());
-        assert!(Key::parse("bogus").is_err());
-    }
-
-    #[test]
     fn overrides_apply_and_conflicts_are_reported() {
         let mut o = BTreeMap::new();
         o.insert("down".to_string(), vec!["n".to_string()]);
@@ -477,6 +314,22 @@ mod tests {
             Keymap::with_overrides(&o),
             Err(KeymapError::UnknownAction { .. })
         ));
+    }
+
+    #[test]
+    fn reads_the_keys_table_of_config_toml() {
+        #[derive(serde::Deserialize)]
+        struct Config {
+            keys: BTreeMap<String, KeyList>,
+        }
+        let c: Config =
+            toml::from_str("[keys]\ndown = [\"n\", \"down\"]\nrefresh = \"f5\"\n").expect("toml");
+        let map = Keymap::from_config(&c.keys).expect("valid");
+        assert_eq!(map.label(Action::Down), "n/Down");
+        assert_eq!(map.label(Action::Refresh), "F5");
+        let c: Config = toml::from_str("[keys]\nrefresh = \"alt-r\"\n").expect("toml");
+        let err = Keymap::from_config(&c.keys).expect_err("alt chords refused");
+        assert!(err.to_string().contains("Alt chords"), "{err}");
     }
 
     #[test]

@@ -10,7 +10,9 @@ use super::layout;
 use super::table::TableRow;
 use super::text::short_id;
 use super::toast::Level;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     // Releases and repeats would double every key on terminals that report them.
@@ -33,6 +35,17 @@ pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             Modal::Help(state) => {
                 if state.handle(&key) {
                     app.modals.pop();
+                }
+                Vec::new()
+            }
+            Modal::Messages(scroll) => {
+                match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+                    KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('M') => {
+                        app.modals.pop();
+                    }
+                    _ => {}
                 }
                 Vec::new()
             }
@@ -92,16 +105,37 @@ pub(crate) fn paste(app: &mut App, text: &str) {
     }
 }
 
+/// Mouse (only when enabled): the wheel scrolls, a click picks a tab or a row.
 pub(crate) fn mouse(app: &mut App, m: MouseEvent) {
-    let delta = match m.kind {
-        MouseEventKind::ScrollDown => 3,
-        MouseEventKind::ScrollUp => -3,
-        _ => return,
-    };
-    if app.modals.is_empty() {
-        with_table(app, |t| t.move_by(delta));
-        app.dirty_key();
+    if !app.modals.is_empty() || app.input.is_some() {
+        return;
     }
+    match m.kind {
+        MouseEventKind::ScrollDown => with_table(app, |t| t.move_by(3)),
+        MouseEventKind::ScrollUp => with_table(app, |t| t.move_by(-3)),
+        MouseEventKind::Down(MouseButton::Left) => {
+            let Some(a) = layout::areas(app.size, app.zoom) else {
+                return;
+            };
+            if m.row == a.tabs.y {
+                let hit = super::header::tabs(app)
+                    .into_iter()
+                    .find(|(_, _, x0, x1)| m.column >= *x0 && m.column < *x1);
+                if let Some((p, ..)) = hit {
+                    app.pane = p;
+                }
+            } else if let Some(t) = a.table {
+                // Rows start below the border and the header line.
+                let first = t.y + 2;
+                if m.row >= first && m.row < t.y + t.height.saturating_sub(1) {
+                    let i = (m.row - first) as usize;
+                    with_table(app, |tb| tb.pick_visible(i));
+                }
+            }
+        }
+        _ => return,
+    }
+    app.dirty_key();
 }
 
 fn input_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
@@ -159,6 +193,7 @@ fn run_command(app: &mut App, text: &str) -> Vec<Command> {
         Ok(Cmd::Jobs) => switch(app, Pane::Jobs),
         Ok(Cmd::Refresh) => app.refresh_all(),
         Ok(Cmd::Help) => act(app, Action::Help),
+        Ok(Cmd::Messages) => act(app, Action::Messages),
         Ok(Cmd::Quit) => request_quit(app, false),
         Ok(Cmd::Region(r)) => {
             app.invalidate();
@@ -237,6 +272,7 @@ trait TableNav {
     fn bottom(&mut self);
     fn sort_next(&mut self);
     fn sort_reverse(&mut self);
+    fn pick_visible(&mut self, i: usize);
 }
 
 impl<T: TableRow> TableNav for super::table::Table<T> {
@@ -257,6 +293,9 @@ impl<T: TableRow> TableNav for super::table::Table<T> {
     }
     fn sort_reverse(&mut self) {
         super::table::Table::sort_reverse(self)
+    }
+    fn pick_visible(&mut self, i: usize) {
+        super::table::Table::pick_visible(self, i)
     }
 }
 
@@ -289,6 +328,7 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::GoKeypairs => app.pane = Pane::Keypairs,
         Action::GoJobs => app.pane = Pane::Jobs,
         Action::Redraw => return vec![Command::RepaintAll],
+        Action::Messages => app.modals.push(Modal::Messages(0)),
         Action::Up => with_table(app, |t| t.move_by(-1)),
         Action::Down => with_table(app, |t| t.move_by(1)),
         Action::PageUp => with_table(app, |t| t.page(false)),

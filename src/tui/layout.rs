@@ -11,6 +11,7 @@ pub const MIN_W: u16 = 20;
 pub const MIN_H: u16 = 6;
 /// Details below the table from this height on (narrow screens).
 const TALL: u16 = 40;
+/// Least height of the details below the table.
 const DETAILS_BELOW: u16 = 14;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,10 +40,11 @@ pub fn areas(area: Rect, zoom_details: bool) -> Option<Areas> {
             Some(Rect::new(body.x + tw, body.y, dw, body.height)),
         )
     } else if area.height >= TALL {
-        let th = body.height - DETAILS_BELOW;
+        let dh = (body.height / 2).max(DETAILS_BELOW);
+        let th = body.height - dh;
         (
             Some(Rect::new(body.x, body.y, body.width, th)),
-            Some(Rect::new(body.x, body.y + th, body.width, DETAILS_BELOW)),
+            Some(Rect::new(body.x, body.y + th, body.width, dh)),
         )
     } else if zoom_details {
         (None, Some(body))

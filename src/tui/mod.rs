@@ -3,16 +3,37 @@
 //! caller's [`Effects`] run commands in tasks that send `Msg`s back.
 //!
 //! Entry point: [`run`]. Everything else is public for tests and for the caller's wiring.
+//!
+//! Wiring, in outline (the caller owns the cloud client):
+//!
+//! ```text
+//! let effects = move |cmd: Command, tx: UnboundedSender<Msg>| match cmd {
+//!     Command::LoadServers { kind, generation } => { tokio::spawn(/* list pages; send
+//!         Msg::ServersLoaded { kind, generation, page, done } per page, or
+//!         Msg::LoadFailed { what: Resource::Servers(kind), generation, error, hint } */); }
+//!     Command::LoadImages { generation } => { /* Msg::ImagesLoaded or LoadFailed */ }
+//!     Command::LoadKeypairs { generation } => { /* Msg::KeypairsLoaded or LoadFailed */ }
+//!     Command::SwitchRegion(r) | Command::SwitchProfile(r) => {
+//!         /* rebuild the client; send Msg::ContextChanged(new HeaderInfo) or Msg::Error */ }
+//!     _ => {} // CopyToClipboard, RepaintAll and Quit never reach the effects
+//! };
+//! reimage::tui::run(header, UiOptions { keymap: Keymap::from_config(&cfg.keys)?, ..Default::default() }, effects).await?;
+//! ```
+//!
+//! Keys: every binding is an [`keymap::Action`] with a config name (`[keys]` in
+//! config.toml, checked by [`keymap::Keymap::from_config`]); `?` lists them all.
 
 mod app;
 mod clipboard;
 mod cmdline;
+mod columns;
 mod command;
 mod details;
 mod filter;
 mod footer;
 mod header;
 mod help;
+pub mod key;
 pub mod keymap;
 mod keys;
 mod layout;

@@ -112,17 +112,28 @@ async fn forward_signals(tx: UnboundedSender<Msg>) {
             Err(e) => tracing::warn!(error = %e, "cannot watch a signal"),
         }
     }
-    let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
-    if streams_len(&waits) == 0 {
+    if streams.is_empty() {
         return;
     }
-    let (_, _, _) = futures::future::select_all(waits).await;
+    futures::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv()))).await;
     tracing::info!("signal received, quitting");
     let _ = tx.send(Msg::QuitSignal);
 }
 
-fn streams_len<I: ExactSizeIterator>(i: &I) -> usize {
-    i.len()
+/// A terminal read as a message. A hung-up tty reads as an error or the end of input:
+/// leave, never spin.
+fn input_msg(ev: Option<io::Result<Event>>) -> Result<Option<Msg>, TuiError> {
+    match ev {
+        Some(Ok(ev)) => Ok(event_msg(ev)),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "terminal input failed, quitting");
+            Err(TuiError::Io(e))
+        }
+        None => {
+            tracing::info!("terminal input closed, quitting");
+            Ok(Some(Msg::QuitSignal))
+        }
+    }
 }
 
 fn event_msg(ev: Event) -> Option<Msg> {
@@ -172,18 +183,7 @@ where
             next_tick = Instant::now() + TICK;
         }
         let msg = tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(ev)) => event_msg(ev),
-                // A hung-up tty reads as an error or end of input: leave, never spin.
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "terminal input failed, quitting");
-                    return Err(TuiError::Io(e));
-                }
-                None => {
-                    tracing::info!("terminal input closed, quitting");
-                    Some(Msg::QuitSignal)
-                }
-            },
+            ev = events.next() => input_msg(ev)?,
             m = rx.recv() => m,
             _ = tokio::time::sleep_until(next_tick), if ticking => {
                 next_tick = Instant::now() + TICK;
@@ -193,8 +193,13 @@ where
         let Some(msg) = msg else { continue };
         let cmds = app.update(msg);
         execute_all(screen, &tx, effects, cmds)?;
-        // Everything already queued is handled before the next draw.
+        // Every message already queued is handled before the next draw. (Terminal events
+        // are not drained the same way: polling crossterm's stream with a no-op waker would
+        // leave it without a waker to wake the loop on the next key.)
         while let Ok(m) = rx.try_recv() {
+            if app.should_quit() {
+                break;
+            }
             let cmds = app.update(m);
             execute_all(screen, &tx, effects, cmds)?;
         }

@@ -2,102 +2,10 @@
 //! marks) by row id across reloads, re-sorts and filter changes, so a refresh never moves
 //! the cursor to another server.
 
+pub use super::columns::{Column, layout_columns};
 use super::filter::{Fuzzy, haystack};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
-
-/// A column a pane can show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Column {
-    pub title: &'static str,
-    /// Narrowest useful width.
-    pub min: u16,
-    /// Width it grows to when there is room.
-    pub max: u16,
-    /// 0 = always shown; higher numbers are dropped first on narrow screens.
-    pub drop: u8,
-    pub right: bool,
-}
-
-impl Column {
-    pub const fn new(title: &'static str, min: u16, max: u16, drop: u8) -> Self {
-        Column {
-            title,
-            min,
-            max,
-            drop,
-            right: false,
-        }
-    }
-
-    pub const fn right(mut self) -> Self {
-        self.right = true;
-        self
-    }
-}
-
-/// Columns with at least this `drop` are extras, shown only on wide screens.
-pub const LUXURY: u8 = 6;
-
-/// Columns that fit in `width`, with their widths, in display order. Columns are dropped
-/// highest `drop` first (rightmost on ties); spare room grows columns up to their `max`,
-/// most important first. Column gaps are one space.
-pub fn layout_columns(columns: &[Column], width: u16) -> Vec<(usize, u16)> {
-    let mut shown: Vec<usize> = (0..columns.len()).collect();
-    let need = |shown: &[usize]| -> u32 {
-        shown.iter().map(|&c| columns[c].min as u32).sum::<u32>()
-            + shown.len().saturating_sub(1) as u32
-    };
-    while need(&shown) > width as u32 && shown.len() > 1 {
-        let Some(pos) = shown
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| columns[**c].drop > 0)
-            .max_by_key(|(i, c)| (columns[**c].drop, *i))
-            .map(|(i, _)| i)
-        else {
-            break;
-        };
-        shown.remove(pos);
-    }
-    // Extras (drop >= LUXURY) only show once the core columns (drop <= 2) are at full width.
-    let core_full = |shown: &[usize]| -> u32 {
-        shown
-            .iter()
-            .map(|&c| {
-                let col = &columns[c];
-                u32::from(if col.drop <= 2 { col.max } else { col.min })
-            })
-            .sum::<u32>()
-            + shown.len().saturating_sub(1) as u32
-    };
-    while core_full(&shown) > width as u32 {
-        let Some(pos) = shown
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| columns[**c].drop >= LUXURY)
-            .max_by_key(|(i, c)| (columns[**c].drop, *i))
-            .map(|(i, _)| i)
-        else {
-            break;
-        };
-        shown.remove(pos);
-    }
-    let mut widths: Vec<u16> = shown.iter().map(|&c| columns[c].min).collect();
-    let mut spare = (width as u32).saturating_sub(need(&shown));
-    let mut order: Vec<usize> = (0..shown.len()).collect();
-    order.sort_by_key(|&i| (columns[shown[i]].drop, i));
-    for i in order {
-        if spare == 0 {
-            break;
-        }
-        let col = &columns[shown[i]];
-        let grow = (col.max.saturating_sub(col.min) as u32).min(spare);
-        widths[i] += grow as u16;
-        spare -= grow;
-    }
-    shown.into_iter().zip(widths).collect()
-}
 
 /// How a cell sorts: numbers before text, text case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -132,6 +40,9 @@ pub struct Table<T> {
     offset: usize,
     height: usize,
     selected: Option<String>,
+    /// The user picked a row: follow it by id. Until then the cursor stays on the first
+    /// row while pages stream in.
+    pinned: bool,
     marks: BTreeSet<String>,
     filter: String,
     sort: Option<(usize, bool)>,
@@ -149,6 +60,7 @@ impl<T: TableRow> Table<T> {
             offset: 0,
             height: 1,
             selected: None,
+            pinned: false,
             marks: BTreeSet::new(),
             filter: String::new(),
             sort,
@@ -291,6 +203,7 @@ impl<T: TableRow> Table<T> {
         let found = self
             .selected
             .as_deref()
+            .filter(|_| self.pinned)
             .and_then(|id| self.by_id.get(id))
             .and_then(|&ri| self.view.iter().position(|&v| v == ri));
         self.cursor = match found {
@@ -323,7 +236,18 @@ impl<T: TableRow> Table<T> {
         }
         let last = self.view.len() - 1;
         self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+        self.pinned = true;
         self.sync_selected();
+    }
+
+    /// Selects the `i`-th row on screen (a mouse click), if there is one.
+    pub fn pick_visible(&mut self, i: usize) {
+        let pos = self.offset + i;
+        if pos < self.view.len() {
+            self.cursor = pos;
+            self.pinned = true;
+            self.sync_selected();
+        }
     }
 
     pub fn page(&mut self, down: bool) {
@@ -333,20 +257,31 @@ impl<T: TableRow> Table<T> {
 
     pub fn top(&mut self) {
         self.cursor = 0;
+        self.pinned = true;
         self.sync_selected();
     }
 
     pub fn bottom(&mut self) {
         self.cursor = self.view.len().saturating_sub(1);
+        self.pinned = true;
         self.sync_selected();
     }
 
     /// Next sort column (ascending); after the last column, back to none.
+    /// Next shown column (ascending); after the last one, back to no sort. Columns hidden
+    /// on a narrow screen are skipped: a sort one cannot see would look random.
     pub fn sort_next(&mut self) {
-        self.sort = match self.sort {
-            None => Some((0, false)),
-            Some((c, _)) if c + 1 < self.ncols => Some((c + 1, false)),
-            Some(_) => None,
+        let cols: Vec<usize> = if self.search_cols.is_empty() {
+            (0..self.ncols).collect()
+        } else {
+            self.search_cols.clone()
+        };
+        let pos = self
+            .sort
+            .and_then(|(c, _)| cols.iter().position(|&x| x == c));
+        self.sort = match pos {
+            None => cols.first().map(|&c| (c, false)),
+            Some(p) => cols.get(p + 1).map(|&c| (c, false)),
         };
     }
 
@@ -358,10 +293,11 @@ impl<T: TableRow> Table<T> {
     }
 
     pub fn toggle_mark(&mut self) {
-        if let Some(id) = self.selected().map(|r| r.id().to_string()) {
-            if !self.marks.remove(&id) {
-                self.marks.insert(id);
-            }
+        let Some(id) = self.selected().map(|r| r.id().to_string()) else {
+            return;
+        };
+        if !self.marks.remove(&id) {
+            self.marks.insert(id);
         }
     }
 
@@ -446,6 +382,29 @@ mod tests {
     }
 
     #[test]
+    fn cursor_stays_on_top_while_rows_stream_in_until_the_user_moves() {
+        let mut t: Table<R> = Table::new(2, Some((0, false)));
+        t.set_height(10);
+        t.upsert(R("a", "web-02", 3));
+        t.rebuild(&|_| true);
+        t.upsert(R("b", "db-01", 10));
+        t.rebuild(&|_| true);
+        assert_eq!(
+            t.selected().map(|r| r.0),
+            Some("b"),
+            "first row, not the first to arrive"
+        );
+        t.move_by(1);
+        t.upsert(R("c", "app-01", 1));
+        t.rebuild(&|_| true);
+        assert_eq!(
+            t.selected().map(|r| r.0),
+            Some("a"),
+            "a chosen row is followed"
+        );
+    }
+
+    #[test]
     fn reload_keeps_selection_and_marks() {
         let mut t = table();
         t.move_by(1); // web-01
@@ -480,20 +439,90 @@ mod tests {
         assert!(empty.selected().is_none());
     }
 
-    #[test]
-    fn narrow_layouts_drop_columns_by_priority() {
-        let cols = [
-            Column::new("NAME", 10, 20, 0),
-            Column::new("STATUS", 8, 8, 1),
-            Column::new("IMAGE", 10, 30, 2),
-            Column::new("IP", 15, 15, 3),
-        ];
-        let all = layout_columns(&cols, 200);
-        assert_eq!(all.len(), 4);
-        assert_eq!(all[0], (0, 20));
-        let narrow = layout_columns(&cols, 30);
-        assert_eq!(narrow.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1, 2]);
-        let tiny = layout_columns(&cols, 3);
-        assert_eq!(tiny.iter().map(|c| c.0).collect::<Vec<_>>(), [0]);
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        #[derive(Debug, Clone)]
+        struct P(String, String, u64);
+
+        impl TableRow for P {
+            fn id(&self) -> &str {
+                &self.0
+            }
+            fn cell(&self, col: usize) -> Cow<'_, str> {
+                match col {
+                    0 => Cow::Borrowed(&self.1),
+                    _ => Cow::Owned(self.2.to_string()),
+                }
+            }
+        }
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Upsert(u8, String, u64),
+            Retain(u8),
+            Filter(String),
+            Move(i8),
+            Page(bool),
+            Top,
+            Bottom,
+            Sort,
+            Reverse,
+            Height(u8),
+            Mark,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                (0u8..30, "[a-c]{0,4}", 0u64..5).prop_map(|(i, n, v)| Op::Upsert(i, n, v)),
+                (0u8..30).prop_map(Op::Retain),
+                "[a-c]{0,2}".prop_map(Op::Filter),
+                any::<i8>().prop_map(Op::Move),
+                any::<bool>().prop_map(Op::Page),
+                Just(Op::Top),
+                Just(Op::Bottom),
+                Just(Op::Sort),
+                Just(Op::Reverse),
+                (0u8..8).prop_map(Op::Height),
+                Just(Op::Mark),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn cursor_and_window_stay_consistent(ops in proptest::collection::vec(op(), 1..60)) {
+                let mut t: Table<P> = Table::new(2, None);
+                for o in ops {
+                    match o {
+                        Op::Upsert(i, n, v) => t.upsert(P(format!("id{i}"), n, v)),
+                        Op::Retain(i) => t.retain(|r| r.0 != format!("id{i}")),
+                        Op::Filter(f) => t.set_filter(&f),
+                        Op::Move(d) => t.move_by(d as isize),
+                        Op::Page(d) => t.page(d),
+                        Op::Top => t.top(),
+                        Op::Bottom => t.bottom(),
+                        Op::Sort => t.sort_next(),
+                        Op::Reverse => t.sort_reverse(),
+                        Op::Height(h) => t.set_height(h as usize),
+                        Op::Mark => t.toggle_mark(),
+                    }
+                    t.rebuild(&|_| true);
+                    let shown: Vec<usize> = t.visible().map(|(pos, _)| pos).collect();
+                    prop_assert!(shown.len() <= t.height.max(1));
+                    if t.shown() == 0 {
+                        prop_assert!(t.selected().is_none());
+                    } else {
+                        prop_assert!(t.cursor() < t.shown());
+                        prop_assert!(shown.contains(&t.cursor()), "cursor on screen");
+                        let id = t.selected().map(|r| r.0.clone());
+                        prop_assert_eq!(id.as_deref(), t.selected.as_deref());
+                    }
+                    for m in t.marks() {
+                        prop_assert!(t.get(m).is_some(), "marks only name existing rows");
+                    }
+                }
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! is always carried by a word as well.
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::border;
 
 /// Whether to use colour, as chosen on the command line or by the environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,6 +65,7 @@ pub struct Glyphs {
     pub asc: &'static str,
     pub desc: &'static str,
     pub spinner: &'static [&'static str],
+    pub border: border::Set<'static>,
 }
 
 impl Glyphs {
@@ -78,6 +80,7 @@ impl Glyphs {
             asc: "▲",
             desc: "▼",
             spinner: &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"],
+            border: border::PLAIN,
         }
     }
 
@@ -92,6 +95,16 @@ impl Glyphs {
             asc: "^",
             desc: "v",
             spinner: &["|", "/", "-", "\\"],
+            border: border::Set {
+                top_left: "+",
+                top_right: "+",
+                bottom_left: "+",
+                bottom_right: "+",
+                vertical_left: "|",
+                vertical_right: "|",
+                horizontal_top: "-",
+                horizontal_bottom: "-",
+            },
         }
     }
 

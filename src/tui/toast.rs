@@ -22,9 +22,14 @@ pub struct Toast {
 const INFO_FOR: Duration = Duration::from_secs(5);
 const ERROR_FOR: Duration = Duration::from_secs(12);
 
+/// How many past notes `M` (messages) keeps.
+const HISTORY: usize = 200;
+
 #[derive(Debug, Default)]
 pub struct Toasts {
     queue: VecDeque<Toast>,
+    /// Every note shown, oldest first, for the messages view.
+    history: VecDeque<Toast>,
 }
 
 impl Toasts {
@@ -45,12 +50,21 @@ impl Toasts {
         if self.queue.len() >= 20 {
             self.queue.pop_front();
         }
-        self.queue.push_back(Toast {
+        let toast = Toast {
             level,
             text,
             hint,
             until,
-        });
+        };
+        if self.history.len() >= HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(toast.clone());
+        self.queue.push_back(toast);
+    }
+
+    pub fn history(&self) -> impl DoubleEndedIterator<Item = &Toast> {
+        self.history.iter()
     }
 
     /// The note to show: the oldest waiting error, else the newest note.
@@ -70,18 +84,17 @@ impl Toasts {
     /// Drops what expired; the first error expires only once shown for its full time.
     pub fn expire(&mut self, now: Instant) -> bool {
         let before = self.queue.len();
-        if let Some(pos) = self
+        let shown = self
             .queue
             .iter()
             .position(|t| t.level == Level::Error)
             .or(self.queue.len().checked_sub(1))
-        {
-            if self.queue[pos].until <= now {
-                self.queue.remove(pos);
-                // The next error gets its full time from now.
-                if let Some(next) = self.queue.iter_mut().find(|t| t.level == Level::Error) {
-                    next.until = next.until.max(now + ERROR_FOR);
-                }
+            .filter(|&pos| self.queue[pos].until <= now);
+        if let Some(pos) = shown {
+            self.queue.remove(pos);
+            // The next error gets its full time from now.
+            if let Some(next) = self.queue.iter_mut().find(|t| t.level == Level::Error) {
+                next.until = next.until.max(now + ERROR_FOR);
             }
         }
         self.queue.len() != before

@@ -4,6 +4,7 @@ use super::app::{App, Modal, Pane};
 use super::layout;
 use super::panes::{TableSpec, images, jobs, keypairs, render_table, servers, shower};
 use super::text::fit;
+use super::toast::Level;
 use super::{details, footer, header, help};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -40,6 +41,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     for m in &app.modals {
         match m {
             Modal::Help(state) => help::draw(f, a.body, app, state),
+            Modal::Messages(scroll) => messages(f, a.body, app, *scroll),
             Modal::ConfirmQuit => confirm_quit(f, a.body, app),
         }
     }
@@ -187,6 +189,57 @@ fn empty_text(loading: bool, none: &str) -> String {
     }
 }
 
+/// Past notes, newest first, each with its hint.
+fn messages(f: &mut Frame, area: Rect, app: &App, scroll: usize) {
+    let t = &app.theme;
+    let popup = Rect::new(
+        area.x
+            + area
+                .width
+                .saturating_sub(area.width.saturating_sub(4).min(100))
+                / 2,
+        area.y + 1.min(area.height),
+        area.width.saturating_sub(4).min(100),
+        area.height.saturating_sub(2),
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(app.glyphs.border)
+        .border_style(t.border)
+        .title(Span::styled(" Messages (newest first) ", t.title));
+    let inner = block.inner(popup);
+    f.render_widget(Clear, popup);
+    f.render_widget(block, popup);
+    let w = inner.width as usize;
+    let mut lines = Vec::new();
+    for m in app.toasts.history().rev() {
+        let (word, style) = match m.level {
+            Level::Info => ("info ", t.info),
+            Level::Warn => ("warn ", t.warn),
+            Level::Error => ("error", t.error),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(word, style),
+            Span::raw(" "),
+            Span::raw(fit(&m.text, w.saturating_sub(6), app.glyphs.ellipsis)),
+        ]));
+        if let Some(h) = &m.hint {
+            lines.push(Line::styled(
+                fit(&format!("      {h}"), w, app.glyphs.ellipsis),
+                t.dim,
+            ));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("no messages yet", t.dim));
+    }
+    let skip = scroll.min(lines.len().saturating_sub(1));
+    f.render_widget(
+        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()),
+        inner,
+    );
+}
+
 fn confirm_quit(f: &mut Frame, area: Rect, app: &App) {
     let n = app.jobs.submitting();
     let w = area.width.min(60);
@@ -199,6 +252,7 @@ fn confirm_quit(f: &mut Frame, area: Rect, app: &App) {
     );
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(app.glyphs.border)
         .border_style(app.theme.warn)
         .title(Span::styled(" Quit? ", app.theme.title));
     let inner = block.inner(popup);

@@ -20,16 +20,17 @@ pub const SIZE: usize = 8;
 pub const STATUS: usize = 9;
 
 pub const COLUMNS: &[Column] = &[
+    // The attributes that decide compatibility (target, arch, Cloud-Init, disk) go last.
     Column::new("NAME", 16, 36, 0),
-    Column::new("OS", 10, 22, 2),
-    Column::new("TYPE", 7, 7, 1),
+    Column::new("OS", 10, 22, 4),
+    Column::new("TYPE", 7, 7, 3),
     Column::new("FOR", 4, 4, 1),
-    Column::new("ARCH", 4, 4, 3),
+    Column::new("ARCH", 4, 4, 2),
     Column::new("BOOT", 4, 4, 3),
     Column::new("CLOUD-INIT", 10, 10, 1),
     Column::new("MIN DISK", 8, 8, 2).right(),
-    Column::new("SIZE", 8, 9, 5).right(),
-    Column::new("STATUS", 6, 8, 4),
+    Column::new("SIZE", 8, 9, 6).right(),
+    Column::new("STATUS", 6, 8, 5),
 ];
 
 /// `gold` → `public`, the rest as is.

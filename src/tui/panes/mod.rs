@@ -18,6 +18,62 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use std::borrow::Cow;
 use std::time::Instant;
 
+use super::keymap::Scope;
+
+/// The four panes, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Servers,
+    Images,
+    Keypairs,
+    Jobs,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Servers, Pane::Images, Pane::Keypairs, Pane::Jobs];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Servers => "Servers",
+            Pane::Images => "Images",
+            Pane::Keypairs => "Key pairs",
+            Pane::Jobs => "Jobs",
+        }
+    }
+
+    pub(crate) fn scope(self) -> Scope {
+        match self {
+            Pane::Servers => Scope::Servers,
+            Pane::Images => Scope::Images,
+            Pane::Keypairs => Scope::Table,
+            Pane::Jobs => Scope::Jobs,
+        }
+    }
+
+    pub(crate) fn columns(self) -> &'static [Column] {
+        match self {
+            Pane::Servers => servers::COLUMNS,
+            Pane::Images => images::COLUMNS,
+            Pane::Keypairs => keypairs::COLUMNS,
+            Pane::Jobs => jobs::COLUMNS,
+        }
+    }
+
+    fn index(self) -> usize {
+        Pane::ALL.iter().position(|&p| p == self).unwrap_or(0)
+    }
+
+    pub(crate) fn step(self, forward: bool) -> Pane {
+        let n = Pane::ALL.len();
+        let i = self.index();
+        Pane::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
 /// Columns before the first cell: cursor, mark, space.
 pub const GUTTER: u16 = 3;
 
@@ -113,6 +169,7 @@ pub fn render_table<T: TableRow>(
 ) {
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(spec.glyphs.border)
         .border_style(spec.theme.border)
         .title(Span::styled(format!(" {} ", spec.title), spec.theme.title));
     let inner = block.inner(area);
@@ -127,14 +184,10 @@ pub fn render_table<T: TableRow>(
     for (i, &(c, w)) in cols.iter().enumerate() {
         let col = &spec.columns[c];
         let mut title = col.title.to_string();
-        if let Some((sc, desc)) = table.sort() {
-            if sc == c {
-                title.push_str(if desc {
-                    spec.glyphs.desc
-                } else {
-                    spec.glyphs.asc
-                });
-            }
+        match table.sort() {
+            Some((sc, true)) if sc == c => title.push_str(spec.glyphs.desc),
+            Some((sc, false)) if sc == c => title.push_str(spec.glyphs.asc),
+            _ => {}
         }
         if i > 0 {
             head.push(Span::raw(" "));
