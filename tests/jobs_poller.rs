@@ -101,7 +101,7 @@ impl Rig {
             while out.len() < n {
                 match self.events.recv().await.expect("poller alive") {
                     JobEvent::Changed { record, detail } if record.state.is_final() => {
-                        out.push((record, detail))
+                        out.push((*record, detail))
                     }
                     _ => {}
                 }

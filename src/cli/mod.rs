@@ -6,6 +6,7 @@ mod list;
 mod plan;
 mod table;
 mod tui;
+mod tui_jobs;
 
 pub use doctor::run_doctor;
 pub use jobs::{JobsArgs, run_jobs};

@@ -10,8 +10,10 @@ use crate::cloud::bootstrap::{self, Connected};
 use crate::cloud::model::ServerKind;
 use crate::cloud::{Client, CloudError, ImageQuery};
 use crate::config::{Env, GlobalArgs, Resolved};
+use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::journal::Journal;
-use crate::jobs::poller::{self, JobEvent, PollerConfig, PollerHandle, Sinks};
+use crate::jobs::pacing::JobSettings;
+use crate::jobs::poller::{self, PollerHandle, Sinks};
 use crate::jobs::record::JobRecord;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{ColorChoice, GlyphChoice};
@@ -36,18 +38,23 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     for n in &connected.notices {
         tracing::info!("{n}");
     }
-    let (journal, replay) = Journal::open(resolved.paths.jobs_journal())
-        .map_err(|e| CliError::Io(std::io::Error::other(e.to_string())))?;
+    let (journal, replay) = super::jobs::open_journal(&resolved)?;
     for w in &replay.warnings {
         tracing::warn!("{w}");
     }
     let header = header_of(&resolved, &connected);
+    let audit = (
+        AuditLog::new(resolved.paths.audit_log()),
+        Actor::of(&connected.client).await,
+    );
     let state = Arc::new(Shared {
         global: global.clone(),
         env: env.clone(),
         current: RwLock::new(connected),
         journal: Arc::new(journal),
         poller: RwLock::new(None),
+        job_settings: super::jobs::job_settings(&resolved)?,
+        audit,
     });
     let effects = TuiEffects {
         shared: state.clone(),
@@ -110,6 +117,10 @@ struct Shared {
     current: RwLock<Connected>,
     journal: Arc<Journal>,
     poller: RwLock<Option<PollerHandle>>,
+    /// `[jobs]` of config.toml: poller pacing, limits, bell.
+    job_settings: JobSettings,
+    /// The audit log and who acts (the account of the first connection).
+    audit: (AuditLog, Actor),
 }
 
 impl Shared {
@@ -197,8 +208,21 @@ impl crate::tui::Effects for TuiEffects {
                 global.region = None;
                 self.switch(global, tx);
             }
+            Command::PollJobs(ids) => {
+                if let Some(p) = self.poller() {
+                    ids.iter().for_each(|id| p.poll_now(id));
+                }
+            }
+            Command::DismissJob(id) => {
+                if let Err(e) = self.shared.journal.record_dismissed(&id) {
+                    tracing::error!(job_id = %id, error = %e, "cannot journal a dismissal");
+                }
+                if let Some(p) = self.poller() {
+                    p.forget(&id);
+                }
+            }
             // Handled by the run loop itself.
-            Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit => {}
+            Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit | Command::Bell => {}
         }
     }
 }
@@ -212,38 +236,49 @@ impl TuiEffects {
         if slot.is_some() {
             return;
         }
-        let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let client = self.shared.client();
         let handle = poller::spawn(
-            self.shared.client(),
-            PollerConfig::default(),
+            client.clone(),
+            self.shared.job_settings.poller.clone(),
             Sinks {
                 journal: self.shared.journal.clone(),
-                audit: None,
+                audit: Some(self.shared.audit.clone()),
                 events: events_tx,
             },
         );
         let views: Vec<JobView> = self.replay.iter().map(job_view).collect();
         let _ = tx.send(Msg::JobsReplaced(views));
+        let ctx = client.context();
         for rec in &self.replay {
-            handle.track(rec.clone());
-        }
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some(ev) = events_rx.recv().await {
-                let msg = match ev {
-                    JobEvent::Changed { record, .. } => Msg::JobUpdated(job_view(&record)),
-                    JobEvent::Polled { .. } => continue,
-                    JobEvent::PollFailed { job_id, error, .. } => {
-                        tracing::warn!(job_id, error, "job poll failed");
-                        continue;
-                    }
-                };
-                if tx.send(msg).is_err() {
-                    break;
-                }
+            if rec.belongs_to(&ctx.region, &ctx.project_id) {
+                handle.track(rec.clone());
+            } else if !rec.state.is_final() {
+                tracing::warn!(job_id = %rec.job_id, region = %rec.region, "job of another region or project: not polled here");
             }
-        });
+        }
+        tokio::spawn(super::tui_jobs::forward(
+            events_rx,
+            tx.clone(),
+            client,
+            self.replay.clone(),
+            self.shared.job_settings.bell,
+        ));
         *slot = Some(handle);
+    }
+
+    fn poller(&self) -> Option<PollerHandle> {
+        self.shared.poller.read().ok().and_then(|p| p.clone())
+    }
+
+    /// Write the audit line of an accepted submission (after it is journaled). The login
+    /// mode is named (`password`, `key pair kp-admin`), never its secret.
+    #[allow(dead_code)] // called by the change/reinstall submission
+    pub fn audit_submitted(&self, rec: &JobRecord, login_mode: Option<&str>) {
+        let (log, actor) = &self.shared.audit;
+        if let Err(e) = log.submitted(actor, rec, login_mode) {
+            tracing::error!(job_id = %rec.job_id, error = %e, "cannot write the audit log");
+        }
     }
 
     /// Re-resolve with other flags and reconnect; the TUI reloads on `ContextChanged`.
@@ -285,8 +320,8 @@ pub fn job_view(rec: &JobRecord) -> JobView {
         TrackedState::Running => JobStatus::Running,
         TrackedState::PendingPayment => JobStatus::PendingPayment,
         TrackedState::Success => JobStatus::Success,
-        TrackedState::Fail => JobStatus::Fail,
-        TrackedState::Lost | TrackedState::TimedOut => JobStatus::Unknown,
+        // Final for reimage: shown as failures, the detail says which.
+        TrackedState::Fail | TrackedState::Lost | TrackedState::TimedOut => JobStatus::Fail,
     };
     let elapsed = time::OffsetDateTime::parse(
         &rec.submitted_at,

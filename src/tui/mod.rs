@@ -33,6 +33,7 @@ mod filter;
 mod footer;
 mod header;
 mod help;
+mod job_msgs;
 pub mod key;
 pub mod keymap;
 mod keys;
@@ -50,7 +51,7 @@ mod ui;
 pub use app::{App, Pane};
 pub use clipboard::osc52;
 pub use command::Command;
-pub use msg::{JobView, Msg, Resource};
+pub use msg::{JobProgress, JobView, Msg, Resource};
 pub use run::{Effects, Screen, run, run_on};
 pub use ui::draw;
 
