@@ -21,8 +21,9 @@ pub(crate) fn job_ended(app: &mut App, key: &str, bell: bool) -> Vec<Command> {
         ),
     };
     let mut text = format!("{} of {}: {}", j.operation, j.server_name, status_word(&j));
-    if !j.detail.is_empty() {
-        text.push_str(&format!(" {} {}", app.glyphs.sep, j.detail));
+    let detail = super::table::TableRow::cell(&j, super::panes::jobs::DETAIL);
+    if !detail.is_empty() {
+        text.push_str(&format!(" {} {detail}", app.glyphs.sep));
     }
     app.note(level, text, hint);
     if bell {

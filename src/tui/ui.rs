@@ -87,7 +87,7 @@ fn draw_table(f: &mut Frame, area: Rect, app: &App) {
                 let job = app
                     .jobs
                     .running_on(&s.id)
-                    .map(|j| format!("{} {}", j.operation, jobs::status_word(j)));
+                    .map(|j| jobs::status_word(j).to_string());
                 servers::show(s, c, th, g, job.as_deref())
             });
             let empty = empty_text(app.servers.load.loading, "no servers");
