@@ -35,13 +35,15 @@ pub(crate) fn open_journal(resolved: &Resolved) -> Result<(Journal, Replay), Cli
     let settings = job_settings(resolved)?;
     let journal_err =
         |e: crate::jobs::journal::JournalError| CliError::Io(std::io::Error::other(e.to_string()));
-    let (journal, _) = Journal::open(resolved.paths.jobs_journal()).map_err(journal_err)?;
+    // The damaged lines are reported from the first read: compaction drops them.
+    let (journal, first) = Journal::open(resolved.paths.jobs_journal()).map_err(journal_err)?;
     match journal.compact(settings.keep_finished) {
         Ok(0) => {}
         Ok(n) => tracing::info!("compacted {n} finished job(s) out of the journal"),
         Err(e) => tracing::warn!("cannot compact the job journal: {e}"),
     }
-    let replay = journal.replay().map_err(journal_err)?;
+    let mut replay = journal.replay().map_err(journal_err)?;
+    replay.warnings = first.warnings;
     Ok((journal, replay))
 }
 
