@@ -109,7 +109,7 @@ fn a_re_read_server_replaces_its_row() {
     let mut s = fixture().ecs[3].clone();
     s.status = "REBUILD".into();
     let name = s.name.clone();
-    app.update(Msg::ServerUpdated(s));
+    app.update(Msg::ServerUpdated(Box::new(s)));
     typing(&mut app, &format!("/{name}"));
     key(&mut app, KeyCode::Enter);
     let text = screen(&app, 160, 48);

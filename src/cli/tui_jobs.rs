@@ -86,7 +86,7 @@ fn refresh_server(client: &Client, rec: &JobRecord, tx: &UnboundedSender<Msg>) {
     tokio::spawn(async move {
         match client.show_server(kind, &id).await {
             Ok(server) => {
-                let _ = tx.send(Msg::ServerUpdated(server));
+                let _ = tx.send(Msg::ServerUpdated(Box::new(server)));
             }
             Err(e) => tracing::info!(server = %id, error = %e, "cannot re-read the server"),
         }

@@ -148,7 +148,7 @@ pub fn human(d: Duration) -> String {
     match s {
         0..=119 => format!("{s} s"),
         120..=3599 => format!("{} min", s / 60),
-        _ if s % 3600 == 0 => format!("{} h", s / 3600),
+        _ if s.is_multiple_of(3600) => format!("{} h", s / 3600),
         _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
     }
 }

@@ -376,7 +376,7 @@ impl App {
                 Vec::new()
             }
             Msg::JobEnded { key, bell } => super::job_msgs::job_ended(self, &key, bell),
-            Msg::ServerUpdated(server) => super::job_msgs::server_updated(self, server),
+            Msg::ServerUpdated(server) => super::job_msgs::server_updated(self, *server),
             Msg::ContextChanged(header) => {
                 self.header = header;
                 self.servers.table.set_rows(Vec::new());

@@ -110,7 +110,7 @@ pub enum Msg {
         bell: bool,
     },
     /// One server re-read (after its job changed): replaces its row.
-    ServerUpdated(Server),
+    ServerUpdated(Box<Server>),
     /// The caller switched profile or region: new header, everything reloads.
     ContextChanged(HeaderInfo),
     /// An error not tied to a listing (e.g. a failed profile switch).
