@@ -185,3 +185,56 @@ async fn jobs_table_in_config_is_checked() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_journals_and_audits_the_job_without_the_password() {
+    let sb = sandbox().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reimage"));
+    cmd.args(["--endpoint", &sb.url, "--region", &sb.region, "--write"])
+        .args([
+            "apply",
+            "--server",
+            "web-03",
+            "--reinstall",
+            "--password-stdin",
+            "--yes",
+        ])
+        .env("REIMAGE_HOME", home.path())
+        .env("HUAWEICLOUD_SDK_AK", &sb.ak)
+        .env("HUAWEICLOUD_SDK_SK", &sb.sk)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", &sb.project_id)
+        .env("REIMAGE_METADATA_URL", "off")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("run reimage");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"Str0ng!Pass9\n")
+            .expect("password");
+        child.wait_with_output().expect("ends")
+    })
+    .await
+    .expect("joined");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let job_id = text(&out.stdout).trim().to_string();
+    assert!(!job_id.is_empty());
+    let (_j, replay) = Journal::open(home.path().join("state/jobs.jsonl")).expect("journal");
+    assert_eq!(replay.jobs.len(), 1);
+    let rec = &replay.jobs[0];
+    assert_eq!(rec.job_id, job_id);
+    assert_eq!(rec.server_name, "web-03");
+    assert_eq!(rec.operation, JobOperation::ReinstallOs);
+    let audit = std::fs::read_to_string(home.path().join("state/audit.log")).expect("audit");
+    assert!(
+        audit.contains(&job_id) && audit.contains("\"login_mode\":\"password\""),
+        "{audit}"
+    );
+    assert!(!audit.contains(&sb.ak), "access key masked: {audit}");
+    let journal = std::fs::read_to_string(home.path().join("state/jobs.jsonl")).expect("text");
+    assert!(!audit.contains("Str0ng!Pass9") && !journal.contains("Str0ng!Pass9"));
+}

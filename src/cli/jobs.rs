@@ -52,6 +52,31 @@ pub(crate) fn job_settings(resolved: &Resolved) -> Result<JobSettings, CliError>
     JobSettings::from_config(&resolved.config.jobs).map_err(CliError::Usage)
 }
 
+/// Journal (fsynced) and audit an accepted job before anything reports it. A journal that
+/// cannot be written is said on stderr: the job id is printed anyway, it must not be lost.
+pub(crate) async fn journal_accepted(
+    global: &GlobalArgs,
+    env: &Env,
+    client: &crate::cloud::Client,
+    rec: &JobRecord,
+    login_mode: Option<&str>,
+) {
+    let paths = match crate::config::resolve(global, env) {
+        Ok(r) => r.paths,
+        Err(e) => return eprintln!("warning: job {} not journaled: {e}", rec.job_id),
+    };
+    if let Err(e) = Journal::open(paths.jobs_journal()).and_then(|(j, _)| j.record_submitted(rec)) {
+        eprintln!("warning: job {} not journaled: {e}", rec.job_id);
+    }
+    let audit = AuditLog::new(paths.audit_log());
+    if let Err(e) = audit.submitted(&Actor::of(client).await, rec, login_mode) {
+        eprintln!(
+            "warning: cannot write the audit log {}: {e}",
+            audit.path().display()
+        );
+    }
+}
+
 pub async fn run_jobs(
     global: &GlobalArgs,
     args: &JobsArgs,

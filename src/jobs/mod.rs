@@ -5,3 +5,4 @@ pub mod journal;
 pub mod pacing;
 pub mod poller;
 pub mod record;
+pub mod submitted;
