@@ -435,3 +435,54 @@ async fn two_hundred_jobs_respect_the_concurrency_bound() {
     );
     assert!(counters.by_operation["jobs.show"] >= 200);
 }
+
+#[tokio::test]
+async fn pending_payment_is_shown_and_polled_slowly() {
+    let sb = sandbox().await;
+    let c = client(&sb).await;
+    let mut rig = rig(&c, quick());
+    let lamp = c
+        .list_images(&reimage::cloud::ImageQuery::default())
+        .await
+        .expect("images")
+        .into_iter()
+        .find(|i| i.name == "LAMP Stack on Ubuntu 22.04")
+        .expect("market image")
+        .id;
+    let erp = server_id(&c, ServerKind::Ecs, "erp-test").await;
+    let accepted = c
+        .submit_os_request(
+            ServerKind::Ecs,
+            &format!("/v2/{{pid}}/cloudservers/{erp}/changeos"),
+            &json!({"os-change": {"adminpass": PASSWORD, "imageid": lamp}}),
+        )
+        .await
+        .expect("accepted with an order");
+    assert!(accepted.order_id.is_some());
+    rig.track(record(
+        &accepted.job_id,
+        ServerKind::Ecs,
+        JobOperation::ChangeOs,
+        (&erp, "erp-test"),
+    ));
+    let state = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Some(JobEvent::Changed { record, .. }) = rig.events.recv().await {
+                return record.state;
+            }
+        }
+    })
+    .await
+    .expect("a state is reported");
+    assert_eq!(state, TrackedState::PendingPayment);
+    assert!(!state.is_final(), "still followed");
+    // 200 ms between polls instead of 20-100 ms: at most a few in 500 ms.
+    let before = op_count(&sb, "jobs.show");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let polls = op_count(&sb, "jobs.show") - before;
+    assert!((1..=3).contains(&polls), "slow polling, saw {polls}");
+    assert_eq!(
+        rig.journal.replay().expect("replay").jobs[0].state,
+        TrackedState::PendingPayment
+    );
+}
