@@ -486,3 +486,79 @@ async fn pending_payment_is_shown_and_polled_slowly() {
         TrackedState::PendingPayment
     );
 }
+
+#[tokio::test]
+async fn poll_now_skips_the_wait_and_forget_stops_polling() {
+    let sb = sandbox_with(SandboxConfig {
+        job_seconds: 60.0,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let c = client(&sb).await;
+    let rig = rig(
+        &c,
+        PollerConfig {
+            first_poll: Duration::from_secs(30),
+            ..quick()
+        },
+    );
+    let id = server_id(&c, ServerKind::Ecs, "bastion-01").await;
+    let stop = c
+        .stop_servers(ServerKind::Ecs, std::slice::from_ref(&id))
+        .await
+        .expect("stop accepted");
+    rig.track(record(
+        &stop.job_id,
+        ServerKind::Ecs,
+        JobOperation::Stop,
+        (&id, "bastion-01"),
+    ));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(op_count(&sb, "jobs.show"), 0, "first poll is 30 s away");
+    rig.poller.poll_now(&stop.job_id);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(op_count(&sb, "jobs.show") >= 1, "polled at once");
+    rig.poller.forget(&stop.job_id);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let polls = op_count(&sb, "jobs.show");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        op_count(&sb, "jobs.show"),
+        polls,
+        "forgotten jobs are not polled"
+    );
+}
+
+#[tokio::test]
+async fn a_job_replayed_after_its_limit_is_polled_once_before_timing_out() {
+    let sb = sandbox_with(SandboxConfig {
+        job_seconds: 0.2,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let c = client(&sb).await;
+    let mut rig = rig(
+        &c,
+        PollerConfig {
+            limit_stop: Duration::from_secs(1),
+            ..quick()
+        },
+    );
+    let id = server_id(&c, ServerKind::Ecs, "jenkins").await;
+    let stop = c
+        .stop_servers(ServerKind::Ecs, std::slice::from_ref(&id))
+        .await
+        .expect("stop accepted");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Submitted an hour ago (reimage was closed meanwhile); the job has in fact ended.
+    let mut rec = record(
+        &stop.job_id,
+        ServerKind::Ecs,
+        JobOperation::Stop,
+        (&id, "jenkins"),
+    );
+    rec.submitted_at = "2020-01-01T00:00:00Z".into();
+    rig.track(rec);
+    let (rec, _) = rig.finals(1).await.remove(0);
+    assert_eq!(rec.state, TrackedState::Success, "not TIMED_OUT unseen");
+}

@@ -79,6 +79,9 @@ struct Live {
     interval: Duration,
     deadline: Instant,
     in_flight: bool,
+    /// Answered at least once since tracked: a job replayed after its limit gets one
+    /// poll (it may have ended meanwhile) before it can time out.
+    answered: bool,
     last_detail: Option<Job>,
 }
 
@@ -164,6 +167,7 @@ impl Poller {
                         interval: self.config.fast_interval,
                         deadline: now + self.config.remaining(&rec),
                         in_flight: false,
+                        answered: false,
                         last_detail: None,
                         record: rec,
                     },
@@ -184,7 +188,11 @@ impl Poller {
     /// every slot is busy (a finishing poll wakes it) or nothing is live.
     fn wake_at(&self) -> Option<Instant> {
         let idle = self.live.values().filter(|l| !l.in_flight);
-        let deadline = idle.clone().map(|l| l.deadline).min();
+        let deadline = idle
+            .clone()
+            .filter(|l| l.answered)
+            .map(|l| l.deadline)
+            .min();
         let due = if self.polls.len() >= self.config.concurrency {
             None
         } else {
@@ -205,7 +213,7 @@ impl Poller {
         let expired: Vec<String> = self
             .live
             .iter()
-            .filter(|(_, l)| !l.in_flight && l.deadline <= now)
+            .filter(|(_, l)| !l.in_flight && l.answered && l.deadline <= now)
             .map(|(id, _)| id.clone())
             .collect();
         for id in expired {
@@ -263,6 +271,7 @@ impl Poller {
             return; // forgotten while its poll was in flight
         };
         l.in_flight = false;
+        l.answered = true;
         let now = Instant::now();
         let outcome = match result {
             Ok(job) => Outcome {
