@@ -1,5 +1,6 @@
-//! Logging to a file under the state directory: never to stdout or stderr, which belong to
-//! the full-screen UI or to a command's output. The file is capped: past `MAX_BYTES` at
+//! Logging. The TUI logs to a file under the state directory, never to stdout or stderr,
+//! which belong to the full screen; the scriptable commands log to stderr, since stdout
+//! carries their data. The file is capped: past `MAX_BYTES` at
 //! start it is moved to `reimage.log.1` (one old generation kept).
 
 use std::fs::OpenOptions;
@@ -46,4 +47,14 @@ pub fn init(path: &Path, level: Option<&str>) -> std::io::Result<()> {
         .with_writer(Mutex::new(file))
         .try_init();
     Ok(())
+}
+
+/// Scriptable commands: tracing to stderr at `level` (default `warn`), stdout is for data.
+pub fn init_stderr(level: Option<&str>) {
+    let filter =
+        EnvFilter::try_new(level.unwrap_or("warn")).unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

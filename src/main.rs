@@ -88,7 +88,7 @@ where
         &'a mut (dyn std::io::Write + Send),
     ) -> CliFuture<'a>,
 {
-    reimage::cli::init_logging(global.log_level.as_deref());
+    reimage::logging::init_stderr(global.log_level.as_deref());
     let env = Env::from_process();
     let mut stdout = std::io::stdout();
     let result = match tokio::runtime::Runtime::new() {

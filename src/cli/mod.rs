@@ -56,16 +56,6 @@ fn cloud_line(e: &CloudError) -> String {
     }
 }
 
-/// Send tracing to stderr at `--log-level` (default `warn`): stdout is for the data.
-pub fn init_logging(level: Option<&str>) {
-    let filter = tracing_subscriber::EnvFilter::try_new(level.unwrap_or("warn"))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
 /// Resolve the configuration and connect (or start the sandbox), telling stderr which.
 pub(crate) async fn connect(global: &GlobalArgs, env: &Env) -> Result<Connected, CliError> {
     let resolved = crate::config::resolve(global, env)?;
