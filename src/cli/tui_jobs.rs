@@ -4,9 +4,9 @@
 
 use super::tui::job_view;
 use crate::cloud::Client;
-use crate::cloud::model::Job;
+use crate::cloud::model::{Job, Server};
 use crate::jobs::poller::JobEvent;
-use crate::jobs::record::JobRecord;
+use crate::jobs::record::{JobOperation, JobRecord, TrackedState};
 use crate::tui::{JobProgress, Msg};
 use std::collections::HashMap;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -80,17 +80,44 @@ pub(super) async fn forward(
 }
 
 /// Re-read the job's server in the background; a failure only leaves the row as it was.
+/// After a successful change the server must show the new image: if not, say so.
 fn refresh_server(client: &Client, rec: &JobRecord, tx: &UnboundedSender<Msg>) {
     let (client, tx) = (client.clone(), tx.clone());
-    let (kind, id) = (rec.kind, rec.server_id.clone());
+    let rec = rec.clone();
     tokio::spawn(async move {
-        match client.show_server(kind, &id).await {
+        match client.show_server(rec.kind, &rec.server_id).await {
             Ok(server) => {
+                if let Some(msg) = image_mismatch(&rec, &server) {
+                    let _ = tx.send(msg);
+                }
                 let _ = tx.send(Msg::ServerUpdated(Box::new(server)));
             }
-            Err(e) => tracing::info!(server = %id, error = %e, "cannot re-read the server"),
+            Err(e) => {
+                tracing::info!(server = %rec.server_id, error = %e, "cannot re-read the server")
+            }
         }
     });
+}
+
+/// A change reported SUCCESS but the server shows another image (by name or id).
+fn image_mismatch(rec: &JobRecord, server: &Server) -> Option<Msg> {
+    let wanted = rec.new_image.as_deref()?;
+    let ended_ok = rec.state == TrackedState::Success && rec.operation == JobOperation::ChangeOs;
+    let shown = [server.image_name(), server.current_image_id()];
+    if !ended_ok || shown.iter().flatten().any(|s| *s == wanted) {
+        return None;
+    }
+    Some(Msg::Error {
+        error: format!(
+            "{}: the change reported SUCCESS but the server shows image {}, not {wanted}",
+            rec.server_name,
+            server.image_name().unwrap_or("(none)")
+        ),
+        hint: Some(format!(
+            "check the server in the console and job {} before changing it again",
+            rec.job_id
+        )),
+    })
 }
 
 /// `HH:MM:SS UTC` of now.
@@ -117,4 +144,57 @@ pub fn sub_job_lines(job: &Job) -> Vec<String> {
             line
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::model::ServerKind;
+
+    fn change(state: TrackedState, new_image: &str) -> JobRecord {
+        JobRecord {
+            job_id: "j1".into(),
+            kind: ServerKind::Ecs,
+            operation: JobOperation::ChangeOs,
+            server_id: "s1".into(),
+            server_name: "web-03".into(),
+            route: Some("v2".into()),
+            region: String::new(),
+            project_id: String::new(),
+            old_image: Some("CentOS 7.9 64bit".into()),
+            new_image: Some(new_image.into()),
+            order_id: None,
+            submitted_at: crate::jobs::record::now_rfc3339(),
+            state,
+            error_code: None,
+            fail_reason: None,
+            updated_at: crate::jobs::record::now_rfc3339(),
+        }
+    }
+
+    #[test]
+    fn success_is_checked_against_the_server_image() {
+        let server: Server = serde_json::from_str(
+            r#"{"id":"s1","name":"web-03","status":"ACTIVE","image":{"id":"img-u"},
+               "metadata":{"image_name":"Ubuntu 22.04 server 64bit"}}"#,
+        )
+        .expect("server");
+        let ok = change(TrackedState::Success, "Ubuntu 22.04 server 64bit");
+        assert!(image_mismatch(&ok, &server).is_none());
+        assert!(image_mismatch(&change(TrackedState::Success, "img-u"), &server).is_none());
+        let wrong = change(TrackedState::Success, "Debian 12.0.0 64bit");
+        match image_mismatch(&wrong, &server) {
+            Some(Msg::Error { error, hint }) => {
+                assert!(
+                    error.contains("Ubuntu 22.04") && error.contains("Debian 12"),
+                    "{error}"
+                );
+                assert!(hint.is_some_and(|h| h.contains("j1")));
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+        // Still running, or failed: the image is not expected to have changed.
+        assert!(image_mismatch(&change(TrackedState::Running, "Debian 12"), &server).is_none());
+        assert!(image_mismatch(&change(TrackedState::Fail, "Debian 12"), &server).is_none());
+    }
 }
