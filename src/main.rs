@@ -26,6 +26,8 @@ enum Command {
     Plan(reimage::cli::PlanArgs),
     /// Send the change/reinstall request after a typed confirmation (or --yes); prints the job id.
     Apply(reimage::cli::ApplyArgs),
+    /// Print the job journal, or follow the open jobs with --watch (exit 1 if any fails).
+    Jobs(reimage::cli::JobsArgs),
     /// Serve the sandbox cloud (a simulated Huawei Cloud) on an address, for scripts, SDKs
     /// and tests.
     Sandbox(reimage::sandbox::SandboxArgs),
@@ -60,6 +62,9 @@ fn main() -> color_eyre::Result<()> {
                 let mut stdin = std::io::BufReader::new(std::io::stdin());
                 reimage::cli::run_apply(g, &args, env, &mut stdin, out).await
             })
+        }),
+        Some(Command::Jobs(args)) => cli_command(&cli.global, |g, env, out| {
+            Box::pin(async move { reimage::cli::run_jobs(g, &args, env, out).await })
         }),
         Some(Command::Sandbox(args)) => {
             let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -47,6 +47,14 @@ async fn journal_has(live: &Live, server_id: &str, operation: &str) {
         "{text}"
     );
     assert!(!text.contains(PASSWORD), "the journal never holds a secret");
+    let audit = std::fs::read_to_string(&live.audit_path).expect("audit written");
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains(server_id) && l.contains("submitted") && l.contains("login_mode")),
+        "{audit}"
+    );
+    assert!(!audit.contains(PASSWORD), "the audit log never holds a secret");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,16 +1,19 @@
 //! The scriptable face: `reimage list` and `reimage doctor`, over the same client as the TUI.
 
 mod doctor;
+mod jobs;
 mod list;
 mod plan;
 mod submit;
 mod table;
 mod tui;
+mod tui_jobs;
 
 pub use doctor::run_doctor;
+pub use jobs::{JobsArgs, run_jobs};
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
 pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
-pub use tui::{DEFAULT_SUBMIT_CONCURRENCY, TuiEffects, job_view, run_tui};
+pub use tui::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, TuiEffects, job_view, run_tui};
 
 use crate::cloud::CloudError;
 use crate::cloud::bootstrap::{self, Connected};
@@ -41,6 +44,9 @@ pub enum CliError {
         code: String,
         reason: String,
     },
+    /// `jobs --watch`: some jobs ended in FAIL, LOST or TIMED_OUT (already printed).
+    #[error("{0} job(s) did not succeed")]
+    JobsNotSucceeded(usize),
 }
 
 /// The error, and its hint on a second line.

@@ -342,6 +342,9 @@ pub async fn run_apply(
         .submit_os_request(plan.kind, &plan.path, &plan.body.to_value())
         .await?;
     tracing::info!(job = %accepted.job_id, server = %plan.server_id, op = plan.op.label(), "OS request accepted");
+    let rec = crate::jobs::submitted::record_for_plan(&plan, &accepted, client.context());
+    let mode = crate::jobs::submitted::login_mode(&plan);
+    super::jobs::journal_accepted(global, env, client, &rec, Some(&mode)).await;
     let mut status = None;
     if args.wait {
         status = Some(wait_job(client, plan.kind, &accepted.job_id).await?);

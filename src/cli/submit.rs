@@ -5,6 +5,7 @@
 
 use crate::cloud::model::{JobAccepted, ServerKind};
 use crate::cloud::{Client, CloudError, ErrorKind};
+use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::journal::Journal;
 use crate::jobs::poller::PollerHandle;
 use crate::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
@@ -17,6 +18,7 @@ use tokio::sync::mpsc::UnboundedSender;
 /// Where accepted jobs go.
 pub(super) struct Sink {
     pub journal: Arc<Journal>,
+    pub audit: (AuditLog, Actor),
     pub poller: Option<PollerHandle>,
     pub permits: Arc<Semaphore>,
 }
@@ -107,7 +109,12 @@ pub(super) async fn os_request(
             rec.route = Some(route_word(plan.route.route).into());
             rec.old_image = Some(plan.from_image.clone());
             rec.new_image = Some(plan.to_image.clone());
-            accept(&sink, &tx, rec)
+            let login = match (&plan.body.keyname, &plan.body.adminpass) {
+                (Some(k), _) => format!("key pair {k}"),
+                (None, Some(_)) => "password".to_string(),
+                (None, None) => "user data only".to_string(),
+            };
+            accept(&sink, &tx, rec, Some(&login))
         }
         Err(e) => refused(&e),
     };
@@ -140,16 +147,22 @@ pub(super) async fn stop(
                 JobOperation::Stop,
                 (&server.server_id, &server.server_name),
             );
-            accept(&sink, &tx, rec)
+            accept(&sink, &tx, rec, None)
         }
         Err(e) => refused(&e),
     };
     let _ = tx.send(Msg::Submitted { key, outcome });
 }
 
-/// An accepted job: journaled (fsynced) first, then shown, then tracked, so that a crash
-/// after the TUI showed it can never lose it.
-fn accept(sink: &Sink, tx: &UnboundedSender<Msg>, rec: JobRecord) -> SubmitOutcome {
+/// An accepted job: journaled (fsynced) first, then audited, shown and tracked, so that a
+/// crash after the TUI showed it can never lose it. `login` names the login mode, never
+/// its secret.
+fn accept(
+    sink: &Sink,
+    tx: &UnboundedSender<Msg>,
+    rec: JobRecord,
+    login: Option<&str>,
+) -> SubmitOutcome {
     if let Err(e) = sink.journal.record_submitted(&rec) {
         tracing::error!(job_id = %rec.job_id, error = %e, "journal write failed");
         let _ = tx.send(Msg::Error {
@@ -162,6 +175,10 @@ fn accept(sink: &Sink, tx: &UnboundedSender<Msg>, rec: JobRecord) -> SubmitOutco
                     .into(),
             ),
         });
+    }
+    let (log, actor) = &sink.audit;
+    if let Err(e) = log.submitted(actor, &rec, login) {
+        tracing::error!(job_id = %rec.job_id, error = %e, "cannot write the audit log");
     }
     let _ = tx.send(Msg::JobUpdated(super::job_view(&rec)));
     if let Some(p) = &sink.poller {

@@ -11,8 +11,10 @@ use crate::cloud::bootstrap::{self, Connected};
 use crate::cloud::model::ServerKind;
 use crate::cloud::{Client, CloudError, ImageQuery};
 use crate::config::{Env, GlobalArgs, Resolved};
+use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::journal::Journal;
-use crate::jobs::poller::{self, JobEvent, PollerConfig, PollerHandle, Sinks};
+use crate::jobs::pacing::JobSettings;
+use crate::jobs::poller::{self, PollerHandle, Sinks};
 use crate::jobs::record::JobRecord;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{ColorChoice, GlyphChoice};
@@ -22,7 +24,8 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
 
-/// Change/reinstall/stop requests in flight at once (bulk actions).
+/// Change/reinstall/stop requests in flight at once (bulk actions), unless
+/// `bulk_concurrency` in config.toml says otherwise.
 pub const DEFAULT_SUBMIT_CONCURRENCY: usize = 4;
 
 /// Run the TUI until the user quits.
@@ -41,25 +44,28 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     for n in &connected.notices {
         tracing::info!("{n}");
     }
-    let (journal, replay) = Journal::open(resolved.paths.jobs_journal())
-        .map_err(|e| CliError::Io(std::io::Error::other(e.to_string())))?;
+    let (journal, replay) = super::jobs::open_journal(&resolved)?;
     for w in &replay.warnings {
         tracing::warn!("{w}");
     }
     let header = header_of(&resolved, &connected);
-    let effects = TuiEffects::new(
-        global.clone(),
-        env.clone(),
+    let audit = (
+        AuditLog::new(resolved.paths.audit_log()),
+        Actor::of(&connected.client).await,
+    );
+    let effects = TuiEffects::new(EffectsParts {
+        global: global.clone(),
+        env: env.clone(),
         connected,
-        Arc::new(journal),
-        replay.jobs,
-    )
-    .with_concurrency(
-        resolved
+        journal: Arc::new(journal),
+        replay: replay.jobs,
+        job_settings: super::jobs::job_settings(&resolved)?,
+        audit,
+        submit_concurrency: resolved
             .config
             .bulk_concurrency
             .unwrap_or(DEFAULT_SUBMIT_CONCURRENCY),
-    );
+    });
     let state = effects.shared.clone();
     let result = crate::tui::run(header, options, effects).await;
     // Stop the in-process sandbox, if any, now that nothing talks to it.
@@ -118,6 +124,10 @@ struct Shared {
     current: RwLock<Connected>,
     journal: Arc<Journal>,
     poller: RwLock<Option<PollerHandle>>,
+    /// `[jobs]` of config.toml: poller pacing, limits, bell.
+    job_settings: JobSettings,
+    /// The audit log and who acts (the account of the first connection).
+    audit: (AuditLog, Actor),
     /// Bounds the change/reinstall/stop requests sent at once.
     submits: Arc<Semaphore>,
 }
@@ -131,44 +141,44 @@ impl Shared {
     }
 }
 
-/// Runs the TUI's commands on the client; owns the journal and the job poller.
+/// Runs the TUI's commands on the client; owns the journal, the audit log and the job
+/// poller.
 pub struct TuiEffects {
     shared: Arc<Shared>,
     /// Jobs replayed from the journal, handed to the TUI and the poller on the first load.
     replay: Vec<JobRecord>,
 }
 
+/// What the effects are built from.
+pub struct EffectsParts {
+    /// The flags and environment a profile or region switch re-resolves with.
+    pub global: GlobalArgs,
+    pub env: Env,
+    pub connected: Connected,
+    pub journal: Arc<Journal>,
+    /// The journal's jobs, resumed on the first server listing.
+    pub replay: Vec<JobRecord>,
+    pub job_settings: JobSettings,
+    pub audit: (AuditLog, Actor),
+    /// Change/reinstall/stop requests in flight at once (at least 1).
+    pub submit_concurrency: usize,
+}
+
 impl TuiEffects {
-    /// Effects on `connected`, recording jobs in `journal`; `replay` are the journal's
-    /// unfinished jobs, resumed on the first server listing.
-    pub fn new(
-        global: GlobalArgs,
-        env: Env,
-        connected: Connected,
-        journal: Arc<Journal>,
-        replay: Vec<JobRecord>,
-    ) -> Self {
+    pub fn new(parts: EffectsParts) -> Self {
         TuiEffects {
             shared: Arc::new(Shared {
-                global,
-                env,
-                current: RwLock::new(connected),
-                journal,
+                global: parts.global,
+                env: parts.env,
+                current: RwLock::new(parts.connected),
+                journal: parts.journal,
                 poller: RwLock::new(None),
-                submits: Arc::new(Semaphore::new(DEFAULT_SUBMIT_CONCURRENCY)),
+                job_settings: parts.job_settings,
+                audit: parts.audit,
+                submits: Arc::new(Semaphore::new(parts.submit_concurrency.max(1))),
             }),
-            replay,
+            replay: parts.replay,
         }
-    }
-
-    /// At most `n` (at least 1) change/reinstall/stop requests in flight at once. Call it
-    /// before the effects run (later calls are ignored with a warning).
-    pub fn with_concurrency(mut self, n: usize) -> Self {
-        match Arc::get_mut(&mut self.shared) {
-            Some(s) => s.submits = Arc::new(Semaphore::new(n.max(1))),
-            None => tracing::warn!("submit concurrency not changed: the effects are in use"),
-        }
-        self
     }
 }
 
@@ -242,6 +252,19 @@ impl crate::tui::Effects for TuiEffects {
                 global.region = None;
                 self.switch(global, tx);
             }
+            Command::PollJobs(ids) => {
+                if let Some(p) = self.poller() {
+                    ids.iter().for_each(|id| p.poll_now(id));
+                }
+            }
+            Command::DismissJob(id) => {
+                if let Err(e) = self.shared.journal.record_dismissed(&id) {
+                    tracing::error!(job_id = %id, error = %e, "cannot journal a dismissal");
+                }
+                if let Some(p) = self.poller() {
+                    p.forget(&id);
+                }
+            }
             Command::Submit(sub) => {
                 self.ensure_poller(&tx);
                 tokio::spawn(submit::os_request(client, self.sink(), *sub, tx));
@@ -268,21 +291,12 @@ impl crate::tui::Effects for TuiEffects {
                 });
             }
             // Handled by the run loop itself.
-            Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit => {}
+            Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit | Command::Bell => {}
         }
     }
 }
 
 impl TuiEffects {
-    /// Where a submitted job goes: journal, poller, and the bound on requests in flight.
-    fn sink(&self) -> submit::Sink {
-        submit::Sink {
-            journal: self.shared.journal.clone(),
-            poller: self.shared.poller.read().ok().and_then(|p| p.clone()),
-            permits: self.shared.submits.clone(),
-        }
-    }
-
     /// Start the job poller once, resuming the journal's unfinished jobs.
     fn ensure_poller(&self, tx: &UnboundedSender<Msg>) {
         let Ok(mut slot) = self.shared.poller.write() else {
@@ -291,37 +305,50 @@ impl TuiEffects {
         if slot.is_some() {
             return;
         }
-        let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let client = self.shared.client();
         let handle = poller::spawn(
-            self.shared.client(),
-            PollerConfig::default(),
+            client.clone(),
+            self.shared.job_settings.poller.clone(),
             Sinks {
                 journal: self.shared.journal.clone(),
-                audit: None,
+                audit: Some(self.shared.audit.clone()),
                 events: events_tx,
             },
         );
         let views: Vec<JobView> = self.replay.iter().map(job_view).collect();
         let _ = tx.send(Msg::JobsReplaced(views));
+        let ctx = client.context();
         for rec in &self.replay {
-            handle.track(rec.clone());
-        }
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some(ev) = events_rx.recv().await {
-                let msg = match ev {
-                    JobEvent::Changed { record, .. } => Msg::JobUpdated(job_view(&record)),
-                    JobEvent::PollFailed { job_id, error } => {
-                        tracing::warn!(job_id, error, "job poll failed");
-                        continue;
-                    }
-                };
-                if tx.send(msg).is_err() {
-                    break;
-                }
+            if rec.belongs_to(&ctx.region, &ctx.project_id) {
+                handle.track(rec.clone());
+            } else if !rec.state.is_final() {
+                tracing::warn!(job_id = %rec.job_id, region = %rec.region, "job of another region or project: not polled here");
             }
-        });
+        }
+        tokio::spawn(super::tui_jobs::forward(
+            events_rx,
+            tx.clone(),
+            client,
+            self.replay.clone(),
+            self.shared.job_settings.bell,
+        ));
         *slot = Some(handle);
+    }
+
+    fn poller(&self) -> Option<PollerHandle> {
+        self.shared.poller.read().ok().and_then(|p| p.clone())
+    }
+
+    /// Where a submitted job goes: journal, audit log, poller, and the bound on requests
+    /// in flight.
+    fn sink(&self) -> submit::Sink {
+        submit::Sink {
+            journal: self.shared.journal.clone(),
+            audit: self.shared.audit.clone(),
+            poller: self.poller(),
+            permits: self.shared.submits.clone(),
+        }
     }
 
     /// Re-resolve with other flags and reconnect; the TUI reloads on `ContextChanged`.
@@ -363,8 +390,8 @@ pub fn job_view(rec: &JobRecord) -> JobView {
         TrackedState::Running => JobStatus::Running,
         TrackedState::PendingPayment => JobStatus::PendingPayment,
         TrackedState::Success => JobStatus::Success,
-        TrackedState::Fail => JobStatus::Fail,
-        TrackedState::Lost | TrackedState::TimedOut => JobStatus::Unknown,
+        // Final for reimage: shown as failures, the detail says which.
+        TrackedState::Fail | TrackedState::Lost | TrackedState::TimedOut => JobStatus::Fail,
     };
     let elapsed = time::OffsetDateTime::parse(
         &rec.submitted_at,

@@ -100,6 +100,18 @@ impl Client {
         &self.inner.ctx
     }
 
+    /// The access key id in use (never the secret), for the audit log; `None` when the
+    /// credential source cannot tell it right now.
+    pub async fn access_key_id(&self) -> Option<String> {
+        self.inner
+            .transport
+            .provider()
+            .current()
+            .await
+            .ok()
+            .map(|k| k.ak)
+    }
+
     pub(crate) fn project_id(&self) -> &str {
         &self.inner.ctx.project_id
     }

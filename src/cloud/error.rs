@@ -28,6 +28,8 @@ pub struct CloudError {
     pub code: Option<String>,
     pub message: String,
     pub request_id: Option<String>,
+    /// The service's `Retry-After` on a throttled answer: wait at least this long.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl std::fmt::Display for CloudError {
@@ -54,6 +56,7 @@ impl CloudError {
             code: None,
             message: message.into(),
             request_id: None,
+            retry_after: None,
         }
     }
 
@@ -87,6 +90,7 @@ impl CloudError {
             code: Some(code),
             message,
             request_id,
+            retry_after: None,
         }
     }
 
@@ -172,6 +176,15 @@ impl CloudError {
             }
             _ => return None,
         })
+    }
+
+    /// The API gateway throttled the call (429 or one of its rate-limit codes).
+    pub fn is_throttled(&self) -> bool {
+        self.status == Some(429)
+            || matches!(
+                self.code.as_deref(),
+                Some("APIGW.0308" | "Common.1503" | "Common.0024")
+            )
     }
 
     /// 429, throttling codes, and 5xx: worth retrying when the call is safe.

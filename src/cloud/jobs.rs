@@ -48,6 +48,7 @@ impl Client {
             ),
             request_id: reply.request_id(),
             code: None,
+            retry_after: None,
         })
     }
 

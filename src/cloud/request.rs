@@ -289,6 +289,7 @@ impl Transport {
         }
         let retry_after =
             retry::parse_retry_after(headers.get("retry-after").and_then(|v| v.to_str().ok()));
+        err.retry_after = retry_after;
         Err((err, retry_after))
     }
 }

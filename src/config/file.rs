@@ -20,6 +20,27 @@ pub struct ConfigFile {
     pub keys: Option<toml::Table>,
     /// Change/reinstall/stop requests the TUI sends at once in a bulk action (default 4).
     pub bulk_concurrency: Option<usize>,
+    /// Job polling, time limits and the journal (`[jobs]`).
+    #[serde(default)]
+    pub jobs: JobsConfig,
+}
+
+/// The `[jobs]` table; every key is optional, defaults in the README.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Most job polls in flight at once (default 8).
+    pub concurrency: Option<usize>,
+    /// Longest wait between two polls of a job that does not change (default 15).
+    pub max_poll_interval_secs: Option<u64>,
+    /// Local time limits per kind of job, in minutes (defaults 5, 30, 60).
+    pub stop_limit_minutes: Option<u64>,
+    pub ecs_limit_minutes: Option<u64>,
+    pub bms_limit_minutes: Option<u64>,
+    /// Finished jobs older than this leave the journal at start (default 7).
+    pub keep_finished_days: Option<u64>,
+    /// Ring the terminal bell when a job ends (default false).
+    pub bell: Option<bool>,
 }
 
 /// One named cloud account/region setting.
@@ -147,6 +168,18 @@ endpoints = { ecs = "https://ecs.example.com" }
         let msg = err.to_string();
         assert!(msg.contains("line 3"), "{msg}");
         assert!(msg.contains("regoin"), "{msg}");
+    }
+
+    #[test]
+    fn jobs_table_parses_and_rejects_typos() {
+        let text = "[jobs]\nconcurrency = 4\nbms_limit_minutes = 90\nbell = true\n";
+        let f = ConfigFile::parse(Path::new("c.toml"), text).expect("valid");
+        assert_eq!(f.jobs.concurrency, Some(4));
+        assert_eq!(f.jobs.bms_limit_minutes, Some(90));
+        assert_eq!(f.jobs.bell, Some(true));
+        let err =
+            ConfigFile::parse(Path::new("c.toml"), "[jobs]\nconcurency = 4\n").expect_err("typo");
+        assert!(err.to_string().contains("concurency"), "{err}");
     }
 
     #[test]

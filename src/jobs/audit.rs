@@ -44,6 +44,23 @@ struct Line<'a> {
     error_code: Option<&'a str>,
 }
 
+impl Actor {
+    /// The account the client acts as, its access key id masked.
+    pub async fn of(client: &crate::cloud::Client) -> Actor {
+        let ctx = client.context();
+        Actor {
+            region: ctx.region.clone(),
+            project_id: ctx.project_id.clone(),
+            credential_source: ctx.source_label(),
+            access_key: client
+                .access_key_id()
+                .await
+                .map(|ak| mask_access_key(&ak))
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// Keep the first four and last four characters of an access key id.
 pub fn mask_access_key(ak: &str) -> String {
     let chars: Vec<char> = ak.chars().collect();

@@ -2,5 +2,7 @@
 
 pub mod audit;
 pub mod journal;
+pub mod pacing;
 pub mod poller;
 pub mod record;
+pub mod submitted;

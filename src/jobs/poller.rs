@@ -2,17 +2,21 @@
 //! created it. It never blocks the UI: it takes orders over a channel and reports each
 //! change as a [`JobEvent`], after writing it to the journal.
 //!
-//! Pacing: first poll after `first_poll`, then `fast_interval` while the job changes,
-//! growing by half each unchanged poll up to `max_interval`; a job waiting for payment is
-//! polled every `payment_interval`; a throttled poll (429) backs off. At most
-//! `concurrency` polls are in flight, and never two for one job.
+//! Pacing ([`PollerConfig`]): first poll after `first_poll`, then `fast_interval` while the
+//! job changes, growing by half each unchanged poll up to `max_interval`; a job waiting for
+//! payment is polled every `payment_interval`. A 429 pauses every poll for `Retry-After`
+//! (or `throttled_interval`). At most `concurrency` polls are in flight, never two for one
+//! job. A job past its local time limit becomes `TIMED_OUT`; a job the service answers
+//! 400/404/410 for becomes `LOST`. Both end the polling, like `SUCCESS` and `FAIL`.
 
 use super::audit::{Actor, AuditLog};
 use super::journal::Journal;
-use super::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
+pub use super::pacing::PollerConfig;
+use super::pacing::human;
+use super::record::{JobRecord, TrackedState, now_rfc3339};
 use crate::cloud::client::Client;
 use crate::cloud::error::CloudError;
-use crate::cloud::model::{Job, ServerKind};
+use crate::cloud::model::Job;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,56 +24,23 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-#[derive(Debug, Clone)]
-pub struct PollerConfig {
-    pub first_poll: Duration,
-    pub fast_interval: Duration,
-    pub max_interval: Duration,
-    pub payment_interval: Duration,
-    pub throttled_interval: Duration,
-    pub concurrency: usize,
-    pub limit_stop: Duration,
-    pub limit_ecs: Duration,
-    pub limit_bms: Duration,
-}
-
-impl Default for PollerConfig {
-    fn default() -> Self {
-        Self {
-            first_poll: Duration::from_secs(2),
-            fast_interval: Duration::from_secs(2),
-            max_interval: Duration::from_secs(15),
-            payment_interval: Duration::from_secs(60),
-            throttled_interval: Duration::from_secs(10),
-            concurrency: 8,
-            limit_stop: Duration::from_secs(5 * 60),
-            limit_ecs: Duration::from_secs(30 * 60),
-            limit_bms: Duration::from_secs(60 * 60),
-        }
-    }
-}
-
-impl PollerConfig {
-    /// How long a job may run before reimage stops waiting for it.
-    pub fn limit_for(&self, rec: &JobRecord) -> Duration {
-        match (rec.operation, rec.kind) {
-            (JobOperation::Stop, _) => self.limit_stop,
-            (_, ServerKind::Ecs) => self.limit_ecs,
-            (_, ServerKind::Bms) => self.limit_bms,
-        }
-    }
-}
-
 /// What the poller reports.
 #[derive(Debug, Clone)]
 pub enum JobEvent {
-    /// The job's state changed (already in the journal); `detail` is the service's answer.
+    /// The job's state changed (already in the journal); `detail` is the service's answer
+    /// (with its sub jobs), absent for the states reimage decides itself.
     Changed {
         record: Box<JobRecord>,
         detail: Option<Box<Job>>,
     },
-    /// A poll failed for a passing reason; polling goes on.
-    PollFailed { job_id: String, error: String },
+    /// A poll answered with nothing new.
+    Polled { job_id: String },
+    /// A poll failed for a passing reason; polling goes on (after `paused` if throttled).
+    PollFailed {
+        job_id: String,
+        error: String,
+        paused: Option<Duration>,
+    },
 }
 
 enum Control {
@@ -84,23 +55,14 @@ pub struct PollerHandle {
     tx: mpsc::UnboundedSender<Control>,
 }
 
-impl std::fmt::Debug for Control {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Control::Track(r) => write!(f, "Track({})", r.job_id),
-            Control::PollNow(id) => write!(f, "PollNow({id})"),
-            Control::Forget(id) => write!(f, "Forget({id})"),
-        }
-    }
-}
-
 impl PollerHandle {
     /// Follow a job (a new submission, or an unfinished one replayed from the journal).
+    /// A job already final is ignored.
     pub fn track(&self, record: JobRecord) {
         let _ = self.tx.send(Control::Track(Box::new(record)));
     }
 
-    /// Poll this job at once.
+    /// Poll this job at once (still within the concurrency bound and any 429 pause).
     pub fn poll_now(&self, job_id: &str) {
         let _ = self.tx.send(Control::PollNow(job_id.to_string()));
     }
@@ -117,6 +79,9 @@ struct Live {
     interval: Duration,
     deadline: Instant,
     in_flight: bool,
+    /// Answered at least once since tracked: a job replayed after its limit gets one
+    /// poll (it may have ended meanwhile) before it can time out.
+    answered: bool,
     last_detail: Option<Job>,
 }
 
@@ -127,212 +92,282 @@ pub struct Sinks {
     pub events: mpsc::UnboundedSender<JobEvent>,
 }
 
-/// Start the poller task.
+/// Start the poller task (inside a tokio runtime).
 pub fn spawn(client: Client, config: PollerConfig, sinks: Sinks) -> PollerHandle {
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(client, config, sinks, rx));
+    let poller = Poller {
+        client,
+        config,
+        sinks,
+        live: HashMap::new(),
+        polls: JoinSet::new(),
+        paused_until: None,
+    };
+    tokio::spawn(poller.run(rx));
     PollerHandle { tx }
-}
-
-fn deadline_of(config: &PollerConfig, rec: &JobRecord) -> Instant {
-    let limit = config.limit_for(rec);
-    let submitted = time::OffsetDateTime::parse(
-        &rec.submitted_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .ok();
-    let elapsed = submitted
-        .map(|t| (time::OffsetDateTime::now_utc() - t).unsigned_abs())
-        .unwrap_or_default();
-    Instant::now() + limit.saturating_sub(elapsed)
 }
 
 type PollResult = (String, Result<Job, CloudError>);
 
-async fn run(
+struct Poller {
     client: Client,
     config: PollerConfig,
     sinks: Sinks,
-    mut rx: mpsc::UnboundedReceiver<Control>,
-) {
-    let mut live: HashMap<String, Live> = HashMap::new();
-    let mut polls: JoinSet<PollResult> = JoinSet::new();
-    let mut open = true;
-    while open || !polls.is_empty() {
-        launch_due(&client, &config, &mut live, &mut polls);
-        let wake = live
-            .values()
-            .filter(|l| !l.in_flight)
-            .map(|l| l.next)
-            .min()
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
-        tokio::select! {
-            ctl = rx.recv(), if open => match ctl {
-                Some(Control::Track(rec)) => {
-                    let rec = *rec;
-                    if !rec.state.is_final() {
-                        let deadline = deadline_of(&config, &rec);
-                        live.insert(rec.job_id.clone(), Live {
-                            next: Instant::now() + config.first_poll,
-                            interval: config.fast_interval,
-                            deadline,
-                            in_flight: false,
-                            last_detail: None,
-                            record: rec,
-                        });
+    live: HashMap<String, Live>,
+    polls: JoinSet<PollResult>,
+    /// Set by a 429: no poll starts before then.
+    paused_until: Option<Instant>,
+}
+
+/// What one poll (or the clock) decided.
+struct Outcome {
+    state: TrackedState,
+    error_code: Option<String>,
+    fail_reason: Option<String>,
+    detail: Option<Job>,
+}
+
+impl Poller {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Control>) {
+        let mut open = true;
+        while open || !self.polls.is_empty() {
+            self.expire();
+            self.launch_due();
+            let wake = self.wake_at();
+            tokio::select! {
+                ctl = rx.recv(), if open => match ctl {
+                    Some(ctl) => self.control(ctl),
+                    None => {
+                        open = false;
+                        self.live.clear();
+                    }
+                },
+                Some(done) = self.polls.join_next(), if !self.polls.is_empty() => {
+                    if let Ok((job_id, result)) = done {
+                        self.settle(&job_id, result);
                     }
                 }
-                Some(Control::PollNow(id)) => {
-                    if let Some(l) = live.get_mut(&id) {
-                        l.next = Instant::now();
-                    }
+                _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => {}
+            }
+        }
+    }
+
+    fn control(&mut self, ctl: Control) {
+        match ctl {
+            Control::Track(rec) => {
+                let rec = *rec;
+                if rec.state.is_final() {
+                    return;
                 }
-                Some(Control::Forget(id)) => {
-                    live.remove(&id);
-                }
-                None => {
-                    open = false;
-                    live.clear();
-                }
-            },
-            Some(done) = polls.join_next(), if !polls.is_empty() => {
-                if let Ok((job_id, result)) = done {
-                    settle(&config, &sinks, &mut live, &job_id, result);
+                let now = Instant::now();
+                self.live.insert(
+                    rec.job_id.clone(),
+                    Live {
+                        next: now + self.config.first_poll,
+                        interval: self.config.fast_interval,
+                        deadline: now + self.config.remaining(&rec),
+                        in_flight: false,
+                        answered: false,
+                        last_detail: None,
+                        record: rec,
+                    },
+                );
+            }
+            Control::PollNow(id) => {
+                if let Some(l) = self.live.get_mut(&id) {
+                    l.next = Instant::now();
                 }
             }
-            _ = tokio::time::sleep_until(wake) => {}
+            Control::Forget(id) => {
+                self.live.remove(&id);
+            }
         }
     }
-}
 
-fn launch_due(
-    client: &Client,
-    config: &PollerConfig,
-    live: &mut HashMap<String, Live>,
-    polls: &mut JoinSet<PollResult>,
-) {
-    let now = Instant::now();
-    let mut due: Vec<(&String, &mut Live)> = live
-        .iter_mut()
-        .filter(|(_, l)| !l.in_flight && l.next <= now)
-        .collect();
-    due.sort_by_key(|(_, l)| l.next);
-    for (id, l) in due {
-        if polls.len() >= config.concurrency {
-            break;
+    /// When the loop must wake up by itself: the next due poll or deadline. `None` while
+    /// every slot is busy (a finishing poll wakes it) or nothing is live.
+    fn wake_at(&self) -> Option<Instant> {
+        let idle = self.live.values().filter(|l| !l.in_flight);
+        let deadline = idle
+            .clone()
+            .filter(|l| l.answered)
+            .map(|l| l.deadline)
+            .min();
+        let due = if self.polls.len() >= self.config.concurrency {
+            None
+        } else {
+            idle.map(|l| l.next).min().map(|t| match self.paused_until {
+                Some(p) => t.max(p),
+                None => t,
+            })
+        };
+        match (due, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        l.in_flight = true;
-        let client = client.clone();
-        let id = id.clone();
-        let kind = l.record.kind;
-        polls.spawn(async move {
-            let result = client.show_job(kind, &id).await;
-            (id, result)
+    }
+
+    /// Jobs past their local limit end now, without another poll.
+    fn expire(&mut self) {
+        let now = Instant::now();
+        let expired: Vec<String> = self
+            .live
+            .iter()
+            .filter(|(_, l)| !l.in_flight && l.answered && l.deadline <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            let outcome = self.timed_out(&id);
+            self.apply(&id, outcome);
+        }
+    }
+
+    fn timed_out(&self, job_id: &str) -> Outcome {
+        let limit = self
+            .live
+            .get(job_id)
+            .map(|l| human(self.config.limit_for(&l.record)))
+            .unwrap_or_default();
+        Outcome {
+            state: TrackedState::TimedOut,
+            error_code: None,
+            fail_reason: Some(format!(
+                "timed out locally after {limit} — check the server and its job in the console"
+            )),
+            detail: None,
+        }
+    }
+
+    fn launch_due(&mut self) {
+        let now = Instant::now();
+        if self.paused_until.is_some_and(|p| p > now) {
+            return;
+        }
+        self.paused_until = None;
+        let mut due: Vec<(&String, &mut Live)> = self
+            .live
+            .iter_mut()
+            .filter(|(_, l)| !l.in_flight && l.next <= now)
+            .collect();
+        due.sort_by_key(|(_, l)| l.next);
+        for (id, l) in due {
+            if self.polls.len() >= self.config.concurrency {
+                break;
+            }
+            l.in_flight = true;
+            let client = self.client.clone();
+            let id = id.clone();
+            let kind = l.record.kind;
+            self.polls.spawn(async move {
+                let result = client.show_job(kind, &id).await;
+                (id, result)
+            });
+        }
+    }
+
+    /// Fold one poll's answer into the job's state.
+    fn settle(&mut self, job_id: &str, result: Result<Job, CloudError>) {
+        let Some(l) = self.live.get_mut(job_id) else {
+            return; // forgotten while its poll was in flight
+        };
+        l.in_flight = false;
+        l.answered = true;
+        let now = Instant::now();
+        let outcome = match result {
+            Ok(job) => Outcome {
+                state: TrackedState::from_status(job.state()),
+                error_code: job.error_code.clone().filter(|c| !c.is_empty()),
+                fail_reason: job.fail_reason.clone().filter(|r| !r.is_empty()),
+                detail: Some(job),
+            },
+            Err(e) if e.is_throttled() => {
+                let pause = e.retry_after.unwrap_or(self.config.throttled_interval);
+                self.paused_until = Some(now + pause);
+                l.next = now + pause;
+                self.report_failure(job_id, &e, Some(pause));
+                return;
+            }
+            Err(e) if matches!(e.status, Some(400 | 404 | 410)) => Outcome {
+                state: TrackedState::Lost,
+                error_code: e.code.clone(),
+                fail_reason: Some(format!(
+                    "the service does not know this job ({e}): it may have been purged or never \
+                     existed here — check the server in the console"
+                )),
+                detail: None,
+            },
+            Err(e) => {
+                l.interval = self.config.next_interval(l.interval, false);
+                l.next = now + l.interval;
+                self.report_failure(job_id, &e, None);
+                return;
+            }
+        };
+        let outcome = if !outcome.state.is_final() && now >= l.deadline {
+            self.timed_out(job_id)
+        } else {
+            outcome
+        };
+        self.apply(job_id, outcome);
+    }
+
+    fn report_failure(&self, job_id: &str, e: &CloudError, paused: Option<Duration>) {
+        tracing::warn!(job_id, error = %e, "job poll failed");
+        let _ = self.sinks.events.send(JobEvent::PollFailed {
+            job_id: job_id.to_string(),
+            error: e.to_string(),
+            paused,
         });
     }
-}
 
-/// Fold one poll's answer into the job's state; journal first, then report.
-fn settle(
-    config: &PollerConfig,
-    sinks: &Sinks,
-    live: &mut HashMap<String, Live>,
-    job_id: &str,
-    result: Result<Job, CloudError>,
-) {
-    let Some(l) = live.get_mut(job_id) else {
-        return; // forgotten while its poll was in flight
-    };
-    l.in_flight = false;
-    let now = Instant::now();
-    let (state, error_code, fail_reason, detail) = match result {
-        Ok(job) => {
-            let state = TrackedState::from_status(job.state());
-            let code = job.error_code.clone().filter(|c| !c.is_empty());
-            let reason = job.fail_reason.clone().filter(|r| !r.is_empty());
-            (state, code, reason, Some(job))
-        }
-        Err(e) if e.status == Some(429) => {
-            l.interval = (l.interval * 2)
-                .max(config.throttled_interval)
-                .min(config.max_interval * 4);
-            l.next = now + l.interval;
-            let _ = sinks.events.send(JobEvent::PollFailed {
+    /// Record an outcome: journal first, then the audit log for a final state, then report.
+    fn apply(&mut self, job_id: &str, o: Outcome) {
+        let Some(l) = self.live.get_mut(job_id) else {
+            return;
+        };
+        let now = Instant::now();
+        let moved = o.state != l.record.state
+            || o.error_code != l.record.error_code
+            || o.fail_reason != l.record.fail_reason;
+        let changed = moved || o.detail.as_ref() != l.last_detail.as_ref();
+        l.interval = match o.state {
+            TrackedState::PendingPayment => self.config.payment_interval,
+            _ => self.config.next_interval(l.interval, changed),
+        };
+        l.next = now + l.interval;
+        if !changed {
+            let _ = self.sinks.events.send(JobEvent::Polled {
                 job_id: job_id.to_string(),
-                error: e.to_string(),
             });
             return;
         }
-        Err(e) if matches!(e.status, Some(400 | 404 | 410)) => (
-            TrackedState::Lost,
-            e.code.clone(),
-            Some(format!(
-                "the service does not know this job any more ({e}); check the server in the console"
-            )),
-            None,
-        ),
-        Err(e) => {
-            l.interval = (l.interval * 2).min(config.max_interval);
-            l.next = now + l.interval;
-            let _ = sinks.events.send(JobEvent::PollFailed {
-                job_id: job_id.to_string(),
-                error: e.to_string(),
-            });
-            return;
+        if moved {
+            if let Err(e) = self.sinks.journal.record_update(
+                job_id,
+                o.state,
+                o.error_code.as_deref(),
+                o.fail_reason.as_deref(),
+            ) {
+                tracing::error!(job_id, error = %e, "cannot write the job journal");
+            }
+            l.record.updated_at = now_rfc3339();
         }
-    };
-    let (state, error_code, fail_reason) = if !state.is_final() && now >= l.deadline {
-        let limit = config.limit_for(&l.record).as_secs() / 60;
-        (
-            TrackedState::TimedOut,
-            None,
-            Some(format!(
-                "timed out locally after {limit} min — check the server in the console"
-            )),
-        )
-    } else {
-        (state, error_code, fail_reason)
-    };
-    let changed = state != l.record.state
-        || error_code != l.record.error_code
-        || fail_reason != l.record.fail_reason
-        || detail.as_ref() != l.last_detail.as_ref();
-    // Pace the next poll: fast while the job moves, slower while it sits still.
-    l.interval = match state {
-        TrackedState::PendingPayment => config.payment_interval,
-        _ if changed => config.fast_interval,
-        _ => (l.interval + l.interval / 2).min(config.max_interval),
-    };
-    l.next = now + l.interval;
-    if !changed {
-        return;
-    }
-    if state != l.record.state || error_code != l.record.error_code {
-        if let Err(e) = sinks.journal.record_update(
-            job_id,
-            state,
-            error_code.as_deref(),
-            fail_reason.as_deref(),
-        ) {
-            tracing::error!(job_id, error = %e, "cannot write the job journal");
+        l.record.state = o.state;
+        l.record.error_code = o.error_code;
+        l.record.fail_reason = o.fail_reason;
+        l.last_detail = o.detail.clone();
+        let record = l.record.clone();
+        if record.state.is_final() {
+            self.live.remove(job_id);
+            if let Some((audit, actor)) = &self.sinks.audit
+                && let Err(e) = audit.finished(actor, &record)
+            {
+                tracing::error!(job_id, error = %e, "cannot write the audit log");
+            }
         }
-        l.record.updated_at = now_rfc3339();
+        let _ = self.sinks.events.send(JobEvent::Changed {
+            record: Box::new(record),
+            detail: o.detail.map(Box::new),
+        });
     }
-    l.record.state = state;
-    l.record.error_code = error_code;
-    l.record.fail_reason = fail_reason;
-    l.last_detail = detail.clone();
-    let record = l.record.clone();
-    if state.is_final() {
-        live.remove(job_id);
-        if let Some((audit, actor)) = &sinks.audit
-            && let Err(e) = audit.finished(actor, &record)
-        {
-            tracing::error!(job_id, error = %e, "cannot write the audit log");
-        }
-    }
-    let _ = sinks.events.send(JobEvent::Changed {
-        record: Box::new(record),
-        detail: detail.map(Box::new),
-    });
 }

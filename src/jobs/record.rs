@@ -106,6 +106,25 @@ pub struct JobRecord {
     pub updated_at: String,
 }
 
+impl JobRecord {
+    /// Whether a client for this region and project can poll the job (records written
+    /// without them belong anywhere).
+    pub fn belongs_to(&self, region: &str, project_id: &str) -> bool {
+        (self.region.is_empty() || self.region == region)
+            && (self.project_id.is_empty() || self.project_id == project_id)
+    }
+
+    /// What to do about the job's error code, when reimage knows.
+    pub fn hint(&self) -> Option<&'static str> {
+        let code = self.error_code.as_deref()?;
+        crate::cloud::CloudError {
+            code: Some(code.to_string()),
+            ..crate::cloud::CloudError::new(crate::cloud::ErrorKind::Api, "")
+        }
+        .hint()
+    }
+}
+
 /// Current time as RFC 3339 UTC (seconds precision).
 pub fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc()

@@ -378,6 +378,13 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
+            Msg::JobProgress(p) => {
+                self.jobs.progress.insert(p.key.clone(), p);
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::JobEnded { key, bell } => super::job_msgs::job_ended(self, &key, bell),
+            Msg::ServerUpdated(server) => super::job_msgs::server_updated(self, *server),
             Msg::ContextChanged(header) => {
                 self.header = header;
                 // Another project: the form's servers and the user id no longer apply.

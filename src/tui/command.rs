@@ -38,6 +38,12 @@ pub enum Command {
     /// Ask IAM who the caller is (sent as `userid` with a key pair). Reply:
     /// `Msg::UserIdLoaded`.
     LoadUserId,
+    /// Poll these jobs now (`r` in the Jobs pane).
+    PollJobs(Vec<String>),
+    /// Forget a finished job: journal the dismissal, stop following it (`d`).
+    DismissJob(String),
+    /// Local: ring the terminal bell (a job ended and `[jobs] bell = true`).
+    Bell,
     /// Local: write the text to the clipboard with OSC 52.
     CopyToClipboard(String),
     /// Local: repaint the whole screen (resize, re-attach, Ctrl-L).
@@ -51,7 +57,7 @@ impl Command {
     pub fn is_local(&self) -> bool {
         matches!(
             self,
-            Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit
+            Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit | Command::Bell
         )
     }
 }

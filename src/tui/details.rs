@@ -291,5 +291,27 @@ fn job_fields(app: &App, j: &JobView) -> Vec<Field> {
     if !j.detail.is_empty() {
         v.push(("detail", j.detail.clone(), b));
     }
+    if let Some(p) = app.jobs.progress.get(&j.key) {
+        if let Some(reason) = p
+            .fail_reason
+            .as_ref()
+            .filter(|r| !j.detail.contains(r.as_str()))
+        {
+            v.push(("reason", reason.clone(), t.bad));
+        }
+        if let Some(h) = &p.hint {
+            v.push(("hint", h.clone(), t.warn));
+        }
+        for (i, line) in p.sub_jobs.iter().enumerate() {
+            let style = if line.starts_with("FAIL") { t.bad } else { b };
+            v.push((if i == 0 { "sub jobs" } else { "" }, line.clone(), style));
+        }
+        if let Some(at) = &p.last_poll {
+            v.push(("polled", at.clone(), t.dim));
+        }
+        if let Some(e) = &p.poll_error {
+            v.push(("poll", e.clone(), t.warn));
+        }
+    }
     v
 }

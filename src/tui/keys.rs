@@ -318,6 +318,14 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         );
         return Vec::new();
     }
+    if matches!(action, Action::ChangeOs | Action::Reinstall | Action::Stop)
+        && super::job_msgs::refuse_busy(app)
+    {
+        return Vec::new();
+    }
+    if action == Action::Refresh && app.pane == Pane::Jobs {
+        return super::job_msgs::poll_now(app);
+    }
     match action {
         Action::Quit => return request_quit(app, false),
         Action::Help => app.modals.push(Modal::Help(HelpState::default())),
@@ -405,7 +413,9 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
             match done {
                 Some(key) => {
                     app.jobs.table.retain(|j| j.key != key);
+                    app.jobs.progress.remove(&key);
                     app.jobs.rebuild();
+                    return vec![Command::DismissJob(key)];
                 }
                 None => app.note(Level::Info, "only a finished job can be dismissed", None),
             }

@@ -34,6 +34,7 @@ mod footer;
 mod form;
 mod header;
 mod help;
+mod job_msgs;
 pub mod key;
 pub mod keymap;
 mod keys;
@@ -51,7 +52,7 @@ mod ui;
 pub use app::{App, Pane};
 pub use clipboard::osc52;
 pub use command::{Command, Submission};
-pub use msg::{JobView, Msg, Resource, SubmitOutcome};
+pub use msg::{JobProgress, JobView, Msg, Resource, SubmitOutcome};
 pub use run::{Effects, Screen, run, run_on};
 pub use ui::draw;
 

@@ -46,6 +46,22 @@ pub struct JobView {
     pub error_code: Option<String>,
 }
 
+/// The details of a job the Jobs pane shows below its row.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JobProgress {
+    /// [`JobView::key`] of the job.
+    pub key: String,
+    /// Local time of the last answered poll, `HH:MM:SS`.
+    pub last_poll: Option<String>,
+    /// The last failed poll, when the one after has not answered yet.
+    pub poll_error: Option<String>,
+    /// The full failure text and the hint for its code.
+    pub fail_reason: Option<String>,
+    pub hint: Option<String>,
+    /// One line per sub job: `SUCCESS server-id` or `FAIL server-id Ecs.0100 reason`.
+    pub sub_jobs: Vec<String>,
+}
+
 /// One input to [`App::update`](super::App::update).
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -86,6 +102,15 @@ pub enum Msg {
     JobsReplaced(Vec<JobView>),
     /// One job changed (or appeared).
     JobUpdated(JobView),
+    /// What the last poll of a job said beyond its row: sub jobs, hint, poll time.
+    JobProgress(JobProgress),
+    /// A tracked job reached its final state: toast it (and ring the bell when `bell`).
+    JobEnded {
+        key: String,
+        bell: bool,
+    },
+    /// One server re-read (after its job changed): replaces its row.
+    ServerUpdated(Box<Server>),
     /// The caller switched profile or region: new header, everything reloads.
     ContextChanged(HeaderInfo),
     /// An error not tied to a listing (e.g. a failed profile switch).

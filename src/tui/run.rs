@@ -216,6 +216,7 @@ fn execute_all<S: Screen, E: Effects>(
         match cmd {
             Command::Quit => {}
             Command::RepaintAll => screen.repaint_all()?,
+            Command::Bell => screen.write_raw("\x07")?,
             Command::CopyToClipboard(text) => screen.write_raw(&osc52(&text, in_tmux()))?,
             other => {
                 tracing::debug!(?other, "command");

@@ -85,7 +85,10 @@ fn draw_table(f: &mut Frame, area: Rect, app: &App) {
                 name.push_str(&format!(" {} {} marked", g.sep, tb.marks().len()));
             }
             let show = shower(|s: &crate::cloud::model::Server, c: usize| {
-                let job = app.jobs.running_on(&s.id).map(|j| j.operation.clone());
+                let job = app
+                    .jobs
+                    .running_on(&s.id)
+                    .map(|j| jobs::status_word(j).to_string());
                 servers::show(s, c, th, g, job.as_deref())
             });
             let empty = empty_text(app.servers.load.loading, "no servers");

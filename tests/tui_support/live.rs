@@ -1,7 +1,9 @@
 //! The whole TUI against the in-process sandbox: the real `App`, the real effects
 //! (`reimage::cli::TuiEffects`: client, journal, poller) and loopback HTTP.
 
-use reimage::cli::TuiEffects;
+use reimage::cli::{EffectsParts, TuiEffects};
+use reimage::jobs::audit::{Actor, AuditLog};
+use reimage::jobs::pacing::JobSettings;
 use reimage::cloud::bootstrap::Connected;
 use reimage::cloud::model::{Server, ServerKind};
 use reimage::cloud::{Client, ClientSettings};
@@ -18,6 +20,7 @@ pub struct Live {
     pub client: Client,
     pub app: App,
     pub journal_path: std::path::PathBuf,
+    pub audit_path: std::path::PathBuf,
     effects: TuiEffects,
     tx: UnboundedSender<Msg>,
     rx: UnboundedReceiver<Msg>,
@@ -51,13 +54,20 @@ impl Live {
             sandbox: None,
             notices: Vec::new(),
         };
-        let effects = TuiEffects::new(
-            GlobalArgs::default(),
-            Env::default(),
-            connected,
-            Arc::new(journal),
-            replay.jobs,
+        let audit = (
+            AuditLog::new(dir.path().join("audit.log")),
+            Actor::of(&client).await,
         );
+        let effects = TuiEffects::new(EffectsParts {
+            global: GlobalArgs::default(),
+            env: Env::default(),
+            connected,
+            journal: Arc::new(journal),
+            replay: replay.jobs,
+            job_settings: JobSettings::default(),
+            audit,
+            submit_concurrency: reimage::cli::DEFAULT_SUBMIT_CONCURRENCY,
+        });
         let (tx, rx) = unbounded_channel();
         let mut header = super::header(false);
         header.project_id = sandbox.project_id.clone();
@@ -68,6 +78,7 @@ impl Live {
             client,
             app,
             journal_path,
+            audit_path: dir.path().join("audit.log"),
             effects,
             tx,
             rx,

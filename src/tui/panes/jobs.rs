@@ -2,11 +2,12 @@
 
 use super::Shown;
 use crate::cloud::model::JobStatus;
-use crate::tui::msg::JobView;
+use crate::tui::msg::{JobProgress, JobView};
 use crate::tui::table::{Column, SortKey, Table, TableRow};
 use crate::tui::text;
 use crate::tui::theme::{Glyphs, Theme};
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 pub const JOB: usize = 0;
 pub const SERVER: usize = 1;
@@ -65,12 +66,15 @@ impl TableRow for JobView {
 #[derive(Debug)]
 pub struct JobsPane {
     pub table: Table<JobView>,
+    /// Sub jobs, hint and poll times by job key, for the details.
+    pub progress: HashMap<String, JobProgress>,
 }
 
 impl Default for JobsPane {
     fn default() -> Self {
         JobsPane {
             table: Table::new(COLUMNS.len(), None),
+            progress: HashMap::new(),
         }
     }
 }
@@ -86,6 +90,16 @@ impl JobsPane {
             .rows()
             .iter()
             .find(|j| j.server_id == server_id && (j.submitting || !j.status.is_terminal()))
+    }
+
+    /// Job ids still being followed (for `r`).
+    pub fn open_ids(&self) -> Vec<String> {
+        self.table
+            .rows()
+            .iter()
+            .filter(|j| !j.submitting && !j.status.is_terminal())
+            .filter_map(|j| j.job_id.clone())
+            .collect()
     }
 
     pub fn submitting(&self) -> usize {

@@ -1,0 +1,280 @@
+//! `reimage jobs [--format table|json] [--all]` prints the job journal; `reimage jobs
+//! --watch` resumes the unfinished jobs with the TUI's poller and prints one line per change
+//! until every job is final (exit 0 when all succeeded, 1 otherwise). For a second SSH
+//! window or a script.
+
+use super::list::OutputFormat;
+use super::{CliError, connect, table};
+use crate::cloud::model::Job;
+use crate::config::{Env, GlobalArgs, Resolved};
+use crate::jobs::audit::{Actor, AuditLog};
+use crate::jobs::journal::{Journal, Replay};
+use crate::jobs::pacing::JobSettings;
+use crate::jobs::poller::{self, JobEvent, Sinks};
+use crate::jobs::record::{JobRecord, TrackedState, now_rfc3339};
+use clap::Args;
+use std::io::Write;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Args)]
+pub struct JobsArgs {
+    /// Output format of the listing.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Every job in the journal (default: open jobs and those that ended in the last 24 h).
+    #[arg(long)]
+    pub all: bool,
+    /// Poll the open jobs and print each change until all are final.
+    #[arg(long)]
+    pub watch: bool,
+}
+
+/// Open the journal, drop finished jobs older than `[jobs] keep_finished_days`, replay it.
+/// Damaged lines are reported as warnings on stderr, never fatal.
+pub(crate) fn open_journal(resolved: &Resolved) -> Result<(Journal, Replay), CliError> {
+    let settings = job_settings(resolved)?;
+    let journal_err =
+        |e: crate::jobs::journal::JournalError| CliError::Io(std::io::Error::other(e.to_string()));
+    // The damaged lines are reported from the first read: compaction drops them.
+    let (journal, first) = Journal::open(resolved.paths.jobs_journal()).map_err(journal_err)?;
+    match journal.compact(settings.keep_finished) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("compacted {n} finished job(s) out of the journal"),
+        Err(e) => tracing::warn!("cannot compact the job journal: {e}"),
+    }
+    let mut replay = journal.replay().map_err(journal_err)?;
+    replay.warnings = first.warnings;
+    Ok((journal, replay))
+}
+
+/// The `[jobs]` table of config.toml, checked.
+pub(crate) fn job_settings(resolved: &Resolved) -> Result<JobSettings, CliError> {
+    JobSettings::from_config(&resolved.config.jobs).map_err(CliError::Usage)
+}
+
+/// Journal (fsynced) and audit an accepted job before anything reports it. A journal that
+/// cannot be written is said on stderr: the job id is printed anyway, it must not be lost.
+pub(crate) async fn journal_accepted(
+    global: &GlobalArgs,
+    env: &Env,
+    client: &crate::cloud::Client,
+    rec: &JobRecord,
+    login_mode: Option<&str>,
+) {
+    let paths = match crate::config::resolve(global, env) {
+        Ok(r) => r.paths,
+        Err(e) => return eprintln!("warning: job {} not journaled: {e}", rec.job_id),
+    };
+    if let Err(e) = Journal::open(paths.jobs_journal()).and_then(|(j, _)| j.record_submitted(rec)) {
+        eprintln!("warning: job {} not journaled: {e}", rec.job_id);
+    }
+    let audit = AuditLog::new(paths.audit_log());
+    if let Err(e) = audit.submitted(&Actor::of(client).await, rec, login_mode) {
+        eprintln!(
+            "warning: cannot write the audit log {}: {e}",
+            audit.path().display()
+        );
+    }
+}
+
+pub async fn run_jobs(
+    global: &GlobalArgs,
+    args: &JobsArgs,
+    env: &Env,
+    out: &mut (dyn Write + Send),
+) -> Result<(), CliError> {
+    let resolved = crate::config::resolve(global, env)?;
+    let (journal, replay) = open_journal(&resolved)?;
+    for w in &replay.warnings {
+        eprintln!("warning: {w}");
+    }
+    if args.watch {
+        return watch(global, env, &resolved, journal, replay, out).await;
+    }
+    let day_ago = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    let shown: Vec<&JobRecord> = replay
+        .jobs
+        .iter()
+        .filter(|j| args.all || !j.state.is_final() || updated_after(j, day_ago))
+        .collect();
+    let text = match args.format {
+        OutputFormat::Json => serde_json::to_string_pretty(&shown)
+            .map_err(|e| CliError::Io(std::io::Error::other(e)))?,
+        OutputFormat::Table if shown.is_empty() => format!(
+            "no jobs{} in {}",
+            if args.all {
+                ""
+            } else {
+                " open or ended in the last 24 h (--all for every one)"
+            },
+            journal.path().display()
+        ),
+        OutputFormat::Table => {
+            let rows: Vec<Vec<String>> = shown.iter().map(|j| row(j)).collect();
+            table::render(
+                &[
+                    "JOB",
+                    "SERVER",
+                    "OPERATION",
+                    "STATUS",
+                    "SUBMITTED",
+                    "DETAIL",
+                ],
+                &rows,
+            )
+        }
+    };
+    out.write_all(text.trim_end().as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+fn updated_after(j: &JobRecord, t: time::OffsetDateTime) -> bool {
+    time::OffsetDateTime::parse(
+        &j.updated_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map_or(true, |u| u >= t)
+}
+
+fn row(j: &JobRecord) -> Vec<String> {
+    vec![
+        j.job_id.clone(),
+        j.server_name.clone(),
+        operation(j),
+        j.state.label().to_string(),
+        j.submitted_at.clone(),
+        detail(j),
+    ]
+}
+
+/// `change OS v2`, `reinstall OS bms`, `stop`.
+pub fn operation(j: &JobRecord) -> String {
+    match &j.route {
+        Some(route) => format!("{} {route}", j.operation.label()),
+        None => j.operation.label().to_string(),
+    }
+}
+
+/// Error code and reason of a job that did not succeed, with the hint for the code.
+pub fn detail(j: &JobRecord) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(j.error_code.clone());
+    parts.extend(j.fail_reason.clone());
+    if let Some(h) = j.hint() {
+        parts.push(format!("(hint: {h})"));
+    }
+    parts.join(" ")
+}
+
+async fn watch(
+    global: &GlobalArgs,
+    env: &Env,
+    resolved: &Resolved,
+    journal: Journal,
+    replay: Replay,
+    out: &mut (dyn Write + Send),
+) -> Result<(), CliError> {
+    let open: Vec<JobRecord> = replay.unfinished().cloned().collect();
+    if open.is_empty() {
+        writeln!(out, "no open jobs in {}", journal.path().display())?;
+        return Ok(());
+    }
+    let connected = connect(global, env).await?;
+    let client = connected.client.clone();
+    let ctx = client.context();
+    let (mine, other): (Vec<_>, Vec<_>) = open
+        .into_iter()
+        .partition(|j| j.belongs_to(&ctx.region, &ctx.project_id));
+    for j in &other {
+        eprintln!(
+            "skipping job {} of {}: it belongs to region {} project {}; use --region/--profile for it",
+            j.job_id, j.server_name, j.region, j.project_id
+        );
+    }
+    if mine.is_empty() {
+        return Err(CliError::Usage(
+            "no open job belongs to this region and project".into(),
+        ));
+    }
+    let settings = job_settings(resolved)?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let actor = Actor::of(&client).await;
+    let handle = poller::spawn(
+        client,
+        settings.poller,
+        Sinks {
+            journal: Arc::new(journal),
+            audit: Some((AuditLog::new(resolved.paths.audit_log()), actor)),
+            events: tx,
+        },
+    );
+    let mut left = mine.len();
+    for j in &mine {
+        writeln!(out, "{}", line(j))?;
+        handle.track(j.clone());
+    }
+    out.flush()?;
+    let mut not_ok = 0;
+    while left > 0 {
+        let Some(ev) = rx.recv().await else { break };
+        match ev {
+            JobEvent::Changed { record, detail } => {
+                writeln!(out, "{}", line(&record))?;
+                if let Some(job) = detail.as_deref() {
+                    sub_job_lines(job, out)?;
+                }
+                if record.state.is_final() {
+                    left -= 1;
+                    if record.state != TrackedState::Success {
+                        not_ok += 1;
+                    }
+                }
+                out.flush()?;
+            }
+            JobEvent::PollFailed { job_id, error, .. } => {
+                eprintln!("{} poll of {job_id} failed: {error}", now_rfc3339());
+            }
+            JobEvent::Polled { .. } => {}
+        }
+    }
+    drop(handle);
+    match not_ok {
+        0 => Ok(()),
+        n => Err(CliError::JobsNotSucceeded(n)),
+    }
+}
+
+/// One line per job state: time, job id, server, operation, state, detail.
+fn line(j: &JobRecord) -> String {
+    let d = detail(j);
+    format!(
+        "{}  {}  {}  {}  {}{}{}",
+        now_rfc3339(),
+        j.job_id,
+        j.server_name,
+        operation(j),
+        j.state.label(),
+        if d.is_empty() { "" } else { "  " },
+        d
+    )
+}
+
+/// The sub jobs of a failed job: which server failed and why.
+fn sub_job_lines(job: &Job, out: &mut (dyn Write + Send)) -> std::io::Result<()> {
+    if job.state() != crate::cloud::model::JobStatus::Fail {
+        return Ok(());
+    }
+    for sub in &job.entities.sub_jobs {
+        writeln!(
+            out,
+            "    sub job {} server {}  {}  {} {}",
+            sub.job_id,
+            sub.entities.server_id.as_deref().unwrap_or("-"),
+            sub.status,
+            sub.error_code.as_deref().unwrap_or(""),
+            sub.fail_reason.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! What the TUI does when the job poller reports: a note (and the bell) when a job ends,
+//! the server row replaced when it has been re-read, `r`/`d` in the Jobs pane, and the
+//! lock of servers with an open job.
+
+use super::app::{App, Pane};
+use super::command::Command;
+use super::panes::jobs::status_word;
+use super::toast::Level;
+use crate::cloud::model::{JobStatus, Server};
+
+/// A job ended: say how, once, where any pane shows it.
+pub(crate) fn job_ended(app: &mut App, key: &str, bell: bool) -> Vec<Command> {
+    let Some(j) = app.jobs.table.get(key).cloned() else {
+        return Vec::new();
+    };
+    let (level, hint) = match j.status {
+        JobStatus::Success => (Level::Info, None),
+        _ => (
+            Level::Error,
+            app.jobs.progress.get(key).and_then(|p| p.hint.clone()),
+        ),
+    };
+    let mut text = format!("{} of {}: {}", j.operation, j.server_name, status_word(&j));
+    let detail = super::table::TableRow::cell(&j, super::panes::jobs::DETAIL);
+    if !detail.is_empty() {
+        text.push_str(&format!(" {} {detail}", app.glyphs.sep));
+    }
+    app.note(level, text, hint);
+    if bell {
+        vec![Command::Bell]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The server was re-read after its job moved: its row now shows the service's view.
+pub(crate) fn server_updated(app: &mut App, server: Server) -> Vec<Command> {
+    if app.servers.table.get(&server.id).is_some() {
+        app.servers.table.upsert(server);
+        app.servers.rebuild();
+        app.dirty_key();
+    }
+    Vec::new()
+}
+
+/// `r` in the Jobs pane: poll every open job now.
+pub(crate) fn poll_now(app: &mut App) -> Vec<Command> {
+    let ids = app.jobs.open_ids();
+    if ids.is_empty() {
+        app.note(Level::Info, "no open job to poll", None);
+        return Vec::new();
+    }
+    app.note(
+        Level::Info,
+        format!("polling {} open job(s)", ids.len()),
+        None,
+    );
+    vec![Command::PollJobs(ids)]
+}
+
+/// Change, reinstall and stop are refused on a server whose job is still open.
+pub(crate) fn refuse_busy(app: &mut App) -> bool {
+    if app.pane != Pane::Servers {
+        return false;
+    }
+    let marks = app.servers.table.marks();
+    let ids: Vec<String> = if marks.is_empty() {
+        app.servers
+            .table
+            .selected()
+            .map(|s| s.id.clone())
+            .into_iter()
+            .collect()
+    } else {
+        marks.iter().cloned().collect()
+    };
+    let busy: Vec<String> = ids
+        .iter()
+        .filter_map(|id| app.jobs.running_on(id))
+        .map(|j| format!("{} ({} {})", j.server_name, j.operation, status_word(j)))
+        .collect();
+    if busy.is_empty() {
+        return false;
+    }
+    app.note(
+        Level::Warn,
+        format!(
+            "a job is running on this server: {}; wait for it to end (Jobs pane, 4)",
+            busy.join(", ")
+        ),
+        None,
+    );
+    true
+}
