@@ -2,13 +2,13 @@
 //! (`reimage::cli::TuiEffects`: client, journal, poller) and loopback HTTP.
 
 use reimage::cli::{EffectsParts, TuiEffects};
-use reimage::jobs::audit::{Actor, AuditLog};
-use reimage::jobs::pacing::JobSettings;
 use reimage::cloud::bootstrap::Connected;
 use reimage::cloud::model::{Server, ServerKind};
 use reimage::cloud::{Client, ClientSettings};
 use reimage::config::{Env, GlobalArgs, Secret, StaticKeys};
+use reimage::jobs::audit::{Actor, AuditLog};
 use reimage::jobs::journal::Journal;
+use reimage::jobs::pacing::JobSettings;
 use reimage::sandbox::{Sandbox, SandboxConfig};
 use reimage::tui::{App, Command, Effects, Msg};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The review (what will be sent, what it wipes, a typed confirmation) and the results of
 //! sending. The review lists ops's plans as they are: path, masked body, warnings.
 
-use super::draw::{Look, cap, frame, plural};
+use super::draw::{Look, cap, frame, plural, wrap_words};
 use super::{FormState, Outcome, SendState, Stage};
 use crate::ops;
 use crate::ops::{OpKind, Plan, Route};
@@ -166,6 +166,7 @@ pub(super) fn result_lines<'a>(
     th: &Theme,
     g: &Glyphs,
     spin: usize,
+    w: usize,
 ) -> Vec<Line<'a>> {
     let Stage::Sending { results } = &form.stage else {
         return Vec::new();
@@ -189,20 +190,23 @@ pub(super) fn result_lines<'a>(
             ])),
             SendState::Rejected { error, hint } | SendState::Unknown { error, hint } => {
                 let unknown = matches!(r.state, SendState::Unknown { .. });
-                let word = if unknown { "?? " } else { "FAILED " };
+                let word = if unknown { "UNKNOWN" } else { "FAILED" };
                 out.push(Line::from(vec![
-                    Span::styled(word, th.error),
+                    Span::styled(format!("{word} "), th.error),
                     name,
-                    Span::styled(error.clone(), th.error),
                 ]));
-                if unknown {
-                    out.push(Line::styled(
-                        "   outcome unknown: not resent; check the server and its jobs first",
-                        th.warn,
-                    ));
+                // The client's message says what happened; the hint what to do.
+                for l in wrap_words(error, w.saturating_sub(3).max(10)) {
+                    out.push(Line::styled(format!("   {l}"), th.error));
                 }
                 if let Some(h) = hint {
-                    out.push(Line::styled(format!("   hint: {h}"), th.warn));
+                    for (i, l) in wrap_words(&format!("hint: {h}"), w.saturating_sub(9).max(10))
+                        .into_iter()
+                        .enumerate()
+                    {
+                        let lead = if i == 0 { "   " } else { "         " };
+                        out.push(Line::styled(format!("{lead}{l}"), th.warn));
+                    }
                 }
             }
         }
@@ -310,7 +314,14 @@ pub(super) fn draw_sending(f: &mut Frame, area: Rect, form: &FormState, look: &L
     );
     let inner = frame(f, area, &title, hints, th, look.glyphs);
     f.render_widget(
-        Paragraph::new(result_lines(form, th, look.glyphs, look.spin)).wrap(Wrap { trim: false }),
+        Paragraph::new(result_lines(
+            form,
+            th,
+            look.glyphs,
+            look.spin,
+            inner.width as usize,
+        ))
+        .wrap(Wrap { trim: false }),
         inner,
     );
 }
