@@ -32,7 +32,8 @@ pub(crate) enum Input {
 }
 
 /// Layers over the panes; the top one takes every key except Ctrl-C. The change and
-/// reinstall forms will be pushed here too.
+/// reinstall form and the stop confirmation live in [`App::changes`] and sit below these
+/// (a quit confirmation must be able to cover a form that is sending).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Modal {
     Help(HelpState),

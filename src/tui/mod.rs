@@ -15,6 +15,9 @@
 //!     Command::LoadKeypairs { generation } => { /* Msg::KeypairsLoaded or LoadFailed */ }
 //!     Command::SwitchRegion(r) | Command::SwitchProfile(r) => {
 //!         /* rebuild the client; send Msg::ContextChanged(new HeaderInfo) or Msg::Error */ }
+//!     Command::Submit(sub) | Command::StopServer { .. } => { /* send once (never retry);
+//!         journal the job, then Msg::JobUpdated(view) and Msg::Submitted { key, outcome } */ }
+//!     Command::LoadUserId => { /* Msg::UserIdLoaded(client.user_id()) */ }
 //!     _ => {} // CopyToClipboard, RepaintAll and Quit never reach the effects
 //! };
 //! reimage::tui::run(header, UiOptions { keymap: Keymap::from_config(&cfg.keys)?, ..Default::default() }, effects).await?;
