@@ -15,6 +15,7 @@ mod fields;
 pub(crate) mod glue;
 mod picker;
 mod review;
+mod rows;
 mod stop;
 
 pub(crate) use draw::draw;
