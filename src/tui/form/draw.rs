@@ -124,6 +124,7 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
     }
     let mut focus_span = (0, 0);
     let mut editor_at = None;
+    let mut cursor_at = None;
     let slots = form.visible_slots(ctx);
     if form.op == OpKind::Reinstall {
         let image = match form.targets.as_slice() {
@@ -163,6 +164,10 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
             g,
             w.saturating_sub(LABEL_W + 2),
         ));
+        if focused && let Some(col) = text_cursor(form, *slot) {
+            // Marker, label, "[ ", then the text before the cursor.
+            cursor_at = Some((lines.len(), 2 + LABEL_W + 2 + col));
+        }
         lines.push(Line::from(spans));
         if focused && *slot == Slot::UserData {
             editor_at = Some(lines.len());
@@ -207,6 +212,41 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
     }
     if form.picker.is_some() {
         picker::draw(f, inner, form, th, g);
+    } else if let Some((row, col)) = cursor_at
+        && row >= offset
+        && row - offset < h
+        && col < inner.width as usize
+    {
+        f.set_cursor_position((inner.x + col as u16, inner.y + (row - offset) as u16));
+    }
+}
+
+/// Where the terminal cursor goes in a one-line text row (columns into its text).
+fn text_cursor(form: &FormState, slot: Slot) -> Option<usize> {
+    let line_col = |l: &crate::tui::cmdline::LineInput| {
+        width(&l.text.chars().take(l.cursor).collect::<String>())
+    };
+    match slot {
+        Slot::Password | Slot::Confirm => {
+            let s = if slot == Slot::Password {
+                &form.entries.password
+            } else {
+                &form.entries.password_confirm
+            };
+            // Masked: one column per character; shown: the text's width.
+            // Capped at the box's inside (see `rows::value`).
+            Some(
+                if form.show_password {
+                    width(s.expose())
+                } else {
+                    s.char_count()
+                }
+                .min(26),
+            )
+        }
+        Slot::UserDataFile => Some(line_col(&form.file_path).min(28)),
+        Slot::KmsKey => Some(line_col(&form.kms).min(36)),
+        _ => None,
     }
 }
 
