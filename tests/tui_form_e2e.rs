@@ -325,3 +325,36 @@ async fn an_unanswered_request_is_reported_unknown_and_never_resent() {
     assert!(!shows(&live.app, "Reinstall OS"));
     assert_eq!(live.count("ecs.reinstallos.v2"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_requests_respect_the_concurrency_bound() {
+    use reimage::sandbox::{FaultSpec, Faults};
+    let mut live = Live::start_with(3.0, 1).await;
+    let mut faults = Faults::default();
+    faults.operations.insert(
+        "ecs.reinstallos.v2".into(),
+        FaultSpec {
+            latency_ms: 300,
+            ..FaultSpec::default()
+        },
+    );
+    live.sandbox.set_faults(faults);
+    live.keys(|a| {
+        for name in ["web-03", "db-replica-1", "mq-rabbit-01"] {
+            select(a, name);
+            key(a, KeyCode::Char(' '));
+        }
+        key(a, KeyCode::Char('R'))
+    });
+    live.settle().await;
+    live.keys(|a| ctrl(a, 's'));
+    let started = std::time::Instant::now();
+    confirm(&mut live, "3", 3).await;
+    // One at a time: three answers of 300 ms each cannot arrive sooner than 900 ms.
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(live.count("ecs.reinstallos.v2"), 3);
+}

@@ -30,6 +30,11 @@ pub struct Live {
 impl Live {
     /// A sandbox whose jobs take `job_seconds`, the app loaded from it at 100x30.
     pub async fn start(job_seconds: f64) -> Live {
+        Self::start_with(job_seconds, reimage::cli::DEFAULT_SUBMIT_CONCURRENCY).await
+    }
+
+    /// As [`Live::start`], with at most `concurrency` requests sent at once.
+    pub async fn start_with(job_seconds: f64, concurrency: usize) -> Live {
         let sandbox = reimage::sandbox::start(SandboxConfig {
             job_seconds,
             ..SandboxConfig::default()
@@ -66,7 +71,7 @@ impl Live {
             replay: replay.jobs,
             job_settings: JobSettings::default(),
             audit,
-            submit_concurrency: reimage::cli::DEFAULT_SUBMIT_CONCURRENCY,
+            submit_concurrency: concurrency,
         });
         let (tx, rx) = unbounded_channel();
         let mut header = super::header(false);
