@@ -33,8 +33,14 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     }
     let options = ui_options(&resolved)?;
     let connected = bootstrap::connect(&resolved).await?;
+    let mut warnings = Vec::new();
     for n in &connected.notices {
         tracing::info!("{n}");
+        if n.starts_with("WARNING") {
+            // On the normal screen (seen after quitting) and, below, in the TUI itself.
+            eprintln!("reimage: {n}");
+            warnings.push(n.clone());
+        }
     }
     let (journal, replay) = Journal::open(resolved.paths.jobs_journal())
         .map_err(|e| CliError::Io(std::io::Error::other(e.to_string())))?;
@@ -52,6 +58,7 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     let effects = TuiEffects {
         shared: state.clone(),
         replay: replay.jobs,
+        warnings: std::sync::Mutex::new(warnings),
     };
     let result = crate::tui::run(header, options, effects).await;
     // Stop the in-process sandbox, if any, now that nothing talks to it.
@@ -125,6 +132,8 @@ struct TuiEffects {
     shared: Arc<Shared>,
     /// Jobs replayed from the journal, handed to the TUI and the poller on the first load.
     replay: Vec<JobRecord>,
+    /// Start-up warnings (a credentials file others can read), shown once in the TUI.
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 fn failed(what: Resource, generation: u64, e: &CloudError) -> Msg {
@@ -138,6 +147,14 @@ fn failed(what: Resource, generation: u64, e: &CloudError) -> Msg {
 
 impl crate::tui::Effects for TuiEffects {
     fn run(&self, cmd: Command, tx: UnboundedSender<Msg>) {
+        if let Ok(mut warnings) = self.warnings.lock() {
+            for w in warnings.drain(..) {
+                let _ = tx.send(Msg::Error {
+                    error: w,
+                    hint: None,
+                });
+            }
+        }
         let client = self.shared.client();
         match cmd {
             Command::LoadServers { kind, generation } => {

@@ -191,14 +191,27 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Resolved, ConfigError> {
         retry: RetryPolicy::default(),
         project_cache: Some(paths.project_cache()),
     };
+    let notices = with_permission_warning(found.notices, &found.source, &paths);
     Ok(Resolved {
         use_sandbox: args.sandbox || found.credentials == Credentials::None,
         paths,
         config,
         profile: selected.map(|(n, _)| n),
         settings,
-        notices: found.notices,
+        notices,
     })
+}
+
+/// A profile's secret key sits in config.toml: warn when others can read that file.
+fn with_permission_warning(
+    mut notices: Vec<String>,
+    source: &CredentialSource,
+    paths: &Paths,
+) -> Vec<String> {
+    if matches!(source, CredentialSource::Profile(_)) {
+        notices.extend(super::perms::loose_secret_file(&paths.config_file()));
+    }
+    notices
 }
 
 /// Known service names for `--endpoint SERVICE=URL` (`kms` is accepted for KPS).

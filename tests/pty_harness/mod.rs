@@ -13,7 +13,8 @@ fn nz(n: u16) -> std::num::NonZero<u16> {
 
 pub struct Pty {
     master: Box<dyn MasterPty + Send>,
-    writer: Box<dyn Write + Send>,
+    /// Shared with the reader thread, which answers the program's terminal queries.
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn Child + Send + Sync>,
     parser: Arc<Mutex<vt100::Parser>>,
     /// Every byte the program wrote, for byte counts and for secret scans.
@@ -41,18 +42,26 @@ impl Pty {
         let child = pair.slave.spawn_command(cmd).expect("spawn reimage");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
-        let writer = pair.master.take_writer().expect("writer");
+        let writer = Arc::new(Mutex::new(pair.master.take_writer().expect("writer")));
         let parser = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
-        let (p, r) = (parser.clone(), raw.clone());
+        let (p, r, w) = (parser.clone(), raw.clone(), writer.clone());
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                p.lock().expect("parser").process(&buf[..n]);
+                let mut parser = p.lock().expect("parser");
+                parser.process(&buf[..n]);
                 r.lock().expect("raw").extend_from_slice(&buf[..n]);
+                // A real terminal answers "where is the cursor?" (DSR 6); vt100 does not.
+                if buf[..n].windows(4).any(|x| x == b"\x1b[6n") {
+                    let (row, col) = parser.screen().cursor_position();
+                    let mut w = w.lock().expect("writer");
+                    let _ = write!(w, "\x1b[{};{}R", row + 1, col + 1);
+                    let _ = w.flush();
+                }
             }
         });
         Pty {
@@ -65,8 +74,9 @@ impl Pty {
     }
 
     pub fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("write keys");
-        self.writer.flush().expect("flush");
+        let mut w = self.writer.lock().expect("writer");
+        w.write_all(keys.as_bytes()).expect("write keys");
+        w.flush().expect("flush");
     }
 
     pub fn screen(&self) -> String {
