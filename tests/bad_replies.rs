@@ -296,7 +296,8 @@ fn error_replies_of_every_shape() {
         r#"{{"error_code": "Ecs.0005", "error_msg": "{}"}}"#,
         "m".repeat(1 << 20)
     );
-    let cases: Vec<(&str, u16, Vec<u8>, fn(&CloudError) -> bool)> = vec![
+    type Row = (&'static str, u16, Vec<u8>, fn(&CloudError) -> bool);
+    let cases: Vec<Row> = vec![
         ("empty body", 502, vec![], |e| {
             e.message.contains("empty body") && e.code.as_deref() == Some("502")
         }),

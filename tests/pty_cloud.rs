@@ -454,3 +454,41 @@ fn secrets_stay_out_of_files_and_screen_and_files_are_private() {
         "the secret key is in the panic report"
     );
 }
+
+/// A credentials file others can read: warned about on the normal screen and in the TUI.
+#[test]
+fn a_credentials_file_others_can_read_is_warned_about_in_the_tui() {
+    let c = cloud(1.0);
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = home.path().join(".huaweicloud/credentials");
+    std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+    std::fs::write(
+        &file,
+        format!("[basic]\nak = {}\nsk = {}\n", c.sb.ak, c.sb.sk),
+    )
+    .expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let h = home.path().display().to_string();
+    let mut pty = Pty::spawn(
+        &["--endpoint", &c.sb.url, "--region", &c.sb.region],
+        &[
+            ("REIMAGE_HOME", h.as_str()),
+            ("HOME", h.as_str()),
+            ("REIMAGE_METADATA_URL", "off"),
+            ("NO_COLOR", "1"),
+        ],
+        200,
+        40,
+    );
+    pty.wait_for("api-01", WAIT);
+    pty.send("M");
+    pty.wait_for(MESSAGES, WAIT);
+    let screen = pty.wait_for("readable by other users", WAIT);
+    assert!(screen.contains("chmod 600"), "{screen}");
+    let raw = String::from_utf8_lossy(&pty.raw_output()).into_owned();
+    let warned = raw.find("readable by other users").expect("on stderr");
+    let entered = raw.find("\x1b[?1049h").expect("the TUI starts");
+    assert!(warned < entered, "printed before the alternate screen");
+    esc(&pty, MESSAGES);
+    quit(&mut pty);
+}

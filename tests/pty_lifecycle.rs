@@ -147,3 +147,25 @@ fn injected_panic_restores_the_terminal_before_the_report() {
         "the cursor is shown before the report"
     );
 }
+
+#[test]
+fn insecure_warns_on_the_normal_screen_before_the_tui_starts() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = isolated(home.path());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut pty = Pty::spawn(&["--insecure"], &env, 100, 30);
+    pty.wait_for("api-01", WAIT);
+    let raw = String::from_utf8_lossy(&pty.raw_output()).into_owned();
+    let warned = raw
+        .find("WARNING: --insecure")
+        .expect("the warning is printed");
+    let entered = raw.find("\x1b[?1049h").expect("the TUI starts");
+    assert!(warned < entered, "printed before the alternate screen");
+    pty.send("q");
+    assert_restored(&mut pty, "q");
+    let screen = pty.screen();
+    assert!(
+        screen.contains("WARNING: --insecure"),
+        "still readable after quitting:\n{screen}"
+    );
+}
