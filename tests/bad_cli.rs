@@ -195,6 +195,18 @@ fn user_data_rows(dir: &Path) -> Vec<Row> {
             vec!["at most 32768 bytes"],
         ),
         (
+            "user data: a device that never ends",
+            plan("/dev/zero".into()),
+            true,
+            vec!["not a regular file"],
+        ),
+        (
+            "user data: a 1 MiB file is refused unread",
+            plan(write("huge.sh", &vec![b'#'; 1 << 20])),
+            true,
+            vec!["larger than 65536 bytes"],
+        ),
+        (
             "user data: binary",
             plan(write("blob.bin", &binary)),
             false,
@@ -244,5 +256,5 @@ fn bad_flags_are_refused_clearly() {
 fn bad_user_data_files_are_refused_or_warned_about() {
     let home = tempfile::tempdir().expect("tmp");
     let dir = tempfile::tempdir().expect("tmp");
-    assert_eq!(check(user_data_rows(dir.path()), home.path()), 7);
+    assert_eq!(check(user_data_rows(dir.path()), home.path()), 9);
 }
