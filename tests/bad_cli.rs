@@ -258,3 +258,57 @@ fn bad_user_data_files_are_refused_or_warned_about() {
     let dir = tempfile::tempdir().expect("tmp");
     assert_eq!(check(user_data_rows(dir.path()), home.path()), 9);
 }
+
+/// TLS and region flags only matter with real credentials: given here, against a closed
+/// loopback port, each is refused before anything is sent.
+#[test]
+fn bad_tls_and_region_flags_are_refused_clearly() {
+    let home = tempfile::tempdir().expect("tmp");
+    let pem = home.path().join("bad.pem");
+    std::fs::write(&pem, "not a certificate\n").expect("write");
+    let pem = pem.display().to_string();
+    let rows: [(&str, Vec<&str>, &str); 5] = [
+        (
+            "CA file missing",
+            vec!["--ca-file", "/nonexistent/ca.pem"],
+            "cannot read --ca-file",
+        ),
+        (
+            "CA file without a certificate",
+            vec!["--ca-file", &pem],
+            "holds no PEM certificate",
+        ),
+        (
+            "region with a slash",
+            vec!["--region", "x/evil.example.com#"],
+            "is not a region id",
+        ),
+        (
+            "region with a space",
+            vec!["--region", "ap southeast"],
+            "is not a region id",
+        ),
+        ("region empty", vec!["--region", ""], "is not a region id"),
+    ];
+    for (name, flags, says) in rows {
+        let mut args = flags.clone();
+        if !flags.contains(&"--region") {
+            args.extend(["--region", "ap-southeast-3"]);
+        }
+        args.extend(["--endpoint", "http://127.0.0.1:1", "list", "servers"]);
+        let out = Command::new(env!("CARGO_BIN_EXE_reimage"))
+            .env_clear()
+            .env("HOME", home.path())
+            .env("REIMAGE_HOME", home.path().join("rh"))
+            .env("REIMAGE_METADATA_URL", "off")
+            .env("HUAWEICLOUD_SDK_AK", "HPUATEST000000000001")
+            .env("HUAWEICLOUD_SDK_SK", "s3cr3t")
+            .args(&args)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name}: {stderr}");
+        assert!(stderr.contains(says), "{name}: {stderr:?} lacks {says:?}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+}
