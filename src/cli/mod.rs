@@ -60,8 +60,11 @@ pub fn init_logging(level: Option<&str>) {
             );
             tracing_subscriber::EnvFilter::new("warn")
         });
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colour codes only for a terminal: a redirected log stays plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
