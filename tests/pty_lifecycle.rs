@@ -104,8 +104,13 @@ fn open_filter_resize_and_quit() {
 }
 
 #[test]
-fn sighup_and_sigterm_restore_the_terminal() {
-    for signal in [Signal::SIGHUP, Signal::SIGTERM] {
+fn hangup_terminate_interrupt_and_quit_signals_restore_the_terminal() {
+    for signal in [
+        Signal::SIGHUP,
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+    ] {
         let home = tempfile::tempdir().expect("tempdir");
         let mut pty = spawn(home.path(), &[], 100, 30);
         pty.wait_for("api-01", WAIT);
