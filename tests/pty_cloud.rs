@@ -162,8 +162,13 @@ fn hostile_server_names_cannot_drive_the_terminal() {
     let web02 = servers.iter().find(|s| s.name == "web-02").expect("web-02");
     assert!(c.sb.rename_server(&web01.id, "aa-evil\x1b]0;pwned\x07\x1b[2Jx"));
     assert!(c.sb.rename_server(&web02.id, "aa-csi\u{9b}31m\x1b[31mRED\u{202E}t"));
+    // A huge name, wide characters and all: cut to its column, never a hang or a panic.
+    let web03 = servers.iter().find(|s| s.name == "web-03").expect("web-03");
+    let huge = format!("aa-huge-{}", "数据库x".repeat(25_000));
+    assert!(c.sb.rename_server(&web03.id, &huge));
     let mut pty = tui(&c.sb, home.path(), 160, 40);
     let screen = pty.wait_for("aa-evil?]0;pwned??[", WAIT);
+    assert!(screen.contains("aa-huge-数据库x"), "{screen}");
     assert!(screen.contains("aa-csi?31m?[31mRED?t"), "{screen}");
     // Details of the hostile row, then the message view: every place a name is drawn.
     pty.send("/aa-evil");
