@@ -53,18 +53,9 @@ fn cloud_line(e: &CloudError) -> String {
 /// Send tracing to stderr at `--log-level` (default `warn`): stdout is for the data.
 pub fn init_logging(level: Option<&str>) {
     let filter = tracing_subscriber::EnvFilter::try_new(level.unwrap_or("warn"))
-        .unwrap_or_else(|e| {
-            eprintln!(
-                "reimage: bad --log-level {:?} ({e}): using warn; use error, warn, info, debug or trace",
-                level.unwrap_or_default()
-            );
-            tracing_subscriber::EnvFilter::new("warn")
-        });
-    use std::io::IsTerminal;
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        // Colour codes only for a terminal: a redirected log stays plain text.
-        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -13,7 +13,6 @@ fn nz(n: u16) -> std::num::NonZero<u16> {
 
 pub struct Pty {
     master: Box<dyn MasterPty + Send>,
-    /// Shared with the reader thread, which answers the program's terminal queries.
     writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn Child + Send + Sync>,
     parser: Arc<Mutex<vt100::Parser>>,
@@ -54,14 +53,16 @@ impl Pty {
                 }
                 let mut parser = p.lock().expect("parser");
                 parser.process(&buf[..n]);
-                r.lock().expect("raw").extend_from_slice(&buf[..n]);
-                // A real terminal answers "where is the cursor?" (DSR 6); vt100 does not.
-                if buf[..n].windows(4).any(|x| x == b"\x1b[6n") {
+                // Answer cursor-position queries (DSR) as a terminal does.
+                if buf[..n].windows(4).any(|w| w == b"\x1b[6n") {
                     let (row, col) = parser.screen().cursor_position();
+                    let reply = format!("\x1b[{};{}R", row + 1, col + 1);
                     let mut w = w.lock().expect("writer");
-                    let _ = write!(w, "\x1b[{};{}R", row + 1, col + 1);
+                    let _ = w.write_all(reply.as_bytes());
                     let _ = w.flush();
                 }
+                drop(parser);
+                r.lock().expect("raw").extend_from_slice(&buf[..n]);
             }
         });
         Pty {
