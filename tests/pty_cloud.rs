@@ -88,7 +88,7 @@ fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
 const MESSAGES: &str = "Messages (newest first)";
 
 /// Esc alone (a key right after it would read as Alt+key), then wait until `gone` is.
-fn esc(pty: &Pty, gone: &str) {
+fn esc(pty: &mut Pty, gone: &str) {
     pty.send("\x1b");
     wait_until(&format!("{gone:?} to go"), || !pty.screen().contains(gone));
 }
@@ -176,7 +176,7 @@ fn hostile_server_names_cannot_drive_the_terminal() {
     pty.send("\r");
     // The details title shows the whole name, as sanitised.
     pty.wait_for("aa-evil?]0;pwned??[2Jx (ECS)", WAIT);
-    esc(&pty, "filter \"aa-evil\"");
+    esc(&mut pty, "filter \"aa-evil\"");
     quit(&mut pty);
     let raw = pty.raw_output();
     for needle in [
@@ -218,7 +218,7 @@ fn listing_faults_keep_the_ui_responsive_and_the_last_rows() {
         sent.elapsed() < Duration::from_secs(15),
         "help opened while the listing still hung"
     );
-    esc(&pty, "refresh the listings");
+    esc(&mut pty, "refresh the listings");
 
     // 2 s of latency: slow, but no error and the rows stay.
     c.sb.set_faults(Faults {
@@ -254,7 +254,7 @@ fn listing_faults_keep_the_ui_responsive_and_the_last_rows() {
             pty.send("M");
             pty.wait_for(MESSAGES, WAIT);
             let screen = pty.screen();
-            esc(&pty, MESSAGES);
+            esc(&mut pty, MESSAGES);
             if screen.contains(hint) {
                 break;
             }
@@ -397,10 +397,10 @@ fn secrets_stay_out_of_files_and_screen_and_files_are_private() {
     }
     pty.send("M");
     pty.wait_for(MESSAGES, WAIT);
-    esc(&pty, MESSAGES);
+    esc(&mut pty, MESSAGES);
     pty.send("?");
     pty.wait_for("refresh the listings", WAIT);
-    esc(&pty, "refresh the listings");
+    esc(&mut pty, "refresh the listings");
     quit(&mut pty);
 
     let mut written = Vec::new();
@@ -497,6 +497,6 @@ fn a_credentials_file_others_can_read_is_warned_about_in_the_tui() {
     let warned = raw.find("readable by other users").expect("on stderr");
     let entered = raw.find("\x1b[?1049h").expect("the TUI starts");
     assert!(warned < entered, "printed before the alternate screen");
-    esc(&pty, MESSAGES);
+    esc(&mut pty, MESSAGES);
     quit(&mut pty);
 }

@@ -74,7 +74,7 @@ impl Pty {
         }
     }
 
-    pub fn send(&self, keys: &str) {
+    pub fn send(&mut self, keys: &str) {
         let mut w = self.writer.lock().expect("writer");
         w.write_all(keys.as_bytes()).expect("write keys");
         w.flush().expect("flush");
