@@ -38,6 +38,15 @@ fn main() -> color_eyre::Result<()> {
     }
     color_eyre::install()?;
     let cli = Cli::parse();
+    // A bad --log-level must be said, not silently replaced by the default.
+    if let Some(level) = cli.global.log_level.as_deref()
+        && cli.command.is_some()
+        && let Err(e) = tracing_subscriber::EnvFilter::try_new(level)
+    {
+        eprintln!(
+            "reimage: bad --log-level {level:?} ({e}): using the default; use error, warn, info, debug or trace"
+        );
+    }
     match cli.command {
         None => {
             let env = Env::from_process();

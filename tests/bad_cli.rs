@@ -124,6 +124,12 @@ fn flag_rows() -> Vec<Row> {
             vec!["bogus"],
         ),
         (
+            "bad log level is said, not ignored",
+            strings(&["--log-level", "a=b=c", "--sandbox", "list", "keypairs"]),
+            false,
+            vec!["bad --log-level"],
+        ),
+        (
             "sandbox bad scale",
             strings(&["sandbox", "--scale", "huge"]),
             true,
@@ -243,7 +249,7 @@ fn check(rows: Vec<Row>, home: &Path) -> usize {
 #[test]
 fn bad_flags_are_refused_clearly() {
     let home = tempfile::tempdir().expect("tmp");
-    assert_eq!(check(flag_rows(), home.path()), 16);
+    assert_eq!(check(flag_rows(), home.path()), 17);
 }
 
 #[test]
