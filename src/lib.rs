@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod hardening;
 pub mod jobs;
 pub mod logging;
 pub mod ops;

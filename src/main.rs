@@ -34,8 +34,21 @@ enum Command {
 }
 
 fn main() -> color_eyre::Result<()> {
+    // Secrets live in this process's memory: keep them out of core files.
+    if let Err(e) = reimage::hardening::forbid_core_dumps() {
+        eprintln!("reimage: warning: cannot disable core dumps: {e}");
+    }
     color_eyre::install()?;
     let cli = Cli::parse();
+    // A bad --log-level must be said, not silently replaced by the default.
+    if let Some(level) = cli.global.log_level.as_deref()
+        && cli.command.is_some()
+        && let Err(e) = tracing_subscriber::EnvFilter::try_new(level)
+    {
+        eprintln!(
+            "reimage: bad --log-level {level:?} ({e}): using the default; use error, warn, info, debug or trace"
+        );
+    }
     match cli.command {
         None => {
             let env = Env::from_process();
@@ -70,7 +83,11 @@ fn main() -> color_eyre::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(reimage::sandbox::serve_cli(args))?;
+            // A bad flag or a busy port is a plain message, as for every other command.
+            if let Err(e) = runtime.block_on(reimage::sandbox::serve_cli(args)) {
+                eprintln!("reimage: {e}");
+                std::process::exit(1);
+            }
         }
     }
     Ok(())

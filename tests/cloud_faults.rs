@@ -280,3 +280,33 @@ async fn timeout_after_sending_a_change_is_ambiguous() {
         .expect_err("read timed out");
     assert_eq!(e.kind, ErrorKind::Timeout, "{e}");
 }
+
+/// The fault matrix's "latency 2 s" row for submitting (the other faults are in
+/// `os_change_post_is_sent_exactly_once_under_faults`): a slow gateway delays the answer,
+/// the change still goes out once and its job id comes back.
+#[tokio::test]
+async fn a_slow_gateway_still_sends_the_change_once() {
+    let sb = sandbox().await;
+    let c = client(&sb).await;
+    let ecs = eligible(&c.list_servers(ServerKind::Ecs).await.expect("ecs"));
+    let image = good_image(&c, ServerKind::Ecs, true).await;
+    sb.set_faults(Faults {
+        global: FaultSpec {
+            latency_ms: 2_000,
+            ..FaultSpec::default()
+        },
+        operations: BTreeMap::new(),
+    });
+    let started = Instant::now();
+    let accepted = c
+        .submit_os_request(
+            ServerKind::Ecs,
+            &format!("/v2/{{pid}}/cloudservers/{}/changeos", ecs[0].id),
+            &json!({"os-change": {"adminpass": "Bl0ck!Quay7", "imageid": image.id, "mode": "withStopServer"}}),
+        )
+        .await
+        .expect("accepted despite the latency");
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert!(!accepted.job_id.is_empty());
+    assert_eq!(op_count(&sb, "ecs.changeos.v2"), 1, "sent exactly once");
+}

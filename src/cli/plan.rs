@@ -170,15 +170,10 @@ fn entries(
     };
     let user_data = match &args.user_data {
         None => None,
-        Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| {
-                CliError::Usage(format!(
-                    "cannot read the user data file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            Some(UserData::file(path.display().to_string(), bytes))
-        }
+        Some(path) => Some(UserData::file(
+            path.display().to_string(),
+            read_user_data(path)?,
+        )),
     };
     Ok(Ok(Entries {
         login,
@@ -404,4 +399,36 @@ async fn wait_job(
         }
         tokio::time::sleep(Duration::from_secs(every)).await;
     }
+}
+
+/// Largest user-data file read: base64 of the 32 KB limit, with line breaks, fits well
+/// within it; ops then checks the exact limit. Anything bigger is refused unread.
+const USER_DATA_READ_LIMIT: u64 = 64 * 1024;
+
+/// Read a user-data file, refusing what is not a regular file (`/dev/zero` or a FIFO would
+/// never end) and reading at most `USER_DATA_READ_LIMIT + 1` bytes.
+fn read_user_data(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let fail = |why: String| {
+        CliError::Usage(format!(
+            "cannot read the user data file {}: {why}",
+            path.display()
+        ))
+    };
+    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file; give a file path".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(USER_DATA_READ_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > USER_DATA_READ_LIMIT {
+        return Err(fail(format!(
+            "it is larger than {USER_DATA_READ_LIMIT} bytes; user data is at most 32 KB \
+             (gzip it if it is text)"
+        )));
+    }
+    Ok(bytes)
 }

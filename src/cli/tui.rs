@@ -41,8 +41,14 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     }
     let options = ui_options(&resolved)?;
     let connected = bootstrap::connect(&resolved).await?;
+    let mut warnings = Vec::new();
     for n in &connected.notices {
         tracing::info!("{n}");
+        if n.starts_with("WARNING") {
+            // On the normal screen (seen after quitting) and, below, in the TUI itself.
+            eprintln!("reimage: {n}");
+            warnings.push(n.clone());
+        }
     }
     let (journal, replay) = super::jobs::open_journal(&resolved)?;
     for w in &replay.warnings {
@@ -65,6 +71,7 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
             .config
             .bulk_concurrency
             .unwrap_or(DEFAULT_SUBMIT_CONCURRENCY),
+        warnings,
     });
     let state = effects.shared.clone();
     let result = crate::tui::run(header, options, effects).await;
@@ -147,6 +154,8 @@ pub struct TuiEffects {
     shared: Arc<Shared>,
     /// Jobs replayed from the journal, handed to the TUI and the poller on the first load.
     replay: Vec<JobRecord>,
+    /// Start-up warnings (a credentials file others can read), shown once in the TUI.
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 /// What the effects are built from.
@@ -162,6 +171,8 @@ pub struct EffectsParts {
     pub audit: (AuditLog, Actor),
     /// Change/reinstall/stop requests in flight at once (at least 1).
     pub submit_concurrency: usize,
+    /// Start-up warnings (a credentials file others can read), shown once in the TUI.
+    pub warnings: Vec<String>,
 }
 
 impl TuiEffects {
@@ -178,6 +189,7 @@ impl TuiEffects {
                 submits: Arc::new(Semaphore::new(parts.submit_concurrency.max(1))),
             }),
             replay: parts.replay,
+            warnings: std::sync::Mutex::new(parts.warnings),
         }
     }
 }
@@ -193,6 +205,14 @@ fn failed(what: Resource, generation: u64, e: &CloudError) -> Msg {
 
 impl crate::tui::Effects for TuiEffects {
     fn run(&self, cmd: Command, tx: UnboundedSender<Msg>) {
+        if let Ok(mut warnings) = self.warnings.lock() {
+            for w in warnings.drain(..) {
+                let _ = tx.send(Msg::Error {
+                    error: w,
+                    hint: None,
+                });
+            }
+        }
         let client = self.shared.client();
         match cmd {
             Command::LoadServers { kind, generation } => {

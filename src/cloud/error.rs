@@ -119,6 +119,12 @@ impl CloudError {
                     "no answer in time: check the network, or raise timeout_secs in the profile",
                 );
             }
+            ErrorKind::Decode => {
+                return Some(
+                    "the reply was not understood (cut short or an unexpected shape): retry; if \
+                     it persists, run with --log-level debug and report the request id",
+                );
+            }
             ErrorKind::Credentials => {
                 return Some(
                     "run `reimage doctor` to see which credential source is used and why it fails",
@@ -173,6 +179,10 @@ impl CloudError {
             }
             "Ecs.0003" | "Ecs.0110" | "Pdp.0001" | "BMS.0288" | "APIGW.0302" | "APIGW.0306" => {
                 "your IAM policy does not allow this action: ask an administrator for the ECS/BMS permission named in the message"
+            }
+            _ if self.status.is_some_and(|s| s >= 500) => {
+                "the service failed, even after retries: try again in a minute; if it persists, \
+                 quote the request id to Huawei Cloud support"
             }
             _ => return None,
         })

@@ -67,12 +67,7 @@ fn read_cache(path: &Path) -> BTreeMap<String, String> {
 }
 
 fn write_cache(path: &Path, map: &BTreeMap<String, String>) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(map)?)?;
-    std::fs::rename(tmp, path)
+    crate::config::perms::write_private(path, &serde_json::to_vec_pretty(map)?)
 }
 
 #[derive(Deserialize)]

@@ -71,10 +71,39 @@ pub struct Found {
 }
 
 /// Run steps 1 to 5; fall through to metadata (step 6) unless it is switched off.
+/// Keys that cannot be right (empty, or with spaces, quotes or control characters from a
+/// bad copy) are refused here, naming their source but never the secret.
 pub fn resolve_credentials(
     profile: Option<(&str, &Profile)>,
     env: &Env,
 ) -> Result<Found, ConfigError> {
+    let found = find_credentials(profile, env)?;
+    if let Credentials::Static(keys) = &found.credentials {
+        check_key("access key", &keys.ak, &found.source)?;
+        check_key("secret key", keys.sk.expose(), &found.source)?;
+        if let Some(t) = &keys.security_token {
+            check_key("security token", t.expose(), &found.source)?;
+        }
+    }
+    Ok(found)
+}
+
+fn check_key(what: &str, value: &str, source: &CredentialSource) -> Result<(), ConfigError> {
+    let problem = if value.is_empty() {
+        "is empty"
+    } else if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        "contains a space, line break or control character"
+    } else if value.contains(['"', '\'']) {
+        "contains a quote"
+    } else {
+        return Ok(());
+    };
+    Err(ConfigError::Credentials(format!(
+        "the {what} from {source} {problem}: copy it again, without quotes or line breaks"
+    )))
+}
+
+fn find_credentials(profile: Option<(&str, &Profile)>, env: &Env) -> Result<Found, ConfigError> {
     let mut notices = Vec::new();
     let found = |source, keys| Found {
         source,
@@ -119,6 +148,14 @@ pub fn resolve_credentials(
     if let Some(keys) = from_env(env, os)? {
         return Ok(found(CredentialSource::OsEnv, keys));
     }
+    if let Some(named) = env.get("HUAWEICLOUD_SDK_CREDENTIALS_FILE")
+        && !readable(Path::new(named))
+    {
+        return Err(ConfigError::Credentials(format!(
+            "HUAWEICLOUD_SDK_CREDENTIALS_FILE names {named}, which is not a readable file: \
+             fix the path or unset the variable"
+        )));
+    }
     let file = env
         .get("HUAWEICLOUD_SDK_CREDENTIALS_FILE")
         .map(PathBuf::from)
@@ -126,7 +163,9 @@ pub fn resolve_credentials(
     if let Some(path) = file
         && let Some(keys) = super::koocli::from_credentials_file(&path)?
     {
-        return Ok(found(CredentialSource::CredentialsFile(path), keys));
+        let mut f = found(CredentialSource::CredentialsFile(path.clone()), keys);
+        f.notices.extend(super::perms::loose_secret_file(&path));
+        return Ok(f);
     }
     if let Some(path) = env.home().map(|h| h.join(".hcloud/config.json")) {
         match super::koocli::from_hcloud_config(&path)? {

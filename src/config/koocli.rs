@@ -46,7 +46,24 @@ pub fn from_credentials_file(path: &Path) -> Result<Option<StaticKeys>, ConfigEr
     };
     let ini = parse_ini(&text);
     let Some(sec) = ini.get("basic").or_else(|| ini.get("global")) else {
-        return Ok(None);
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        let found: Vec<&str> = ini
+            .keys()
+            .map(|k| k.as_str())
+            .filter(|k| !k.is_empty())
+            .collect();
+        return Err(ConfigError::Credentials(format!(
+            "{} has no [basic] section (sections found: {}): write `[basic]`, then \
+             `ak = ...` and `sk = ...` lines",
+            path.display(),
+            if found.is_empty() {
+                "none".to_string()
+            } else {
+                found.join(", ")
+            }
+        )));
     };
     let get = |k: &str| sec.get(k).filter(|v| !v.is_empty()).cloned();
     match (get("ak"), get("sk")) {

@@ -7,6 +7,7 @@ mod env;
 pub mod file;
 pub mod koocli;
 pub mod paths;
+pub mod perms;
 mod secret;
 pub mod settings;
 

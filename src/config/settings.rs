@@ -155,6 +155,9 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Resolved, ConfigError> {
                 .find_map(|v| env.get(v).map(str::to_string))
         })
         .or(keys.and_then(|k| k.region.clone()));
+    if let Some(r) = &region {
+        check_region(r)?;
+    }
     if keys.is_some() && region.is_none() && !args.sandbox {
         return Err(ConfigError::Invalid(format!(
             "credentials found ({}) but no region: pass --region, set `region` in the profile, \
@@ -191,14 +194,45 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Resolved, ConfigError> {
         retry: RetryPolicy::default(),
         project_cache: Some(paths.project_cache()),
     };
+    let notices = with_permission_warning(found.notices, &found.source, &paths);
     Ok(Resolved {
         use_sandbox: args.sandbox || found.credentials == Credentials::None,
         paths,
         config,
         profile: selected.map(|(n, _)| n),
         settings,
-        notices: found.notices,
+        notices,
     })
+}
+
+/// A region id goes into every host name (`ecs.{region}.myhuaweicloud.com`): anything
+/// but letters, digits and `-` could send the signed requests to another host.
+fn check_region(region: &str) -> Result<(), ConfigError> {
+    let ok = !region.is_empty()
+        && region.len() <= 64
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid(format!(
+            "region '{}' is not a region id: use letters, digits and '-', e.g. ap-southeast-3",
+            region.escape_debug()
+        )))
+    }
+}
+
+/// A profile's secret key sits in config.toml: warn when others can read that file.
+fn with_permission_warning(
+    mut notices: Vec<String>,
+    source: &CredentialSource,
+    paths: &Paths,
+) -> Vec<String> {
+    if matches!(source, CredentialSource::Profile(_)) {
+        notices.extend(super::perms::loose_secret_file(&paths.config_file()));
+    }
+    notices
 }
 
 /// Known service names for `--endpoint SERVICE=URL` (`kms` is accepted for KPS).

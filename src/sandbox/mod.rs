@@ -175,6 +175,18 @@ impl Sandbox {
         self.app.set_faults(faults);
     }
 
+    /// Give a server another name, as a user could in the console (tests use it for
+    /// hostile names); `false` when no server has that id.
+    pub fn rename_server(&self, id: &str, name: &str) -> bool {
+        self.app.rename_server(id, name)
+    }
+
+    /// Expire every temporary credential the metadata service handed out (tests of
+    /// expired temporary keys).
+    pub fn expire_temporary_credentials(&self) {
+        self.app.expire_temporary_credentials();
+    }
+
     /// Stop accepting connections and close the open ones.
     pub fn shutdown(self) {
         let _ = self.stop.send(true);

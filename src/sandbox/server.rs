@@ -62,6 +62,25 @@ impl App {
         *lock(&self.faults) = faults;
     }
 
+    /// Give a server another name; `false` when no server has that id.
+    pub fn rename_server(&self, id: &str, name: &str) -> bool {
+        match lock(&self.world).server_mut(id) {
+            Some(s) => {
+                s.name = name.to_string();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Make every temporary credential handed out so far expire now.
+    pub fn expire_temporary_credentials(&self) {
+        let past = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
+        for c in &mut lock(&self.world).temp_credentials {
+            c.expires_at = past;
+        }
+    }
+
     /// Back to the starting inventory, no jobs, configured faults, zero counters.
     pub fn reset(&self) -> Result<(), SandboxError> {
         let world = inventory::build(&self.config)?;

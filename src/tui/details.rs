@@ -37,6 +37,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             None => ("details".into(), Vec::new()),
         },
     };
+    // The title carries a server name straight from the cloud.
+    let title = super::text::sanitize(&title).into_owned();
     let title = if app.zoom {
         format!(" {title} {} Esc back ", app.glyphs.sep)
     } else {

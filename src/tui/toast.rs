@@ -34,7 +34,9 @@ pub struct Toasts {
 
 impl Toasts {
     pub fn push(&mut self, level: Level, text: impl Into<String>, hint: Option<String>) {
-        let text = text.into();
+        // Error text can quote the server (names, messages): never draw its escapes.
+        let text = super::text::sanitize(&text.into()).into_owned();
+        let hint = hint.map(|h| super::text::sanitize(&h).into_owned());
         match level {
             Level::Error => tracing::warn!(%text, hint = hint.as_deref().unwrap_or(""), "shown"),
             _ => tracing::info!(%text, "shown"),

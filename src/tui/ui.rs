@@ -13,6 +13,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 /// Draws the screen for `app`. Safe at any size, down to 0x0.
 pub fn draw(f: &mut Frame, app: &App) {
+    draw_all(f, app);
+    super::text::sanitize_buffer(f.buffer_mut());
+}
+
+fn draw_all(f: &mut Frame, app: &App) {
     let area = f.area();
     let Some(a) = layout::areas(area, app.zoom) else {
         let note = format!(

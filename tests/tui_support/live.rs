@@ -72,6 +72,7 @@ impl Live {
             job_settings: JobSettings::default(),
             audit,
             submit_concurrency: concurrency,
+            warnings: Vec::new(),
         });
         let (tx, rx) = unbounded_channel();
         let mut header = super::header(false);
