@@ -3,7 +3,7 @@
 //! the cursor to another server.
 
 pub use super::columns::{Column, layout_columns};
-use super::filter::{Fuzzy, haystack};
+use super::filter::{Fuzzy, HAYSTACK_SEP, narrows};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
@@ -48,6 +48,9 @@ pub struct Table<T> {
     sort: Option<(usize, bool)>,
     search_cols: Vec<usize>,
     ncols: usize,
+    /// The filter `view` was computed for, while no row has changed since: a query that
+    /// extends it can only match a subset of `view`, so only those rows are searched.
+    view_filter: Option<String>,
 }
 
 impl<T: TableRow> Table<T> {
@@ -66,6 +69,7 @@ impl<T: TableRow> Table<T> {
             sort,
             search_cols: (0..ncols).collect(),
             ncols,
+            view_filter: None,
         }
     }
 
@@ -125,12 +129,14 @@ impl<T: TableRow> Table<T> {
 
     /// Replaces every row.
     pub fn set_rows(&mut self, rows: Vec<T>) {
+        self.view_filter = None;
         self.rows = rows;
         self.reindex();
     }
 
     /// Adds a row or replaces the one with the same id.
     pub fn upsert(&mut self, row: T) {
+        self.view_filter = None;
         match self.by_id.get(row.id()) {
             Some(&i) => self.rows[i] = row,
             None => {
@@ -141,6 +147,7 @@ impl<T: TableRow> Table<T> {
     }
 
     pub fn retain(&mut self, keep: impl Fn(&T) -> bool) {
+        self.view_filter = None;
         self.rows.retain(|r| keep(r));
         self.reindex();
     }
@@ -161,6 +168,9 @@ impl<T: TableRow> Table<T> {
     }
 
     pub fn set_search_cols(&mut self, cols: Vec<usize>) {
+        if cols != self.search_cols {
+            self.view_filter = None;
+        }
         self.search_cols = cols;
     }
 
@@ -175,21 +185,40 @@ impl<T: TableRow> Table<T> {
     pub fn rebuild(&mut self, keep: &dyn Fn(&T) -> bool) {
         let mut fuzzy = Fuzzy::new(&self.filter);
         let cols = &self.search_cols;
+        let narrowing = self
+            .view_filter
+            .as_deref()
+            .is_some_and(|old| narrows(old, &self.filter));
+        let candidates: Vec<usize> = if narrowing {
+            std::mem::take(&mut self.view)
+        } else {
+            (0..self.rows.len()).collect()
+        };
         // (row, match score): while filtering, the best matches come first, then the sort.
-        let scored: Vec<(usize, u32)> = (0..self.rows.len())
-            .filter_map(|i| {
-                let r = &self.rows[i];
-                if !keep(r) {
-                    return None;
+        let mut scored: Vec<(usize, u32)> = Vec::with_capacity(candidates.len());
+        // One haystack buffer for every row: no allocation per row and keystroke.
+        let mut hay = String::new();
+        for i in candidates {
+            let r = &self.rows[i];
+            if !keep(r) {
+                continue;
+            }
+            if fuzzy.is_empty() {
+                scored.push((i, 0));
+                continue;
+            }
+            hay.clear();
+            for (k, &c) in cols.iter().enumerate() {
+                if k > 0 {
+                    hay.push_str(HAYSTACK_SEP);
                 }
-                if fuzzy.is_empty() {
-                    return Some((i, 0));
-                }
-                let cells: Vec<Cow<'_, str>> = cols.iter().map(|&c| r.cell(c)).collect();
-                let (h, _) = haystack(cells.iter().map(|c| c.as_ref()));
-                fuzzy.score(&h).map(|s| (i, s))
-            })
-            .collect();
+                hay.push_str(&r.cell(c));
+            }
+            if let Some(s) = fuzzy.score(&hay) {
+                scored.push((i, s));
+            }
+        }
+        self.view_filter = Some(self.filter.clone());
         let mut keyed: Vec<(u32, Option<SortKey>, usize)> = scored
             .into_iter()
             .map(|(i, s)| (s, self.sort.map(|(c, _)| self.rows[i].sort_key(c)), i))
@@ -463,6 +492,8 @@ mod tests {
             Upsert(u8, String, u64),
             Retain(u8),
             Filter(String),
+            /// Appends to the filter: the narrowing path.
+            Type(String),
             Move(i8),
             Page(bool),
             Top,
@@ -478,6 +509,7 @@ mod tests {
                 (0u8..30, "[a-c]{0,4}", 0u64..5).prop_map(|(i, n, v)| Op::Upsert(i, n, v)),
                 (0u8..30).prop_map(Op::Retain),
                 "[a-c]{0,2}".prop_map(Op::Filter),
+                "[a-c !$^']{1,2}".prop_map(Op::Type),
                 any::<i8>().prop_map(Op::Move),
                 any::<bool>().prop_map(Op::Page),
                 Just(Op::Top),
@@ -498,6 +530,10 @@ mod tests {
                         Op::Upsert(i, n, v) => t.upsert(P(format!("id{i}"), n, v)),
                         Op::Retain(i) => t.retain(|r| r.0 != format!("id{i}")),
                         Op::Filter(f) => t.set_filter(&f),
+                        Op::Type(f) => {
+                            let f = format!("{}{f}", t.filter());
+                            t.set_filter(&f)
+                        }
                         Op::Move(d) => t.move_by(d as isize),
                         Op::Page(d) => t.page(d),
                         Op::Top => t.top(),
@@ -508,6 +544,10 @@ mod tests {
                         Op::Mark => t.toggle_mark(),
                     }
                     t.rebuild(&|_| true);
+                    let mut full = t.clone();
+                    full.view_filter = None;
+                    full.rebuild(&|_| true);
+                    prop_assert_eq!(&t.view, &full.view, "narrowing gives the full search's rows");
                     let shown: Vec<usize> = t.visible().map(|(pos, _)| pos).collect();
                     prop_assert!(shown.len() <= t.height.max(1));
                     if t.shown() == 0 {
