@@ -360,13 +360,15 @@ fn program(sb: &Sandbox) {
     let endpoint = sb.url.clone();
     let (mut t, started) = Term::spawn(&["--endpoint", &endpoint], &env, home.path());
     let first = t.wait_for("Servers", Duration::from_secs(10)) - started;
+    let pid = t.child.process_id().expect("pid");
+    let rss_first = status_kb(pid, "VmRSS:");
     let loaded = t.wait_for("Servers 11000", Duration::from_secs(60)) - started;
     // Images and key pairs: the spinner stops when every listing is in.
     t.settle(Duration::from_millis(600));
-    let pid = t.child.process_id().expect("pid");
     let rss = status_kb(pid, "VmRSS:");
     let hwm = status_kb(pid, "VmHWM:");
     println!("pty/first_frame (scale)      {}", ms(first));
+    println!("pty/rss_at_first_frame       {:.1} MB", rss_first as f64 / 1024.0);
     println!("pty/servers_loaded (scale)   {}", ms(loaded));
     println!("pty/rss_after_load           {:.1} MB (peak {:.1} MB)", rss as f64 / 1024.0, hwm as f64 / 1024.0);
 

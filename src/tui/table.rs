@@ -51,6 +51,12 @@ pub struct Table<T> {
     /// The filter `view` was computed for, while no row has changed since: a query that
     /// extends it can only match a subset of `view`, so only those rows are searched.
     view_filter: Option<String>,
+    /// Per row, its searchable columns joined (built when a filter first needs them), and
+    /// its key in the sort column `keys_for`: a keystroke then neither formats cells nor
+    /// lowercases names. Both are dropped whenever a row changes.
+    hay: Vec<String>,
+    keys: Vec<SortKey>,
+    keys_for: Option<usize>,
 }
 
 impl<T: TableRow> Table<T> {
@@ -70,6 +76,9 @@ impl<T: TableRow> Table<T> {
             search_cols: (0..ncols).collect(),
             ncols,
             view_filter: None,
+            hay: Vec::new(),
+            keys: Vec::new(),
+            keys_for: None,
         }
     }
 
@@ -129,14 +138,14 @@ impl<T: TableRow> Table<T> {
 
     /// Replaces every row.
     pub fn set_rows(&mut self, rows: Vec<T>) {
-        self.view_filter = None;
+        self.rows_changed();
         self.rows = rows;
         self.reindex();
     }
 
     /// Adds a row or replaces the one with the same id.
     pub fn upsert(&mut self, row: T) {
-        self.view_filter = None;
+        self.rows_changed();
         match self.by_id.get(row.id()) {
             Some(&i) => self.rows[i] = row,
             None => {
@@ -147,9 +156,16 @@ impl<T: TableRow> Table<T> {
     }
 
     pub fn retain(&mut self, keep: impl Fn(&T) -> bool) {
-        self.view_filter = None;
+        self.rows_changed();
         self.rows.retain(|r| keep(r));
         self.reindex();
+    }
+
+    /// Drops what was derived from the rows.
+    fn rows_changed(&mut self) {
+        self.view_filter = None;
+        self.hay.clear();
+        self.keys.clear();
     }
 
     fn reindex(&mut self) {
@@ -170,6 +186,7 @@ impl<T: TableRow> Table<T> {
     pub fn set_search_cols(&mut self, cols: Vec<usize>) {
         if cols != self.search_cols {
             self.view_filter = None;
+            self.hay.clear();
         }
         self.search_cols = cols;
     }
@@ -184,7 +201,31 @@ impl<T: TableRow> Table<T> {
     /// searchable columns, then the sort; the cursor follows the selected id.
     pub fn rebuild(&mut self, keep: &dyn Fn(&T) -> bool) {
         let mut fuzzy = Fuzzy::new(&self.filter);
-        let cols = &self.search_cols;
+        if !fuzzy.is_empty() && self.hay.len() != self.rows.len() {
+            let cols = &self.search_cols;
+            self.hay = self
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut h = String::new();
+                    for (k, &c) in cols.iter().enumerate() {
+                        if k > 0 {
+                            h.push_str(HAYSTACK_SEP);
+                        }
+                        h.push_str(&r.cell(c));
+                    }
+                    h
+                })
+                .collect();
+        }
+        let sort_col = self.sort.map(|(c, _)| c);
+        if self.keys_for != sort_col || self.keys.len() != self.rows.len() {
+            self.keys = match sort_col {
+                Some(c) => self.rows.iter().map(|r| r.sort_key(c)).collect(),
+                None => Vec::new(),
+            };
+            self.keys_for = sort_col;
+        }
         let narrowing = self
             .view_filter
             .as_deref()
@@ -196,39 +237,27 @@ impl<T: TableRow> Table<T> {
         };
         // (row, match score): while filtering, the best matches come first, then the sort.
         let mut scored: Vec<(usize, u32)> = Vec::with_capacity(candidates.len());
-        // One haystack buffer for every row: no allocation per row and keystroke.
-        let mut hay = String::new();
         for i in candidates {
-            let r = &self.rows[i];
-            if !keep(r) {
+            if !keep(&self.rows[i]) {
                 continue;
             }
             if fuzzy.is_empty() {
                 scored.push((i, 0));
-                continue;
-            }
-            hay.clear();
-            for (k, &c) in cols.iter().enumerate() {
-                if k > 0 {
-                    hay.push_str(HAYSTACK_SEP);
-                }
-                hay.push_str(&r.cell(c));
-            }
-            if let Some(s) = fuzzy.score(&hay) {
+            } else if let Some(s) = fuzzy.score(&self.hay[i]) {
                 scored.push((i, s));
             }
         }
         self.view_filter = Some(self.filter.clone());
-        let mut keyed: Vec<(u32, Option<SortKey>, usize)> = scored
-            .into_iter()
-            .map(|(i, s)| (s, self.sort.map(|(c, _)| self.rows[i].sort_key(c)), i))
-            .collect();
         let desc = self.sort.is_some_and(|(_, d)| d);
-        keyed.sort_by(|a, b| {
-            let o = a.1.cmp(&b.1).then_with(|| a.2.cmp(&b.2));
-            b.0.cmp(&a.0).then(if desc { o.reverse() } else { o })
+        let keys = &self.keys;
+        scored.sort_by(|a, b| {
+            let o = keys
+                .get(a.0)
+                .cmp(&keys.get(b.0))
+                .then_with(|| a.0.cmp(&b.0));
+            b.1.cmp(&a.1).then(if desc { o.reverse() } else { o })
         });
-        self.view = keyed.into_iter().map(|(_, _, i)| i).collect();
+        self.view = scored.into_iter().map(|(i, _)| i).collect();
         let found = self
             .selected
             .as_deref()
