@@ -75,7 +75,7 @@ struct KeyPage {
 }
 
 /// The simple pager: every listing in turn, one signed request at a time, each page
-/// decoded before the next is asked for. Same page sizes as the client.
+/// decoded before the next is asked for. Same page sizes as the client (KPS 1000).
 struct Sequential<'a> {
     sb: &'a Sandbox,
     http: reqwest::Client,
@@ -160,7 +160,7 @@ impl Sequential<'_> {
         let mut names: HashSet<String> = nova.keypairs.into_iter().map(|w| w.keypair.name).collect();
         let mut marker: Option<String> = None;
         loop {
-            let mut q = vec![("limit", "50".to_string())];
+            let mut q = vec![("limit", "1000".to_string())];
             if let Some(m) = &marker {
                 q.push(("marker", m.clone()));
             }
@@ -170,7 +170,7 @@ impl Sequential<'_> {
             let n = p.keypairs.len();
             names.extend(p.keypairs.into_iter().map(|w| w.keypair.name));
             match p.page_info.and_then(|i| i.next_marker).filter(|m| !m.is_empty()) {
-                Some(m) if n >= 50 => marker = Some(m),
+                Some(m) if n > 0 => marker = Some(m),
                 _ => return names.len(),
             }
         }
