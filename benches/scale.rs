@@ -21,7 +21,10 @@ fn main() {
     // `cargo bench` passes `--bench`; a filter argument is not supported here.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let sb = rt.block_on(support::sandbox());
-    println!("sandbox at {} with 10,000 ECS + 1,000 BMS + 5,000 images + 2,000 key pairs", sb.url);
+    println!(
+        "sandbox at {} with 10,000 ECS + 1,000 BMS + 5,000 images + 2,000 key pairs",
+        sb.url
+    );
     // SCALE_PARTS=listing,pty,help runs only those parts (default: all).
     let parts = std::env::var("SCALE_PARTS").unwrap_or_else(|_| "listing,pty,help".into());
     if parts.contains("listing") {
@@ -90,8 +93,10 @@ impl Sequential<'_> {
             ("X-Sdk-Date".into(), date.clone()),
             ("X-Project-Id".into(), self.sb.project_id.clone()),
         ];
-        let pairs: Vec<(String, String)> =
-            query.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let pairs: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         let sig = signer::sign(
             &self.sb.sk,
             &date,
@@ -157,7 +162,8 @@ impl Sequential<'_> {
         let nova: KeyPage =
             serde_json::from_slice(&self.get(&format!("/v2.1/{pid}/os-keypairs"), &[]).await)
                 .expect("nova");
-        let mut names: HashSet<String> = nova.keypairs.into_iter().map(|w| w.keypair.name).collect();
+        let mut names: HashSet<String> =
+            nova.keypairs.into_iter().map(|w| w.keypair.name).collect();
         let mut marker: Option<String> = None;
         loop {
             let mut q = vec![("limit", "1000".to_string())];
@@ -169,7 +175,11 @@ impl Sequential<'_> {
                     .expect("kps");
             let n = p.keypairs.len();
             names.extend(p.keypairs.into_iter().map(|w| w.keypair.name));
-            match p.page_info.and_then(|i| i.next_marker).filter(|m| !m.is_empty()) {
+            match p
+                .page_info
+                .and_then(|i| i.next_marker)
+                .filter(|m| !m.is_empty())
+            {
                 Some(m) if n > 0 => marker = Some(m),
                 _ => return names.len(),
             }
@@ -216,8 +226,14 @@ fn listing(rt: &tokio::runtime::Runtime, sb: &Sandbox, label: &str) {
         }
     }
     let (s, c) = (median(s), median(c));
-    println!("listing/{label}/sequential_pager   median of {RUNS}: {}", ms(s));
-    println!("listing/{label}/client_concurrent  median of {RUNS}: {}", ms(c));
+    println!(
+        "listing/{label}/sequential_pager   median of {RUNS}: {}",
+        ms(s)
+    );
+    println!(
+        "listing/{label}/client_concurrent  median of {RUNS}: {}",
+        ms(c)
+    );
     println!(
         "listing/{label}/speedup            {:.2}x",
         s.as_secs_f64() / c.as_secs_f64()
@@ -249,7 +265,12 @@ impl Term {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("REIMAGE_HOME", home);
-        for k in ["HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HW_ACCESS_KEY", "HW_SECRET_KEY"] {
+        for k in [
+            "HUAWEICLOUD_SDK_AK",
+            "HUAWEICLOUD_SDK_SK",
+            "HW_ACCESS_KEY",
+            "HW_SECRET_KEY",
+        ] {
             cmd.env_remove(k);
         }
         for (k, v) in env {
@@ -303,9 +324,19 @@ impl Term {
         let start = Instant::now();
         loop {
             if self.screen().contains(needle) {
-                return self.raw.lock().expect("raw").last().map(|(t, _)| *t).unwrap_or(start);
+                return self
+                    .raw
+                    .lock()
+                    .expect("raw")
+                    .last()
+                    .map(|(t, _)| *t)
+                    .unwrap_or(start);
             }
-            assert!(start.elapsed() < timeout, "no {needle:?} on screen:\n{}", self.screen());
+            assert!(
+                start.elapsed() < timeout,
+                "no {needle:?} on screen:\n{}",
+                self.screen()
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
     }
@@ -348,7 +379,10 @@ fn program(sb: &Sandbox) {
         let _ = t.child.kill();
         let _ = t.child.wait();
     }
-    println!("pty/first_frame (built-in sandbox)  median of {RUNS}: {}", ms(median(firsts)));
+    println!(
+        "pty/first_frame (built-in sandbox)  median of {RUNS}: {}",
+        ms(median(firsts))
+    );
 
     // The scale sandbox, through the real credential chain.
     let env = [
@@ -368,9 +402,16 @@ fn program(sb: &Sandbox) {
     let rss = status_kb(pid, "VmRSS:");
     let hwm = status_kb(pid, "VmHWM:");
     println!("pty/first_frame (scale)      {}", ms(first));
-    println!("pty/rss_at_first_frame       {:.1} MB", rss_first as f64 / 1024.0);
+    println!(
+        "pty/rss_at_first_frame       {:.1} MB",
+        rss_first as f64 / 1024.0
+    );
     println!("pty/servers_loaded (scale)   {}", ms(loaded));
-    println!("pty/rss_after_load           {:.1} MB (peak {:.1} MB)", rss as f64 / 1024.0, hwm as f64 / 1024.0);
+    println!(
+        "pty/rss_after_load           {:.1} MB (peak {:.1} MB)",
+        rss as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
 
     let mut steps = Vec::new();
     for i in 0..40 {
@@ -385,12 +426,22 @@ fn program(sb: &Sandbox) {
     }
     let max = steps.iter().max().copied().unwrap_or(0);
     let mean = steps.iter().sum::<usize>() as f64 / steps.len() as f64;
-    println!("pty/bytes_per_step (80x24)   mean {mean:.0} B, max {max} B over {} steps", steps.len());
+    let mut sorted = steps.clone();
+    sorted.sort_unstable();
+    println!(
+        "pty/bytes_per_step (80x24)   median {} B, mean {mean:.0} B, max {max} B over {} steps",
+        sorted[sorted.len() / 2],
+        steps.len()
+    );
+    println!("pty/bytes_each_step          {steps:?}");
 
     let before = t.bytes();
     std::thread::sleep(Duration::from_secs(3));
     let idle = t.bytes() - before;
-    println!("pty/idle_bytes               {:.1} B/s over 3 s", idle as f64 / 3.0);
+    println!(
+        "pty/idle_bytes               {:.1} B/s over 3 s",
+        idle as f64 / 3.0
+    );
     if idle > 0 || max == 0 {
         println!("screen at the end:\n{}", t.screen());
     }
@@ -413,5 +464,9 @@ fn help_startup() {
         assert!(out.status.success() && !out.stdout.is_empty());
     }
     let max = runs.iter().max().copied().unwrap_or_default();
-    println!("startup/help                 median of 30: {} (max {})", ms(median(runs)), ms(max));
+    println!(
+        "startup/help                 median of 30: {} (max {})",
+        ms(median(runs)),
+        ms(max)
+    );
 }

@@ -106,12 +106,18 @@ fn filter(c: &mut Criterion, inv: &Inventory) {
     let (mut term, _) = counting_terminal(200, 60);
     Screen::draw(&mut term, &app).expect("draw");
     g.bench_function("first_key", |b| {
-        b.iter_custom(|iters| (0..iters).map(|_| typed(&mut app, &mut term, query, 1, 0)).sum())
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| typed(&mut app, &mut term, query, 1, 0))
+                .sum()
+        })
     });
     g.bench_function("extend_key_avg", |b| {
         b.iter_custom(|iters| {
             (0..iters)
-                .map(|_| typed(&mut app, &mut term, query, query.len(), 1) / (query.len() as u32 - 1))
+                .map(|_| {
+                    typed(&mut app, &mut term, query, query.len(), 1) / (query.len() as u32 - 1)
+                })
                 .sum()
         })
     });
@@ -134,7 +140,11 @@ fn filter(c: &mut Criterion, inv: &Inventory) {
 
 fn all(c: &mut Criterion) {
     let inv = support::inventory();
-    assert_eq!(inv.ecs.len() + inv.bms.len(), 11_000, "the sandbox lists every server");
+    assert_eq!(
+        inv.ecs.len() + inv.bms.len(),
+        11_000,
+        "the sandbox lists every server"
+    );
     frame(c, &inv);
     navigate(c, &inv);
     filter(c, &inv);

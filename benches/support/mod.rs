@@ -47,7 +47,9 @@ pub fn settings(sb: &Sandbox) -> ClientSettings {
 }
 
 pub async fn client(sb: &Sandbox) -> Client {
-    Client::connect(settings(sb)).await.expect("client connects")
+    Client::connect(settings(sb))
+        .await
+        .expect("client connects")
 }
 
 /// Everything the TUI lists.
@@ -190,7 +192,10 @@ impl Write for CountingWriter {
 }
 
 /// A real crossterm terminal of a fixed size that writes into a [`CountingWriter`].
-pub fn counting_terminal(w: u16, h: u16) -> (Terminal<CrosstermBackend<CountingWriter>>, CountingWriter) {
+pub fn counting_terminal(
+    w: u16,
+    h: u16,
+) -> (Terminal<CrosstermBackend<CountingWriter>>, CountingWriter) {
     let out = CountingWriter::default();
     let term = Terminal::with_options(
         CrosstermBackend::new(out.clone()),

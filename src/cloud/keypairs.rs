@@ -79,9 +79,7 @@ impl Client {
                 .and_then(|p| p.next_marker)
                 .filter(|m| !m.is_empty());
             match next {
-                Some(m) if n > 0 && marker.as_ref() != Some(&m) => {
-                    marker = Some(m)
-                }
+                Some(m) if n > 0 && marker.as_ref() != Some(&m) => marker = Some(m),
                 _ => break,
             }
         }
