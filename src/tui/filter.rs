@@ -103,6 +103,26 @@ mod tests {
     }
 
     #[test]
+    fn narrows_only_when_every_new_match_was_an_old_match() {
+        for (old, new, want) in [
+            ("web", "web-", true),
+            ("web", "web 01", true),
+            ("web", "webX", true),
+            ("'we", "'web", true),
+            ("^we", "^web", true),
+            ("", "w", false),
+            ("web", "web", false),
+            ("web-", "web", false),
+            ("web", "wxb", false),
+            ("!web", "!webs", false),
+            ("web$", "web$x", false),
+            ("web\\", "web\\ ", false),
+        ] {
+            assert_eq!(narrows(old, new), want, "{old:?} -> {new:?}");
+        }
+    }
+
+    #[test]
     fn indices_point_at_matched_chars() {
         let (h, starts) = haystack(["ECS", "web-02"]);
         assert_eq!(h, "ECS  web-02");

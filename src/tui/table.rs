@@ -57,6 +57,17 @@ pub struct Table<T> {
     hay: Vec<String>,
     keys: Vec<SortKey>,
     keys_for: Option<usize>,
+    /// The views this chain of narrowing queries started from (query, sort, view), oldest
+    /// first: deleting back to one of those queries restores its view without a search.
+    narrowed_from: Vec<Narrowed>,
+}
+
+/// A view computed for `filter` under `sort`.
+#[derive(Debug, Clone)]
+struct Narrowed {
+    filter: String,
+    sort: Option<(usize, bool)>,
+    view: Vec<usize>,
 }
 
 impl<T: TableRow> Table<T> {
@@ -79,6 +90,7 @@ impl<T: TableRow> Table<T> {
             hay: Vec::new(),
             keys: Vec::new(),
             keys_for: None,
+            narrowed_from: Vec::new(),
         }
     }
 
@@ -164,6 +176,7 @@ impl<T: TableRow> Table<T> {
     /// Drops what was derived from the rows.
     fn rows_changed(&mut self) {
         self.view_filter = None;
+        self.narrowed_from.clear();
         self.hay.clear();
         self.keys.clear();
     }
@@ -186,6 +199,7 @@ impl<T: TableRow> Table<T> {
     pub fn set_search_cols(&mut self, cols: Vec<usize>) {
         if cols != self.search_cols {
             self.view_filter = None;
+            self.narrowed_from.clear();
             self.hay.clear();
         }
         self.search_cols = cols;
@@ -226,14 +240,36 @@ impl<T: TableRow> Table<T> {
             };
             self.keys_for = sort_col;
         }
+        let back = self.view_filter.is_some().then(|| {
+            self.narrowed_from
+                .iter()
+                .position(|n| n.filter == self.filter && n.sort == self.sort)
+        });
+        if let Some(Some(pos)) = back {
+            let n = self.narrowed_from.swap_remove(pos);
+            self.narrowed_from.truncate(pos);
+            self.view = n.view;
+            self.view_filter = Some(self.filter.clone());
+            self.follow_selection();
+            return;
+        }
         let narrowing = self
             .view_filter
             .as_deref()
             .is_some_and(|old| narrows(old, &self.filter));
-        let candidates: Vec<usize> = if narrowing {
-            std::mem::take(&mut self.view)
-        } else {
-            (0..self.rows.len()).collect()
+        let candidates: Vec<usize> = match self.view_filter.take() {
+            Some(old) if narrowing => {
+                self.narrowed_from.push(Narrowed {
+                    filter: old,
+                    sort: self.sort,
+                    view: self.view.clone(),
+                });
+                std::mem::take(&mut self.view)
+            }
+            _ => {
+                self.narrowed_from.clear();
+                (0..self.rows.len()).collect()
+            }
         };
         // (row, match score): while filtering, the best matches come first, then the sort.
         let mut scored: Vec<(usize, u32)> = Vec::with_capacity(candidates.len());
@@ -258,6 +294,12 @@ impl<T: TableRow> Table<T> {
             b.1.cmp(&a.1).then(if desc { o.reverse() } else { o })
         });
         self.view = scored.into_iter().map(|(i, _)| i).collect();
+        self.follow_selection();
+    }
+
+    /// Puts the cursor back on the selected row (once the user picked one), else keeps its
+    /// position within the new view.
+    fn follow_selection(&mut self) {
         let found = self
             .selected
             .as_deref()
@@ -523,6 +565,8 @@ mod tests {
             Filter(String),
             /// Appends to the filter: the narrowing path.
             Type(String),
+            /// Deletes the last char of the filter: back along a narrowing chain.
+            Backspace,
             Move(i8),
             Page(bool),
             Top,
@@ -539,6 +583,7 @@ mod tests {
                 (0u8..30).prop_map(Op::Retain),
                 "[a-c]{0,2}".prop_map(Op::Filter),
                 "[a-c !$^']{1,2}".prop_map(Op::Type),
+                Just(Op::Backspace),
                 any::<i8>().prop_map(Op::Move),
                 any::<bool>().prop_map(Op::Page),
                 Just(Op::Top),
@@ -563,6 +608,11 @@ mod tests {
                             let f = format!("{}{f}", t.filter());
                             t.set_filter(&f)
                         }
+                        Op::Backspace => {
+                            let mut f = t.filter().to_string();
+                            f.pop();
+                            t.set_filter(&f)
+                        }
                         Op::Move(d) => t.move_by(d as isize),
                         Op::Page(d) => t.page(d),
                         Op::Top => t.top(),
@@ -575,6 +625,7 @@ mod tests {
                     t.rebuild(&|_| true);
                     let mut full = t.clone();
                     full.view_filter = None;
+                    full.narrowed_from.clear();
                     full.rebuild(&|_| true);
                     prop_assert_eq!(&t.view, &full.view, "narrowing gives the full search's rows");
                     let shown: Vec<usize> = t.visible().map(|(pos, _)| pos).collect();
