@@ -25,6 +25,9 @@ fn first_frame_comes_without_a_terminal_round_trip() {
     );
     assert!(pty.alternate_screen());
     pty.send("\x03");
-    assert!(pty.wait_exit(Duration::from_secs(10)).is_some(), "Ctrl-C quits");
+    assert!(
+        pty.wait_exit(Duration::from_secs(10)).is_some(),
+        "Ctrl-C quits"
+    );
     assert!(pty.cooked_mode());
 }
