@@ -262,7 +262,8 @@ impl Transport {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
+            // Takes over the buffer when the body came in one piece: no copy of a page.
+            Ok(b) => Vec::from(b),
             Err(e) => return Err((transport_error(call, &e), None)),
         };
         tracing::debug!(

@@ -51,6 +51,22 @@ impl Fuzzy {
     }
 }
 
+/// Between two columns of a haystack.
+pub const HAYSTACK_SEP: &str = "  ";
+
+/// Whether every row matching `new` also matches `old`, so filtering for `new` may search
+/// only the rows `old` kept. True when `new` only appends to `old`: atoms are ANDed, and a
+/// longer fuzzy, substring, prefix or postfix atom matches fewer haystacks. Not after a
+/// negated atom (`!x` to `!xy` matches more), an escape, or a postfix `$` (`a$` to `a$b`).
+pub fn narrows(old: &str, new: &str) -> bool {
+    let (old, new) = (old.trim(), new.trim());
+    if old.is_empty() || new.len() <= old.len() || !new.starts_with(old) {
+        return false;
+    }
+    let last = old.rsplit(char::is_whitespace).next().unwrap_or(old);
+    !(last.starts_with('!') || old.ends_with('\\') || old.ends_with('$'))
+}
+
 /// Joins column texts into one haystack; returns it and each column's starting char index.
 /// Columns are separated by two spaces so a match cannot span a boundary by accident.
 pub fn haystack<'a>(cols: impl IntoIterator<Item = &'a str>) -> (String, Vec<usize>) {
@@ -59,8 +75,8 @@ pub fn haystack<'a>(cols: impl IntoIterator<Item = &'a str>) -> (String, Vec<usi
     let mut pos = 0;
     for (i, c) in cols.into_iter().enumerate() {
         if i > 0 {
-            s.push_str("  ");
-            pos += 2;
+            s.push_str(HAYSTACK_SEP);
+            pos += HAYSTACK_SEP.len();
         }
         starts.push(pos);
         s.push_str(c);
@@ -84,6 +100,26 @@ mod tests {
             "upper case in the filter is case sensitive"
         );
         assert!(Fuzzy::new("  ").is_empty());
+    }
+
+    #[test]
+    fn narrows_only_when_every_new_match_was_an_old_match() {
+        for (old, new, want) in [
+            ("web", "web-", true),
+            ("web", "web 01", true),
+            ("web", "webX", true),
+            ("'we", "'web", true),
+            ("^we", "^web", true),
+            ("", "w", false),
+            ("web", "web", false),
+            ("web-", "web", false),
+            ("web", "wxb", false),
+            ("!web", "!webs", false),
+            ("web$", "web$x", false),
+            ("web\\", "web\\ ", false),
+        ] {
+            assert_eq!(narrows(old, new), want, "{old:?} -> {new:?}");
+        }
     }
 
     #[test]

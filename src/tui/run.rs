@@ -57,7 +57,7 @@ impl<W: Write> Screen for Terminal<CrosstermBackend<W>> {
     }
 
     fn repaint_all(&mut self) -> io::Result<()> {
-        self.clear()
+        full_repaint(self)
     }
 
     fn write_raw(&mut self, s: &str) -> io::Result<()> {
@@ -65,6 +65,15 @@ impl<W: Write> Screen for Terminal<CrosstermBackend<W>> {
         b.write_all(s.as_bytes())?;
         Backend::flush(b)
     }
+}
+
+/// Clears the screen and forgets what was on it, so the next frame is drawn in full.
+/// Not `Terminal::clear`: that first asks the terminal where its cursor is and waits for the
+/// answer, one round trip over SSH before the first frame (and a 2 s stall, then an error,
+/// on a terminal that does not answer).
+fn full_repaint<B: Backend>(terminal: &mut Terminal<B>) -> Result<(), B::Error> {
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 /// Runs the full-screen TUI until the user quits, a signal arrives, or the terminal goes
@@ -82,7 +91,7 @@ pub async fn run<E: Effects>(
     }
     let guard = TerminalGuard::enter(options.mouse)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
+    full_repaint(&mut terminal)?;
     let (tx, rx) = unbounded_channel();
     let signals = tokio::spawn(forward_signals(tx.clone()));
     let mut app = App::new(header, &options);

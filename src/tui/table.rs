@@ -3,7 +3,7 @@
 //! the cursor to another server.
 
 pub use super::columns::{Column, layout_columns};
-use super::filter::{Fuzzy, haystack};
+use super::filter::{Fuzzy, HAYSTACK_SEP, narrows};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
@@ -48,6 +48,26 @@ pub struct Table<T> {
     sort: Option<(usize, bool)>,
     search_cols: Vec<usize>,
     ncols: usize,
+    /// The filter `view` was computed for, while no row has changed since: a query that
+    /// extends it can only match a subset of `view`, so only those rows are searched.
+    view_filter: Option<String>,
+    /// Per row, its searchable columns joined (built when a filter first needs them), and
+    /// its key in the sort column `keys_for`: a keystroke then neither formats cells nor
+    /// lowercases names. Both are dropped whenever a row changes.
+    hay: Vec<String>,
+    keys: Vec<SortKey>,
+    keys_for: Option<usize>,
+    /// The views this chain of narrowing queries started from (query, sort, view), oldest
+    /// first: deleting back to one of those queries restores its view without a search.
+    narrowed_from: Vec<Narrowed>,
+}
+
+/// A view computed for `filter` under `sort`.
+#[derive(Debug, Clone)]
+struct Narrowed {
+    filter: String,
+    sort: Option<(usize, bool)>,
+    view: Vec<usize>,
 }
 
 impl<T: TableRow> Table<T> {
@@ -66,6 +86,11 @@ impl<T: TableRow> Table<T> {
             sort,
             search_cols: (0..ncols).collect(),
             ncols,
+            view_filter: None,
+            hay: Vec::new(),
+            keys: Vec::new(),
+            keys_for: None,
+            narrowed_from: Vec::new(),
         }
     }
 
@@ -125,12 +150,14 @@ impl<T: TableRow> Table<T> {
 
     /// Replaces every row.
     pub fn set_rows(&mut self, rows: Vec<T>) {
+        self.rows_changed();
         self.rows = rows;
         self.reindex();
     }
 
     /// Adds a row or replaces the one with the same id.
     pub fn upsert(&mut self, row: T) {
+        self.rows_changed();
         match self.by_id.get(row.id()) {
             Some(&i) => self.rows[i] = row,
             None => {
@@ -141,8 +168,17 @@ impl<T: TableRow> Table<T> {
     }
 
     pub fn retain(&mut self, keep: impl Fn(&T) -> bool) {
+        self.rows_changed();
         self.rows.retain(|r| keep(r));
         self.reindex();
+    }
+
+    /// Drops what was derived from the rows.
+    fn rows_changed(&mut self) {
+        self.view_filter = None;
+        self.narrowed_from.clear();
+        self.hay.clear();
+        self.keys.clear();
     }
 
     fn reindex(&mut self) {
@@ -161,6 +197,11 @@ impl<T: TableRow> Table<T> {
     }
 
     pub fn set_search_cols(&mut self, cols: Vec<usize>) {
+        if cols != self.search_cols {
+            self.view_filter = None;
+            self.narrowed_from.clear();
+            self.hay.clear();
+        }
         self.search_cols = cols;
     }
 
@@ -174,32 +215,91 @@ impl<T: TableRow> Table<T> {
     /// searchable columns, then the sort; the cursor follows the selected id.
     pub fn rebuild(&mut self, keep: &dyn Fn(&T) -> bool) {
         let mut fuzzy = Fuzzy::new(&self.filter);
-        let cols = &self.search_cols;
-        // (row, match score): while filtering, the best matches come first, then the sort.
-        let scored: Vec<(usize, u32)> = (0..self.rows.len())
-            .filter_map(|i| {
-                let r = &self.rows[i];
-                if !keep(r) {
-                    return None;
-                }
-                if fuzzy.is_empty() {
-                    return Some((i, 0));
-                }
-                let cells: Vec<Cow<'_, str>> = cols.iter().map(|&c| r.cell(c)).collect();
-                let (h, _) = haystack(cells.iter().map(|c| c.as_ref()));
-                fuzzy.score(&h).map(|s| (i, s))
-            })
-            .collect();
-        let mut keyed: Vec<(u32, Option<SortKey>, usize)> = scored
-            .into_iter()
-            .map(|(i, s)| (s, self.sort.map(|(c, _)| self.rows[i].sort_key(c)), i))
-            .collect();
-        let desc = self.sort.is_some_and(|(_, d)| d);
-        keyed.sort_by(|a, b| {
-            let o = a.1.cmp(&b.1).then_with(|| a.2.cmp(&b.2));
-            b.0.cmp(&a.0).then(if desc { o.reverse() } else { o })
+        if !fuzzy.is_empty() && self.hay.len() != self.rows.len() {
+            let cols = &self.search_cols;
+            self.hay = self
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut h = String::new();
+                    for (k, &c) in cols.iter().enumerate() {
+                        if k > 0 {
+                            h.push_str(HAYSTACK_SEP);
+                        }
+                        h.push_str(&r.cell(c));
+                    }
+                    h
+                })
+                .collect();
+        }
+        let sort_col = self.sort.map(|(c, _)| c);
+        if self.keys_for != sort_col || self.keys.len() != self.rows.len() {
+            self.keys = match sort_col {
+                Some(c) => self.rows.iter().map(|r| r.sort_key(c)).collect(),
+                None => Vec::new(),
+            };
+            self.keys_for = sort_col;
+        }
+        let back = self.view_filter.is_some().then(|| {
+            self.narrowed_from
+                .iter()
+                .position(|n| n.filter == self.filter && n.sort == self.sort)
         });
-        self.view = keyed.into_iter().map(|(_, _, i)| i).collect();
+        if let Some(Some(pos)) = back {
+            let n = self.narrowed_from.swap_remove(pos);
+            self.narrowed_from.truncate(pos);
+            self.view = n.view;
+            self.view_filter = Some(self.filter.clone());
+            self.follow_selection();
+            return;
+        }
+        let narrowing = self
+            .view_filter
+            .as_deref()
+            .is_some_and(|old| narrows(old, &self.filter));
+        let candidates: Vec<usize> = match self.view_filter.take() {
+            Some(old) if narrowing => {
+                self.narrowed_from.push(Narrowed {
+                    filter: old,
+                    sort: self.sort,
+                    view: self.view.clone(),
+                });
+                std::mem::take(&mut self.view)
+            }
+            _ => {
+                self.narrowed_from.clear();
+                (0..self.rows.len()).collect()
+            }
+        };
+        // (row, match score): while filtering, the best matches come first, then the sort.
+        let mut scored: Vec<(usize, u32)> = Vec::with_capacity(candidates.len());
+        for i in candidates {
+            if !keep(&self.rows[i]) {
+                continue;
+            }
+            if fuzzy.is_empty() {
+                scored.push((i, 0));
+            } else if let Some(s) = fuzzy.score(&self.hay[i]) {
+                scored.push((i, s));
+            }
+        }
+        self.view_filter = Some(self.filter.clone());
+        let desc = self.sort.is_some_and(|(_, d)| d);
+        let keys = &self.keys;
+        scored.sort_by(|a, b| {
+            let o = keys
+                .get(a.0)
+                .cmp(&keys.get(b.0))
+                .then_with(|| a.0.cmp(&b.0));
+            b.1.cmp(&a.1).then(if desc { o.reverse() } else { o })
+        });
+        self.view = scored.into_iter().map(|(i, _)| i).collect();
+        self.follow_selection();
+    }
+
+    /// Puts the cursor back on the selected row (once the user picked one), else keeps its
+    /// position within the new view.
+    fn follow_selection(&mut self) {
         let found = self
             .selected
             .as_deref()
@@ -463,6 +563,10 @@ mod tests {
             Upsert(u8, String, u64),
             Retain(u8),
             Filter(String),
+            /// Appends to the filter: the narrowing path.
+            Type(String),
+            /// Deletes the last char of the filter: back along a narrowing chain.
+            Backspace,
             Move(i8),
             Page(bool),
             Top,
@@ -478,6 +582,8 @@ mod tests {
                 (0u8..30, "[a-c]{0,4}", 0u64..5).prop_map(|(i, n, v)| Op::Upsert(i, n, v)),
                 (0u8..30).prop_map(Op::Retain),
                 "[a-c]{0,2}".prop_map(Op::Filter),
+                "[a-c !$^']{1,2}".prop_map(Op::Type),
+                Just(Op::Backspace),
                 any::<i8>().prop_map(Op::Move),
                 any::<bool>().prop_map(Op::Page),
                 Just(Op::Top),
@@ -498,6 +604,15 @@ mod tests {
                         Op::Upsert(i, n, v) => t.upsert(P(format!("id{i}"), n, v)),
                         Op::Retain(i) => t.retain(|r| r.0 != format!("id{i}")),
                         Op::Filter(f) => t.set_filter(&f),
+                        Op::Type(f) => {
+                            let f = format!("{}{f}", t.filter());
+                            t.set_filter(&f)
+                        }
+                        Op::Backspace => {
+                            let mut f = t.filter().to_string();
+                            f.pop();
+                            t.set_filter(&f)
+                        }
                         Op::Move(d) => t.move_by(d as isize),
                         Op::Page(d) => t.page(d),
                         Op::Top => t.top(),
@@ -508,6 +623,11 @@ mod tests {
                         Op::Mark => t.toggle_mark(),
                     }
                     t.rebuild(&|_| true);
+                    let mut full = t.clone();
+                    full.view_filter = None;
+                    full.narrowed_from.clear();
+                    full.rebuild(&|_| true);
+                    prop_assert_eq!(&t.view, &full.view, "narrowing gives the full search's rows");
                     let shown: Vec<usize> = t.visible().map(|(pos, _)| pos).collect();
                     prop_assert!(shown.len() <= t.height.max(1));
                     if t.shown() == 0 {

@@ -90,10 +90,14 @@ fn draw_table(f: &mut Frame, area: Rect, app: &App) {
                 name.push_str(&format!(" {} {} marked", g.sep, tb.marks().len()));
             }
             let show = shower(|s: &crate::cloud::model::Server, c: usize| {
-                let job = app
-                    .jobs
-                    .running_on(&s.id)
-                    .map(|j| jobs::status_word(j).to_string());
+                // Only the TASK cell shows the job: no scan of the jobs for the other cells.
+                let job = (c == servers::TASK)
+                    .then(|| {
+                        app.jobs
+                            .running_on(&s.id)
+                            .map(|j| jobs::status_word(j).to_string())
+                    })
+                    .flatten();
                 servers::show(s, c, th, g, job.as_deref())
             });
             let empty = empty_text(app.servers.load.loading, "no servers");

@@ -1,0 +1,472 @@
+//! The whole program at the scale of issue 10 (10,000 ECS + 1,000 BMS + 5,000 images +
+//! 2,000 key pairs): listing time, sequential against concurrent; the real binary in a
+//! pseudo-terminal (first frame, full load, resident memory, bytes per navigation step,
+//! idle bytes); start-up to `--help`. `cargo bench --bench scale`; see docs/performance.md.
+
+mod support;
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use reimage::cloud::model::{Image, Keypair, Server};
+use reimage::cloud::signer;
+use reimage::sandbox::Sandbox;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 5;
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument is not supported here.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = rt.block_on(support::sandbox());
+    println!(
+        "sandbox at {} with 10,000 ECS + 1,000 BMS + 5,000 images + 2,000 key pairs",
+        sb.url
+    );
+    // SCALE_PARTS=listing,pty,help runs only those parts (default: all).
+    let parts = std::env::var("SCALE_PARTS").unwrap_or_else(|_| "listing,pty,help".into());
+    if parts.contains("listing") {
+        listing_both(&rt, &sb);
+    }
+    if parts.contains("pty") {
+        program(&sb);
+    }
+    if parts.contains("help") {
+        help_startup();
+    }
+    rt.block_on(async { sb.shutdown() });
+}
+
+fn listing_both(rt: &tokio::runtime::Runtime, sb: &Sandbox) {
+    listing(rt, sb, "loopback");
+    // The cloud is a round trip away: 30 ms more per request shows what concurrency hides.
+    sb.set_faults(reimage::sandbox::Faults {
+        global: reimage::sandbox::FaultSpec {
+            latency_ms: 30,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    listing(rt, sb, "rtt_30ms");
+    sb.set_faults(reimage::sandbox::Faults::default());
+}
+
+// ---------------------------------------------------------------- listing
+
+#[derive(Deserialize)]
+struct ServerPage {
+    servers: Vec<Server>,
+}
+#[derive(Deserialize)]
+struct ImagePage {
+    images: Vec<Image>,
+}
+#[derive(Deserialize)]
+struct Wrapped {
+    keypair: Keypair,
+}
+#[derive(Deserialize)]
+struct PageInfo {
+    next_marker: Option<String>,
+}
+#[derive(Deserialize)]
+struct KeyPage {
+    keypairs: Vec<Wrapped>,
+    page_info: Option<PageInfo>,
+}
+
+/// The simple pager: every listing in turn, one signed request at a time, each page
+/// decoded before the next is asked for. Same page sizes as the client (KPS 1000).
+struct Sequential<'a> {
+    sb: &'a Sandbox,
+    http: reqwest::Client,
+}
+
+impl Sequential<'_> {
+    async fn get(&self, path: &str, query: &[(&str, String)]) -> Vec<u8> {
+        let date = signer::sdk_date(time::OffsetDateTime::now_utc());
+        let headers: Vec<(String, String)> = vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Host".into(), self.sb.addr.to_string()),
+            ("X-Sdk-Date".into(), date.clone()),
+            ("X-Project-Id".into(), self.sb.project_id.clone()),
+        ];
+        let pairs: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let sig = signer::sign(
+            &self.sb.sk,
+            &date,
+            &signer::Request {
+                method: "GET",
+                path,
+                query: &pairs,
+                headers: &headers,
+                body: b"",
+            },
+        );
+        let qs = signer::canonical_query(&pairs);
+        let mut req = self.http.get(format!("{}{path}?{qs}", self.sb.url));
+        for (k, v) in headers.iter().filter(|(k, _)| k != "Host") {
+            req = req.header(k, v);
+        }
+        let resp = req
+            .header("Authorization", sig.authorization(&self.sb.ak))
+            .send()
+            .await
+            .expect("request");
+        assert!(resp.status().is_success(), "{path}: {}", resp.status());
+        resp.bytes().await.expect("body").to_vec()
+    }
+
+    async fn servers(&self, collection: &str, ecs: bool) -> Vec<Server> {
+        let path = format!("/v1/{}/{collection}/detail", self.sb.project_id);
+        let mut all = Vec::new();
+        for page in 1.. {
+            let mut q = vec![("limit", "1000".to_string()), ("offset", page.to_string())];
+            if ecs {
+                q.push(("not-tags", "__type_baremetal".to_string()));
+            }
+            let p: ServerPage = serde_json::from_slice(&self.get(&path, &q).await).expect("page");
+            let n = p.servers.len();
+            all.extend(p.servers);
+            if n < 1000 {
+                break;
+            }
+        }
+        all
+    }
+
+    async fn images(&self) -> Vec<Image> {
+        let mut all: Vec<Image> = Vec::new();
+        loop {
+            let mut q = vec![("limit", "500".to_string())];
+            if let Some(last) = all.last() {
+                q.push(("marker", last.id.clone()));
+            }
+            let p: ImagePage =
+                serde_json::from_slice(&self.get("/v2/cloudimages", &q).await).expect("page");
+            let n = p.images.len();
+            all.extend(p.images);
+            if n < 500 {
+                return all;
+            }
+        }
+    }
+
+    async fn keypairs(&self) -> usize {
+        let pid = &self.sb.project_id;
+        let nova: KeyPage =
+            serde_json::from_slice(&self.get(&format!("/v2.1/{pid}/os-keypairs"), &[]).await)
+                .expect("nova");
+        let mut names: HashSet<String> =
+            nova.keypairs.into_iter().map(|w| w.keypair.name).collect();
+        let mut marker: Option<String> = None;
+        loop {
+            let mut q = vec![("limit", "1000".to_string())];
+            if let Some(m) = &marker {
+                q.push(("marker", m.clone()));
+            }
+            let p: KeyPage =
+                serde_json::from_slice(&self.get(&format!("/v3/{pid}/keypairs"), &q).await)
+                    .expect("kps");
+            let n = p.keypairs.len();
+            names.extend(p.keypairs.into_iter().map(|w| w.keypair.name));
+            match p
+                .page_info
+                .and_then(|i| i.next_marker)
+                .filter(|m| !m.is_empty())
+            {
+                Some(m) if n > 0 => marker = Some(m),
+                _ => return names.len(),
+            }
+        }
+    }
+
+    async fn all(&self) -> usize {
+        let ecs = self.servers("cloudservers", true).await.len();
+        let bms = self.servers("baremetalservers", false).await.len();
+        let images = self.images().await.len();
+        ecs + bms + images + self.keypairs().await
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn listing(rt: &tokio::runtime::Runtime, sb: &Sandbox, label: &str) {
+    let client = rt.block_on(support::client(sb));
+    let seq = Sequential {
+        sb,
+        http: reqwest::Client::builder().no_proxy().build().expect("http"),
+    };
+    let (mut s, mut c) = (Vec::new(), Vec::new());
+    // Alternate the two so both see the same machine load; the first pair warms up.
+    for run in 0..=RUNS {
+        let t = Instant::now();
+        let n = rt.block_on(seq.all());
+        let ts = t.elapsed();
+        let t = Instant::now();
+        let inv = rt.block_on(support::load_concurrent(&client));
+        let tc = t.elapsed();
+        assert_eq!(n, 18_000, "sequential pager lists everything");
+        assert_eq!(inv.len(), 18_000, "client lists everything");
+        if run > 0 {
+            s.push(ts);
+            c.push(tc);
+        }
+    }
+    let (s, c) = (median(s), median(c));
+    println!(
+        "listing/{label}/sequential_pager   median of {RUNS}: {}",
+        ms(s)
+    );
+    println!(
+        "listing/{label}/client_concurrent  median of {RUNS}: {}",
+        ms(c)
+    );
+    println!(
+        "listing/{label}/speedup            {:.2}x",
+        s.as_secs_f64() / c.as_secs_f64()
+    );
+    let counters = sb.counters();
+    println!("sandbox in_flight_max      {}", counters.in_flight_max);
+}
+
+// ---------------------------------------------------------------- the program in a pty
+
+struct Term {
+    raw: Arc<Mutex<Vec<(Instant, usize)>>>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Term {
+    fn spawn(args: &[&str], env: &[(&str, &str)], home: &std::path::Path) -> (Term, Instant) {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_reimage"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("REIMAGE_HOME", home);
+        for k in [
+            "HUAWEICLOUD_SDK_AK",
+            "HUAWEICLOUD_SDK_SK",
+            "HW_ACCESS_KEY",
+            "HW_SECRET_KEY",
+        ] {
+            cmd.env_remove(k);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let started = Instant::now();
+        let child = pair.slave.spawn_command(cmd).expect("spawn");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZero::new(24).expect("24"),
+            std::num::NonZero::new(80).expect("80"),
+            0,
+        )));
+        let (r, p) = (raw.clone(), parser.clone());
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let now = Instant::now();
+                p.lock().expect("parser").process(&buf[..n]);
+                r.lock().expect("raw").push((now, n));
+            }
+        });
+        (
+            Term {
+                raw,
+                parser,
+                writer,
+                child,
+            },
+            started,
+        )
+    }
+
+    fn bytes(&self) -> usize {
+        self.raw.lock().expect("raw").iter().map(|(_, n)| n).sum()
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().expect("parser").screen().contents()
+    }
+
+    /// When the screen first contained `needle` (polled every millisecond).
+    fn wait_for(&self, needle: &str, timeout: Duration) -> Instant {
+        let start = Instant::now();
+        loop {
+            if self.screen().contains(needle) {
+                return self
+                    .raw
+                    .lock()
+                    .expect("raw")
+                    .last()
+                    .map(|(t, _)| *t)
+                    .unwrap_or(start);
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "no {needle:?} on screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Waits until nothing was written for `quiet`.
+    fn settle(&self, quiet: Duration) {
+        loop {
+            let last = self.raw.lock().expect("raw").last().map(|(t, _)| *t);
+            match last {
+                Some(t) if t.elapsed() < quiet => std::thread::sleep(Duration::from_millis(10)),
+                _ => return,
+            }
+        }
+    }
+
+    fn send(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).expect("keys");
+        self.writer.flush().expect("flush");
+    }
+}
+
+fn status_kb(pid: u32, field: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    text.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .expect("field in /proc status")
+}
+
+fn program(sb: &Sandbox) {
+    let home = tempfile::tempdir().expect("temp dir");
+    // First frame of the built-in sandbox (no credentials), before any listing returns.
+    let mut firsts = Vec::new();
+    for _ in 0..RUNS {
+        let (mut t, started) = Term::spawn(&[], &[], home.path());
+        let first = t.wait_for("Servers", Duration::from_secs(10)) - started;
+        firsts.push(first);
+        t.send("\x03");
+        let _ = t.child.kill();
+        let _ = t.child.wait();
+    }
+    println!(
+        "pty/first_frame (built-in sandbox)  median of {RUNS}: {}",
+        ms(median(firsts))
+    );
+
+    // The scale sandbox, through the real credential chain.
+    let env = [
+        ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
+        ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", sb.project_id.as_str()),
+        ("HUAWEICLOUD_SDK_REGION", sb.region.as_str()),
+    ];
+    let endpoint = sb.url.clone();
+    let (mut t, started) = Term::spawn(&["--endpoint", &endpoint], &env, home.path());
+    let first = t.wait_for("Servers", Duration::from_secs(10)) - started;
+    let pid = t.child.process_id().expect("pid");
+    let rss_first = status_kb(pid, "VmRSS:");
+    let loaded = t.wait_for("Servers 11000", Duration::from_secs(60)) - started;
+    // Images and key pairs: the spinner stops when every listing is in.
+    t.settle(Duration::from_millis(600));
+    let rss = status_kb(pid, "VmRSS:");
+    let hwm = status_kb(pid, "VmHWM:");
+    println!("pty/first_frame (scale)      {}", ms(first));
+    println!(
+        "pty/rss_at_first_frame       {:.1} MB",
+        rss_first as f64 / 1024.0
+    );
+    println!("pty/servers_loaded (scale)   {}", ms(loaded));
+    println!(
+        "pty/rss_after_load           {:.1} MB (peak {:.1} MB)",
+        rss as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
+
+    let mut steps = Vec::new();
+    for i in 0..40 {
+        let before = t.bytes();
+        t.send(if i % 4 == 3 { "k" } else { "j" });
+        let sent = Instant::now();
+        while t.bytes() == before && sent.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        t.settle(Duration::from_millis(150));
+        steps.push(t.bytes() - before);
+    }
+    let max = steps.iter().max().copied().unwrap_or(0);
+    let mean = steps.iter().sum::<usize>() as f64 / steps.len() as f64;
+    let mut sorted = steps.clone();
+    sorted.sort_unstable();
+    println!(
+        "pty/bytes_per_step (80x24)   median {} B, mean {mean:.0} B, max {max} B over {} steps",
+        sorted[sorted.len() / 2],
+        steps.len()
+    );
+    println!("pty/bytes_each_step          {steps:?}");
+
+    let before = t.bytes();
+    std::thread::sleep(Duration::from_secs(3));
+    let idle = t.bytes() - before;
+    println!(
+        "pty/idle_bytes               {:.1} B/s over 3 s",
+        idle as f64 / 3.0
+    );
+    if idle > 0 || max == 0 {
+        println!("screen at the end:\n{}", t.screen());
+    }
+    t.send("\x03");
+    let _ = t.child.kill();
+    let _ = t.child.wait();
+}
+
+// ---------------------------------------------------------------- start-up
+
+fn help_startup() {
+    let mut runs = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_reimage"))
+            .arg("--help")
+            .output()
+            .expect("run reimage --help");
+        runs.push(t.elapsed());
+        assert!(out.status.success() && !out.stdout.is_empty());
+    }
+    let max = runs.iter().max().copied().unwrap_or_default();
+    println!(
+        "startup/help                 median of 30: {} (max {})",
+        ms(median(runs)),
+        ms(max)
+    );
+}
