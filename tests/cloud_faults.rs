@@ -310,3 +310,54 @@ async fn a_slow_gateway_still_sends_the_change_once() {
     assert!(!accepted.job_id.is_empty());
     assert_eq!(op_count(&sb, "ecs.changeos.v2"), 1, "sent exactly once");
 }
+
+/// The fault matrix's "slow body" row: the headers come at once and the body trickles. A
+/// read that trickles past the client's total timeout is a timeout; a change whose answer
+/// trickles past it was sent once and its outcome is unknown; a body that trickles within
+/// the timeout is read whole.
+#[tokio::test]
+async fn a_slow_body_is_read_whole_or_ends_in_a_timeout_and_changes_go_once() {
+    let sb = sandbox().await;
+    let mut s = settings(&sb);
+    s.timeout = Duration::from_millis(800);
+    let c = Client::connect(s).await.expect("connect");
+    let ecs = eligible(&c.list_servers(ServerKind::Ecs).await.expect("ecs"));
+    let image = good_image(&c, ServerKind::Ecs, true).await;
+    let slow = |ms| FaultSpec {
+        slow_body_ms: ms,
+        ..FaultSpec::default()
+    };
+
+    // A job answer is a few hundred bytes: two chunks at 50 ms arrive well in time.
+    sb.set_faults(faults_on("ecs.changeos.v2", slow(50)));
+    let path = format!("/v2/{{pid}}/cloudservers/{}/changeos", ecs[0].id);
+    let body = json!({"os-change": {"adminpass": "Bl0ck!Quay7", "imageid": image.id, "mode": "withStopServer"}});
+    let accepted = c
+        .submit_os_request(ServerKind::Ecs, &path, &body)
+        .await
+        .expect("a slow but timely answer is read");
+    assert!(!accepted.job_id.is_empty());
+
+    // A listing of dozens of servers at one chunk per 400 ms cannot finish in 800 ms.
+    sb.set_faults(faults_on("ecs.list", slow(400)));
+    let e = c
+        .list_servers(ServerKind::Ecs)
+        .await
+        .expect_err("the body outlives the timeout");
+    assert_eq!(e.kind, ErrorKind::Timeout, "{e}");
+
+    // A change whose answer trickles past the timeout: sent once, outcome unknown.
+    sb.set_faults(faults_on("ecs.changeos.v2", slow(2_000)));
+    let before = op_count(&sb, "ecs.changeos.v2");
+    let path = format!("/v2/{{pid}}/cloudservers/{}/changeos", ecs[1].id);
+    let e = c
+        .submit_os_request(ServerKind::Ecs, &path, &body)
+        .await
+        .expect_err("the answer outlives the timeout");
+    assert_eq!(e.kind, ErrorKind::AmbiguousSend, "{e}");
+    assert_eq!(
+        op_count(&sb, "ecs.changeos.v2"),
+        before + 1,
+        "sent exactly once"
+    );
+}

@@ -341,6 +341,7 @@ fn polling_faults_lose_no_job_and_the_change_is_sent_once() {
             error_500: 0.25,
             error_503: 0.3,
             malformed_json: 1.0,
+            slow_body_ms: 100,
         },
     ));
     let mut pty = tui(&c.sb, home.path(), 160, 40);

@@ -66,8 +66,12 @@ pub struct SandboxArgs {
     /// Fault: share (0..1) of answers with a cut-short JSON body.
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     pub fault_malformed: f64,
+    /// Fault: milliseconds between 256-byte chunks of every answer's body (slow body).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub fault_slow_body_ms: u64,
     /// Fault for one operation, e.g. `ecs.list:error_500=1` (repeatable; fields latency_ms,
-    /// error_500, error_503, throttle_429, retry_after_seconds, drop_connection, malformed_json).
+    /// error_500, error_503, throttle_429, retry_after_seconds, drop_connection,
+    /// malformed_json, slow_body_ms).
     #[arg(long = "fault", value_name = "[OP:]FIELD=VALUE")]
     pub fault: Vec<String>,
 }
@@ -133,6 +137,7 @@ impl SandboxArgs {
         faults.global.retry_after_seconds = self.fault_retry_after;
         faults.global.drop_connection = self.fault_drop;
         faults.global.malformed_json = self.fault_malformed;
+        faults.global.slow_body_ms = self.fault_slow_body_ms;
         for setting in &self.fault {
             faults
                 .apply_setting(setting)

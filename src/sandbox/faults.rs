@@ -1,6 +1,7 @@
 //! Fault switches: added latency, 500/503 answers, 429 throttling, dropped connections and
 //! malformed JSON bodies, globally or per operation name.
 
+use futures::StreamExt;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,6 +24,9 @@ pub struct FaultSpec {
     pub drop_connection: f64,
     /// Share of successful answers whose JSON body is cut short.
     pub malformed_json: f64,
+    /// Slow body: the headers go out at once, then the body trickles in 256-byte chunks,
+    /// one every this many milliseconds (0 = off).
+    pub slow_body_ms: u64,
 }
 
 impl Default for FaultSpec {
@@ -35,6 +39,7 @@ impl Default for FaultSpec {
             retry_after_seconds: 1,
             drop_connection: 0.0,
             malformed_json: 0.0,
+            slow_body_ms: 0,
         }
     }
 }
@@ -144,15 +149,36 @@ impl Faults {
             "throttle_429" => spec.throttle_429 = value.parse().map_err(|e| bad(&e))?,
             "drop_connection" => spec.drop_connection = value.parse().map_err(|e| bad(&e))?,
             "malformed_json" => spec.malformed_json = value.parse().map_err(|e| bad(&e))?,
+            "slow_body_ms" => spec.slow_body_ms = value.parse().map_err(|e| bad(&e))?,
             other => {
                 return Err(format!(
                     "unknown fault field {other:?}; use latency_ms, error_500, error_503, \
-                     throttle_429, retry_after_seconds, drop_connection or malformed_json"
+                     throttle_429, retry_after_seconds, drop_connection, malformed_json or slow_body_ms"
                 ));
             }
         }
         self.validate()
     }
+}
+
+/// Send the headers of `response` now and its body 256 bytes at a time, `every` apart.
+pub async fn trickle(
+    response: axum::response::Response,
+    every: std::time::Duration,
+) -> axum::response::Response {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let chunks: Vec<axum::body::Bytes> = bytes
+        .chunks(256)
+        .map(axum::body::Bytes::copy_from_slice)
+        .collect();
+    let stream = futures::stream::iter(chunks).then(move |chunk| async move {
+        tokio::time::sleep(every).await;
+        Ok::<_, std::convert::Infallible>(chunk)
+    });
+    axum::response::Response::from_parts(parts, axum::body::Body::from_stream(stream))
 }
 
 /// Cut a JSON body short so it no longer parses.

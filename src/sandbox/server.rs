@@ -209,8 +209,10 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
         }
     }
     let mut malformed = false;
+    let mut slow_body = 0;
     if !op.is_admin() {
         let spec = lock(&app.faults).for_operation(name).clone();
+        slow_body = spec.slow_body_ms;
         if spec.latency_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(spec.latency_ms)).await;
         }
@@ -218,7 +220,7 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
             let mut rng = lock(&app.rng);
             (spec.decide(&mut *rng), spec.roll_malformed(&mut *rng))
         };
-        if action != FaultAction::None || mangle || spec.latency_ms > 0 {
+        if action != FaultAction::None || mangle || spec.latency_ms > 0 || slow_body > 0 {
             app.count(|c| c.faults_injected += 1);
         }
         match action {
@@ -271,7 +273,12 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
             routes::handle(&op, &mut world, &ctx)
         }
     };
-    finish(reply, &request_id, malformed)
+    let response = finish(reply, &request_id, malformed);
+    if slow_body > 0 {
+        faults::trickle(response, std::time::Duration::from_millis(slow_body)).await
+    } else {
+        response
+    }
 }
 
 /// Serialise a reply, add `X-Request-Id` (and the request id of gateway errors).
