@@ -6,7 +6,6 @@ use reimage::ops::{
     Entries, Field, FieldError, Input, LoginMode, Operation, Plan, Precondition, Route, Secret,
     UserData, Warning, plan,
 };
-use std::collections::BTreeMap;
 
 const PROJECT: &str = "5f3c0e2a9b8d47c6a1e2f3b4c5d6e7f8";
 const USER: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
@@ -130,10 +129,9 @@ fn ecs(status: &str) -> Server {
             ram: Some(4096),
             disk: Some(0),
         },
-        metadata: BTreeMap::from([
-            ("charging_mode".to_string(), "0".to_string()),
-            ("os_type".to_string(), "Linux".to_string()),
-        ]),
+        metadata: [("charging_mode", "0".into()), ("os_type", "Linux".into())]
+            .into_iter()
+            .collect(),
         volumes: vec![Volume {
             id: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d".into(),
             boot_index: Some("0".into()),
@@ -374,7 +372,7 @@ fn ecs_v2_change_password_encrypted_like_the_seed() {
 #[test]
 fn ecs_v2_user_data_only_byol_auto_pay_prepaid() {
     let mut server = ecs("SHUTOFF");
-    server.metadata.insert("charging_mode".into(), "1".into());
+    server.metadata.insert("charging_mode", "1".into());
     let e = Entries {
         login: LoginMode::UserDataOnly,
         user_data: Some(UserData::typed("#cloud-config\npassword: x\n")),
@@ -588,7 +586,7 @@ fn server_state_rules() {
         "a task is running on the server (powering-on)",
     );
     let mut spot = ecs("SHUTOFF");
-    spot.metadata.insert("charging_mode".into(), "2".into());
+    spot.metadata.insert("charging_mode", "2".into());
     refused(
         run(&spot, &up, &pw),
         Field::Server,
@@ -628,7 +626,7 @@ fn server_state_rules() {
         "nothing to pay: the server is not prepaid and the image is free",
     );
     let mut prepaid = ecs("SHUTOFF");
-    prepaid.metadata.insert("charging_mode".into(), "1".into());
+    prepaid.metadata.insert("charging_mode", "1".into());
     refused(
         run(&prepaid, &Operation::Reinstall, &pay),
         Field::AutoPay,
@@ -857,7 +855,7 @@ fn form_shows_only_the_fields_that_apply() {
         "charged image"
     );
     let mut prepaid = ecs.clone();
-    prepaid.metadata.insert("charging_mode".into(), "1".into());
+    prepaid.metadata.insert("charging_mode", "1".into());
     assert!(auto_pay_offered(&input(
         &prepaid, &v2, &e, &images, &keypairs
     )));

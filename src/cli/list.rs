@@ -67,10 +67,10 @@ fn server_rows(servers: &[Server]) -> Vec<Vec<String>> {
             vec![
                 s.id.clone(),
                 s.name.clone(),
-                s.status.clone(),
+                s.status.to_string(),
                 dash(s.task()),
                 dash(s.image_name()),
-                s.flavor.id.clone(),
+                s.flavor.id.to_string(),
                 dash(s.primary_ip()),
                 dash(s.key_name.as_deref()),
             ]
@@ -85,12 +85,12 @@ fn image_rows(images: &[Image]) -> Vec<Vec<String>> {
             vec![
                 i.id.clone(),
                 i.name.clone(),
-                i.image_type.clone(),
-                i.virtual_env_type.clone(),
+                i.image_type.to_string(),
+                i.virtual_env_type.to_string(),
                 dash(i.os_version.as_deref().or(i.platform.as_deref())),
                 i.min_disk.map_or("-".into(), |d| format!("{d} GB")),
                 if i.has_cloud_init() { "yes" } else { "no" }.into(),
-                i.status.clone(),
+                i.status.to_string(),
             ]
         })
         .collect()

@@ -16,7 +16,7 @@ struct Projects {
 
 #[derive(Deserialize)]
 struct Project {
-    #[serde(default, deserialize_with = "super::model::lenient_string")]
+    #[serde(default, deserialize_with = "super::lenient::text")]
     id: String,
 }
 
@@ -77,7 +77,7 @@ struct CredentialReply {
 
 #[derive(Deserialize)]
 struct CredentialInfo {
-    #[serde(default, deserialize_with = "super::model::lenient_string")]
+    #[serde(default, deserialize_with = "super::lenient::text")]
     user_id: String,
 }
 

@@ -28,7 +28,7 @@ struct NovaList {
 
 #[derive(Deserialize)]
 struct PageInfo {
-    #[serde(default, deserialize_with = "super::model::lenient_opt_string")]
+    #[serde(default, deserialize_with = "super::lenient::opt_text")]
     next_marker: Option<String>,
 }
 

@@ -8,12 +8,15 @@ pub mod error;
 mod iam;
 pub mod images;
 pub mod jobs;
+mod keyed;
 mod keypairs;
+mod lenient;
 pub mod model;
 pub mod probe;
 pub mod request;
 pub mod retry;
 mod servers;
+mod shared;
 pub mod signer;
 
 pub use client::{Client, ClientSettings, CloudContext};

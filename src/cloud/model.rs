@@ -4,8 +4,10 @@
 //! other way round), absent fields default. A reply of an unexpected shape must become an
 //! error message, never a panic, so nothing here is `deny_unknown_fields`.
 
-use serde::{Deserialize, Deserializer, Serialize};
-use std::collections::BTreeMap;
+pub use super::keyed::Keyed;
+use super::lenient::{self, list, null_as_default, opt_text, text};
+pub use super::shared::Shared;
+use serde::{Deserialize, Serialize};
 
 /// Which service a server (and its jobs) lives on.
 #[derive(
@@ -26,112 +28,47 @@ impl ServerKind {
     }
 }
 
-/// A string that the API sometimes sends as a number (or null).
-pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    })
-}
-
-/// An optional string that may arrive as a number, bool or null.
-pub fn lenient_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Some(s),
-        serde_json::Value::Null => None,
-        other => Some(other.to_string()),
-    })
-}
-
-/// A number that the API sometimes sends as a string; unparsable or null reads as `None`.
-pub fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_u64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
-}
-
-/// A bool that may arrive as `"true"`/`"false"` or null.
-pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Bool(b) => b,
-        serde_json::Value::String(s) => s.eq_ignore_ascii_case("true"),
-        _ => false,
-    })
-}
-
-/// A string-to-string map whose values may be of any JSON type (stringified).
-pub fn lenient_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
-    let raw: Option<BTreeMap<String, serde_json::Value>> = Option::deserialize(d)?;
-    Ok(raw
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| {
-            let v = match v {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            (k, v)
-        })
-        .collect())
-}
-
-fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdRef {
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub id: String,
+    #[serde(default, deserialize_with = "text")]
+    pub id: Shared,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flavor {
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub name: String,
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(default, deserialize_with = "text")]
+    pub id: Shared,
+    #[serde(default, deserialize_with = "text")]
+    pub name: Shared,
+    #[serde(default, deserialize_with = "lenient::u64")]
     pub vcpus: Option<u64>,
     /// MB
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(default, deserialize_with = "lenient::u64")]
     pub ram: Option<u64>,
     /// GB
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(default, deserialize_with = "lenient::u64")]
     pub disk: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub version: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
+    pub version: Shared,
+    #[serde(default, deserialize_with = "text")]
     pub addr: String,
-    #[serde(
-        rename = "OS-EXT-IPS:type",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub ip_type: Option<String>,
+    #[serde(rename = "OS-EXT-IPS:type", default, deserialize_with = "opt_text")]
+    pub ip_type: Option<Shared>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Volume {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub id: String,
     /// `"0"` marks the system disk.
-    #[serde(rename = "bootIndex", default, deserialize_with = "lenient_opt_string")]
-    pub boot_index: Option<String>,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
-    pub device: Option<String>,
+    #[serde(rename = "bootIndex", default, deserialize_with = "opt_text")]
+    pub boot_index: Option<Shared>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub device: Option<Shared>,
 }
 
 /// An ECS `ServerDetail` or a BMS server: the two share their shape.
@@ -140,70 +77,67 @@ pub struct Server {
     /// Not on the wire: set by the client from the service that listed the server.
     #[serde(skip)]
     pub kind: ServerKind,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub name: String,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub status: String,
-    #[serde(
-        rename = "OS-EXT-STS:vm_state",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub vm_state: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub status: Shared,
+    #[serde(rename = "OS-EXT-STS:vm_state", default, deserialize_with = "opt_text")]
+    pub vm_state: Option<Shared>,
     /// Empty or absent when idle.
     #[serde(
         rename = "OS-EXT-STS:task_state",
         default,
-        deserialize_with = "lenient_opt_string"
+        deserialize_with = "opt_text"
     )]
-    pub task_state: Option<String>,
+    pub task_state: Option<Shared>,
     #[serde(
         rename = "OS-EXT-STS:power_state",
         default,
-        deserialize_with = "lenient_u64"
+        deserialize_with = "lenient::u64"
     )]
     pub power_state: Option<u64>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub image: IdRef,
     #[serde(default, deserialize_with = "null_as_default")]
     pub flavor: Flavor,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
-    pub key_name: Option<String>,
-    #[serde(default, deserialize_with = "lenient_map")]
-    pub metadata: BTreeMap<String, String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub addresses: BTreeMap<String, Vec<Address>>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub key_name: Option<Shared>,
+    #[serde(default)]
+    pub metadata: Keyed<Shared>,
+    /// By network id; a slice, not a vector: nothing grows it after decoding.
+    #[serde(default)]
+    pub addresses: Keyed<Box<[Address]>>,
     #[serde(
         rename = "os-extended-volumes:volumes_attached",
         default,
-        deserialize_with = "null_as_default"
+        deserialize_with = "list"
     )]
     pub volumes: Vec<Volume>,
     #[serde(
         rename = "OS-EXT-SRV-ATTR:root_device_name",
         default,
-        deserialize_with = "lenient_opt_string"
+        deserialize_with = "opt_text"
     )]
-    pub root_device_name: Option<String>,
-    #[serde(default, deserialize_with = "lenient_bool")]
+    pub root_device_name: Option<Shared>,
+    #[serde(default, deserialize_with = "lenient::bool")]
     pub locked: bool,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub tags: Vec<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "list")]
+    pub tags: Vec<Shared>,
+    #[serde(default, deserialize_with = "text")]
     pub created: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub updated: String,
     #[serde(
         rename = "OS-EXT-AZ:availability_zone",
         default,
-        deserialize_with = "lenient_opt_string"
+        deserialize_with = "opt_text"
     )]
-    pub availability_zone: Option<String>,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
-    pub enterprise_project_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub availability_zone: Option<Shared>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub enterprise_project_id: Option<Shared>,
+    #[serde(default, deserialize_with = "opt_text")]
     pub description: Option<String>,
     #[serde(default)]
     pub fault: Option<serde_json::Value>,
@@ -228,14 +162,14 @@ impl Server {
         self.metadata
             .get("charging_mode")
             .or_else(|| self.metadata.get("chargingMode"))
-            .map(String::as_str)
+            .map(Shared::as_str)
     }
 
     /// Id of the image the server runs: `image.id`, else `metadata["metering.image_id"]`.
     pub fn current_image_id(&self) -> Option<&str> {
         Some(self.image.id.as_str())
             .filter(|id| !id.is_empty())
-            .or_else(|| self.metadata.get("metering.image_id").map(String::as_str))
+            .or_else(|| self.metadata.get("metering.image_id").map(Shared::as_str))
             .filter(|id| !id.is_empty())
     }
 
@@ -249,11 +183,11 @@ impl Server {
     }
 
     pub fn image_name(&self) -> Option<&str> {
-        self.metadata.get("image_name").map(String::as_str)
+        self.metadata.get("image_name").map(Shared::as_str)
     }
 
     pub fn os_type(&self) -> Option<&str> {
-        self.metadata.get("os_type").map(String::as_str)
+        self.metadata.get("os_type").map(Shared::as_str)
     }
 
     /// First IPv4 address, fixed before floating.
@@ -269,108 +203,72 @@ impl Server {
 /// One IMS image. All `__*` properties are strings on the wire.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub name: String,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub status: String,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub visibility: String,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub owner: String,
+    #[serde(default, deserialize_with = "text")]
+    pub status: Shared,
+    #[serde(default, deserialize_with = "text")]
+    pub visibility: Shared,
+    #[serde(default, deserialize_with = "text")]
+    pub owner: Shared,
     /// GB
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(default, deserialize_with = "lenient::u64")]
     pub min_disk: Option<u64>,
     /// MB
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(default, deserialize_with = "lenient::u64")]
     pub min_ram: Option<u64>,
     /// MB
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(default, deserialize_with = "lenient::u64")]
     pub max_ram: Option<u64>,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub virtual_env_type: String,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
-    pub disk_format: Option<String>,
-    #[serde(rename = "__imagetype", default, deserialize_with = "lenient_string")]
-    pub image_type: String,
-    #[serde(
-        rename = "__isregistered",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub is_registered: Option<String>,
-    #[serde(rename = "__os_type", default, deserialize_with = "lenient_opt_string")]
-    pub os_type: Option<String>,
-    #[serde(
-        rename = "__platform",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub platform: Option<String>,
-    #[serde(
-        rename = "__os_version",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub os_version: Option<String>,
-    #[serde(rename = "__os_bit", default, deserialize_with = "lenient_opt_string")]
-    pub os_bit: Option<String>,
-    #[serde(rename = "__image_size", default, deserialize_with = "lenient_u64")]
+    #[serde(default, deserialize_with = "text")]
+    pub virtual_env_type: Shared,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub disk_format: Option<Shared>,
+    #[serde(rename = "__imagetype", default, deserialize_with = "text")]
+    pub image_type: Shared,
+    #[serde(rename = "__isregistered", default, deserialize_with = "opt_text")]
+    pub is_registered: Option<Shared>,
+    #[serde(rename = "__os_type", default, deserialize_with = "opt_text")]
+    pub os_type: Option<Shared>,
+    #[serde(rename = "__platform", default, deserialize_with = "opt_text")]
+    pub platform: Option<Shared>,
+    #[serde(rename = "__os_version", default, deserialize_with = "opt_text")]
+    pub os_version: Option<Shared>,
+    #[serde(rename = "__os_bit", default, deserialize_with = "opt_text")]
+    pub os_bit: Option<Shared>,
+    #[serde(rename = "__image_size", default, deserialize_with = "lenient::u64")]
     pub image_size: Option<u64>,
     /// `"true"` means the image has **no** Cloud-Init: use the v1 ECS APIs.
-    #[serde(
-        rename = "__support_fc_inject",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub support_fc_inject: Option<String>,
+    #[serde(rename = "__support_fc_inject", default, deserialize_with = "opt_text")]
+    pub support_fc_inject: Option<Shared>,
     /// `"bios"` or `"uefi"`.
-    #[serde(default, deserialize_with = "lenient_opt_string")]
-    pub hw_firmware_type: Option<String>,
-    #[serde(
-        rename = "__support_arm",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub support_arm: Option<String>,
-    #[serde(
-        rename = "__productcode",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub product_code: Option<String>,
-    #[serde(
-        rename = "__is_offshelved",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub is_offshelved: Option<String>,
-    #[serde(
-        rename = "__account_code",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub account_code: Option<String>,
-    #[serde(
-        rename = "__system__cmkid",
-        default,
-        deserialize_with = "lenient_opt_string"
-    )]
-    pub system_cmkid: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "opt_text")]
+    pub hw_firmware_type: Option<Shared>,
+    #[serde(rename = "__support_arm", default, deserialize_with = "opt_text")]
+    pub support_arm: Option<Shared>,
+    #[serde(rename = "__productcode", default, deserialize_with = "opt_text")]
+    pub product_code: Option<Shared>,
+    #[serde(rename = "__is_offshelved", default, deserialize_with = "opt_text")]
+    pub is_offshelved: Option<Shared>,
+    #[serde(rename = "__account_code", default, deserialize_with = "opt_text")]
+    pub account_code: Option<Shared>,
+    #[serde(rename = "__system__cmkid", default, deserialize_with = "opt_text")]
+    pub system_cmkid: Option<Shared>,
+    #[serde(default, deserialize_with = "text")]
     pub created_at: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub tags: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub tags: Vec<Shared>,
     /// Flavors the image may run on, comma-separated (a trailing `*` matches a prefix).
     /// Absent means "any flavor". **UNVERIFIED** attribute name; only some images carry it.
     #[serde(
         rename = "__support_flavors",
         default,
-        deserialize_with = "lenient_opt_string",
+        deserialize_with = "opt_text",
         skip_serializing_if = "Option::is_none"
     )]
-    pub supported_flavors: Option<String>,
+    pub supported_flavors: Option<Shared>,
 }
 
 impl Image {
@@ -413,19 +311,19 @@ pub enum KeypairSource {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Keypair {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub name: String,
-    #[serde(rename = "type", default, deserialize_with = "lenient_opt_string")]
-    pub key_type: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(rename = "type", default, deserialize_with = "opt_text")]
+    pub key_type: Option<Shared>,
+    #[serde(default, deserialize_with = "text")]
     pub fingerprint: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub public_key: String,
     /// KPS only: `user` or `domain` (account-wide).
-    #[serde(default, deserialize_with = "lenient_opt_string")]
-    pub scope: Option<String>,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
-    pub user_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub scope: Option<Shared>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub user_id: Option<Shared>,
     #[serde(skip)]
     pub source: KeypairSource,
 }
@@ -471,32 +369,32 @@ impl JobStatus {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobEntities {
-    #[serde(default, deserialize_with = "lenient_opt_string")]
+    #[serde(default, deserialize_with = "opt_text")]
     pub server_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(default, deserialize_with = "lenient::u64")]
     pub sub_jobs_total: Option<u64>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub sub_jobs: Vec<Job>,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
+    #[serde(default, deserialize_with = "opt_text")]
     pub errorcode_message: Option<String>,
 }
 
 /// An ECS or BMS job (`GET /v1/{project_id}/jobs/{job_id}`), or one of its sub jobs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub job_id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub job_type: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(default, deserialize_with = "text")]
     pub status: String,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
+    #[serde(default, deserialize_with = "opt_text")]
     pub begin_time: Option<String>,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
+    #[serde(default, deserialize_with = "opt_text")]
     pub end_time: Option<String>,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
+    #[serde(default, deserialize_with = "opt_text")]
     pub error_code: Option<String>,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
+    #[serde(default, deserialize_with = "opt_text")]
     pub fail_reason: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub entities: JobEntities,
@@ -532,7 +430,7 @@ mod tests {
         .expect("tolerant parse");
         assert_eq!(s.flavor.vcpus, Some(2));
         assert_eq!(s.flavor.ram, Some(4096));
-        assert_eq!(s.metadata["os_bit"], "64");
+        assert_eq!(s.metadata.get("os_bit").map(Shared::as_str), Some("64"));
         assert!(s.locked);
         assert_eq!(s.task(), None);
         assert_eq!(s.system_disk().map(|v| v.id.as_str()), Some("v"));

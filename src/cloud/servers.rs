@@ -3,7 +3,8 @@
 
 use super::client::{Client, service_of};
 use super::error::CloudError;
-use super::model::{JobAccepted, Server, ServerKind, lenient_u64};
+use super::lenient;
+use super::model::{JobAccepted, Server, ServerKind};
 use super::request::Call;
 use super::signer::encode;
 use futures::StreamExt;
@@ -16,7 +17,7 @@ const PARALLEL_PAGES: usize = 4;
 
 #[derive(Deserialize)]
 struct Page {
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(default, deserialize_with = "lenient::u64")]
     count: Option<u64>,
     #[serde(default)]
     servers: Option<Vec<Server>>,

@@ -180,7 +180,7 @@ pub fn image_compatibility(
             status: if image.status.is_empty() {
                 "unknown".into()
             } else {
-                image.status.clone()
+                image.status.to_string()
             },
         });
     }

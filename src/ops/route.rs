@@ -146,7 +146,7 @@ mod tests {
     fn image(fc_inject: Option<&str>) -> Image {
         Image {
             id: "i".into(),
-            support_fc_inject: fc_inject.map(str::to_string),
+            support_fc_inject: fc_inject.map(Into::into),
             ..Default::default()
         }
     }

@@ -76,7 +76,7 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
     let sep = app.glyphs.sep;
     let mut v: Vec<Field> = vec![
         ("id", s.id.clone(), base),
-        ("status", s.status.clone(), t.server_status(&s.status)),
+        ("status", s.status.to_string(), t.server_status(&s.status)),
     ];
     let mut state = Vec::new();
     if let Some(vm) = s.vm_state.as_deref().filter(|x| !x.is_empty()) {
@@ -110,7 +110,7 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
     } else {
         v.push(("lock", "unlocked".into(), base));
     }
-    let mut flavor = s.flavor.name.clone();
+    let mut flavor = s.flavor.name.to_string();
     if let (Some(c), Some(r)) = (s.flavor.vcpus, s.flavor.ram) {
         flavor.push_str(&format!(" {sep} {c} vCPU {sep} {} GiB", r / 1024));
     }
@@ -127,7 +127,7 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
         (Some(os), Some(bit)) => format!("{os} {bit}-bit"),
         (Some(os), None) => os.to_string(),
         _ => image
-            .and_then(|i| i.os_type.clone())
+            .and_then(|i| i.os_type.as_ref().map(|o| o.to_string()))
             .unwrap_or_else(|| "unknown".into()),
     };
     v.push(("os", os, base));
@@ -162,9 +162,10 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
     v.push((
         "key pair",
         s.key_name
-            .clone()
+            .as_deref()
             .filter(|k| !k.is_empty())
-            .unwrap_or_else(|| "none".into()),
+            .unwrap_or("none")
+            .to_string(),
         base,
     ));
     for a in s.addresses.values().flatten() {
@@ -172,11 +173,11 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
         v.push(("ip", format!("{} ({kind})", a.addr), base));
     }
     if let Some(az) = &s.availability_zone {
-        v.push(("zone", az.clone(), base));
+        v.push(("zone", az.to_string(), base));
     }
     v.push(("created", s.created.clone(), base));
     for tag in &s.tags {
-        v.push(("tags", tag.clone(), t.dim));
+        v.push(("tags", tag.to_string(), t.dim));
     }
     v.push(("updated", s.updated.clone(), t.dim));
     if let Some(fault) = &s.fault {
@@ -197,7 +198,7 @@ fn image_fields(app: &App, i: &Image) -> Vec<Field> {
         ("id", i.id.clone(), b),
         (
             "status",
-            i.status.clone(),
+            i.status.to_string(),
             if i.status == "active" { t.ok } else { t.bad },
         ),
         ("type", images::image_type(i).into(), b),
@@ -205,7 +206,7 @@ fn image_fields(app: &App, i: &Image) -> Vec<Field> {
         ("os", images::os_label(i).into(), b),
     ];
     if let Some(p) = &i.platform {
-        v.push(("platform", p.clone(), b));
+        v.push(("platform", p.to_string(), b));
     }
     v.push(("arch", images::arch(i).into(), b));
     v.push(("firmware", images::firmware(i).into(), b));
@@ -225,13 +226,13 @@ fn image_fields(app: &App, i: &Image) -> Vec<Field> {
         v.push(("size", super::text::bytes(s), b));
     }
     if let Some(fmt) = &i.disk_format {
-        v.push(("format", fmt.clone(), t.dim));
+        v.push(("format", fmt.to_string(), t.dim));
     }
     if i.system_cmkid.is_some() {
         v.push(("encrypted", "yes (KMS key)".into(), b));
     }
     if let Some(code) = &i.product_code {
-        v.push(("market", code.clone(), b));
+        v.push(("market", code.to_string(), b));
     }
     if i.is_registered.as_deref() == Some("false") {
         v.push(("registered", "no: not usable".into(), t.bad));
@@ -247,7 +248,7 @@ fn keypair_fields(app: &App, k: &Keypair) -> Vec<Field> {
         ("name", k.name.clone(), b),
         (
             "type",
-            k.key_type.clone().unwrap_or_else(|| "ssh".into()),
+            k.key_type.as_deref().unwrap_or("ssh").to_string(),
             b,
         ),
         ("scope", keypairs::scope(k).into(), b),
@@ -255,7 +256,7 @@ fn keypair_fields(app: &App, k: &Keypair) -> Vec<Field> {
         ("finger", k.fingerprint.clone(), b),
     ];
     if let Some(u) = &k.user_id {
-        v.push(("user", u.clone(), t.dim));
+        v.push(("user", u.to_string(), t.dim));
     }
     let pk = k.public_key.trim();
     if !pk.is_empty() {

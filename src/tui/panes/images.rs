@@ -170,7 +170,12 @@ impl ImagesPane {
             .table
             .rows()
             .iter()
-            .filter_map(|i| i.platform.clone().or(i.os_type.clone()))
+            .filter_map(|i| {
+                i.platform
+                    .as_ref()
+                    .or(i.os_type.as_ref())
+                    .map(|p| p.to_string())
+            })
             .collect();
         present.sort();
         present.dedup();
