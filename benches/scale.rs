@@ -252,11 +252,17 @@ struct Term {
 }
 
 impl Term {
-    fn spawn(args: &[&str], env: &[(&str, &str)], home: &std::path::Path) -> (Term, Instant) {
+    fn spawn(
+        size: (u16, u16),
+        args: &[&str],
+        env: &[(&str, &str)],
+        home: &std::path::Path,
+    ) -> (Term, Instant) {
+        let (cols, rows) = size;
         let pair = native_pty_system()
             .openpty(PtySize {
-                rows: 24,
-                cols: 80,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -283,8 +289,8 @@ impl Term {
         let writer = pair.master.take_writer().expect("writer");
         let raw = Arc::new(Mutex::new(Vec::new()));
         let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            std::num::NonZero::new(24).expect("24"),
-            std::num::NonZero::new(80).expect("80"),
+            std::num::NonZero::new(rows).expect("rows"),
+            std::num::NonZero::new(cols).expect("cols"),
             0,
         )));
         let (r, p) = (raw.clone(), parser.clone());
@@ -358,6 +364,35 @@ impl Term {
     }
 }
 
+/// Bytes the program writes per `j`/`k` (three down, one up, 40 times): moves inside the
+/// page and moves that scroll the table.
+fn steps(size: &str, t: &mut Term) {
+    let mut steps = Vec::new();
+    for i in 0..40 {
+        let before = t.bytes();
+        t.send(if i % 4 == 3 { "k" } else { "j" });
+        let sent = Instant::now();
+        while t.bytes() == before && sent.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        t.settle(Duration::from_millis(150));
+        steps.push(t.bytes() - before);
+    }
+    let max = steps.iter().max().copied().unwrap_or(0);
+    let mean = steps.iter().sum::<usize>() as f64 / steps.len() as f64;
+    let mut sorted = steps.clone();
+    sorted.sort_unstable();
+    println!(
+        "pty/bytes_per_step ({size:<7})  median {} B, mean {mean:.0} B, max {max} B over {} steps",
+        sorted[sorted.len() / 2],
+        steps.len()
+    );
+    println!("pty/bytes_each_step ({size:<7}) {steps:?}");
+    if max == 0 {
+        println!("nothing drawn; screen:\n{}", t.screen());
+    }
+}
+
 fn status_kb(pid: u32, field: &str) -> u64 {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
     text.lines()
@@ -372,7 +407,7 @@ fn program(sb: &Sandbox) {
     // First frame of the built-in sandbox (no credentials), before any listing returns.
     let mut firsts = Vec::new();
     for _ in 0..RUNS {
-        let (mut t, started) = Term::spawn(&[], &[], home.path());
+        let (mut t, started) = Term::spawn((80, 24), &[], &[], home.path());
         let first = t.wait_for("Servers", Duration::from_secs(10)) - started;
         firsts.push(first);
         t.send("\x03");
@@ -392,7 +427,7 @@ fn program(sb: &Sandbox) {
         ("HUAWEICLOUD_SDK_REGION", sb.region.as_str()),
     ];
     let endpoint = sb.url.clone();
-    let (mut t, started) = Term::spawn(&["--endpoint", &endpoint], &env, home.path());
+    let (mut t, started) = Term::spawn((80, 24), &["--endpoint", &endpoint], &env, home.path());
     let first = t.wait_for("Servers", Duration::from_secs(10)) - started;
     let pid = t.child.process_id().expect("pid");
     let rss_first = status_kb(pid, "VmRSS:");
@@ -413,28 +448,7 @@ fn program(sb: &Sandbox) {
         hwm as f64 / 1024.0
     );
 
-    let mut steps = Vec::new();
-    for i in 0..40 {
-        let before = t.bytes();
-        t.send(if i % 4 == 3 { "k" } else { "j" });
-        let sent = Instant::now();
-        while t.bytes() == before && sent.elapsed() < Duration::from_secs(2) {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        t.settle(Duration::from_millis(150));
-        steps.push(t.bytes() - before);
-    }
-    let max = steps.iter().max().copied().unwrap_or(0);
-    let mean = steps.iter().sum::<usize>() as f64 / steps.len() as f64;
-    let mut sorted = steps.clone();
-    sorted.sort_unstable();
-    println!(
-        "pty/bytes_per_step (80x24)   median {} B, mean {mean:.0} B, max {max} B over {} steps",
-        sorted[sorted.len() / 2],
-        steps.len()
-    );
-    println!("pty/bytes_each_step          {steps:?}");
-
+    steps("80x24", &mut t);
     let before = t.bytes();
     std::thread::sleep(Duration::from_secs(3));
     let idle = t.bytes() - before;
@@ -442,9 +456,18 @@ fn program(sb: &Sandbox) {
         "pty/idle_bytes               {:.1} B/s over 3 s",
         idle as f64 / 3.0
     );
-    if idle > 0 || max == 0 {
+    if idle > 0 {
         println!("screen at the end:\n{}", t.screen());
     }
+    t.send("\x03");
+    let _ = t.child.kill();
+    let _ = t.child.wait();
+
+    // The same steps on a wide screen, where a scrolled row is longer.
+    let (mut t, _) = Term::spawn((200, 60), &["--endpoint", &endpoint], &env, home.path());
+    t.wait_for("Servers 11000", Duration::from_secs(60));
+    t.settle(Duration::from_millis(600));
+    steps("200x60", &mut t);
     t.send("\x03");
     let _ = t.child.kill();
     let _ = t.child.wait();

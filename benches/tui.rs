@@ -76,7 +76,11 @@ fn navigate(c: &mut Criterion, inv: &Inventory) {
     g.finish();
 }
 
-type Term = ratatui::Terminal<ratatui::backend::CrosstermBackend<support::CountingWriter>>;
+type Term = ratatui::Terminal<
+    reimage::tui::scroll_backend::ScrollBackend<
+        ratatui::backend::CrosstermBackend<support::CountingWriter>,
+    >,
+>;
 
 /// Clears the filter, opens it, types the first `upto` chars of `query`, each handled and
 /// drawn; returns the time spent on the keys from index `time_from` on.

@@ -10,6 +10,7 @@ use reimage::cloud::model::{Image, Keypair, Server, ServerKind};
 use reimage::cloud::{Client, ClientSettings, ImageQuery};
 use reimage::config::{Secret, StaticKeys};
 use reimage::sandbox::{self, InventorySpec, Sandbox, SandboxConfig};
+use reimage::tui::scroll_backend::ScrollBackend;
 use reimage::tui::theme::ColorChoice;
 use reimage::tui::{App, Command, HeaderInfo, Msg, UiOptions};
 use std::io::{self, Write};
@@ -191,14 +192,18 @@ impl Write for CountingWriter {
     }
 }
 
-/// A real crossterm terminal of a fixed size that writes into a [`CountingWriter`].
+/// A real crossterm terminal of a fixed size, behind the TUI's scrolling backend, that
+/// writes into a [`CountingWriter`].
 pub fn counting_terminal(
     w: u16,
     h: u16,
-) -> (Terminal<CrosstermBackend<CountingWriter>>, CountingWriter) {
+) -> (
+    Terminal<ScrollBackend<CrosstermBackend<CountingWriter>>>,
+    CountingWriter,
+) {
     let out = CountingWriter::default();
     let term = Terminal::with_options(
-        CrosstermBackend::new(out.clone()),
+        ScrollBackend::with_area(CrosstermBackend::new(out.clone()), Rect::new(0, 0, w, h)),
         TerminalOptions {
             viewport: Viewport::Fixed(Rect::new(0, 0, w, h)),
         },

@@ -45,6 +45,7 @@ mod layout;
 mod msg;
 mod panes;
 mod run;
+pub mod scroll_backend;
 mod table;
 mod terminal;
 mod text;

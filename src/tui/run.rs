@@ -6,6 +6,7 @@ use super::app::App;
 use super::clipboard::{in_tmux, osc52};
 use super::command::Command;
 use super::msg::Msg;
+use super::scroll_backend::ScrollBackend;
 use super::terminal::TerminalGuard;
 use super::{HeaderInfo, TuiError, UiOptions};
 use crossterm::event::{Event, EventStream};
@@ -47,7 +48,7 @@ pub trait Screen {
     fn write_raw(&mut self, s: &str) -> io::Result<()>;
 }
 
-impl<W: Write> Screen for Terminal<CrosstermBackend<W>> {
+impl<W: Write> Screen for Terminal<ScrollBackend<CrosstermBackend<W>>> {
     fn draw(&mut self, app: &App) -> io::Result<()> {
         // Synchronized output: a slow link never shows half a frame.
         queue!(self.backend_mut(), BeginSynchronizedUpdate)?;
@@ -90,7 +91,7 @@ pub async fn run<E: Effects>(
         ));
     }
     let guard = TerminalGuard::enter(options.mouse)?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let mut terminal = Terminal::new(ScrollBackend::new(CrosstermBackend::new(io::stdout())))?;
     full_repaint(&mut terminal)?;
     let (tx, rx) = unbounded_channel();
     let signals = tokio::spawn(forward_signals(tx.clone()));
