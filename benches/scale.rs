@@ -364,9 +364,16 @@ impl Term {
     }
 }
 
-/// Bytes the program writes per `j`/`k` (three down, one up, 40 times): moves inside the
-/// page and moves that scroll the table.
-fn steps(size: &str, t: &mut Term) {
+/// Bytes the program writes per `j`/`k` (three down, one up, 40 times) from the last row of
+/// the page: most steps scroll the table, the others move inside the page.
+fn steps(size: &str, rows: u16, t: &mut Term) {
+    let before = t.bytes();
+    t.send(&"j".repeat(usize::from(rows)));
+    let sent = Instant::now();
+    while t.bytes() == before && sent.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    t.settle(Duration::from_millis(300));
     let mut steps = Vec::new();
     for i in 0..40 {
         let before = t.bytes();
@@ -448,7 +455,7 @@ fn program(sb: &Sandbox) {
         hwm as f64 / 1024.0
     );
 
-    steps("80x24", &mut t);
+    steps("80x24", 24, &mut t);
     let before = t.bytes();
     std::thread::sleep(Duration::from_secs(3));
     let idle = t.bytes() - before;
@@ -467,7 +474,7 @@ fn program(sb: &Sandbox) {
     let (mut t, _) = Term::spawn((200, 60), &["--endpoint", &endpoint], &env, home.path());
     t.wait_for("Servers 11000", Duration::from_secs(60));
     t.settle(Duration::from_millis(600));
-    steps("200x60", &mut t);
+    steps("200x60", 60, &mut t);
     t.send("\x03");
     let _ = t.child.kill();
     let _ = t.child.wait();
