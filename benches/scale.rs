@@ -25,18 +25,21 @@ fn main() {
         "sandbox at {} with 10,000 ECS + 1,000 BMS + 5,000 images + 2,000 key pairs",
         sb.url
     );
-    // SCALE_PARTS=listing,pty,help runs only those parts (default: all).
-    let parts = std::env::var("SCALE_PARTS").unwrap_or_else(|_| "listing,pty,help".into());
+    // SCALE_PARTS=listing,pty,jobs,help runs only those parts (default: all).
+    let parts = std::env::var("SCALE_PARTS").unwrap_or_else(|_| "listing,pty,jobs,help".into());
     if parts.contains("listing") {
         listing_both(&rt, &sb);
     }
     if parts.contains("pty") {
         program(&sb);
     }
+    rt.block_on(async { sb.shutdown() });
+    if parts.contains("jobs") {
+        jobs_and_input(&rt);
+    }
     if parts.contains("help") {
         help_startup();
     }
-    rt.block_on(async { sb.shutdown() });
 }
 
 fn listing_both(rt: &tokio::runtime::Runtime, sb: &Sandbox) {
@@ -51,6 +54,150 @@ fn listing_both(rt: &tokio::runtime::Runtime, sb: &Sandbox) {
     });
     listing(rt, sb, "rtt_30ms");
     sb.set_faults(reimage::sandbox::Faults::default());
+}
+
+// ---------------------------------------------------------------- jobs
+
+/// 200 open jobs polled while keys are pressed: the time from a key to the moved selection
+/// on screen, with no jobs and with 200 jobs followed, against a scale sandbox 30 ms away
+/// whose jobs run for an hour.
+fn jobs_and_input(rt: &tokio::runtime::Runtime) {
+    let sb = rt
+        .block_on(reimage::sandbox::start(reimage::sandbox::SandboxConfig {
+            inventory: support::SCALE,
+            job_seconds: 3600.0,
+            ..Default::default()
+        }))
+        .expect("sandbox");
+    let with_jobs = tempfile::tempdir().expect("temp dir");
+    let submitted = rt.block_on(submit_jobs(&sb, 200, with_jobs.path()));
+    assert_eq!(submitted, 200, "200 reinstalls accepted");
+    sb.set_faults(reimage::sandbox::Faults {
+        global: reimage::sandbox::FaultSpec {
+            latency_ms: 30,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let without_jobs = tempfile::tempdir().expect("temp dir");
+    for (label, home) in [("0 jobs", &without_jobs), ("200 jobs", &with_jobs)] {
+        let polls_before = sb
+            .counters()
+            .by_operation
+            .get("jobs.show")
+            .copied()
+            .unwrap_or(0);
+        let since = Instant::now();
+        let lat = key_latency(&sb, home.path(), label);
+        let polls = sb
+            .counters()
+            .by_operation
+            .get("jobs.show")
+            .copied()
+            .unwrap_or(0)
+            - polls_before;
+        let mut sorted = lat.clone();
+        sorted.sort();
+        let pct = |p: usize| sorted[(sorted.len() - 1) * p / 100];
+        println!(
+            "jobs/key_to_screen ({label:<8}) median {}, p95 {}, max {} over {} keys; {} job polls in {:.1} s",
+            ms(pct(50)),
+            ms(pct(95)),
+            ms(pct(100)),
+            sorted.len(),
+            polls,
+            since.elapsed().as_secs_f64(),
+        );
+    }
+    rt.block_on(async { sb.shutdown() });
+}
+
+/// Sends up to `n` reinstalls to stopped ECS servers, journaled in `home` as the TUI would.
+async fn submit_jobs(sb: &Sandbox, n: usize, home: &std::path::Path) -> usize {
+    use reimage::cloud::model::ServerKind;
+    use reimage::jobs::journal::Journal;
+    use reimage::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
+    let c = support::client(sb).await;
+    let servers = c.list_servers(ServerKind::Ecs).await.expect("list");
+    let (journal, _) = Journal::open(home.join("state/jobs.jsonl")).expect("journal");
+    let mut done = 0;
+    for s in servers
+        .iter()
+        .filter(|s| s.status == "SHUTOFF" && !s.locked)
+    {
+        if done == n {
+            break;
+        }
+        // v2 for images with Cloud-Init, v1 for the others.
+        for route in ["v2", "v1"] {
+            let path = format!("/{route}/{{pid}}/cloudservers/{}/reinstallos", s.id);
+            let body = serde_json::json!({"os-reinstall": {"adminpass": "Str0ng!Pass9"}});
+            let Ok(accepted) = c.submit_os_request(ServerKind::Ecs, &path, &body).await else {
+                continue;
+            };
+            journal
+                .record_submitted(&JobRecord {
+                    job_id: accepted.job_id,
+                    kind: ServerKind::Ecs,
+                    operation: JobOperation::ReinstallOs,
+                    server_id: s.id.clone(),
+                    server_name: s.name.clone(),
+                    route: Some(route.into()),
+                    region: sb.region.clone(),
+                    project_id: sb.project_id.clone(),
+                    old_image: s.image_name().map(str::to_string),
+                    new_image: s.image_name().map(str::to_string),
+                    order_id: None,
+                    submitted_at: now_rfc3339(),
+                    state: TrackedState::Submitted,
+                    error_code: None,
+                    fail_reason: None,
+                    updated_at: now_rfc3339(),
+                })
+                .expect("journaled");
+            done += 1;
+            break;
+        }
+    }
+    done
+}
+
+/// The program on `sb` with `home`'s journal: once every listing is in, 60 `j`/`k` keys at
+/// random gaps, each timed until the selection marker has moved on screen.
+fn key_latency(sb: &Sandbox, home: &std::path::Path, label: &str) -> Vec<Duration> {
+    let env = [
+        // The marker is `▶` in a UTF-8 locale.
+        ("LANG", "C.UTF-8"),
+        ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
+        ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", sb.project_id.as_str()),
+        ("HUAWEICLOUD_SDK_REGION", sb.region.as_str()),
+    ];
+    let (mut t, _) = Term::spawn((80, 24), &["--endpoint", &sb.url], &env, home);
+    t.wait_for("Servers 11000", Duration::from_secs(60));
+    if label.starts_with("200") {
+        t.wait_for("Jobs (200)", Duration::from_secs(30));
+    }
+    t.settle(Duration::from_millis(500));
+    let mut lat = Vec::new();
+    let mut gap = 7u64;
+    for i in 0..60 {
+        let before = t.marker_row();
+        t.send(if i % 6 < 3 { "j" } else { "k" });
+        let sent = Instant::now();
+        while t.marker_row() == before {
+            assert!(sent.elapsed() < Duration::from_secs(5), "key {i} not drawn");
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        lat.push(sent.elapsed());
+        // 20-120 ms between keys: a person typing, not a script.
+        gap = (gap * 1103515245 + 12345) % 101;
+        std::thread::sleep(Duration::from_millis(20 + gap));
+    }
+    t.send("\x03");
+    let _ = t.child.kill();
+    let _ = t.child.wait();
+    lat
 }
 
 // ---------------------------------------------------------------- listing
@@ -323,6 +470,11 @@ impl Term {
 
     fn screen(&self) -> String {
         self.parser.lock().expect("parser").screen().contents()
+    }
+
+    /// The row of the selection marker in the servers table.
+    fn marker_row(&self) -> Option<usize> {
+        self.screen().lines().position(|l| l.contains('▶'))
     }
 
     /// When the screen first contained `needle` (polled every millisecond).

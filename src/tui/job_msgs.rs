@@ -35,9 +35,7 @@ pub(crate) fn job_ended(app: &mut App, key: &str, bell: bool) -> Vec<Command> {
 
 /// The server was re-read after its job moved: its row now shows the service's view.
 pub(crate) fn server_updated(app: &mut App, server: Server) -> Vec<Command> {
-    if app.servers.table.get(&server.id).is_some() {
-        app.servers.table.upsert(server);
-        app.servers.rebuild();
+    if app.servers.replace(server) {
         app.dirty_key();
     }
     Vec::new()

@@ -167,6 +167,62 @@ impl<T: TableRow> Table<T> {
         }
     }
 
+    /// Replaces the row with `row`'s id and moves it to where [`Self::rebuild`] would put
+    /// it, leaving the other rows be: a job re-reading its server must not re-sort 11,000
+    /// rows under the user's keys. Returns `false`, changing nothing, for an unknown id.
+    pub fn replace(&mut self, row: T, keep: &dyn Fn(&T) -> bool) -> bool {
+        let Some(&i) = self.by_id.get(row.id()) else {
+            return false;
+        };
+        self.rows[i] = row;
+        // The views of a narrowing chain were computed with the old row.
+        self.narrowed_from.clear();
+        if self.hay.len() == self.rows.len() {
+            self.hay[i] = self.haystack(&self.rows[i]);
+        }
+        let sort_col = self.sort.map(|(c, _)| c);
+        if let Some(c) = sort_col
+            && self.keys.len() == self.rows.len()
+        {
+            self.keys[i] = self.rows[i].sort_key(c);
+        }
+        let mut fuzzy = Fuzzy::new(&self.filter);
+        let current = self.view_filter.as_deref() == Some(self.filter.as_str())
+            && (fuzzy.is_empty() || self.hay.len() == self.rows.len())
+            && (sort_col.is_none()
+                || (self.keys_for == sort_col && self.keys.len() == self.rows.len()));
+        if !current {
+            // The view is not the rebuild of the present filter and sort: make it so.
+            self.rebuild(keep);
+            return true;
+        }
+        if let Some(p) = self.view.iter().position(|&v| v == i) {
+            self.view.remove(p);
+        }
+        let score = if !keep(&self.rows[i]) {
+            None
+        } else if fuzzy.is_empty() {
+            Some(0)
+        } else {
+            fuzzy.score(&self.hay[i])
+        };
+        if let Some(score) = score {
+            let desc = self.sort.is_some_and(|(_, d)| d);
+            let (keys, hay) = (&self.keys, &self.hay);
+            let at = self.view.partition_point(|&v| {
+                let s = if fuzzy.is_empty() {
+                    0
+                } else {
+                    fuzzy.score(&hay[v]).unwrap_or(0)
+                };
+                view_order(keys, desc, (v, s), (i, score)) == std::cmp::Ordering::Less
+            });
+            self.view.insert(at, i);
+        }
+        self.follow_selection();
+        true
+    }
+
     pub fn retain(&mut self, keep: impl Fn(&T) -> bool) {
         self.rows_changed();
         self.rows.retain(|r| keep(r));
@@ -216,21 +272,7 @@ impl<T: TableRow> Table<T> {
     pub fn rebuild(&mut self, keep: &dyn Fn(&T) -> bool) {
         let mut fuzzy = Fuzzy::new(&self.filter);
         if !fuzzy.is_empty() && self.hay.len() != self.rows.len() {
-            let cols = &self.search_cols;
-            self.hay = self
-                .rows
-                .iter()
-                .map(|r| {
-                    let mut h = String::new();
-                    for (k, &c) in cols.iter().enumerate() {
-                        if k > 0 {
-                            h.push_str(HAYSTACK_SEP);
-                        }
-                        h.push_str(&r.cell(c));
-                    }
-                    h
-                })
-                .collect();
+            self.hay = self.rows.iter().map(|r| self.haystack(r)).collect();
         }
         let sort_col = self.sort.map(|(c, _)| c);
         if self.keys_for != sort_col || self.keys.len() != self.rows.len() {
@@ -286,15 +328,21 @@ impl<T: TableRow> Table<T> {
         self.view_filter = Some(self.filter.clone());
         let desc = self.sort.is_some_and(|(_, d)| d);
         let keys = &self.keys;
-        scored.sort_by(|a, b| {
-            let o = keys
-                .get(a.0)
-                .cmp(&keys.get(b.0))
-                .then_with(|| a.0.cmp(&b.0));
-            b.1.cmp(&a.1).then(if desc { o.reverse() } else { o })
-        });
+        scored.sort_by(|a, b| view_order(keys, desc, *a, *b));
         self.view = scored.into_iter().map(|(i, _)| i).collect();
         self.follow_selection();
+    }
+
+    /// A row's searchable columns, joined.
+    fn haystack(&self, row: &T) -> String {
+        let mut h = String::new();
+        for (k, &c) in self.search_cols.iter().enumerate() {
+            if k > 0 {
+                h.push_str(HAYSTACK_SEP);
+            }
+            h.push_str(&row.cell(c));
+        }
+        h
     }
 
     /// Puts the cursor back on the selected row (once the user picked one), else keeps its
@@ -410,6 +458,21 @@ impl<T: TableRow> Table<T> {
     pub fn unmark_all(&mut self) {
         self.marks.clear();
     }
+}
+
+/// The order of a view of `(row, match score)`: while filtering the best matches first,
+/// then by the sort column's key, then in row order.
+fn view_order(
+    keys: &[SortKey],
+    desc: bool,
+    a: (usize, u32),
+    b: (usize, u32),
+) -> std::cmp::Ordering {
+    let o = keys
+        .get(a.0)
+        .cmp(&keys.get(b.0))
+        .then_with(|| a.0.cmp(&b.0));
+    b.1.cmp(&a.1).then(if desc { o.reverse() } else { o })
 }
 
 #[cfg(test)]
@@ -561,6 +624,8 @@ mod tests {
         #[derive(Debug, Clone)]
         enum Op {
             Upsert(u8, String, u64),
+            /// One row re-read: placed without a rebuild.
+            Replace(u8, String, u64),
             Retain(u8),
             Filter(String),
             /// Appends to the filter: the narrowing path.
@@ -580,6 +645,7 @@ mod tests {
         fn op() -> impl Strategy<Value = Op> {
             prop_oneof![
                 (0u8..30, "[a-c]{0,4}", 0u64..5).prop_map(|(i, n, v)| Op::Upsert(i, n, v)),
+                (0u8..30, "[a-c]{0,4}", 0u64..5).prop_map(|(i, n, v)| Op::Replace(i, n, v)),
                 (0u8..30).prop_map(Op::Retain),
                 "[a-c]{0,2}".prop_map(Op::Filter),
                 "[a-c !$^']{1,2}".prop_map(Op::Type),
@@ -600,8 +666,12 @@ mod tests {
             fn cursor_and_window_stay_consistent(ops in proptest::collection::vec(op(), 1..60)) {
                 let mut t: Table<P> = Table::new(2, None);
                 for o in ops {
+                    let replaced = matches!(o, Op::Replace(..));
                     match o {
                         Op::Upsert(i, n, v) => t.upsert(P(format!("id{i}"), n, v)),
+                        Op::Replace(i, n, v) => {
+                            t.replace(P(format!("id{i}"), n, v), &|_| true);
+                        }
                         Op::Retain(i) => t.retain(|r| r.0 != format!("id{i}")),
                         Op::Filter(f) => t.set_filter(&f),
                         Op::Type(f) => {
@@ -622,12 +692,17 @@ mod tests {
                         Op::Height(h) => t.set_height(h as usize),
                         Op::Mark => t.toggle_mark(),
                     }
-                    t.rebuild(&|_| true);
+                    if !replaced {
+                        t.rebuild(&|_| true);
+                    }
                     let mut full = t.clone();
                     full.view_filter = None;
                     full.narrowed_from.clear();
+                    full.hay.clear();
+                    full.keys.clear();
                     full.rebuild(&|_| true);
-                    prop_assert_eq!(&t.view, &full.view, "narrowing gives the full search's rows");
+                    prop_assert_eq!(&t.view, &full.view, "narrowing and replacing give the full search's rows");
+                    prop_assert_eq!(t.cursor, full.cursor);
                     let shown: Vec<usize> = t.visible().map(|(pos, _)| pos).collect();
                     prop_assert!(shown.len() <= t.height.max(1));
                     if t.shown() == 0 {

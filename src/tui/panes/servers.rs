@@ -151,6 +151,12 @@ impl ServersPane {
     pub fn rebuild(&mut self) {
         self.table.rebuild(&|_| true);
     }
+
+    /// One server re-read: its row is replaced and placed, the others stay as they are.
+    /// `false` if the server is not listed.
+    pub fn replace(&mut self, server: Server) -> bool {
+        self.table.replace(server, &|_| true)
+    }
 }
 
 /// How a server cell is drawn: status in its colour, the lock after the name, a running
