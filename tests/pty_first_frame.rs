@@ -31,3 +31,37 @@ fn first_frame_comes_without_a_terminal_round_trip() {
     );
     assert!(pty.cooked_mode());
 }
+
+/// With nothing else configured, credentials are asked of the ECS metadata service, which
+/// on a machine that is not an ECS may answer only when its timeout runs out. The first
+/// frame must not wait for that (nor for project discovery): the header says it is
+/// connecting, the panes load, and the sandbox takes over once the probe gives up.
+#[test]
+fn first_frame_does_not_wait_for_the_connection() {
+    // Accepts connections (the kernel's backlog) and never answers them.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let url = format!("http://{}", silent.local_addr().expect("address"));
+    let home = tempfile::tempdir().expect("temp dir");
+    let home_path = home.path().to_str().expect("utf-8 temp path");
+    let env = [
+        ("REIMAGE_HOME", home_path),
+        ("HUAWEICLOUD_SDK_AK", ""),
+        ("HUAWEICLOUD_SDK_SK", ""),
+        ("REIMAGE_METADATA_URL", url.as_str()),
+    ];
+    let mut pty = pty_harness::Pty::spawn(&[], &env, 80, 24);
+    let screen = pty.wait_for("connecting", Duration::from_secs(10));
+    assert!(
+        screen.contains("loading"),
+        "panes wait for the cloud:\n{screen}"
+    );
+    let screen = pty.wait_for("SANDBOX", Duration::from_secs(30));
+    assert!(!screen.contains("connecting"), "header updated:\n{screen}");
+    pty.wait_for("Servers 47", Duration::from_secs(10));
+    pty.send("\x03");
+    assert!(
+        pty.wait_exit(Duration::from_secs(10)).is_some(),
+        "Ctrl-C quits"
+    );
+    drop(silent);
+}

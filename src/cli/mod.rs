@@ -13,7 +13,7 @@ pub use doctor::run_doctor;
 pub use jobs::{JobsArgs, run_jobs};
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
 pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
-pub use tui::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, TuiEffects, job_view, run_tui};
+pub use tui::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEffects, job_view, run_tui};
 
 use crate::cloud::CloudError;
 use crate::cloud::bootstrap::{self, Connected};

@@ -1,9 +1,12 @@
-//! `reimage` with no subcommand: resolve the configuration, connect (or start the in-process
-//! sandbox), resume the journal's unfinished jobs, and run the full-screen TUI with effects
-//! that run its commands on the client.
+//! `reimage` with no subcommand: resolve the configuration, run the full-screen TUI, and
+//! connect (or start the in-process sandbox) in the background, resuming the journal's
+//! unfinished jobs, with effects that run the TUI's commands on the client.
 //!
-//! Everything that can fail before the terminal is taken over fails here, plainly, on the
-//! normal screen with its fix.
+//! What is local fails before the terminal is taken over, plainly, on the normal screen with
+//! its fix: the configuration, the keymap, the journal. What needs the network (credentials
+//! from the metadata service, project discovery) is done after the first frame; the
+//! commands that need the cloud wait for it, and a failure is shown in the TUI, where the
+//! next refresh tries again.
 
 use super::CliError;
 use super::submit;
@@ -18,9 +21,9 @@ use crate::jobs::poller::{self, PollerHandle, Sinks};
 use crate::jobs::record::JobRecord;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{ColorChoice, GlyphChoice};
-use crate::tui::{Command, HeaderInfo, JobView, Msg, Resource, UiOptions};
+use crate::tui::{Command, HeaderInfo, JobView, Msg, Resource, SubmitOutcome, UiOptions};
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -39,45 +42,36 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
             "WARNING: --insecure: TLS certificates are NOT checked; anyone on the network path can read and change your requests"
         );
     }
-    let options = ui_options(&resolved)?;
-    let connected = bootstrap::connect(&resolved).await?;
-    let mut warnings = Vec::new();
-    for n in &connected.notices {
-        tracing::info!("{n}");
-        if n.starts_with("WARNING") {
-            // On the normal screen (seen after quitting) and, below, in the TUI itself.
-            eprintln!("reimage: {n}");
-            warnings.push(n.clone());
-        }
+    // On the normal screen, seen after quitting; the TUI repeats them once connected.
+    for n in resolved.notices.iter().filter(|n| n.starts_with("WARNING")) {
+        eprintln!("reimage: {n}");
     }
+    let options = ui_options(&resolved)?;
     let (journal, replay) = super::jobs::open_journal(&resolved)?;
     for w in &replay.warnings {
         tracing::warn!("{w}");
     }
-    let header = header_of(&resolved, &connected);
-    let audit = (
-        AuditLog::new(resolved.paths.audit_log()),
-        Actor::of(&connected.client).await,
-    );
+    let header = connecting_header(&resolved);
     let effects = TuiEffects::new(EffectsParts {
         global: global.clone(),
         env: env.clone(),
-        connected,
-        journal: Arc::new(journal),
-        replay: replay.jobs,
         job_settings: super::jobs::job_settings(&resolved)?,
-        audit,
+        audit_log: AuditLog::new(resolved.paths.audit_log()),
         submit_concurrency: resolved
             .config
             .bulk_concurrency
             .unwrap_or(DEFAULT_SUBMIT_CONCURRENCY),
-        warnings,
+        journal: Arc::new(journal),
+        replay: replay.jobs,
+        // Credentials, the metadata probe and project discovery can take round trips:
+        // the first frame does not wait for them.
+        start: Start::Later(Box::new(resolved)),
     });
     let state = effects.shared.clone();
     let result = crate::tui::run(header, options, effects).await;
     // Stop the in-process sandbox, if any, now that nothing talks to it.
     if let Ok(mut current) = state.current.write()
-        && let Some(sandbox) = current.sandbox.take()
+        && let Some(sandbox) = current.as_mut().and_then(|c| c.sandbox.take())
     {
         sandbox.shutdown();
     }
@@ -106,6 +100,31 @@ fn config_error(message: String) -> CliError {
     CliError::Cloud(CloudError::config(message))
 }
 
+/// The header before the connection is up: what the configuration already says. The
+/// sandbox is known at once when no credentials exist.
+fn connecting_header(resolved: &Resolved) -> HeaderInfo {
+    let sandbox = resolved.use_sandbox;
+    // With only the metadata service left to ask, the probe decides: a cloud or the sandbox.
+    let probing = matches!(
+        resolved.settings.credentials,
+        crate::config::Credentials::Metadata { .. }
+    );
+    let label = match (sandbox, probing) {
+        (true, _) => "sandbox",
+        (false, true) => "connecting",
+        (false, false) => "Huawei Cloud",
+    };
+    HeaderInfo {
+        cloud_label: label.into(),
+        is_sandbox: sandbox,
+        profile: resolved.profile.clone().unwrap_or_else(|| "default".into()),
+        region: resolved.settings.region.clone().unwrap_or_default(),
+        project_id: resolved.settings.project_id.clone().unwrap_or_default(),
+        read_only: resolved.settings.read_only,
+        credential_source: String::new(),
+    }
+}
+
 fn header_of(resolved: &Resolved, connected: &Connected) -> HeaderInfo {
     let ctx = connected.client.context();
     HeaderInfo {
@@ -123,39 +142,48 @@ fn header_of(resolved: &Resolved, connected: &Connected) -> HeaderInfo {
     }
 }
 
-/// What the effects share across commands: the connection (replaced on a profile or
-/// region switch) and the job machinery.
+/// What the effects share across commands and with the task that connects: the connection
+/// (made in the background, replaced on a profile or region switch) and the job machinery.
 struct Shared {
     global: GlobalArgs,
     env: Env,
-    current: RwLock<Connected>,
+    current: RwLock<Option<Connected>>,
+    link: Mutex<Link>,
     journal: Arc<Journal>,
     poller: RwLock<Option<PollerHandle>>,
+    /// Jobs replayed from the journal, handed to the TUI and the poller on the first load.
+    replay: Vec<JobRecord>,
     /// `[jobs]` of config.toml: poller pacing, limits, bell.
     job_settings: JobSettings,
-    /// The audit log and who acts (the account of the first connection).
-    audit: (AuditLog, Actor),
+    audit_log: AuditLog,
+    /// Who acts, in the audit log: the account of the first connection.
+    actor: OnceLock<Actor>,
     /// Bounds the change/reinstall/stop requests sent at once.
     submits: Arc<Semaphore>,
 }
 
-impl Shared {
-    fn client(&self) -> Client {
-        match self.current.read() {
-            Ok(c) => c.client.clone(),
-            Err(poisoned) => poisoned.into_inner().client.clone(),
-        }
-    }
+/// Where the connection stands.
+enum Link {
+    /// Not connected: the next command that needs the cloud connects with these settings
+    /// (at start, and again after a failed attempt).
+    Idle(Box<Resolved>),
+    /// Connecting: these commands run once it is up.
+    Connecting(Vec<(Command, UnboundedSender<Msg>)>),
+    Up,
+}
+
+/// How the effects reach the cloud.
+pub enum Start {
+    /// Already connected, acting as this account (tests).
+    Up(Box<Connected>, Actor),
+    /// Connect in the background on the first command that needs the cloud.
+    Later(Box<Resolved>),
 }
 
 /// Runs the TUI's commands on the client; owns the journal, the audit log and the job
 /// poller.
 pub struct TuiEffects {
     shared: Arc<Shared>,
-    /// Jobs replayed from the journal, handed to the TUI and the poller on the first load.
-    replay: Vec<JobRecord>,
-    /// Start-up warnings (a credentials file others can read), shown once in the TUI.
-    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 /// What the effects are built from.
@@ -163,61 +191,191 @@ pub struct EffectsParts {
     /// The flags and environment a profile or region switch re-resolves with.
     pub global: GlobalArgs,
     pub env: Env,
-    pub connected: Connected,
+    pub start: Start,
     pub journal: Arc<Journal>,
     /// The journal's jobs, resumed on the first server listing.
     pub replay: Vec<JobRecord>,
     pub job_settings: JobSettings,
-    pub audit: (AuditLog, Actor),
+    pub audit_log: AuditLog,
     /// Change/reinstall/stop requests in flight at once (at least 1).
     pub submit_concurrency: usize,
-    /// Start-up warnings (a credentials file others can read), shown once in the TUI.
-    pub warnings: Vec<String>,
 }
 
 impl TuiEffects {
     pub fn new(parts: EffectsParts) -> Self {
+        let actor = OnceLock::new();
+        let (current, link) = match parts.start {
+            Start::Up(connected, who) => {
+                let _ = actor.set(who);
+                (Some(*connected), Link::Up)
+            }
+            Start::Later(resolved) => (None, Link::Idle(resolved)),
+        };
         TuiEffects {
             shared: Arc::new(Shared {
                 global: parts.global,
                 env: parts.env,
-                current: RwLock::new(parts.connected),
+                current: RwLock::new(current),
+                link: Mutex::new(link),
                 journal: parts.journal,
                 poller: RwLock::new(None),
+                replay: parts.replay,
                 job_settings: parts.job_settings,
-                audit: parts.audit,
+                audit_log: parts.audit_log,
+                actor,
                 submits: Arc::new(Semaphore::new(parts.submit_concurrency.max(1))),
             }),
-            replay: parts.replay,
-            warnings: std::sync::Mutex::new(parts.warnings),
         }
     }
 }
 
-fn failed(what: Resource, generation: u64, e: &CloudError) -> Msg {
+fn failed(what: Resource, generation: u64, error: &str, hint: Option<&str>) -> Msg {
     Msg::LoadFailed {
         what,
         generation,
-        error: e.to_string(),
-        hint: e.hint().map(str::to_string),
+        error: error.to_string(),
+        hint: hint.map(str::to_string),
     }
 }
 
 impl crate::tui::Effects for TuiEffects {
     fn run(&self, cmd: Command, tx: UnboundedSender<Msg>) {
-        if let Ok(mut warnings) = self.warnings.lock() {
-            for w in warnings.drain(..) {
+        Shared::run(&self.shared, cmd, tx);
+    }
+}
+
+impl Shared {
+    fn client(&self) -> Option<Client> {
+        let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+        current.as_ref().map(|c| c.client.clone())
+    }
+
+    fn link(&self) -> std::sync::MutexGuard<'_, Link> {
+        self.link.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `cmd` now, or once connected when it needs the cloud.
+    fn run(self: &Arc<Self>, cmd: Command, tx: UnboundedSender<Msg>) {
+        match cmd {
+            Command::SwitchRegion(region) => {
+                let mut global = self.global.clone();
+                global.region = Some(region);
+                self.switch(global, tx);
+            }
+            Command::SwitchProfile(profile) => {
+                let mut global = self.global.clone();
+                global.profile = Some(profile);
+                global.region = None;
+                self.switch(global, tx);
+            }
+            Command::PollJobs(ids) => {
+                if let Some(p) = self.poller() {
+                    ids.iter().for_each(|id| p.poll_now(id));
+                }
+            }
+            Command::DismissJob(id) => {
+                if let Err(e) = self.journal.record_dismissed(&id) {
+                    tracing::error!(job_id = %id, error = %e, "cannot journal a dismissal");
+                }
+                if let Some(p) = self.poller() {
+                    p.forget(&id);
+                }
+            }
+            // Handled by the run loop itself.
+            Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit | Command::Bell => {}
+            cmd => {
+                let mut link = self.link();
+                match &mut *link {
+                    Link::Up => {
+                        drop(link);
+                        if let Some(client) = self.client() {
+                            self.on_cloud(client, cmd, tx);
+                        }
+                    }
+                    Link::Connecting(waiting) => waiting.push((cmd, tx)),
+                    Link::Idle(_) => {
+                        let Link::Idle(resolved) = std::mem::replace(
+                            &mut *link,
+                            Link::Connecting(vec![(cmd, tx.clone())]),
+                        ) else {
+                            unreachable!("matched Idle above");
+                        };
+                        drop(link);
+                        tokio::spawn(self.clone().connect(resolved, tx));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Connects, then runs the commands that waited; a failure answers each of them and
+    /// leaves the settings for the next attempt (the next refresh).
+    async fn connect(self: Arc<Self>, resolved: Box<Resolved>, tx: UnboundedSender<Msg>) {
+        let outcome = bootstrap::connect(&resolved).await;
+        let connected = match outcome {
+            Ok(connected) => connected,
+            Err(e) => {
+                let (error, hint) = (format!("cannot connect: {e}"), e.hint());
+                let waiting = match std::mem::replace(&mut *self.link(), Link::Idle(resolved)) {
+                    Link::Connecting(waiting) => waiting,
+                    other => {
+                        // A profile switch connected meanwhile: keep it.
+                        *self.link() = other;
+                        return;
+                    }
+                };
+                tracing::error!("{error}");
+                // The whole error once; the other waiting commands only say they failed.
+                for (i, (cmd, tx)) in waiting.into_iter().enumerate() {
+                    let error = if i == 0 {
+                        error.as_str()
+                    } else {
+                        "not connected"
+                    };
+                    let _ = tx.send(not_connected(cmd, error, hint));
+                }
+                return;
+            }
+        };
+        let _ = self.actor.set(Actor::of(&connected.client).await);
+        for n in &connected.notices {
+            tracing::info!("{n}");
+            if n.starts_with("WARNING") {
                 let _ = tx.send(Msg::Error {
-                    error: w,
+                    error: n.clone(),
                     hint: None,
                 });
             }
         }
-        let client = self.shared.client();
+        let header = header_of(&resolved, &connected);
+        let waiting = {
+            let mut link = self.link();
+            match std::mem::replace(&mut *link, Link::Up) {
+                Link::Connecting(waiting) => waiting,
+                other => {
+                    // A profile switch connected meanwhile: this connection is not needed.
+                    *link = other;
+                    drop(link);
+                    if let Some(sandbox) = connected.sandbox {
+                        sandbox.shutdown();
+                    }
+                    return;
+                }
+            }
+        };
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(connected);
+        let _ = tx.send(Msg::Connected(header));
+        for (cmd, tx) in waiting {
+            self.run(cmd, tx);
+        }
+    }
+
+    /// The commands that need the cloud.
+    fn on_cloud(self: &Arc<Self>, client: Client, cmd: Command, tx: UnboundedSender<Msg>) {
         match cmd {
             Command::LoadServers { kind, generation } => {
                 if kind == ServerKind::Ecs {
-                    self.ensure_poller(&tx);
+                    self.ensure_poller(&client, &tx);
                 }
                 tokio::spawn(async move {
                     let pages = tx.clone();
@@ -238,7 +396,12 @@ impl crate::tui::Effects for TuiEffects {
                             page: Vec::new(),
                             done: true,
                         },
-                        Err(e) => failed(Resource::Servers(kind), generation, &e),
+                        Err(e) => failed(
+                            Resource::Servers(kind),
+                            generation,
+                            &e.to_string(),
+                            e.hint(),
+                        ),
                     });
                 });
             }
@@ -246,7 +409,7 @@ impl crate::tui::Effects for TuiEffects {
                 tokio::spawn(async move {
                     let _ = tx.send(match client.list_images(&ImageQuery::default()).await {
                         Ok(images) => Msg::ImagesLoaded { generation, images },
-                        Err(e) => failed(Resource::Images, generation, &e),
+                        Err(e) => failed(Resource::Images, generation, &e.to_string(), e.hint()),
                     });
                 });
             }
@@ -257,36 +420,12 @@ impl crate::tui::Effects for TuiEffects {
                             generation,
                             keypairs,
                         },
-                        Err(e) => failed(Resource::Keypairs, generation, &e),
+                        Err(e) => failed(Resource::Keypairs, generation, &e.to_string(), e.hint()),
                     });
                 });
             }
-            Command::SwitchRegion(region) => {
-                let mut global = self.shared.global.clone();
-                global.region = Some(region);
-                self.switch(global, tx);
-            }
-            Command::SwitchProfile(profile) => {
-                let mut global = self.shared.global.clone();
-                global.profile = Some(profile);
-                global.region = None;
-                self.switch(global, tx);
-            }
-            Command::PollJobs(ids) => {
-                if let Some(p) = self.poller() {
-                    ids.iter().for_each(|id| p.poll_now(id));
-                }
-            }
-            Command::DismissJob(id) => {
-                if let Err(e) = self.shared.journal.record_dismissed(&id) {
-                    tracing::error!(job_id = %id, error = %e, "cannot journal a dismissal");
-                }
-                if let Some(p) = self.poller() {
-                    p.forget(&id);
-                }
-            }
             Command::Submit(sub) => {
-                self.ensure_poller(&tx);
+                self.ensure_poller(&client, &tx);
                 tokio::spawn(submit::os_request(client, self.sink(), *sub, tx));
             }
             Command::StopServer {
@@ -295,7 +434,7 @@ impl crate::tui::Effects for TuiEffects {
                 server_id,
                 server_name,
             } => {
-                self.ensure_poller(&tx);
+                self.ensure_poller(&client, &tx);
                 let server = submit::StopTarget {
                     kind,
                     server_id,
@@ -310,29 +449,33 @@ impl crate::tui::Effects for TuiEffects {
                     ));
                 });
             }
-            // Handled by the run loop itself.
-            Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit | Command::Bell => {}
+            // Run without the cloud by `run`.
+            Command::SwitchRegion(_)
+            | Command::SwitchProfile(_)
+            | Command::PollJobs(_)
+            | Command::DismissJob(_)
+            | Command::CopyToClipboard(_)
+            | Command::RepaintAll
+            | Command::Quit
+            | Command::Bell => {}
         }
     }
-}
 
-impl TuiEffects {
     /// Start the job poller once, resuming the journal's unfinished jobs.
-    fn ensure_poller(&self, tx: &UnboundedSender<Msg>) {
-        let Ok(mut slot) = self.shared.poller.write() else {
+    fn ensure_poller(&self, client: &Client, tx: &UnboundedSender<Msg>) {
+        let Ok(mut slot) = self.poller.write() else {
             return;
         };
         if slot.is_some() {
             return;
         }
         let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
-        let client = self.shared.client();
         let handle = poller::spawn(
             client.clone(),
-            self.shared.job_settings.poller.clone(),
+            self.job_settings.poller.clone(),
             Sinks {
-                journal: self.shared.journal.clone(),
-                audit: Some(self.shared.audit.clone()),
+                journal: self.journal.clone(),
+                audit: Some(self.audit()),
                 events: events_tx,
             },
         );
@@ -349,31 +492,38 @@ impl TuiEffects {
         tokio::spawn(super::tui_jobs::forward(
             events_rx,
             tx.clone(),
-            client,
+            client.clone(),
             self.replay.clone(),
-            self.shared.job_settings.bell,
+            self.job_settings.bell,
         ));
         *slot = Some(handle);
     }
 
     fn poller(&self) -> Option<PollerHandle> {
-        self.shared.poller.read().ok().and_then(|p| p.clone())
+        self.poller.read().ok().and_then(|p| p.clone())
+    }
+
+    fn audit(&self) -> (AuditLog, Actor) {
+        (
+            self.audit_log.clone(),
+            self.actor.get().cloned().unwrap_or_default(),
+        )
     }
 
     /// Where a submitted job goes: journal, audit log, poller, and the bound on requests
     /// in flight.
     fn sink(&self) -> submit::Sink {
         submit::Sink {
-            journal: self.shared.journal.clone(),
-            audit: self.shared.audit.clone(),
+            journal: self.journal.clone(),
+            audit: self.audit(),
             poller: self.poller(),
-            permits: self.shared.submits.clone(),
+            permits: self.submits.clone(),
         }
     }
 
     /// Re-resolve with other flags and reconnect; the TUI reloads on `ContextChanged`.
-    fn switch(&self, global: GlobalArgs, tx: UnboundedSender<Msg>) {
-        let shared = self.shared.clone();
+    fn switch(self: &Arc<Self>, global: GlobalArgs, tx: UnboundedSender<Msg>) {
+        let shared = self.clone();
         tokio::spawn(async move {
             let outcome = async {
                 let resolved = crate::config::resolve(&global, &shared.env)?;
@@ -381,23 +531,59 @@ impl TuiEffects {
                 Ok::<_, CliError>((header_of(&resolved, &connected), connected))
             }
             .await;
-            let msg = match outcome {
-                Ok((header, connected)) => {
-                    if let Ok(mut current) = shared.current.write() {
-                        let old = std::mem::replace(&mut *current, connected);
-                        if let Some(sandbox) = old.sandbox {
-                            sandbox.shutdown();
-                        }
-                    }
-                    Msg::ContextChanged(header)
+            let (header, connected) = match outcome {
+                Ok(up) => up,
+                Err(e) => {
+                    let _ = tx.send(Msg::Error {
+                        error: e.to_string(),
+                        hint: None,
+                    });
+                    return;
                 }
-                Err(e) => Msg::Error {
-                    error: e.to_string(),
-                    hint: None,
-                },
             };
-            let _ = tx.send(msg);
+            let _ = shared.actor.set(Actor::of(&connected.client).await);
+            let old = shared
+                .current
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .replace(connected);
+            if let Some(sandbox) = old.and_then(|c| c.sandbox) {
+                sandbox.shutdown();
+            }
+            let waiting = match std::mem::replace(&mut *shared.link(), Link::Up) {
+                Link::Connecting(waiting) => waiting,
+                _ => Vec::new(),
+            };
+            let _ = tx.send(Msg::ContextChanged(header));
+            for (cmd, tx) in waiting {
+                shared.run(cmd, tx);
+            }
         });
+    }
+}
+
+/// The answer to a command that waited for a connection that failed: nothing was sent.
+fn not_connected(cmd: Command, error: &str, hint: Option<&str>) -> Msg {
+    let rejected = |key| Msg::Submitted {
+        key,
+        outcome: SubmitOutcome::Rejected {
+            error: format!("not sent: {error}"),
+            hint: hint.map(str::to_string),
+        },
+    };
+    match cmd {
+        Command::LoadServers { kind, generation } => {
+            failed(Resource::Servers(kind), generation, error, hint)
+        }
+        Command::LoadImages { generation } => failed(Resource::Images, generation, error, hint),
+        Command::LoadKeypairs { generation } => failed(Resource::Keypairs, generation, error, hint),
+        Command::LoadUserId => Msg::UserIdLoaded(Err(error.to_string())),
+        Command::Submit(sub) => rejected(sub.key),
+        Command::StopServer { key, .. } => rejected(key),
+        _ => Msg::Error {
+            error: error.to_string(),
+            hint: hint.map(str::to_string),
+        },
     }
 }
 

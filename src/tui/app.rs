@@ -386,6 +386,11 @@ impl App {
             }
             Msg::JobEnded { key, bell } => super::job_msgs::job_ended(self, &key, bell),
             Msg::ServerUpdated(server) => super::job_msgs::server_updated(self, *server),
+            Msg::Connected(header) => {
+                self.header = header;
+                self.dirty = true;
+                Vec::new()
+            }
             Msg::ContextChanged(header) => {
                 self.header = header;
                 // Another project: the form's servers and the user id no longer apply.

@@ -111,6 +111,8 @@ pub enum Msg {
     },
     /// One server re-read (after its job changed): replaces its row.
     ServerUpdated(Box<Server>),
+    /// The connection made at start is up: the header now says where it points.
+    Connected(HeaderInfo),
     /// The caller switched profile or region: new header, everything reloads.
     ContextChanged(HeaderInfo),
     /// An error not tied to a listing (e.g. a failed profile switch).

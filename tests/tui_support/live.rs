@@ -1,7 +1,7 @@
 //! The whole TUI against the in-process sandbox: the real `App`, the real effects
 //! (`reimage::cli::TuiEffects`: client, journal, poller) and loopback HTTP.
 
-use reimage::cli::{EffectsParts, TuiEffects};
+use reimage::cli::{EffectsParts, Start, TuiEffects};
 use reimage::cloud::bootstrap::Connected;
 use reimage::cloud::model::{Server, ServerKind};
 use reimage::cloud::{Client, ClientSettings};
@@ -59,20 +59,16 @@ impl Live {
             sandbox: None,
             notices: Vec::new(),
         };
-        let audit = (
-            AuditLog::new(dir.path().join("audit.log")),
-            Actor::of(&client).await,
-        );
+        let actor = Actor::of(&client).await;
         let effects = TuiEffects::new(EffectsParts {
             global: GlobalArgs::default(),
             env: Env::default(),
-            connected,
+            start: Start::Up(Box::new(connected), actor),
             journal: Arc::new(journal),
             replay: replay.jobs,
             job_settings: JobSettings::default(),
-            audit,
+            audit_log: AuditLog::new(dir.path().join("audit.log")),
             submit_concurrency: concurrency,
-            warnings: Vec::new(),
         });
         let (tx, rx) = unbounded_channel();
         let mut header = super::header(false);
