@@ -4,17 +4,23 @@
 mod pty_harness;
 use std::time::{Duration, Instant};
 
-#[test]
-fn first_frame_comes_without_a_terminal_round_trip() {
-    let home = tempfile::tempdir().expect("temp dir");
+/// The program at 80x24 with no credentials, its home in `home`, and `extra` environment.
+fn spawn_without_credentials(home: &tempfile::TempDir, extra: &[(&str, &str)]) -> pty_harness::Pty {
     let home_path = home.path().to_str().expect("utf-8 temp path");
-    let env = [
+    let mut env = vec![
         ("REIMAGE_HOME", home_path),
         ("HUAWEICLOUD_SDK_AK", ""),
         ("HUAWEICLOUD_SDK_SK", ""),
     ];
+    env.extend_from_slice(extra);
+    pty_harness::Pty::spawn(&[], &env, 80, 24)
+}
+
+#[test]
+fn first_frame_comes_without_a_terminal_round_trip() {
+    let home = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
-    let mut pty = pty_harness::Pty::spawn(&[], &env, 80, 24);
+    let mut pty = spawn_without_credentials(&home, &[]);
     let screen = pty.wait_for("Servers", Duration::from_secs(10));
     // An unanswered query stalls 2 s and then fails; a debug build on a busy machine still
     // draws well within this.
@@ -42,14 +48,7 @@ fn first_frame_does_not_wait_for_the_connection() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
     let url = format!("http://{}", silent.local_addr().expect("address"));
     let home = tempfile::tempdir().expect("temp dir");
-    let home_path = home.path().to_str().expect("utf-8 temp path");
-    let env = [
-        ("REIMAGE_HOME", home_path),
-        ("HUAWEICLOUD_SDK_AK", ""),
-        ("HUAWEICLOUD_SDK_SK", ""),
-        ("REIMAGE_METADATA_URL", url.as_str()),
-    ];
-    let mut pty = pty_harness::Pty::spawn(&[], &env, 80, 24);
+    let mut pty = spawn_without_credentials(&home, &[("REIMAGE_METADATA_URL", url.as_str())]);
     let screen = pty.wait_for("connecting", Duration::from_secs(10));
     assert!(
         screen.contains("loading"),
