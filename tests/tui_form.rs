@@ -428,3 +428,27 @@ fn esc_in_the_review_keeps_every_field() {
     ctrl(&mut app, 's');
     assert!(screen(&app, 80, 24).contains("Review"), "still valid");
 }
+
+#[test]
+fn esc_asks_once_before_discarding_what_was_typed() {
+    let mut app = ready(80, 24);
+    select(&mut app, "web-02");
+    key(&mut app, KeyCode::Char('c'));
+    let open = |app: &App| screen(app, 80, 24).contains("web-02 (ECS");
+    pick_image(&mut app, "ubuntu 22");
+    key(&mut app, KeyCode::Esc);
+    let s = screen(&app, 80, 24);
+    assert!(open(&app), "one Esc keeps a form with input: {s}");
+    assert!(s.contains("Esc again discards"), "{s}");
+    // Any other key goes on editing and disarms it.
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Esc);
+    assert!(open(&app));
+    key(&mut app, KeyCode::Esc);
+    assert!(!open(&app), "the second Esc closes it");
+    // A form with nothing typed closes at once.
+    key(&mut app, KeyCode::Char('c'));
+    assert!(open(&app));
+    key(&mut app, KeyCode::Esc);
+    assert!(!open(&app));
+}

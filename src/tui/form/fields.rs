@@ -177,9 +177,15 @@ fn cycle<T: PartialEq + Copy>(options: &[T], current: T, forward: bool) -> T {
 
 pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let esc_again = std::mem::take(&mut form.discard_armed);
     form.note = None;
     match key.code {
-        KeyCode::Esc => return Outcome::Close,
+        KeyCode::Esc if esc_again || !form.has_input() => return Outcome::Close,
+        // What was typed is not thrown away by one stray key.
+        KeyCode::Esc => {
+            form.discard_armed = true;
+            form.note = Some("Esc again discards what you typed; any other key goes on".into());
+        }
         KeyCode::Tab => form.move_focus(ctx, true),
         KeyCode::BackTab => form.move_focus(ctx, false),
         KeyCode::Char('s') | KeyCode::Char('S') if ctrl => form.go_review(ctx),

@@ -114,6 +114,8 @@ pub(crate) struct FormState {
     pub picker: Option<picker::Picker>,
     pub stage: Stage,
     pub note: Option<String>,
+    /// `Esc` was pressed once on a form with input: the next `Esc` discards it.
+    pub discard_armed: bool,
 }
 
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
@@ -174,7 +176,19 @@ impl FormState {
             picker: None,
             stage: Stage::Edit,
             note: None,
+            discard_armed: false,
         })
+    }
+
+    /// Something typed or picked that one `Esc` would lose: a password, user data, a KMS
+    /// key, the chosen image.
+    pub fn has_input(&self) -> bool {
+        !self.entries.password.expose().is_empty()
+            || !self.entries.password_confirm.expose().is_empty()
+            || self.entries.user_data.is_some()
+            || self.file_data.is_some()
+            || !self.kms.text.is_empty()
+            || self.image_id.is_some()
     }
 
     pub fn is_bulk(&self) -> bool {
