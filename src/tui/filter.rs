@@ -3,6 +3,14 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
+/// Among equally good matches, the one nearer the start wins: a row's name comes first in
+/// its haystack, so "ubu22" puts "Ubuntu 22.04 server" before "LAMP Stack on Ubuntu 22.04".
+const PREFER_PREFIX: Config = {
+    let mut c = Config::DEFAULT;
+    c.prefer_prefix = true;
+    c
+};
+
 /// A compiled filter; empty text matches everything.
 pub struct Fuzzy {
     pattern: Option<Pattern>,
@@ -16,7 +24,7 @@ impl Fuzzy {
         Fuzzy {
             pattern: (!text.is_empty())
                 .then(|| Pattern::parse(text, CaseMatching::Smart, Normalization::Smart)),
-            matcher: Matcher::new(Config::DEFAULT),
+            matcher: Matcher::new(PREFER_PREFIX),
             buf: Vec::new(),
         }
     }
@@ -100,6 +108,14 @@ mod tests {
             "upper case in the filter is case sensitive"
         );
         assert!(Fuzzy::new("  ").is_empty());
+    }
+
+    #[test]
+    fn of_equal_matches_the_one_nearer_the_start_ranks_first() {
+        let mut f = Fuzzy::new("ubu22");
+        let server = f.score("Ubuntu 22.04 server 64bit  Linux x86 BIOS, Cloud-Init");
+        let stack = f.score("LAMP Stack on Ubuntu 22.04  Linux x86 BIOS, Cloud-Init");
+        assert!(server > stack, "{server:?} vs {stack:?}");
     }
 
     #[test]
