@@ -121,6 +121,20 @@ pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
     ] {
         out.push(("Commands", c.into(), what.into(), ""));
     }
+    // Fixed inside the change/reinstall form, where every printable key is text.
+    for (k, what) in [
+        ("Tab / S-Tab, Up/Down", "next / previous field"),
+        ("Enter, Space", "open the picker, toggle, pick"),
+        ("Left/Right", "cycle a choice (login, API version)"),
+        ("Ctrl-S, F2", "review the request before sending"),
+        ("Ctrl-T", "show or hide the password"),
+        ("Ctrl-U", "clear the password field"),
+        ("Tab (picker)", "show or hide the images that do not fit"),
+        ("Ctrl-K (review)", "keep the password for a retry"),
+        ("Esc", "back; on a form with input, Esc twice discards it"),
+    ] {
+        out.push(("Change / reinstall form", k.into(), what.into(), ""));
+    }
     out
 }
 
