@@ -7,8 +7,9 @@
 //!   sandbox would take, the refusal must be one of the rules ops adds on purpose (image
 //!   fit the cloud only finds out at boot, Windows login rules).
 
+mod common;
+
 use reimage::cloud::model::{Image, Keypair, Server, ServerKind};
-use reimage::cloud::signer;
 use reimage::ops::{
     self, Entries, Field, FieldError, Input, LoginMode, Operation, Secret, UserData,
 };
@@ -24,12 +25,8 @@ struct Http {
 
 impl Http {
     fn new() -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         Http {
-            client: reqwest::Client::builder()
-                .no_proxy()
-                .build()
-                .expect("client builds"),
+            client: common::client(),
         }
     }
 
@@ -42,43 +39,11 @@ impl Http {
         query: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, String) {
-        let date = signer::sdk_date(time::OffsetDateTime::now_utc());
-        let headers: Vec<(String, String)> = vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Host".into(), sb.addr.to_string()),
-            ("X-Sdk-Date".into(), date.clone()),
-            ("X-Project-Id".into(), sb.project_id.clone()),
-        ];
-        let pairs: Vec<(String, String)> = query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let req = signer::Request {
-            method,
-            path,
-            query: &pairs,
-            headers: &headers,
-            body,
-        };
-        let sig = signer::sign(&sb.sk, &date, &req);
-        let qs = signer::canonical_query(&pairs);
-        let url = if qs.is_empty() {
-            format!("{}{path}", sb.url)
-        } else {
-            format!("{}{path}?{qs}", sb.url)
-        };
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut b = self.client.request(method, url).body(body.to_vec());
-        for (k, v) in headers.iter().filter(|(k, _)| k != "Host") {
-            b = b.header(k, v);
-        }
-        let resp = b
-            .header("Authorization", sig.authorization(&sb.ak))
-            .send()
+        let signing = common::Signing::of(sb);
+        let reply = common::send_signed_with(&self.client, sb, &signing, method, path, query, body)
             .await
             .expect("sandbox answers");
-        let status = resp.status().as_u16();
-        (status, resp.text().await.expect("body"))
+        (reply.status, reply.text)
     }
 
     async fn get_json(&self, sb: &Sandbox, path: &str, query: &[(&str, &str)]) -> Value {

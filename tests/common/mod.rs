@@ -86,6 +86,21 @@ pub async fn send_signed(
     query: &[(&str, &str)],
     body: &[u8],
 ) -> Result<Reply, reqwest::Error> {
+    send_signed_with(&client(), sb, signing, method, path, query, body).await
+}
+
+/// [`send_signed`] on `http`: a test that sends thousands of requests keeps one pooled
+/// client (a client belongs to the runtime it first connected on, so it is not shared
+/// between tests).
+pub async fn send_signed_with(
+    http: &reqwest::Client,
+    sb: &Sandbox,
+    signing: &Signing,
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Reply, reqwest::Error> {
     let date =
         signer::sdk_date(time::OffsetDateTime::now_utc() + time::Duration::seconds(signing.skew));
     let host = sb.addr.to_string();
@@ -117,7 +132,7 @@ pub async fn send_signed(
         format!("{}{path}?{qs}", sb.url)
     };
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("valid method");
-    let mut builder = client().request(method, url).body(body.to_vec());
+    let mut builder = http.request(method, url).body(body.to_vec());
     for (k, v) in &headers {
         if !k.eq_ignore_ascii_case("host") {
             builder = builder.header(k, v);
