@@ -11,12 +11,25 @@ pub struct Excluded {
     pub reason: String,
 }
 
-/// Splits `servers` into those that can take `op` now and those refused up front.
+/// Splits `servers` into those that can take `op` now and those refused up front. A change
+/// goes to servers of one kind, the first target's: ECS and BMS boot different images
+/// (FusionCompute and Ironic), so no image fits both.
 pub fn select(servers: Vec<Server>, op: OpKind) -> (Vec<Server>, Vec<Excluded>) {
-    let mut targets = Vec::new();
+    let mut targets: Vec<Server> = Vec::new();
     let mut excluded = Vec::new();
     for s in servers {
+        let first_kind = targets.first().map(|t| t.kind);
         match ops::server_can_take(&s, op) {
+            Ok(_) if op == OpKind::Change && first_kind.is_some_and(|k| k != s.kind) => {
+                let first = first_kind.map_or("", ServerKind::label);
+                excluded.push(Excluded {
+                    name: s.name.clone(),
+                    reason: format!(
+                        "{} servers take other images than {first} ones; change them in a second pass",
+                        s.kind.label()
+                    ),
+                });
+            }
             Ok(_) => targets.push(s),
             Err(r) => excluded.push(Excluded {
                 name: s.name.clone(),
@@ -117,6 +130,25 @@ mod tests {
         assert_eq!(x.len(), 2);
         assert!(x[0].reason.contains("locked"), "{}", x[0].reason);
         assert!(x[1].reason.contains("press s to stop it first"));
+    }
+
+    #[test]
+    fn a_change_goes_to_one_kind_a_reinstall_to_both() {
+        let mixed = || {
+            vec![
+                server("bms-1", ServerKind::Bms, "SHUTOFF", false),
+                server("ecs-1", ServerKind::Ecs, "SHUTOFF", false),
+                server("bms-2", ServerKind::Bms, "SHUTOFF", false),
+            ]
+        };
+        let (t, x) = select(mixed(), OpKind::Change);
+        let names: Vec<&str> = t.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["bms-1", "bms-2"]);
+        assert_eq!(x.len(), 1);
+        assert_eq!(x[0].name, "ecs-1");
+        assert!(x[0].reason.contains("second pass"), "{}", x[0].reason);
+        let (t, x) = select(mixed(), OpKind::Reinstall);
+        assert_eq!((t.len(), x.len()), (3, 0));
     }
 
     #[test]
