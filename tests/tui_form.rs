@@ -452,3 +452,20 @@ fn esc_asks_once_before_discarding_what_was_typed() {
     key(&mut app, KeyCode::Esc);
     assert!(!open(&app));
 }
+
+#[test]
+fn a_bulk_change_leaves_servers_of_the_other_kind_for_a_second_pass() {
+    let mut app = ready(100, 30);
+    for name in ["web-02", "web-03", "bms-db-01"] {
+        select(&mut app, name);
+        key(&mut app, KeyCode::Char(' '));
+    }
+    key(&mut app, KeyCode::Char('c'));
+    let s = screen(&app, 100, 30);
+    // Before an image is chosen the ECS route is not known; the label keeps its gap.
+    assert!(s.contains("ECS route unknown web-02, web-03"), "{s}");
+    assert!(
+        s.contains("excluded: bms-db-01 (BMS servers take other images than ECS"),
+        "{s}"
+    );
+}

@@ -12,30 +12,38 @@ pub struct Excluded {
 }
 
 /// Splits `servers` into those that can take `op` now and those refused up front. A change
-/// goes to servers of one kind, the first target's: ECS and BMS boot different images
+/// goes to servers of one kind, the more numerous: ECS and BMS boot different images
 /// (FusionCompute and Ironic), so no image fits both.
 pub fn select(servers: Vec<Server>, op: OpKind) -> (Vec<Server>, Vec<Excluded>) {
     let mut targets: Vec<Server> = Vec::new();
     let mut excluded = Vec::new();
     for s in servers {
-        let first_kind = targets.first().map(|t| t.kind);
         match ops::server_can_take(&s, op) {
-            Ok(_) if op == OpKind::Change && first_kind.is_some_and(|k| k != s.kind) => {
-                let first = first_kind.map_or("", ServerKind::label);
-                excluded.push(Excluded {
-                    name: s.name.clone(),
-                    reason: format!(
-                        "{} servers take other images than {first} ones; change them in a second pass",
-                        s.kind.label()
-                    ),
-                });
-            }
             Ok(_) => targets.push(s),
             Err(r) => excluded.push(Excluded {
                 name: s.name.clone(),
                 reason: format!("{}; {}", r.reason, r.way_out),
             }),
         }
+    }
+    if op == OpKind::Change {
+        let bms = targets.iter().filter(|s| s.kind == ServerKind::Bms).count();
+        let kind = if bms * 2 > targets.len() {
+            ServerKind::Bms
+        } else {
+            ServerKind::Ecs
+        };
+        let (same, other): (Vec<Server>, Vec<Server>) =
+            targets.into_iter().partition(|s| s.kind == kind);
+        targets = same;
+        excluded.extend(other.into_iter().map(|s| Excluded {
+            reason: format!(
+                "{} servers take other images than {} ones; change them in a second pass",
+                s.kind.label(),
+                kind.label()
+            ),
+            name: s.name,
+        }));
     }
     (targets, excluded)
 }
@@ -133,7 +141,7 @@ mod tests {
     }
 
     #[test]
-    fn a_change_goes_to_one_kind_a_reinstall_to_both() {
+    fn a_change_goes_to_the_larger_kind_a_reinstall_to_both() {
         let mixed = || {
             vec![
                 server("bms-1", ServerKind::Bms, "SHUTOFF", false),
@@ -141,6 +149,7 @@ mod tests {
                 server("bms-2", ServerKind::Bms, "SHUTOFF", false),
             ]
         };
+        // The larger group is changed now.
         let (t, x) = select(mixed(), OpKind::Change);
         let names: Vec<&str> = t.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["bms-1", "bms-2"]);

@@ -102,11 +102,13 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
     if form.is_bulk() || !form.excluded.is_empty() {
         let routes = form.routes(ctx);
         for (label, names) in bulk::groups(form.targets.iter().zip(routes)) {
+            // A group label may be longer than the field labels ("ECS route unknown").
+            let label_w = LABEL_W.max(width(label) + 1);
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:LABEL_W$}", label), th.label),
+                Span::styled(format!("  {label:label_w$}"), th.label),
                 Span::raw(fit(
                     &names.join(", "),
-                    w.saturating_sub(LABEL_W + 2),
+                    w.saturating_sub(label_w + 2),
                     g.ellipsis,
                 )),
             ]));
