@@ -106,6 +106,41 @@ pub struct Transport {
     provider: Provider,
     pub endpoints: Endpoints,
     retry: RetryPolicy,
+    /// The account id, sent as `X-Domain-Id` to the global services when known.
+    domain_id: Option<String>,
+}
+
+/// The headers a call is signed with, as the Python SDK sends them: `Content-Type` on every
+/// request, `X-Project-Id` to regional services, `X-Domain-Id` to global ones (IAM) when the
+/// account id is known, `X-Security-Token` with temporary keys.
+fn signed_headers(
+    call: &Call,
+    host: String,
+    date: &str,
+    token: Option<&str>,
+    domain_id: Option<&str>,
+) -> Vec<(String, String)> {
+    let content_type = if call.method == Method::GET {
+        "application/json"
+    } else {
+        "application/json;charset=utf-8"
+    };
+    let mut headers: Vec<(String, String)> = vec![
+        ("Content-Type".into(), content_type.into()),
+        ("Host".into(), host),
+        ("User-Agent".into(), USER_AGENT.into()),
+        (signer::HEADER_DATE.into(), date.to_string()),
+    ];
+    if let Some(pid) = &call.project_id {
+        headers.push(("X-Project-Id".into(), pid.clone()));
+    }
+    if let Some(domain) = domain_id.filter(|_| !call.service.is_regional()) {
+        headers.push(("X-Domain-Id".into(), domain.to_string()));
+    }
+    if let Some(token) = token {
+        headers.push(("X-Security-Token".into(), token.to_string()));
+    }
+    headers
 }
 
 /// Install the ring provider once; a second install attempt is harmless.
@@ -156,6 +191,7 @@ impl Transport {
             provider,
             endpoints,
             retry: settings.retry.clone(),
+            domain_id: settings.domain_id.clone().filter(|d| !d.is_empty()),
         })
     }
 
@@ -210,23 +246,8 @@ impl Transport {
         };
         let date = signer::sdk_date(time::OffsetDateTime::now_utc());
         let body = call.body.clone().unwrap_or_default();
-        let content_type = if call.method == Method::GET {
-            "application/json"
-        } else {
-            "application/json;charset=utf-8"
-        };
-        let mut headers: Vec<(String, String)> = vec![
-            ("Content-Type".into(), content_type.into()),
-            ("Host".into(), host),
-            ("User-Agent".into(), USER_AGENT.into()),
-            (signer::HEADER_DATE.into(), date.clone()),
-        ];
-        if let Some(pid) = &call.project_id {
-            headers.push(("X-Project-Id".into(), pid.clone()));
-        }
-        if let Some(token) = &keys.token {
-            headers.push(("X-Security-Token".into(), token.expose().to_string()));
-        }
+        let token = keys.token.as_ref().map(|t| t.expose());
+        let headers = signed_headers(call, host, &date, token, self.domain_id.as_deref());
         let sig = signer::sign(
             keys.sk.expose(),
             &date,
@@ -350,5 +371,46 @@ fn transport_error(call: &Call, e: &reqwest::Error) -> CloudError {
         CloudError::new(ErrorKind::Timeout, format!("timed out: {what}"))
     } else {
         CloudError::new(ErrorKind::Network, what)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(h: &[(String, String)]) -> Vec<&str> {
+        h.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    #[test]
+    fn project_to_regional_services_domain_to_global_ones() {
+        let ecs = Call::get(Service::Ecs, "/v1/p/cloudservers/detail").project(Some("p"));
+        let h = signed_headers(&ecs, "h".into(), "d", None, Some("dom"));
+        assert_eq!(
+            names(&h),
+            [
+                "Content-Type",
+                "Host",
+                "User-Agent",
+                "X-Sdk-Date",
+                "X-Project-Id"
+            ]
+        );
+        let iam = Call::get(Service::Iam, "/v3/projects").project(Some("p"));
+        let h = signed_headers(&iam, "h".into(), "d", Some("tok"), Some("dom"));
+        assert_eq!(
+            names(&h),
+            [
+                "Content-Type",
+                "Host",
+                "User-Agent",
+                "X-Sdk-Date",
+                "X-Domain-Id",
+                "X-Security-Token"
+            ]
+        );
+        assert!(h.contains(&("X-Domain-Id".into(), "dom".into())));
+        let h = signed_headers(&iam, "h".into(), "d", None, None);
+        assert!(!names(&h).contains(&"X-Domain-Id"));
     }
 }
