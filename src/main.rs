@@ -54,7 +54,10 @@ fn main() -> color_eyre::Result<()> {
             let env = Env::from_process();
             let runtime = tokio::runtime::Runtime::new()?;
             if let Err(e) = runtime.block_on(reimage::cli::run_tui(&cli.global, &env)) {
-                eprintln!("reimage: {e}");
+                // Not `eprintln!`: after a hang-up the terminal is gone, and a failed write
+                // there would panic (and abort) instead of exiting.
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "reimage: {e}");
                 std::process::exit(1);
             }
         }

@@ -91,14 +91,19 @@ pub async fn run<E: Effects>(
         ));
     }
     let guard = TerminalGuard::enter(options.mouse)?;
-    let mut terminal = Terminal::new(ScrollBackend::new(CrosstermBackend::new(io::stdout())))?;
+    // Never dropped: ratatui's drop shows the cursor and, when that fails (the terminal hung
+    // up with the SSH link), reports it with `eprintln!`, which panics on the dead terminal
+    // and aborts. The guard restores the cursor and ignores such failures.
+    let mut terminal = std::mem::ManuallyDrop::new(Terminal::new(ScrollBackend::new(
+        CrosstermBackend::new(io::stdout()),
+    ))?);
     full_repaint(&mut terminal)?;
     let (tx, rx) = unbounded_channel();
     let signals = tokio::spawn(forward_signals(tx.clone()));
     let mut app = App::new(header, &options);
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
-    let result = run_on(&mut terminal, EventStream::new(), tx, rx, app, &effects)
+    let result = run_on(&mut *terminal, EventStream::new(), tx, rx, app, &effects)
         .await
         .map(|_| ());
     signals.abort();
