@@ -1,7 +1,7 @@
 //! Fuzzy filtering (nucleo's matcher, smart case) over the text of a row's columns.
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 
 /// Among equally good matches, the one nearer the start wins: a row's name comes first in
 /// its haystack, so "ubu22" puts "Ubuntu 22.04 server" before "LAMP Stack on Ubuntu 22.04".
@@ -38,6 +38,14 @@ impl Fuzzy {
         match &self.pattern {
             None => Some(0),
             Some(p) => p.score(Utf32Str::new(haystack, &mut self.buf), &mut self.matcher),
+        }
+    }
+
+    /// [`Self::score`] of a haystack already in the matcher's form.
+    pub fn score_prepared(&mut self, haystack: &Utf32String) -> Option<u32> {
+        match &self.pattern {
+            None => Some(0),
+            Some(p) => p.score(haystack.slice(..), &mut self.matcher),
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub use super::columns::{Column, layout_columns};
 use super::filter::{Fuzzy, HAYSTACK_SEP, narrows};
+use nucleo_matcher::Utf32String;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
@@ -54,7 +55,9 @@ pub struct Table<T> {
     /// Per row, its searchable columns joined (built when a filter first needs them), and
     /// its key in the sort column `keys_for`: a keystroke then neither formats cells nor
     /// lowercases names. Both are dropped whenever a row changes.
-    hay: Vec<String>,
+    /// Already in the matcher's form: a keystroke does not re-check every haystack's
+    /// encoding.
+    hay: Vec<Utf32String>,
     keys: Vec<SortKey>,
     keys_for: Option<usize>,
     /// The views this chain of narrowing queries started from (query, sort, view), oldest
@@ -204,7 +207,7 @@ impl<T: TableRow> Table<T> {
         } else if fuzzy.is_empty() {
             Some(0)
         } else {
-            fuzzy.score(&self.hay[i])
+            fuzzy.score_prepared(&self.hay[i])
         };
         if let Some(score) = score {
             let desc = self.sort.is_some_and(|(_, d)| d);
@@ -213,7 +216,7 @@ impl<T: TableRow> Table<T> {
                 let s = if fuzzy.is_empty() {
                     0
                 } else {
-                    fuzzy.score(&hay[v]).unwrap_or(0)
+                    fuzzy.score_prepared(&hay[v]).unwrap_or(0)
                 };
                 view_order(keys, desc, (v, s), (i, score)) == std::cmp::Ordering::Less
             });
@@ -321,7 +324,7 @@ impl<T: TableRow> Table<T> {
             }
             if fuzzy.is_empty() {
                 scored.push((i, 0));
-            } else if let Some(s) = fuzzy.score(&self.hay[i]) {
+            } else if let Some(s) = fuzzy.score_prepared(&self.hay[i]) {
                 scored.push((i, s));
             }
         }
@@ -334,7 +337,7 @@ impl<T: TableRow> Table<T> {
     }
 
     /// A row's searchable columns, joined.
-    fn haystack(&self, row: &T) -> String {
+    fn haystack(&self, row: &T) -> Utf32String {
         let mut h = String::new();
         for (k, &c) in self.search_cols.iter().enumerate() {
             if k > 0 {
@@ -342,7 +345,7 @@ impl<T: TableRow> Table<T> {
             }
             h.push_str(&row.cell(c));
         }
-        h
+        Utf32String::from(h)
     }
 
     /// Puts the cursor back on the selected row (once the user picked one), else keeps its
