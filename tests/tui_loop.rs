@@ -8,7 +8,6 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::channel::mpsc;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use reimage::cloud::model::ServerKind;
 use reimage::tui::{App, Command, Msg, Screen, TuiError, draw, run_on};
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -64,26 +63,8 @@ fn start(answer_loads: bool) -> Harness {
         if !answer_loads {
             return;
         }
-        let msg = match cmd {
-            Command::LoadServers { kind, generation } => Msg::ServersLoaded {
-                kind,
-                generation,
-                page: if kind == ServerKind::Ecs {
-                    fx.ecs.clone()
-                } else {
-                    fx.bms.clone()
-                },
-                done: true,
-            },
-            Command::LoadImages { generation } => Msg::ImagesLoaded {
-                generation,
-                images: fx.images.clone(),
-            },
-            Command::LoadKeypairs { generation } => Msg::KeypairsLoaded {
-                generation,
-                keypairs: fx.keypairs.clone(),
-            },
-            _ => return,
+        let Some(msg) = load_reply(&fx, &cmd) else {
+            return;
         };
         let _ = tx.send(msg);
     };

@@ -109,31 +109,35 @@ pub fn app_with(w: u16, h: u16, read_only: bool, color: bool) -> (App, Vec<Comma
     (app, cmds)
 }
 
+/// What the effects would answer to a load command, from the fixture; `None` for others.
+pub fn load_reply(fx: &Fixture, cmd: &Command) -> Option<Msg> {
+    Some(match *cmd {
+        Command::LoadServers { kind, generation } => Msg::ServersLoaded {
+            kind,
+            generation,
+            page: if kind == ServerKind::Ecs {
+                fx.ecs.clone()
+            } else {
+                fx.bms.clone()
+            },
+            done: true,
+        },
+        Command::LoadImages { generation } => Msg::ImagesLoaded {
+            generation,
+            images: fx.images.clone(),
+        },
+        Command::LoadKeypairs { generation } => Msg::KeypairsLoaded {
+            generation,
+            keypairs: fx.keypairs.clone(),
+        },
+        _ => return None,
+    })
+}
+
 /// Answers every load command with the fixture, as the effects would.
 pub fn answer(app: &mut App, cmds: Vec<Command>) {
     let fx = fixture();
-    for c in cmds {
-        let msg = match c {
-            Command::LoadServers { kind, generation } => Msg::ServersLoaded {
-                kind,
-                generation,
-                page: if kind == ServerKind::Ecs {
-                    fx.ecs.clone()
-                } else {
-                    fx.bms.clone()
-                },
-                done: true,
-            },
-            Command::LoadImages { generation } => Msg::ImagesLoaded {
-                generation,
-                images: fx.images.clone(),
-            },
-            Command::LoadKeypairs { generation } => Msg::KeypairsLoaded {
-                generation,
-                keypairs: fx.keypairs.clone(),
-            },
-            _ => continue,
-        };
+    for msg in cmds.iter().filter_map(|c| load_reply(&fx, c)) {
         app.update(msg);
     }
 }
