@@ -202,6 +202,23 @@ impl Op {
 }
 
 /// Find the operation for a method and raw path; `None` is the gateway's 404.
+/// The server collection of a path segment: ECS and BMS share every listing route.
+fn kind_of(collection: &str) -> Option<ServerKind> {
+    match collection {
+        "cloudservers" => Some(ServerKind::Ecs),
+        "baremetalservers" => Some(ServerKind::Bms),
+        _ => None,
+    }
+}
+
+fn os_op(action: &str) -> OsOp {
+    if action == "changeos" {
+        OsOp::Change
+    } else {
+        OsOp::Reinstall
+    }
+}
+
 pub fn route(method: &Method, path: &str) -> Option<Op> {
     let segs: Vec<String> = path
         .trim_end_matches('/')
@@ -214,16 +231,16 @@ pub fn route(method: &Method, path: &str) -> Option<Op> {
     let post = method == Method::POST;
     let p = |i: usize| s[i].to_string();
     let op = match s.as_slice() {
-        ["v1", _, "cloudservers", "detail"] if get => Op::ServerList {
-            kind: ServerKind::Ecs,
+        ["v1", _, coll, "detail"] if get && kind_of(coll).is_some() => Op::ServerList {
+            kind: kind_of(coll)?,
             project: p(1),
         },
-        ["v1", _, "cloudservers", "action"] if post => Op::Action {
-            kind: ServerKind::Ecs,
+        ["v1", _, coll, "action"] if post && kind_of(coll).is_some() => Op::Action {
+            kind: kind_of(coll)?,
             project: p(1),
         },
-        ["v1", _, "cloudservers", _] if get => Op::ServerShow {
-            kind: ServerKind::Ecs,
+        ["v1", _, coll, _] if get && kind_of(coll).is_some() => Op::ServerShow {
+            kind: kind_of(coll)?,
             project: p(1),
             id: p(3),
         },
@@ -236,25 +253,8 @@ pub fn route(method: &Method, path: &str) -> Option<Op> {
         ] if post => Op::EcsOs {
             project: p(1),
             id: p(3),
-            op: if *action == "changeos" {
-                OsOp::Change
-            } else {
-                OsOp::Reinstall
-            },
+            op: os_op(action),
             v2: *v == "v2",
-        },
-        ["v1", _, "baremetalservers", "detail"] if get => Op::ServerList {
-            kind: ServerKind::Bms,
-            project: p(1),
-        },
-        ["v1", _, "baremetalservers", "action"] if post => Op::Action {
-            kind: ServerKind::Bms,
-            project: p(1),
-        },
-        ["v1", _, "baremetalservers", _] if get => Op::ServerShow {
-            kind: ServerKind::Bms,
-            project: p(1),
-            id: p(3),
         },
         [
             "v1",
@@ -265,11 +265,7 @@ pub fn route(method: &Method, path: &str) -> Option<Op> {
         ] if post => Op::BmsOs {
             project: p(1),
             id: p(3),
-            op: if *action == "changeos" {
-                OsOp::Change
-            } else {
-                OsOp::Reinstall
-            },
+            op: os_op(action),
         },
         ["v1", _, "jobs", _] if get => Op::JobShow {
             project: p(1),
