@@ -350,20 +350,22 @@ impl Shared {
         let header = header_of(&resolved, &connected);
         let waiting = {
             let mut link = self.link();
+            if !matches!(*link, Link::Connecting(_)) {
+                // A profile switch connected meanwhile: this connection is not needed.
+                drop(link);
+                if let Some(sandbox) = connected.sandbox {
+                    sandbox.shutdown();
+                }
+                return;
+            }
+            // The client is in place before the link says Up: `run` reads them in that
+            // order under the link's lock, and must never see Up without a client.
+            *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(connected);
             match std::mem::replace(&mut *link, Link::Up) {
                 Link::Connecting(waiting) => waiting,
-                other => {
-                    // A profile switch connected meanwhile: this connection is not needed.
-                    *link = other;
-                    drop(link);
-                    if let Some(sandbox) = connected.sandbox {
-                        sandbox.shutdown();
-                    }
-                    return;
-                }
+                _ => Vec::new(),
             }
         };
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(connected);
         let _ = tx.send(Msg::Connected(header));
         for (cmd, tx) in waiting {
             self.run(cmd, tx);
