@@ -70,12 +70,6 @@ impl Deref for Shared {
     }
 }
 
-impl AsRef<str> for Shared {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
 impl Borrow<str> for Shared {
     fn borrow(&self) -> &str {
         &self.0
@@ -106,18 +100,6 @@ impl From<String> for Shared {
     }
 }
 
-impl From<&String> for Shared {
-    fn from(s: &String) -> Self {
-        Shared::new(s)
-    }
-}
-
-impl From<Shared> for String {
-    fn from(s: Shared) -> Self {
-        s.0.to_string()
-    }
-}
-
 impl PartialEq<str> for Shared {
     fn eq(&self, other: &str) -> bool {
         &*self.0 == other
@@ -127,24 +109,6 @@ impl PartialEq<str> for Shared {
 impl PartialEq<&str> for Shared {
     fn eq(&self, other: &&str) -> bool {
         &*self.0 == *other
-    }
-}
-
-impl PartialEq<String> for Shared {
-    fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
-    }
-}
-
-impl PartialEq<Shared> for str {
-    fn eq(&self, other: &Shared) -> bool {
-        self == &*other.0
-    }
-}
-
-impl PartialEq<Shared> for &str {
-    fn eq(&self, other: &Shared) -> bool {
-        *self == &*other.0
     }
 }
 
