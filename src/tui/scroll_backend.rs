@@ -37,13 +37,9 @@ struct Shift {
 }
 
 impl<B: Backend> ScrollBackend<B> {
+    /// Sized by the first `clear` (the run loop repaints in full at start).
     pub fn new(inner: B) -> Self {
-        ScrollBackend {
-            inner,
-            frame: Buffer::empty(Rect::ZERO),
-            shown: Buffer::empty(Rect::ZERO),
-            shown_segments: None,
-        }
+        Self::with_area(inner, Rect::ZERO)
     }
 
     /// For a fixed viewport (no `clear` tells the size): both copies start blank at `area`.
@@ -54,14 +50,6 @@ impl<B: Backend> ScrollBackend<B> {
             shown: Buffer::empty(area),
             shown_segments: None,
         }
-    }
-
-    pub fn inner(&self) -> &B {
-        &self.inner
-    }
-
-    pub fn inner_mut(&mut self) -> &mut B {
-        &mut self.inner
     }
 
     /// The screen was cleared: both copies are blank at the terminal's size.
