@@ -38,7 +38,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         },
     };
     // The title carries a server name straight from the cloud.
-    let title = super::text::sanitize(&title).into_owned();
+    let title = crate::safe_text::escape(&title).into_owned();
     let title = if app.zoom {
         format!(" {title} {} Esc back ", app.glyphs.sep)
     } else {

@@ -35,8 +35,8 @@ pub struct Toasts {
 impl Toasts {
     pub fn push(&mut self, level: Level, text: impl Into<String>, hint: Option<String>) {
         // Error text can quote the server (names, messages): never draw its escapes.
-        let text = super::text::sanitize(&text.into()).into_owned();
-        let hint = hint.map(|h| super::text::sanitize(&h).into_owned());
+        let text = crate::safe_text::escape(&text.into()).into_owned();
+        let hint = hint.map(|h| crate::safe_text::escape(&h).into_owned());
         match level {
             Level::Error => tracing::warn!(%text, hint = hint.as_deref().unwrap_or(""), "shown"),
             _ => tracing::info!(%text, "shown"),
