@@ -14,6 +14,40 @@ const BMS_SERVERS: &str = include_str!("../../assets/sandbox/bms_servers.json");
 const IMAGES: &str = include_str!("../../assets/sandbox/images.json");
 const KEYPAIRS: &str = include_str!("../../assets/sandbox/keypairs.json");
 
+/// An inventory as JSON texts, one per file of `assets/sandbox/`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InventoryAssets {
+    pub ecs_servers: String,
+    pub bms_servers: String,
+    pub images: String,
+    pub keypairs: String,
+}
+
+impl std::fmt::Debug for InventoryAssets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "InventoryAssets({} bytes)",
+            self.ecs_servers.len()
+                + self.bms_servers.len()
+                + self.images.len()
+                + self.keypairs.len()
+        )
+    }
+}
+
+impl InventoryAssets {
+    /// The hand-made default set, to start a custom one from.
+    pub fn builtin() -> Self {
+        InventoryAssets {
+            ecs_servers: ECS_SERVERS.into(),
+            bms_servers: BMS_SERVERS.into(),
+            images: IMAGES.into(),
+            keypairs: KEYPAIRS.into(),
+        }
+    }
+}
+
 /// The VPC every sandbox server sits in.
 pub const VPC_ID: &str = "5e0f3a7c-6b2d-4c1e-8f9a-0b1c2d3e4f5a";
 
@@ -136,6 +170,12 @@ pub fn build(config: &SandboxConfig) -> Result<World, SandboxError> {
             keypairs,
             seed,
         } => super::generate::generate(*servers, *bms, *images, *keypairs, *seed),
+        InventorySpec::Custom(a) => (
+            parse("ecs_servers.json", &a.ecs_servers)?,
+            parse("bms_servers.json", &a.bms_servers)?,
+            parse("images.json", &a.images)?,
+            parse("keypairs.json", &a.keypairs)?,
+        ),
     };
     let by_id: BTreeMap<&str, &SimImage> = images.iter().map(|i| (i.id.as_str(), i)).collect();
     let mut out = Vec::with_capacity(ecs.len() + bms.len());

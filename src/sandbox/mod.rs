@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 pub use cli::{SandboxArgs, serve_cli};
 pub use faults::{FaultSpec, Faults};
+pub use inventory::InventoryAssets;
 pub use routes::OPERATION_NAMES;
 
 /// Access key the sandbox accepts by default.
@@ -103,6 +104,9 @@ pub enum InventorySpec {
         keypairs: usize,
         seed: u64,
     },
+    /// The caller's records, in the JSON shapes of `assets/sandbox/` (tests use it for
+    /// hostile names and fields in every listing).
+    Custom(InventoryAssets),
 }
 
 /// Why the sandbox could not start or run.
