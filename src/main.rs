@@ -54,11 +54,7 @@ fn main() -> color_eyre::Result<()> {
             let env = Env::from_process();
             let runtime = tokio::runtime::Runtime::new()?;
             if let Err(e) = runtime.block_on(reimage::cli::run_tui(&cli.global, &env)) {
-                // Not `eprintln!`: after a hang-up the terminal is gone, and a failed write
-                // there would panic (and abort) instead of exiting.
-                use std::io::Write;
-                let _ = writeln!(std::io::stderr(), "reimage: {e}");
-                std::process::exit(1);
+                exit_with(&e);
             }
         }
         Some(Command::List(args)) => cli_command(&cli.global, |g, env, out| {
@@ -88,8 +84,7 @@ fn main() -> color_eyre::Result<()> {
                 .build()?;
             // A bad flag or a busy port is a plain message, as for every other command.
             if let Err(e) = runtime.block_on(reimage::sandbox::serve_cli(args)) {
-                eprintln!("reimage: {e}");
-                std::process::exit(1);
+                exit_with(&e);
             }
         }
     }
@@ -116,7 +111,21 @@ where
         Err(e) => Err(reimage::cli::CliError::Io(e)),
     };
     if let Err(e) = result {
-        eprintln!("reimage: {e}");
-        std::process::exit(1);
+        exit_with(&e);
     }
+}
+
+/// Print the error and exit 1. Errors quote the cloud and files (names, messages, config
+/// lines): every control in them is escaped, only their own line breaks are kept.
+fn exit_with(e: &dyn std::fmt::Display) -> ! {
+    // Not `eprintln!`: after a hang-up the terminal is gone, and a failed write there would
+    // panic (and abort) instead of exiting.
+    use std::io::Write;
+    let text = e.to_string();
+    let _ = writeln!(
+        std::io::stderr(),
+        "reimage: {}",
+        reimage::safe_text::escape_lines(&text)
+    );
+    std::process::exit(1);
 }

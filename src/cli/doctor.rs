@@ -5,11 +5,14 @@ use super::CliError;
 use crate::cloud::bootstrap;
 use crate::cloud::{CloudError, Service};
 use crate::config::{Env, GlobalArgs};
+use crate::safe_text::escape;
 use std::io::Write;
 
 /// The gateway rejects signatures more than 15 minutes off; warn well before.
 const SKEW_WARN_SECS: i64 = 5 * 60;
 
+/// The report, one line per check: its name, then its detail, escaped (details echo the
+/// services' answers).
 struct Report<'a> {
     out: &'a mut (dyn Write + Send),
     failed: usize,
@@ -17,16 +20,16 @@ struct Report<'a> {
 
 impl Report<'_> {
     fn ok(&mut self, what: &str, detail: &str) -> std::io::Result<()> {
-        writeln!(self.out, "ok    {what:<13} {detail}")
+        writeln!(self.out, "ok    {what:<13} {}", escape(detail))
     }
 
     fn info(&mut self, what: &str, detail: &str) -> std::io::Result<()> {
-        writeln!(self.out, "      {what:<13} {detail}")
+        writeln!(self.out, "      {what:<13} {}", escape(detail))
     }
 
     fn fail(&mut self, what: &str, detail: &str, hint: Option<&str>) -> std::io::Result<()> {
         self.failed += 1;
-        writeln!(self.out, "FAIL  {what:<13} {detail}")?;
+        writeln!(self.out, "FAIL  {what:<13} {}", escape(detail))?;
         if let Some(h) = hint {
             writeln!(self.out, "      {:<13} hint: {h}", "")?;
         }

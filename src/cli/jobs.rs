@@ -12,6 +12,7 @@ use crate::jobs::journal::{Journal, Replay};
 use crate::jobs::pacing::JobSettings;
 use crate::jobs::poller::{self, JobEvent, Sinks};
 use crate::jobs::record::{JobRecord, TrackedState, now_rfc3339};
+use crate::safe_text::{self, escape};
 use clap::Args;
 use std::io::Write;
 use std::sync::Arc;
@@ -63,18 +64,21 @@ pub(crate) async fn journal_accepted(
 ) {
     let paths = match crate::config::resolve(global, env) {
         Ok(r) => r.paths,
-        Err(e) => return eprintln!("warning: job {} not journaled: {e}", rec.job_id),
+        Err(e) => return warn(&format!("job {} not journaled: {e}", rec.job_id)),
     };
     if let Err(e) = Journal::open(paths.jobs_journal()).and_then(|(j, _)| j.record_submitted(rec)) {
-        eprintln!("warning: job {} not journaled: {e}", rec.job_id);
+        warn(&format!("job {} not journaled: {e}", rec.job_id));
     }
     let audit = AuditLog::new(paths.audit_log());
     if let Err(e) = audit.submitted(&Actor::of(client).await, rec, login_mode) {
-        eprintln!(
-            "warning: cannot write the audit log {}: {e}",
-            audit.path().display()
-        );
+        let path = audit.path().display();
+        warn(&format!("cannot write the audit log {path}: {e}"));
     }
+}
+
+/// A warning on stderr; it can quote the cloud or the journal, so it is escaped.
+fn warn(text: &str) {
+    eprintln!("warning: {}", escape(text));
 }
 
 pub async fn run_jobs(
@@ -86,7 +90,7 @@ pub async fn run_jobs(
     let resolved = crate::config::resolve(global, env)?;
     let (journal, replay) = open_journal(&resolved)?;
     for w in &replay.warnings {
-        eprintln!("warning: {w}");
+        warn(w);
     }
     if args.watch {
         return watch(global, env, &resolved, journal, replay, out).await;
@@ -98,8 +102,7 @@ pub async fn run_jobs(
         .filter(|j| args.all || !j.state.is_final() || updated_after(j, day_ago))
         .collect();
     let text = match args.format {
-        OutputFormat::Json => serde_json::to_string_pretty(&shown)
-            .map_err(|e| CliError::Io(std::io::Error::other(e)))?,
+        OutputFormat::Json => safe_text::json::to_string_pretty(&shown)?,
         OutputFormat::Table if shown.is_empty() => format!(
             "no jobs{} in {}",
             if args.all {
@@ -187,10 +190,11 @@ async fn watch(
         .into_iter()
         .partition(|j| j.belongs_to(&ctx.region, &ctx.project_id));
     for j in &other {
-        eprintln!(
+        let skipping = format!(
             "skipping job {} of {}: it belongs to region {} project {}; use --region/--profile for it",
             j.job_id, j.server_name, j.region, j.project_id
         );
+        eprintln!("{}", escape(&skipping));
     }
     if mine.is_empty() {
         return Err(CliError::Usage(
@@ -233,7 +237,8 @@ async fn watch(
                 out.flush()?;
             }
             JobEvent::PollFailed { job_id, error, .. } => {
-                eprintln!("{} poll of {job_id} failed: {error}", now_rfc3339());
+                let failed = format!("poll of {job_id} failed: {error}");
+                eprintln!("{} {}", now_rfc3339(), escape(&failed));
             }
             JobEvent::Polled { .. } => {}
         }
@@ -245,10 +250,11 @@ async fn watch(
     }
 }
 
-/// One line per job state: time, job id, server, operation, state, detail.
+/// One line per job state: time, job id, server, operation, state, detail; escaped, as
+/// most of it comes from the cloud or the journal.
 fn line(j: &JobRecord) -> String {
     let d = detail(j);
-    format!(
+    let line = format!(
         "{}  {}  {}  {}  {}{}{}",
         now_rfc3339(),
         j.job_id,
@@ -257,7 +263,8 @@ fn line(j: &JobRecord) -> String {
         j.state.label(),
         if d.is_empty() { "" } else { "  " },
         d
-    )
+    );
+    escape(&line).into_owned()
 }
 
 /// The sub jobs of a failed job: which server failed and why.
@@ -266,15 +273,15 @@ fn sub_job_lines(job: &Job, out: &mut (dyn Write + Send)) -> std::io::Result<()>
         return Ok(());
     }
     for sub in &job.entities.sub_jobs {
-        writeln!(
-            out,
-            "    sub job {} server {}  {}  {} {}",
+        let line = format!(
+            "sub job {} server {}  {}  {} {}",
             sub.job_id,
             sub.entities.server_id.as_deref().unwrap_or("-"),
             sub.status,
             sub.error_code.as_deref().unwrap_or(""),
             sub.fail_reason.as_deref().unwrap_or("")
-        )?;
+        );
+        writeln!(out, "    {}", escape(&line))?;
     }
     Ok(())
 }

@@ -129,7 +129,7 @@ pub async fn run_list(
             };
             let servers = client.list_servers(kind).await?;
             if json {
-                to_json(&servers)
+                to_json(&servers)?
             } else {
                 table::render(
                     &[
@@ -152,7 +152,7 @@ pub async fn run_list(
             };
             let images = client.list_images(&query).await?;
             if json {
-                to_json(&images)
+                to_json(&images)?
             } else {
                 table::render(
                     &[
@@ -172,7 +172,7 @@ pub async fn run_list(
         ListWhat::Keypairs => {
             let keys = client.list_keypairs().await?;
             if json {
-                to_json(&keys)
+                to_json(&keys)?
             } else {
                 table::render(
                     &["NAME", "SOURCE", "TYPE", "SCOPE", "FINGERPRINT"],
@@ -186,7 +186,6 @@ pub async fn run_list(
     Ok(())
 }
 
-fn to_json<T: serde::Serialize>(items: &[T]) -> String {
-    // Serialising plain structs of strings and numbers cannot fail.
-    serde_json::to_string_pretty(items).unwrap_or_else(|_| "[]".into()) + "\n"
+fn to_json<T: serde::Serialize>(items: &[T]) -> Result<String, CliError> {
+    Ok(crate::safe_text::json::to_string_pretty(items)? + "\n")
 }

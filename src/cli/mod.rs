@@ -18,8 +18,11 @@ pub use tui::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEffects, job_v
 use crate::cloud::CloudError;
 use crate::cloud::bootstrap::{self, Connected};
 use crate::config::{Env, GlobalArgs};
+use crate::safe_text::escape;
 
-/// Errors of the CLI commands, printed by the binary.
+/// Errors of the CLI commands, printed by the binary. What they quote from the cloud is
+/// escaped here, one line each, so a line break in a message cannot fake an output line;
+/// the binary escapes the whole text again (keeping its own line breaks) before printing.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
@@ -38,7 +41,7 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     /// `apply --wait`: the job ended in FAIL.
-    #[error("job {job_id} failed: {code} {reason}")]
+    #[error("job {} failed: {} {}", escape(.job_id), escape(.code), escape(.reason))]
     JobFailed {
         job_id: String,
         code: String,
@@ -49,11 +52,12 @@ pub enum CliError {
     JobsNotSucceeded(usize),
 }
 
-/// The error, and its hint on a second line.
+/// The error (escaped), and its hint on a second line.
 fn cloud_line(e: &CloudError) -> String {
+    let line = e.to_string();
     match e.hint() {
-        Some(h) => format!("{e}\n  hint: {h}"),
-        None => e.to_string(),
+        Some(h) => format!("{}\n  hint: {h}", escape(&line)),
+        None => escape(&line).into_owned(),
     }
 }
 

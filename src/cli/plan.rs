@@ -10,6 +10,7 @@ use crate::config::{Env, GlobalArgs};
 use crate::ops::{
     self, Entries, FieldError, Input, LoginMode, Operation, Plan, Route, Secret, UserData,
 };
+use crate::safe_text::{self, escape};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use std::io::{BufRead, Write};
@@ -193,6 +194,11 @@ fn entries(
     }))
 }
 
+/// JSON output, one line: terminal controls in it are escaped too (see `safe_text::json`).
+fn json_line(v: &serde_json::Value) -> Result<String, CliError> {
+    Ok(safe_text::json::to_string(v)? + "\n")
+}
+
 fn plan_json(p: &Plan) -> serde_json::Value {
     let body: serde_json::Value = serde_json::from_str(&p.masked_body()).unwrap_or_default();
     json!({
@@ -213,43 +219,48 @@ fn plan_json(p: &Plan) -> serde_json::Value {
     })
 }
 
+/// The plan for the terminal; names, images and the body come from the cloud, so each is
+/// escaped on its line.
 fn plan_text(p: &Plan) -> String {
     let mut s = format!(
         "{} {} ({}): {} -> {}\nroute   {} ({})\n{} {}\n{}\n",
         p.op.label(),
-        p.server_name,
+        escape(&p.server_name),
         p.kind.label(),
-        p.from_image,
-        p.to_image,
+        escape(&p.from_image),
+        escape(&p.to_image),
         p.route.route.label(),
-        p.route.reason,
+        escape(&p.route.reason),
         p.method,
-        p.path,
-        p.masked_body()
+        escape(&p.path),
+        escape(&p.masked_body())
     );
     for w in &p.warnings {
-        s += &format!("! {}\n", w.message());
+        s += &format!("! {}\n", escape(&w.message()));
     }
     for c in &p.preconditions {
-        s += &format!("> {}\n", c.message());
+        s += &format!("> {}\n", escape(&c.message()));
     }
     s
 }
 
-fn errors_out(errors: &[FieldError], format: OutputFormat) -> String {
-    match format {
+fn errors_out(errors: &[FieldError], format: OutputFormat) -> Result<String, CliError> {
+    Ok(match format {
         OutputFormat::Json => {
             let list: Vec<_> = errors
                 .iter()
                 .map(|e| json!({"field": e.field.label(), "message": e.message, "fix": e.fix}))
                 .collect();
-            json!({"ok": false, "errors": list}).to_string() + "\n"
+            json_line(&json!({"ok": false, "errors": list}))?
         }
         OutputFormat::Table => errors
             .iter()
-            .map(|e| format!("x {}: {}\n  fix: {}\n", e.field.label(), e.message, e.fix))
+            .map(|e| {
+                let (message, fix) = (escape(&e.message), escape(&e.fix));
+                format!("x {}: {message}\n  fix: {fix}\n", e.field.label())
+            })
             .collect(),
-    }
+    })
 }
 
 /// Decide; on refusal print every field error and fail.
@@ -262,7 +273,7 @@ async fn decide(
     let entries = match entries(args, input)? {
         Ok(e) => e,
         Err(e) => {
-            out.write_all(errors_out(&[e], args.format).as_bytes())?;
+            out.write_all(errors_out(&[e], args.format)?.as_bytes())?;
             return Err(CliError::Refused(1));
         }
     };
@@ -281,7 +292,7 @@ async fn decide(
     match verdict {
         Ok(plan) => Ok((plan, f.server)),
         Err(errors) => {
-            out.write_all(errors_out(&errors, args.format).as_bytes())?;
+            out.write_all(errors_out(&errors, args.format)?.as_bytes())?;
             Err(CliError::Refused(errors.len()))
         }
     }
@@ -298,7 +309,7 @@ pub async fn run_plan(
     let connected = connect(global, env).await?;
     let (plan, _) = decide(&connected.client, args, input, out).await?;
     let text = match args.format {
-        OutputFormat::Json => plan_json(&plan).to_string() + "\n",
+        OutputFormat::Json => json_line(&plan_json(&plan))?,
         OutputFormat::Table => plan_text(&plan),
     };
     out.write_all(text.as_bytes())?;
@@ -319,15 +330,14 @@ pub async fn run_apply(
     let (plan, server) = decide(client, &args.plan, input, out).await?;
     eprint!("{}", plan_text(&plan));
     if !args.yes {
-        eprint!(
-            "This wipes the system disk of {}. Type the server name to confirm: ",
-            server.name
-        );
+        // The name as shown (escaped) confirms too: a control in it cannot be typed.
+        let shown = escape(&server.name);
+        eprint!("This wipes the system disk of {shown}. Type the server name to confirm: ");
         let typed = read_line(input)?;
         if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             eprintln!(); // the typed line was not echoed
         }
-        if typed.expose() != server.name {
+        if typed.expose() != server.name && typed.expose() != shown {
             return Err(CliError::Usage(
                 "confirmation did not match the server name; nothing was sent".into(),
             ));
@@ -345,14 +355,12 @@ pub async fn run_apply(
         status = Some(wait_job(client, plan.kind, &accepted.job_id).await?);
     }
     let text = match args.plan.format {
-        OutputFormat::Json => {
-            json!({"job_id": accepted.job_id, "order_id": accepted.order_id, "status": status.as_ref().map(|j| j.status.clone())})
-                .to_string()
-                + "\n"
-        }
+        OutputFormat::Json => json_line(
+            &json!({"job_id": accepted.job_id, "order_id": accepted.order_id, "status": status.as_ref().map(|j| j.status.clone())}),
+        )?,
         OutputFormat::Table => match &status {
-            Some(j) => format!("{} {}\n", accepted.job_id, j.status),
-            None => format!("{}\n", accepted.job_id),
+            Some(j) => format!("{} {}\n", escape(&accepted.job_id), escape(&j.status)),
+            None => format!("{}\n", escape(&accepted.job_id)),
         },
     };
     out.write_all(text.as_bytes())?;
@@ -382,8 +390,9 @@ async fn wait_job(
         let job = client.show_job(kind, job_id).await?;
         if job.status != last {
             eprintln!(
-                "job {job_id}: {} ({}s)",
-                job.status,
+                "job {}: {} ({}s)",
+                escape(job_id),
+                escape(&job.status),
                 started.elapsed().as_secs()
             );
             last = job.status.clone();
