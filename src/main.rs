@@ -65,13 +65,13 @@ fn main() -> color_eyre::Result<()> {
         }),
         Some(Command::Plan(args)) => cli_command(&cli.global, |g, env, out| {
             Box::pin(async move {
-                let mut stdin = std::io::BufReader::new(std::io::stdin());
+                let mut stdin = reimage::cli::Console::stdin()?;
                 reimage::cli::run_plan(g, &args, env, &mut stdin, out).await
             })
         }),
         Some(Command::Apply(args)) => cli_command(&cli.global, |g, env, out| {
             Box::pin(async move {
-                let mut stdin = std::io::BufReader::new(std::io::stdin());
+                let mut stdin = reimage::cli::Console::stdin()?;
                 reimage::cli::run_apply(g, &args, env, &mut stdin, out).await
             })
         }),

@@ -1,5 +1,6 @@
 //! The scriptable face: `reimage list` and `reimage doctor`, over the same client as the TUI.
 
+mod console;
 mod doctor;
 mod jobs;
 mod list;
@@ -9,6 +10,7 @@ mod table;
 mod tui;
 mod tui_jobs;
 
+pub use console::Console;
 pub use doctor::run_doctor;
 pub use jobs::{JobsArgs, run_jobs};
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};

@@ -1,7 +1,9 @@
 //! `reimage plan` (dry run) and `reimage apply` (send): the same `ops::plan` as the form.
 //!
-//! The password comes only from stdin (`--password-stdin`, first line), never from argv.
+//! The password comes only from stdin (`--password-stdin`: asked with echo off at a terminal,
+//! else the first line), never from argv.
 
+use super::console::Console;
 use super::list::OutputFormat;
 use super::{CliError, connect};
 use crate::cloud::model::{Image, Keypair, Server, ServerKind};
@@ -13,7 +15,7 @@ use crate::ops::{
 use crate::safe_text::{self, escape};
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -147,25 +149,14 @@ fn operation(args: &PlanArgs, images: &[Image]) -> Operation {
     }
 }
 
-fn read_line(input: &mut (dyn BufRead + Send)) -> Result<Secret, CliError> {
-    let mut line = String::new();
-    input.read_line(&mut line)?;
-    let secret = Secret::new(line.trim_end_matches(['\r', '\n']));
-    zeroize::Zeroize::zeroize(&mut line);
-    Ok(secret)
-}
-
 /// The form's fields from the flags; the password is read here, from stdin.
-fn entries(
-    args: &PlanArgs,
-    input: &mut (dyn BufRead + Send),
-) -> Result<Result<Entries, FieldError>, CliError> {
+fn entries(args: &PlanArgs, input: &mut Console) -> Result<Result<Entries, FieldError>, CliError> {
     let login = match LoginMode::from_flags(args.password_stdin, args.keypair.is_some()) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
     let password = if args.password_stdin {
-        read_line(input)?
+        input.password()?
     } else {
         Secret::default()
     };
@@ -267,7 +258,7 @@ fn errors_out(errors: &[FieldError], format: OutputFormat) -> Result<String, Cli
 async fn decide(
     client: &Client,
     args: &PlanArgs,
-    input: &mut (dyn BufRead + Send),
+    input: &mut Console,
     out: &mut (dyn Write + Send),
 ) -> Result<(Plan, Server), CliError> {
     let entries = match entries(args, input)? {
@@ -303,7 +294,7 @@ pub async fn run_plan(
     global: &GlobalArgs,
     args: &PlanArgs,
     env: &Env,
-    input: &mut (dyn BufRead + Send),
+    input: &mut Console,
     out: &mut (dyn Write + Send),
 ) -> Result<(), CliError> {
     let connected = connect(global, env).await?;
@@ -322,7 +313,7 @@ pub async fn run_apply(
     global: &GlobalArgs,
     args: &ApplyArgs,
     env: &Env,
-    input: &mut (dyn BufRead + Send),
+    input: &mut Console,
     out: &mut (dyn Write + Send),
 ) -> Result<(), CliError> {
     let connected = connect(global, env).await?;
@@ -333,8 +324,8 @@ pub async fn run_apply(
         // The name as shown (escaped) confirms too: a control in it cannot be typed.
         let shown = escape(&server.name);
         eprint!("This wipes the system disk of {shown}. Type the server name to confirm: ");
-        let typed = read_line(input)?;
-        if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let typed = input.line()?;
+        if !input.is_terminal() {
             eprintln!(); // the typed line was not echoed
         }
         if typed.expose() != server.name && typed.expose() != shown {
