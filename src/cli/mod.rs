@@ -73,7 +73,7 @@ pub(crate) async fn connect(global: &GlobalArgs, env: &Env) -> Result<Connected,
     }
     let connected = bootstrap::connect(&resolved).await?;
     for n in &connected.notices {
-        eprintln!("note: {n}");
+        eprintln!("note: {}", escape(n));
     }
     if connected.sandbox.is_some() {
         eprintln!(
