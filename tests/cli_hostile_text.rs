@@ -7,11 +7,12 @@
 //! no DEL, no C1, no bidirectional control; and the escaped form is there to read.
 
 mod client_common;
+mod poller_support;
 
 use client_common::*;
 use reimage::cloud::model::ServerKind;
 use reimage::jobs::journal::Journal;
-use reimage::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
+use reimage::jobs::record::{JobOperation, JobRecord};
 use reimage::sandbox::{InventoryAssets, InventorySpec, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -37,12 +38,16 @@ fn first_unsafe(bytes: &[u8]) -> Option<(usize, char)> {
 #[track_caller]
 fn assert_inert(what: &str, bytes: &[u8]) {
     if let Some((at, c)) = first_unsafe(bytes) {
-        let text = String::from_utf8_lossy(bytes);
-        let from = text.floor_char_boundary(at.saturating_sub(60));
-        panic!(
-            "{what}: raw {c:?} at byte {at}, after {:?}",
-            &text[from..at]
-        );
+        let before = String::from_utf8_lossy(&bytes[..at]);
+        let tail: String = before
+            .chars()
+            .rev()
+            .take(60)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        panic!("{what}: raw {c:?} at byte {at}, after {tail:?}");
     }
 }
 
@@ -354,24 +359,15 @@ async fn error_codes_messages_and_raw_bodies_are_printed_escaped() {
 }
 
 fn hostile_record(job_id: &str) -> JobRecord {
-    JobRecord {
-        job_id: job_id.into(),
-        kind: ServerKind::Ecs,
-        operation: JobOperation::ReinstallOs,
-        server_id: WEB01.into(),
-        server_name: format!("web-01{OSC52_CLEAR}"),
-        route: Some("v2".into()),
-        region: reimage::sandbox::DEFAULT_REGION.into(),
-        project_id: reimage::sandbox::DEFAULT_PROJECT_ID.into(),
-        old_image: None,
-        new_image: None,
-        order_id: None,
-        submitted_at: now_rfc3339(),
-        state: TrackedState::Submitted,
-        error_code: None,
-        fail_reason: None,
-        updated_at: now_rfc3339(),
-    }
+    let name = format!("web-01{OSC52_CLEAR}");
+    let mut rec = poller_support::record(
+        job_id,
+        ServerKind::Ecs,
+        JobOperation::ReinstallOs,
+        (WEB01, &name),
+    );
+    rec.route = Some("v2".into());
+    rec
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

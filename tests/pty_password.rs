@@ -7,31 +7,48 @@ mod pty_harness;
 
 use pty_harness::Pty;
 use reimage::sandbox::{Sandbox, SandboxConfig};
-use std::path::Path;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
 const PASSWORD: &str = "Str0ng!Pass9";
 const PROMPT: &str = "Admin password (not shown):";
+const PLAN: &[&str] = &[
+    "plan",
+    "--server",
+    "web-03",
+    "--reinstall",
+    "--password-stdin",
+];
+const APPLY: &[&str] = &[
+    "--write",
+    "apply",
+    "--server",
+    "web-03",
+    "--reinstall",
+    "--password-stdin",
+];
 
-fn sandbox(rt: &tokio::runtime::Runtime) -> Sandbox {
-    rt.block_on(client_common::sandbox_with(SandboxConfig {
-        job_seconds: 0.2,
-        ..SandboxConfig::default()
-    }))
+/// `reimage ARGS` at a terminal, signed in to its own sandbox, waiting at the question.
+/// Keep it whole while the program runs: the sandbox lives in its runtime.
+struct AtTheQuestion {
+    pty: Pty,
+    sb: Sandbox,
+    _home: tempfile::TempDir,
+    _rt: tokio::runtime::Runtime,
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
+fn at_the_question(args: &[&str]) -> AtTheQuestion {
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
-        .expect("runtime")
-}
-
-/// `reimage ARGS` signed in to `sb`, at a terminal.
-fn at_terminal(sb: &Sandbox, home: &Path, args: &[&str]) -> Pty {
-    let h = home.display().to_string();
+        .expect("runtime");
+    let sb = rt.block_on(client_common::sandbox_with(SandboxConfig {
+        job_seconds: 0.2,
+        ..SandboxConfig::default()
+    }));
+    let home = tempfile::tempdir().expect("tmp");
+    let h = home.path().display().to_string();
     let env = [
         ("REIMAGE_HOME", h.as_str()),
         ("HOME", h.as_str()),
@@ -41,7 +58,14 @@ fn at_terminal(sb: &Sandbox, home: &Path, args: &[&str]) -> Pty {
         ("HUAWEICLOUD_SDK_PROJECT_ID", sb.project_id.as_str()),
     ];
     let all = [&["--endpoint", &sb.url, "--region", &sb.region][..], args].concat();
-    Pty::spawn(&all, &env, 120, 40)
+    let pty = Pty::spawn(&all, &env, 120, 40);
+    pty.wait_for(PROMPT, WAIT);
+    AtTheQuestion {
+        pty,
+        sb,
+        _home: home,
+        _rt: rt,
+    }
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -52,18 +76,8 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 #[test]
 fn typed_password_is_never_echoed_and_reaches_the_plan() {
-    let rt = runtime();
-    let sb = sandbox(&rt);
-    let home = tempfile::tempdir().expect("tmp");
-    let args = [
-        "plan",
-        "--server",
-        "web-03",
-        "--reinstall",
-        "--password-stdin",
-    ];
-    let mut pty = at_terminal(&sb, home.path(), &args);
-    pty.wait_for(PROMPT, WAIT);
+    let mut q = at_the_question(PLAN);
+    let pty = &mut q.pty;
     pty.send(PASSWORD);
     pty.send("\r");
     // The plan went through ops with the password: its body carries it, masked.
@@ -83,19 +97,9 @@ fn typed_password_is_never_echoed_and_reaches_the_plan() {
 
 #[test]
 fn a_short_password_is_refused_by_the_rules_not_lost() {
-    // What was typed is what ops checks: a too-short password is named as such.
-    let rt = runtime();
-    let sb = sandbox(&rt);
-    let home = tempfile::tempdir().expect("tmp");
-    let args = [
-        "plan",
-        "--server",
-        "web-03",
-        "--reinstall",
-        "--password-stdin",
-    ];
-    let mut pty = at_terminal(&sb, home.path(), &args);
-    pty.wait_for(PROMPT, WAIT);
+    // What was typed is what ops checks: a too-short password is named by its length.
+    let mut q = at_the_question(PLAN);
+    let pty = &mut q.pty;
     // Backspace edits the hidden line: "Ab1!x" then one erased is 4 characters.
     pty.send("Ab1!x\x7f\r");
     let screen = pty.wait_for("fix:", WAIT);
@@ -109,43 +113,21 @@ fn a_short_password_is_refused_by_the_rules_not_lost() {
 
 #[test]
 fn ctrl_c_at_the_question_restores_the_terminal_and_sends_nothing() {
-    let rt = runtime();
-    let sb = sandbox(&rt);
-    let home = tempfile::tempdir().expect("tmp");
-    let args = [
-        "--write",
-        "apply",
-        "--server",
-        "web-03",
-        "--reinstall",
-        "--password-stdin",
-    ];
-    let mut pty = at_terminal(&sb, home.path(), &args);
-    pty.wait_for(PROMPT, WAIT);
+    let mut q = at_the_question(APPLY);
+    let pty = &mut q.pty;
     pty.send("half");
     pty.send("\x03");
     let status = pty.wait_exit(WAIT).expect("apply ends on Ctrl-C");
     assert!(!status.success());
     assert!(pty.cooked_mode(), "echo and line editing are back on");
-    assert_eq!(client_common::op_count(&sb, "ecs.reinstallos.v2"), 0);
+    assert_eq!(client_common::op_count(&q.sb, "ecs.reinstallos.v2"), 0);
     assert!(!pty.screen().contains("half"), "{}", pty.screen());
 }
 
 #[test]
 fn apply_asks_the_password_hidden_then_the_confirmation_as_typed() {
-    let rt = runtime();
-    let sb = sandbox(&rt);
-    let home = tempfile::tempdir().expect("tmp");
-    let args = [
-        "--write",
-        "apply",
-        "--server",
-        "web-03",
-        "--reinstall",
-        "--password-stdin",
-    ];
-    let mut pty = at_terminal(&sb, home.path(), &args);
-    pty.wait_for(PROMPT, WAIT);
+    let mut q = at_the_question(APPLY);
+    let pty = &mut q.pty;
     pty.send(PASSWORD);
     pty.send("\r");
     pty.wait_for("Type the server name to confirm:", WAIT);
@@ -157,7 +139,7 @@ fn apply_asks_the_password_hidden_then_the_confirmation_as_typed() {
         screen.contains("confirm: web-03"),
         "the name is echoed:\n{screen}"
     );
-    assert_eq!(client_common::op_count(&sb, "ecs.reinstallos.v2"), 1);
+    assert_eq!(client_common::op_count(&q.sb, "ecs.reinstallos.v2"), 1);
     assert!(!contains(&pty.raw_output(), PASSWORD), "{screen}");
     assert!(pty.cooked_mode());
 }

@@ -172,8 +172,7 @@ mod hidden {
     fn read_hidden(tty: &mut File) -> Result<Secret, CliError> {
         let cancelled = || CliError::Usage("password entry cancelled; nothing was sent".into());
         let mut line = Line::new();
-        loop {
-            let Some(b) = next_byte(tty)? else { break };
+        while let Some(b) = next_byte(tty)? {
             match b {
                 b'\r' | b'\n' => break,
                 CTRL_C => return Err(cancelled()),

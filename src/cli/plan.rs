@@ -230,7 +230,7 @@ fn plan_text(p: &Plan) -> String {
         s += &format!("! {}\n", escape(&w.message()));
     }
     for c in &p.preconditions {
-        s += &format!("> {}\n", escape(&c.message()));
+        s += &format!("> {}\n", escape(c.message()));
     }
     s
 }

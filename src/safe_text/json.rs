@@ -37,7 +37,7 @@ impl<F: Formatter> Formatter for TerminalSafe<F> {
     ) -> io::Result<()> {
         let mut rest = fragment;
         while let Some((at, c)) = rest.char_indices().find(|&(_, c)| super::is_unsafe(c)) {
-            w.write_all(rest[..at].as_bytes())?;
+            w.write_all(&rest.as_bytes()[..at])?;
             // Every unsafe character is in the Basic Multilingual Plane: one `\uXXXX`.
             write!(w, "\\u{:04x}", c as u32)?;
             rest = &rest[at + c.len_utf8()..];
