@@ -8,6 +8,7 @@
 
 mod client_common;
 mod poller_support;
+mod pty_harness;
 
 use client_common::*;
 use reimage::cloud::model::ServerKind;
@@ -416,4 +417,58 @@ async fn jobs_listing_and_watch_print_hostile_journal_and_job_text_escaped() {
     ] {
         assert!(all.contains(shown), "{shown}\n{all}");
     }
+}
+
+/// A home whose path carries controls, with a config.toml holding the sandbox's secret
+/// key readable by others: reimage warns about it, naming the path.
+fn readable_config_home(tmp: &Path, sb: &Sandbox) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tmp.join("home\x1b]0;owned\x07\u{202E}");
+    std::fs::create_dir(&home).expect("dir");
+    let config = home.join("config.toml");
+    let profile = format!(
+        "default_profile = \"a\"\n[profiles.a]\naccess_key = \"{}\"\nsecret_key = \"{}\"\n",
+        sb.ak, sb.sk
+    );
+    std::fs::write(&config, profile).expect("config");
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    home
+}
+
+const HOSTILE_PATH_SHOWN: &str = r"home\x1b]0;owned\x07\u{202e}/config.toml holds a secret key";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notes_naming_a_hostile_path_are_escaped() {
+    let sb = hostile_sandbox().await;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = readable_config_home(tmp.path(), &sb);
+    let out = reimage(&home, &sb.url, &["list", "keypairs"], "").await;
+    let all = inert("note about a readable config", &out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains(HOSTILE_PATH_SHOWN), "{all}");
+}
+
+#[test]
+fn the_tui_prints_its_start_warnings_escaped() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = rt.block_on(hostile_sandbox());
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = readable_config_home(tmp.path(), &sb);
+    let h = home.to_str().expect("UTF-8 path");
+    let env = [
+        ("REIMAGE_HOME", h),
+        ("HOME", h),
+        ("REIMAGE_METADATA_URL", "off"),
+        ("NO_COLOR", "1"),
+    ];
+    let args = ["--endpoint", &sb.url, "--region", &sb.region];
+    let mut pty = pty_harness::Pty::spawn(&args, &env, 160, 40);
+    pty.wait_for("api-01", std::time::Duration::from_secs(30));
+    pty.send("q");
+    assert!(pty.wait_exit(std::time::Duration::from_secs(30)).is_some());
+    // The TUI writes its own escape sequences: look for the injected ones only.
+    let raw = pty.raw_output();
+    let has = |needle: &str| raw.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(!has("\x1b]0;owned") && !has("\u{202E}"), "{}", text(&raw));
+    assert!(has(HOSTILE_PATH_SHOWN), "{}", text(&raw));
 }

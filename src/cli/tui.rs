@@ -19,6 +19,7 @@ use crate::jobs::journal::Journal;
 use crate::jobs::pacing::JobSettings;
 use crate::jobs::poller::{self, PollerHandle, Sinks};
 use crate::jobs::record::JobRecord;
+use crate::safe_text::escape;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{ColorChoice, GlyphChoice};
 use crate::tui::{Command, HeaderInfo, JobView, Msg, Resource, SubmitOutcome, UiOptions};
@@ -35,7 +36,7 @@ pub const DEFAULT_SUBMIT_CONCURRENCY: usize = 4;
 pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     let resolved = crate::config::resolve(global, env)?;
     if let Err(e) = crate::logging::init(&resolved.paths.log_file(), global.log_level.as_deref()) {
-        eprintln!("reimage: logging is off: {e}");
+        eprintln!("reimage: logging is off: {}", escape(&e.to_string()));
     }
     if resolved.settings.insecure {
         eprintln!(
@@ -44,7 +45,7 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     }
     // On the normal screen, seen after quitting; the TUI repeats them once connected.
     for n in resolved.notices.iter().filter(|n| n.starts_with("WARNING")) {
-        eprintln!("reimage: {n}");
+        eprintln!("reimage: {}", escape(n));
     }
     let options = ui_options(&resolved)?;
     let (journal, replay) = super::jobs::open_journal(&resolved)?;
