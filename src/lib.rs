@@ -1,12 +1,13 @@
 //! reimage: change or reinstall the OS of Huawei Cloud ECS and BMS servers.
 //!
 //! Layers, each importing only those below it (see docs/architecture.md):
-//! `tui` > `jobs` > `ops` > `cloud` > `sandbox` > `config`.
+//! `tui` > `jobs` > `ops` > `cloud` > `sandbox` > `config` > `fsio`.
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod fsio;
 pub mod hardening;
 pub mod jobs;
 pub mod logging;
