@@ -401,34 +401,9 @@ async fn wait_job(
     }
 }
 
-/// Largest user-data file read: base64 of the 32 KB limit, with line breaks, fits well
-/// within it; ops then checks the exact limit. Anything bigger is refused unread.
-const USER_DATA_READ_LIMIT: u64 = 64 * 1024;
-
-/// Read a user-data file, refusing what is not a regular file (`/dev/zero` or a FIFO would
-/// never end) and reading at most `USER_DATA_READ_LIMIT + 1` bytes.
+/// Read a user-data file with the one bounded reader (a regular file, capped).
 fn read_user_data(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    use std::io::Read;
-    let fail = |why: String| {
-        CliError::Usage(format!(
-            "cannot read the user data file {}: {why}",
-            path.display()
-        ))
-    };
-    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
-    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(fail("not a regular file; give a file path".into()));
-    }
-    let mut bytes = Vec::new();
-    file.take(USER_DATA_READ_LIMIT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > USER_DATA_READ_LIMIT {
-        return Err(fail(format!(
-            "it is larger than {USER_DATA_READ_LIMIT} bytes; user data is at most 32 KB \
-             (gzip it if it is text)"
-        )));
-    }
-    Ok(bytes)
+    let mut bytes = crate::fsio::read(path, crate::fsio::FileKind::UserData)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(std::mem::take(&mut *bytes))
 }
