@@ -15,6 +15,7 @@ use crate::jobs::record::{JobRecord, TrackedState, now_rfc3339};
 use clap::Args;
 use std::io::Write;
 use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 #[derive(Debug, Clone, Args)]
 pub struct JobsArgs {
@@ -30,20 +31,25 @@ pub struct JobsArgs {
 }
 
 /// Open the journal, drop finished jobs older than `[jobs] keep_finished_days`, replay it.
-/// Damaged lines are reported as warnings on stderr, never fatal.
+/// Damaged lines are reported as warnings, never fatal: one warning when compaction moved
+/// them aside, else one per line.
 pub(crate) fn open_journal(resolved: &Resolved) -> Result<(Journal, Replay), CliError> {
     let settings = job_settings(resolved)?;
-    let journal_err =
-        |e: crate::jobs::journal::JournalError| CliError::Io(std::io::Error::other(e.to_string()));
-    // The damaged lines are reported from the first read: compaction drops them.
-    let (journal, first) = Journal::open(resolved.paths.jobs_journal()).map_err(journal_err)?;
+    let (journal, first) = Journal::open(resolved.paths.jobs_journal())?;
+    let mut warnings = first.warnings;
     match journal.compact(settings.keep_finished) {
-        Ok(0) => {}
-        Ok(n) => tracing::info!("compacted {n} finished job(s) out of the journal"),
+        Ok(c) => {
+            if c.dropped > 0 {
+                tracing::info!("compacted {} finished job(s) out of the journal", c.dropped);
+            }
+            if let Some(w) = c.warning {
+                warnings = vec![w];
+            }
+        }
         Err(e) => tracing::warn!("cannot compact the job journal: {e}"),
     }
-    let mut replay = journal.replay().map_err(journal_err)?;
-    replay.warnings = first.warnings;
+    let mut replay = journal.replay()?;
+    replay.warnings = warnings;
     Ok((journal, replay))
 }
 
@@ -75,6 +81,28 @@ pub(crate) async fn journal_accepted(
             audit.path().display()
         );
     }
+}
+
+/// The TUI's poller for a script: every change of the jobs it tracks goes to the journal,
+/// each outcome to the audit log, then to the returned channel.
+pub(crate) fn script_poller(
+    resolved: &Resolved,
+    client: crate::cloud::Client,
+    journal: Arc<Journal>,
+    actor: Actor,
+) -> Result<(poller::PollerHandle, UnboundedReceiver<JobEvent>), CliError> {
+    let settings = job_settings(resolved)?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = poller::spawn(
+        client,
+        settings.poller,
+        Sinks {
+            journal,
+            audit: Some((AuditLog::new(resolved.paths.audit_log()), actor)),
+            events: tx,
+        },
+    );
+    Ok((handle, rx))
 }
 
 pub async fn run_jobs(
@@ -197,18 +225,8 @@ async fn watch(
             "no open job belongs to this region and project".into(),
         ));
     }
-    let settings = job_settings(resolved)?;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let actor = Actor::of(&client).await;
-    let handle = poller::spawn(
-        client,
-        settings.poller,
-        Sinks {
-            journal: Arc::new(journal),
-            audit: Some((AuditLog::new(resolved.paths.audit_log()), actor)),
-            events: tx,
-        },
-    );
+    let (handle, mut rx) = script_poller(resolved, client, Arc::new(journal), actor)?;
     let mut left = mine.len();
     for j in &mine {
         writeln!(out, "{}", line(j))?;

@@ -28,6 +28,12 @@ pub enum CliError {
     Cloud(#[from] CloudError),
     #[error("cannot write the output: {0}")]
     Io(#[from] std::io::Error),
+    /// The job journal cannot be used (its message says why and the fix).
+    #[error(transparent)]
+    Journal(#[from] crate::jobs::journal::JournalError),
+    /// A file reimage reads or keeps cannot be used (its message says why and the fix).
+    #[error(transparent)]
+    File(#[from] crate::fsio::FileError),
     /// `doctor` found problems (already printed).
     #[error("{0} check(s) failed")]
     ChecksFailed(usize),
