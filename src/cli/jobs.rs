@@ -60,27 +60,28 @@ pub(crate) fn job_settings(resolved: &Resolved) -> Result<JobSettings, CliError>
 
 /// Journal (fsynced) and audit an accepted job before anything reports it. A journal that
 /// cannot be written is said on stderr: the job id is printed anyway, it must not be lost.
-pub(crate) async fn journal_accepted(
-    global: &GlobalArgs,
-    env: &Env,
-    client: &crate::cloud::Client,
+/// Returns whether the job is journaled.
+pub(crate) fn journal_accepted(
+    journal: &Journal,
+    audit: &(AuditLog, Actor),
     rec: &JobRecord,
     login_mode: Option<&str>,
-) {
-    let paths = match crate::config::resolve(global, env) {
-        Ok(r) => r.paths,
-        Err(e) => return eprintln!("warning: job {} not journaled: {e}", rec.job_id),
+) -> bool {
+    let journaled = match journal.record_submitted(rec) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("warning: job {} not journaled: {e}", rec.job_id);
+            false
+        }
     };
-    if let Err(e) = Journal::open(paths.jobs_journal()).and_then(|(j, _)| j.record_submitted(rec)) {
-        eprintln!("warning: job {} not journaled: {e}", rec.job_id);
-    }
-    let audit = AuditLog::new(paths.audit_log());
-    if let Err(e) = audit.submitted(&Actor::of(client).await, rec, login_mode) {
+    let (log, actor) = audit;
+    if let Err(e) = log.submitted(actor, rec, login_mode) {
         eprintln!(
             "warning: cannot write the audit log {}: {e}",
-            audit.path().display()
+            log.path().display()
         );
     }
+    journaled
 }
 
 /// The TUI's poller for a script: every change of the jobs it tracks goes to the journal,

@@ -1,5 +1,6 @@
 //! The scriptable face: `reimage list` and `reimage doctor`, over the same client as the TUI.
 
+mod apply_job;
 mod doctor;
 mod jobs;
 mod list;
@@ -50,6 +51,12 @@ pub enum CliError {
         code: String,
         reason: String,
     },
+    /// `apply --wait`: the job was sent and journaled, but a poll failed.
+    #[error(
+        "following job {job_id} failed: {error}\n  the request was sent once and the job goes on; \
+         follow it with `reimage jobs --watch` (nothing is sent again)"
+    )]
+    FollowFailed { job_id: String, error: String },
     /// `jobs --watch`: some jobs ended in FAIL, LOST or TIMED_OUT (already printed).
     #[error("{0} job(s) did not succeed")]
     JobsNotSucceeded(usize),
