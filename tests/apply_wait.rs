@@ -95,7 +95,9 @@ async fn apply_wait_journals_every_state_and_audits_the_outcome() {
     assert!(ran.ok(), "{ran:?}");
     let job_id = ran.stdout.split_whitespace().next().expect("job id");
     assert!(ran.stdout.contains("SUCCESS"), "{ran:?}");
-    let accepted = ran.stderr.find(&format!("job {job_id} accepted; journaled"));
+    let accepted = ran
+        .stderr
+        .find(&format!("job {job_id} accepted; journaled"));
     let ended = ran.stderr.find(&format!("job {job_id}: SUCCESS"));
     assert!(
         matches!((accepted, ended), (Some(a), Some(e)) if a < e),
@@ -108,7 +110,11 @@ async fn apply_wait_journals_every_state_and_audits_the_outcome() {
     let audit = read(&home.path().join("state/audit.log"));
     assert_eq!(count(&audit, job_id, "\"submitted\""), 1, "{audit}");
     assert_eq!(count(&audit, job_id, "\"finished\""), 1, "{audit}");
-    assert_eq!(count(&audit, job_id, "\"status\":\"SUCCESS\""), 1, "{audit}");
+    assert_eq!(
+        count(&audit, job_id, "\"status\":\"SUCCESS\""),
+        1,
+        "{audit}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,15 +136,21 @@ async fn a_failed_poll_keeps_the_job_id_and_a_rerun_sends_nothing_twice() {
     args.push("--wait");
     let ran = reimage(home.path(), &sb, &args, PASSWORD).await;
     assert_eq!(ran.code, Some(1), "{ran:?}");
-    let job_id = ran.stdout.split_whitespace().next().expect("job id on stdout");
+    let job_id = ran
+        .stdout
+        .split_whitespace()
+        .next()
+        .expect("job id on stdout");
     assert!(
-        ran.stderr.contains(&format!("job {job_id} accepted; journaled")),
+        ran.stderr
+            .contains(&format!("job {job_id} accepted; journaled")),
         "{}",
         ran.stderr
     );
     let last = ran.stderr.lines().last().unwrap_or_default();
     assert!(
-        ran.stderr.contains(&format!("following job {job_id} failed"))
+        ran.stderr
+            .contains(&format!("following job {job_id} failed"))
             && last.contains("reimage jobs --watch"),
         "{}",
         ran.stderr
@@ -183,7 +195,10 @@ async fn followers_of_one_job_write_one_outcome_between_them() {
     );
     for ran in [&a, &b, &c] {
         assert!(ran.ok(), "{ran:?}");
-        assert!(ran.stdout.contains("SUCCESS"), "each follower saw it: {ran:?}");
+        assert!(
+            ran.stdout.contains("SUCCESS"),
+            "each follower saw it: {ran:?}"
+        );
     }
     let journal = read(&journal_path(home.path()));
     assert_eq!(count(&journal, &job_id, "\"SUCCESS\""), 1, "{journal}");
@@ -211,7 +226,11 @@ async fn apply_sends_nothing_when_a_state_file_is_a_symlink() {
             "{file}: {}",
             ran.stderr
         );
-        assert_eq!(read(&victim), "precious\n", "{file}: the target is untouched");
+        assert_eq!(
+            read(&victim),
+            "precious\n",
+            "{file}: the target is untouched"
+        );
         assert!(ran.stdout.is_empty(), "{file}: {ran:?}");
     }
     assert_eq!(reinstalls_sent(&sb), 0, "nothing was sent");

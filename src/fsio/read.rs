@@ -42,11 +42,14 @@ pub fn if_exists<T>(result: Result<T, FileError>) -> Result<Option<T>, FileError
 
 /// Open for reading without blocking (a FIFO with no writer would block the open
 /// forever), then check the opened descriptor: only a regular file is read. State files
-/// are never opened through a symlink.
+/// are never opened through a symlink, nor read from a directory others can write.
 fn open(path: &Path, kind: FileKind) -> Result<(File, Metadata), FileError> {
     let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
     if kind.is_state() {
         flags |= libc::O_NOFOLLOW;
+        if let Some(dir) = path.parent().filter(|d| d.is_dir()) {
+            super::state::check_dir(dir)?;
+        }
     }
     let file = OpenOptions::new()
         .read(true)

@@ -14,12 +14,18 @@ use std::path::{Path, PathBuf};
 /// Create `dir` (and its parents) 0700 when missing; refuse it when group or others can
 /// write to it. A symlinked directory is followed: where state lives is the user's choice.
 pub fn private_dir(dir: &Path) -> Result<(), FileError> {
-    let fail = |problem| FileError::new(dir, FileKind::StateDir, problem);
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| fail(Problem::Io(e)))?;
+        .map_err(|e| FileError::new(dir, FileKind::StateDir, Problem::Io(e)))?;
+    check_dir(dir)
+}
+
+/// Refuse a state directory group or others can write to (anyone who can write there
+/// can swap reimage's files).
+pub(super) fn check_dir(dir: &Path) -> Result<(), FileError> {
+    let fail = |problem| FileError::new(dir, FileKind::StateDir, problem);
     let meta = std::fs::metadata(dir).map_err(|e| fail(Problem::Io(e)))?;
     let mode = meta.permissions().mode() & 0o7777;
     if mode & 0o022 != 0 {
@@ -169,6 +175,10 @@ mod tests {
             "{e}"
         );
         assert!(!dir.join("jobs.jsonl").exists(), "nothing created there");
+        std::fs::write(dir.join("projects.json"), "{}").expect("planted");
+        let e = crate::fsio::read(&dir.join("projects.json"), FileKind::ProjectCache)
+            .expect_err("not read from there");
+        assert!(matches!(e.problem, Problem::LooseDir(_)), "{e}");
     }
 
     #[test]
