@@ -12,6 +12,7 @@ use reimage::jobs::journal::Journal;
 use reimage::jobs::record::TrackedState;
 use reimage::sandbox::faults::{FaultSpec, Faults};
 use reimage::sandbox::{Sandbox, SandboxConfig};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 const PASSWORD: &str = "Str0ng!Pass9\n";
@@ -49,6 +50,12 @@ async fn reimage(home: &Path, sb: &Sandbox, args: &[&str], stdin: &str) -> Ran {
     tokio::task::spawn_blocking(move || run(cmd, &stdin))
         .await
         .expect("joined")
+}
+
+/// A directory as reimage makes it (0700, whatever the umask).
+fn private_dir(dir: &Path) {
+    std::fs::create_dir(dir).expect("mkdir");
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
 }
 
 fn journal_path(home: &Path) -> PathBuf {
@@ -210,12 +217,12 @@ async fn followers_of_one_job_write_one_outcome_between_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_sends_nothing_when_a_state_file_is_a_symlink() {
     let sb = sandbox(1.0).await;
-    for file in ["audit.log", "jobs.jsonl"] {
+    for file in ["audit.log", "jobs.jsonl", "jobs.jsonl.lock"] {
         let home = tempfile::tempdir().expect("tmp");
         let victim = home.path().join("victim.txt");
         std::fs::write(&victim, "precious\n").expect("victim");
         let state = home.path().join("state");
-        std::fs::create_dir(&state).expect("state dir");
+        private_dir(&state);
         let link = state.join(file);
         std::os::unix::fs::symlink(&victim, &link).expect("link");
         let ran = reimage(home.path(), &sb, &REINSTALL, PASSWORD).await;
@@ -241,7 +248,7 @@ async fn a_fifo_project_cache_is_not_a_hang() {
     let sb = sandbox(1.0).await;
     let home = tempfile::tempdir().expect("tmp");
     let cache = home.path().join("cache/projects.json");
-    std::fs::create_dir(home.path().join("cache")).expect("mkdir");
+    private_dir(&home.path().join("cache"));
     nix::unistd::mkfifo(&cache, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reimage"));
     cmd.env_clear()

@@ -210,7 +210,11 @@ impl Journal {
             lock_path,
             file: Mutex::new(file),
         };
-        let replay = journal.replay()?;
+        // Taking the lock once checks the lock file too, before anything relies on it.
+        let replay = {
+            let _guard = journal.lock()?;
+            journal.replay()?
+        };
         Ok((journal, replay))
     }
 
