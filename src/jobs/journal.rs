@@ -199,6 +199,9 @@ fn recorded(bytes: &[u8], job_id: &str) -> Option<Recorded> {
 
 type Recorded = (TrackedState, Option<String>, Option<String>);
 
+/// Whether the journal's bytes already hold an entry (then it is not appended).
+type Known<'a> = dyn Fn(&[u8]) -> bool + 'a;
+
 impl Journal {
     /// Open (or create) the journal at `path` and replay it.
     pub fn open(path: impl Into<PathBuf>) -> Result<(Journal, Replay), JournalError> {
@@ -290,11 +293,7 @@ impl Journal {
     }
 
     /// Append `entry` under the lock, unless `skip` says the journal already has it.
-    fn append(
-        &self,
-        entry: &Entry,
-        skip: Option<&dyn Fn(&[u8]) -> bool>,
-    ) -> Result<bool, JournalError> {
+    fn append(&self, entry: &Entry, skip: Option<&Known<'_>>) -> Result<bool, JournalError> {
         let mut line = serde_json::to_vec(entry).map_err(|e| JournalError::Io {
             path: self.path.clone(),
             source: std::io::Error::other(e),
