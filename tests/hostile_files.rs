@@ -60,6 +60,19 @@ fn refused(ran: &Ran, says: &[&str]) {
     }
 }
 
+fn plan_with_user_data(file: &str) -> [&str; 8] {
+    [
+        "plan",
+        "--server",
+        "web-03",
+        "--reinstall",
+        "--keypair",
+        "kp-admin",
+        "--user-data",
+        file,
+    ]
+}
+
 #[test]
 fn user_data_that_is_not_a_small_regular_file_is_refused_at_once() {
     let home = Home::new();
@@ -76,31 +89,10 @@ fn user_data_that_is_not_a_small_regular_file_is_refused_at_once() {
         (big.as_path(), "larger than 48 KiB"),
     ] {
         let file = path.to_str().expect("utf-8");
-        let args = [
-            "plan",
-            "--server",
-            "web-03",
-            "--reinstall",
-            "--keypair",
-            "kp-admin",
-            "--user-data",
-            file,
-        ];
-        refused(&home.run(&args, &[]), &["user data file", file, what]);
+        let ran = home.run(&plan_with_user_data(file), &[]);
+        refused(&ran, &["user data file", file, what]);
     }
-    let ran = home.run(
-        &[
-            "plan",
-            "--server",
-            "web-03",
-            "--reinstall",
-            "--keypair",
-            "kp-admin",
-            "--user-data",
-            big.to_str().expect("utf-8"),
-        ],
-        &[],
-    );
+    let ran = home.run(&plan_with_user_data(big.to_str().expect("utf-8")), &[]);
     assert!(ran.stderr.contains("user data is at most 32 KB"), "{ran:?}");
 }
 

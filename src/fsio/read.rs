@@ -51,33 +51,34 @@ fn open(path: &Path, kind: FileKind) -> Result<(File, Metadata), FileError> {
             super::state::check_dir(dir)?;
         }
     }
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(flags)
-        .open(path)
-        .map_err(|e| open_error(path, kind, e))?;
+    open_regular(
+        OpenOptions::new().read(true).custom_flags(flags),
+        path,
+        kind,
+    )
+}
+
+/// Open with `options`, then check the opened descriptor (not the path, which may change
+/// meanwhile): only a regular file is kept; anything else is named in the error.
+pub(super) fn open_regular(
+    options: &OpenOptions,
+    path: &Path,
+    kind: FileKind,
+) -> Result<(File, Metadata), FileError> {
+    let file = options.open(path).map_err(|e| open_error(path, kind, e))?;
     let meta = file
         .metadata()
         .map_err(|e| FileError::new(path, kind, Problem::Io(e)))?;
-    check_regular(path, kind, &meta)?;
-    Ok((file, meta))
-}
-
-/// Refuse a descriptor that is not a regular file, naming what it is.
-pub(super) fn check_regular(path: &Path, kind: FileKind, meta: &Metadata) -> Result<(), FileError> {
-    if meta.is_file() {
-        return Ok(());
+    if !meta.is_file() {
+        let what = what(meta.file_type());
+        return Err(FileError::new(path, kind, Problem::NotRegular(what)));
     }
-    Err(FileError::new(
-        path,
-        kind,
-        Problem::NotRegular(what(meta.file_type())),
-    ))
+    Ok((file, meta))
 }
 
 /// The error of a failed open: a symlink refused by `O_NOFOLLOW`, a FIFO without a
 /// reader (`ENXIO` for a non-blocking write open), a directory opened for writing.
-pub(super) fn open_error(path: &Path, kind: FileKind, e: std::io::Error) -> FileError {
+fn open_error(path: &Path, kind: FileKind, e: std::io::Error) -> FileError {
     let problem = match e.raw_os_error() {
         _ if e.kind() == std::io::ErrorKind::NotFound => Problem::Missing,
         Some(libc::ELOOP) if kind.is_state() => Problem::Symlink,

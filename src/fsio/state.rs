@@ -4,7 +4,7 @@
 //! through a temporary file created exclusively under a fresh name beside the target, so
 //! a link planted at a predictable name cannot redirect it.
 
-use super::read::{check_regular, open_error};
+use super::read::open_regular;
 use super::{FileError, FileKind, Problem};
 use std::fs::{DirBuilder, File, Metadata, OpenOptions, Permissions};
 use std::io::Write;
@@ -39,18 +39,16 @@ pub fn open_append(path: &Path, kind: FileKind) -> Result<File, FileError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         private_dir(dir)?;
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        // No FIFO may block the open; no symlink may redirect it.
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| open_error(path, kind, e))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| FileError::new(path, kind, Problem::Io(e)))?;
-    check_regular(path, kind, &meta)?;
+    let (file, meta) = open_regular(
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            // No FIFO may block the open; no symlink may redirect it.
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY),
+        path,
+        kind,
+    )?;
     tighten(&file, path, kind, &meta)?;
     Ok(file)
 }
