@@ -163,7 +163,7 @@ impl Transport {
             .http1_only();
         if let Some(path) = &settings.ca_file {
             let pem = crate::fsio::read(path, crate::fsio::FileKind::CaFile)
-                .map_err(|e| CloudError::config(format!("--ca-file: {e}")))?;
+                .map_err(|e| CloudError::config(e.to_string()))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
                 CloudError::config(format!(
                     "{} is not a PEM certificate file: {e}",

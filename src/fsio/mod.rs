@@ -91,7 +91,10 @@ impl FileKind {
     /// Said after the size limit when a file is too large.
     fn limit_note(self) -> &'static str {
         match self {
-            Self::UserData => "; user data is at most 32 KB (gzip it if it is text)",
+            Self::UserData => {
+                ": user data is at most 32 KB, at most 32768 bytes before base64 encoding \
+                 (gzip it if it is text)"
+            }
             Self::Journal => "; move it aside and reimage starts a new one",
             _ => "",
         }
