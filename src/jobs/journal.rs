@@ -169,10 +169,10 @@ fn fold(path: &Path, bytes: &[u8]) -> Fold {
 }
 
 /// The state, error code and reason the journal last recorded for `job_id`, if any.
+/// This runs before every update, so it reads from the end and parses only lines that
+/// name the job: the newest one about it decides.
 fn recorded(bytes: &[u8], job_id: &str) -> Option<Recorded> {
-    let mut last = None;
-    for line in bytes.split(|b| *b == b'\n') {
-        // Only lines naming the job are parsed: this runs before every update.
+    for line in bytes.rsplit(|b| *b == b'\n') {
         let Some(text) = std::str::from_utf8(line)
             .ok()
             .filter(|t| t.contains(job_id))
@@ -181,7 +181,7 @@ fn recorded(bytes: &[u8], job_id: &str) -> Option<Recorded> {
         };
         match serde_json::from_str::<Entry>(text) {
             Ok(Entry::Submitted(rec)) if rec.job_id == job_id => {
-                last = Some((rec.state, rec.error_code, rec.fail_reason));
+                return Some((rec.state, rec.error_code, rec.fail_reason));
             }
             Ok(Entry::Update {
                 job_id: id,
@@ -189,12 +189,12 @@ fn recorded(bytes: &[u8], job_id: &str) -> Option<Recorded> {
                 error_code,
                 fail_reason,
                 ..
-            }) if id == job_id => last = Some((state, error_code, fail_reason)),
-            Ok(Entry::Dismissed { job_id: id, .. }) if id == job_id => last = None,
+            }) if id == job_id => return Some((state, error_code, fail_reason)),
+            Ok(Entry::Dismissed { job_id: id, .. }) if id == job_id => return None,
             _ => {}
         }
     }
-    last
+    None
 }
 
 type Recorded = (TrackedState, Option<String>, Option<String>);
