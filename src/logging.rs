@@ -3,8 +3,6 @@
 //! carries their data. The file is capped: past `MAX_BYTES` at
 //! start it is moved to `reimage.log.1` (one old generation kept).
 
-use std::fs::OpenOptions;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::Mutex;
 use tracing_subscriber::EnvFilter;
@@ -14,20 +12,12 @@ const MAX_BYTES: u64 = 5 * 1024 * 1024;
 /// Start logging to `path`. `level` (from `--log-level`) wins over `RUST_LOG`; the default
 /// is `info` for reimage and `warn` for the libraries under it.
 pub fn init(path: &Path, level: Option<&str>) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
-    }
-    if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_BYTES) {
+    // lstat: a link is not followed to a size, and open_append refuses it with the fix.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() > MAX_BYTES) {
         let _ = std::fs::rename(path, path.with_extension("log.1"));
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)?;
+    let file = crate::fsio::state::open_append(path, crate::fsio::FileKind::Log)
+        .map_err(std::io::Error::other)?;
     let filter = match level {
         Some(l) => EnvFilter::try_new(format!("warn,reimage={l}")),
         None => {

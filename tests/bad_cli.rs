@@ -204,7 +204,7 @@ fn user_data_rows(dir: &Path) -> Vec<Row> {
             "user data: a 1 MiB file is refused unread",
             plan(write("huge.sh", &vec![b'#'; 1 << 20])),
             true,
-            vec!["larger than 65536 bytes"],
+            vec!["larger than 48 KiB", "at most 32 KB"],
         ),
         (
             "user data: binary",
@@ -271,7 +271,7 @@ fn bad_tls_and_region_flags_are_refused_clearly() {
         (
             "CA file missing",
             vec!["--ca-file", "/nonexistent/ca.pem"],
-            "cannot read --ca-file",
+            "cannot read the CA file /nonexistent/ca.pem: it does not exist",
         ),
         (
             "CA file without a certificate",

@@ -102,7 +102,10 @@ fn dismissed_jobs_are_gone_and_compaction_keeps_open_ones() {
     j.record_update("b", TrackedState::Fail, Some("Ecs.0005"), None)
         .expect("b");
     j.record_dismissed("c").expect("c");
-    let dropped = j.compact(std::time::Duration::ZERO).expect("compact");
+    let dropped = j
+        .compact(std::time::Duration::ZERO)
+        .expect("compact")
+        .dropped;
     assert_eq!(dropped, 2, "finished jobs older than zero seconds go");
     let replay = j.replay().expect("replay");
     let ids: Vec<_> = replay.jobs.iter().map(|r| r.job_id.as_str()).collect();
@@ -178,4 +181,69 @@ fn audit_log_masks_the_access_key_and_holds_no_secret() {
     assert_eq!(last["status"], "SUCCESS");
     assert_eq!(last["new_image"], "Ubuntu 22.04 server 64bit");
     assert_eq!(mask_access_key("short"), "*****");
+}
+
+#[test]
+fn compaction_moves_unreadable_lines_aside_and_never_deletes_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("jobs.jsonl");
+    let (j, _) = Journal::open(&path).expect("open");
+    j.record_submitted(&record("job-a")).expect("a");
+    let damaged = [
+        r#"{"event":"update","job_id":"job-a","state":"CANCELLED","at":"x"}"#,
+        r#"{"event":"update","job_id":"job-a","state":7,"at":"x"}"#,
+        "\u{1}garbage",
+    ];
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .expect("append");
+    for l in damaged {
+        writeln!(f, "{l}").expect("write");
+    }
+    drop(f);
+    let c = j
+        .compact(std::time::Duration::from_secs(3600))
+        .expect("compact");
+    assert_eq!((c.dropped, c.moved), (0, 3));
+    let w = c.warning.expect("one warning");
+    assert!(
+        w.contains("3 damaged line") && w.contains("jobs.damaged.jsonl"),
+        "{w}"
+    );
+    let kept = std::fs::read_to_string(j.damaged_path()).expect("damaged file");
+    assert_eq!(kept.lines().collect::<Vec<_>>(), damaged);
+    let replay = j.replay().expect("replay");
+    assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
+    assert_eq!(replay.jobs.len(), 1);
+    // Nothing new to move: no second warning.
+    let c = j
+        .compact(std::time::Duration::from_secs(3600))
+        .expect("again");
+    assert!(c.warning.is_none() && c.moved == 0);
+}
+
+#[test]
+fn two_followers_of_a_job_record_each_state_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("jobs.jsonl");
+    let (first, _) = Journal::open(&path).expect("first");
+    let (second, _) = Journal::open(&path).expect("second");
+    first.record_submitted(&record("job-a")).expect("a");
+    let running = |j: &Journal| j.record_update("job-a", TrackedState::Running, None, None);
+    assert!(running(&first).expect("first"));
+    assert!(!running(&second).expect("second"), "already there");
+    let ended = |j: &Journal, s| j.record_update("job-a", s, None, None);
+    assert!(ended(&second, TrackedState::Success).expect("second"));
+    assert!(!ended(&first, TrackedState::Success).expect("first"));
+    assert!(
+        !ended(&first, TrackedState::TimedOut).expect("after the end"),
+        "nothing follows an outcome"
+    );
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert_eq!(
+        first.replay().expect("replay").jobs[0].state,
+        TrackedState::Success
+    );
 }

@@ -16,6 +16,7 @@ use crate::safe_text::{self, escape};
 use clap::Args;
 use std::io::Write;
 use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 #[derive(Debug, Clone, Args)]
 pub struct JobsArgs {
@@ -31,20 +32,25 @@ pub struct JobsArgs {
 }
 
 /// Open the journal, drop finished jobs older than `[jobs] keep_finished_days`, replay it.
-/// Damaged lines are reported as warnings on stderr, never fatal.
+/// Damaged lines are reported as warnings, never fatal: one warning when compaction moved
+/// them aside, else one per line.
 pub(crate) fn open_journal(resolved: &Resolved) -> Result<(Journal, Replay), CliError> {
     let settings = job_settings(resolved)?;
-    let journal_err =
-        |e: crate::jobs::journal::JournalError| CliError::Io(std::io::Error::other(e.to_string()));
-    // The damaged lines are reported from the first read: compaction drops them.
-    let (journal, first) = Journal::open(resolved.paths.jobs_journal()).map_err(journal_err)?;
+    let (journal, first) = Journal::open(resolved.paths.jobs_journal())?;
+    let mut warnings = first.warnings;
     match journal.compact(settings.keep_finished) {
-        Ok(0) => {}
-        Ok(n) => tracing::info!("compacted {n} finished job(s) out of the journal"),
+        Ok(c) => {
+            if c.dropped > 0 {
+                tracing::info!("compacted {} finished job(s) out of the journal", c.dropped);
+            }
+            if let Some(w) = c.warning {
+                warnings = vec![w];
+            }
+        }
         Err(e) => tracing::warn!("cannot compact the job journal: {e}"),
     }
-    let mut replay = journal.replay().map_err(journal_err)?;
-    replay.warnings = first.warnings;
+    let mut replay = journal.replay()?;
+    replay.warnings = warnings;
     Ok((journal, replay))
 }
 
@@ -55,25 +61,50 @@ pub(crate) fn job_settings(resolved: &Resolved) -> Result<JobSettings, CliError>
 
 /// Journal (fsynced) and audit an accepted job before anything reports it. A journal that
 /// cannot be written is said on stderr: the job id is printed anyway, it must not be lost.
-pub(crate) async fn journal_accepted(
-    global: &GlobalArgs,
-    env: &Env,
-    client: &crate::cloud::Client,
+/// Returns whether the job is journaled.
+pub(crate) fn journal_accepted(
+    journal: &Journal,
+    audit: &(AuditLog, Actor),
     rec: &JobRecord,
     login_mode: Option<&str>,
-) {
-    let paths = match crate::config::resolve(global, env) {
-        Ok(r) => r.paths,
-        Err(e) => return warn(&format!("job {} not journaled: {e}", rec.job_id)),
+) -> bool {
+    let journaled = match journal.record_submitted(rec) {
+        Ok(()) => true,
+        Err(e) => {
+            warn(&format!("job {} not journaled: {e}", rec.job_id));
+            false
+        }
     };
-    if let Err(e) = Journal::open(paths.jobs_journal()).and_then(|(j, _)| j.record_submitted(rec)) {
-        warn(&format!("job {} not journaled: {e}", rec.job_id));
+    let (log, actor) = audit;
+    if let Err(e) = log.submitted(actor, rec, login_mode) {
+        warn(&format!(
+            "cannot write the audit log {}: {e}",
+            log.path().display()
+        ));
     }
-    let audit = AuditLog::new(paths.audit_log());
-    if let Err(e) = audit.submitted(&Actor::of(client).await, rec, login_mode) {
-        let path = audit.path().display();
-        warn(&format!("cannot write the audit log {path}: {e}"));
-    }
+    journaled
+}
+
+/// The TUI's poller for a script: every change of the jobs it tracks goes to the journal,
+/// each outcome to the audit log, then to the returned channel.
+pub(crate) fn script_poller(
+    resolved: &Resolved,
+    client: crate::cloud::Client,
+    journal: Arc<Journal>,
+    actor: Actor,
+) -> Result<(poller::PollerHandle, UnboundedReceiver<JobEvent>), CliError> {
+    let settings = job_settings(resolved)?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = poller::spawn(
+        client,
+        settings.poller,
+        Sinks {
+            journal,
+            audit: Some((AuditLog::new(resolved.paths.audit_log()), actor)),
+            events: tx,
+        },
+    );
+    Ok((handle, rx))
 }
 
 /// A warning on stderr; it can quote the cloud or the journal, so it is escaped.
@@ -201,18 +232,8 @@ async fn watch(
             "no open job belongs to this region and project".into(),
         ));
     }
-    let settings = job_settings(resolved)?;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let actor = Actor::of(&client).await;
-    let handle = poller::spawn(
-        client,
-        settings.poller,
-        Sinks {
-            journal: Arc::new(journal),
-            audit: Some((AuditLog::new(resolved.paths.audit_log()), actor)),
-            events: tx,
-        },
-    );
+    let (handle, mut rx) = script_poller(resolved, client, Arc::new(journal), actor)?;
     let mut left = mine.len();
     for j in &mine {
         writeln!(out, "{}", line(j))?;

@@ -1,5 +1,6 @@
 //! The scriptable face: `reimage list` and `reimage doctor`, over the same client as the TUI.
 
+mod apply_job;
 mod console;
 mod doctor;
 mod jobs;
@@ -33,6 +34,12 @@ pub enum CliError {
     Cloud(#[from] CloudError),
     #[error("cannot write the output: {0}")]
     Io(#[from] std::io::Error),
+    /// The job journal cannot be used (its message says why and the fix).
+    #[error(transparent)]
+    Journal(#[from] crate::jobs::journal::JournalError),
+    /// A file reimage reads or keeps cannot be used (its message says why and the fix).
+    #[error(transparent)]
+    File(#[from] crate::fsio::FileError),
     /// `doctor` found problems (already printed).
     #[error("{0} check(s) failed")]
     ChecksFailed(usize),
@@ -49,6 +56,12 @@ pub enum CliError {
         code: String,
         reason: String,
     },
+    /// `apply --wait`: the job was sent and journaled, but a poll failed.
+    #[error(
+        "following job {job_id} failed: {error}\n  the request was sent once and the job goes on; \
+         follow it with `reimage jobs --watch` (nothing is sent again)"
+    )]
+    FollowFailed { job_id: String, error: String },
     /// `jobs --watch`: some jobs ended in FAIL, LOST or TIMED_OUT (already printed).
     #[error("{0} job(s) did not succeed")]
     JobsNotSucceeded(usize),

@@ -3,12 +3,15 @@
 //! The password comes only from stdin (`--password-stdin`: asked with echo off at a terminal,
 //! else the first line), never from argv.
 
+use super::apply_job::{self, Followed};
 use super::console::Console;
 use super::list::OutputFormat;
 use super::{CliError, connect};
 use crate::cloud::model::{Image, Keypair, Server, ServerKind};
 use crate::cloud::{Client, ImageQuery};
 use crate::config::{Env, GlobalArgs};
+use crate::jobs::audit::{Actor, AuditLog};
+use crate::jobs::record::TrackedState;
 use crate::ops::{
     self, Entries, FieldError, Input, LoginMode, Operation, Plan, Route, Secret, UserData,
 };
@@ -17,7 +20,6 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RouteArg {
@@ -307,8 +309,8 @@ pub async fn run_plan(
     Ok(())
 }
 
-/// `reimage apply`: plan, confirm (type the server name, or `--yes`), send once, print the
-/// job id; with `--wait`, follow the job to its end.
+/// `reimage apply`: plan, confirm (type the server name, or `--yes`), send once, journal
+/// the job and print its id; with `--wait`, follow the job to its end.
 pub async fn run_apply(
     global: &GlobalArgs,
     args: &ApplyArgs,
@@ -318,7 +320,9 @@ pub async fn run_apply(
 ) -> Result<(), CliError> {
     let connected = connect(global, env).await?;
     let client = &connected.client;
+    let resolved = crate::config::resolve(global, env)?;
     let (plan, server) = decide(client, &args.plan, input, out).await?;
+    let journal = apply_job::open_journal_for(&resolved, &plan.server_id, &server.name)?;
     eprint!("{}", plan_text(&plan));
     if !args.yes {
         // The name as shown (escaped) confirms too: a control in it cannot be typed.
@@ -340,95 +344,64 @@ pub async fn run_apply(
     tracing::info!(job = %accepted.job_id, server = %plan.server_id, op = plan.op.label(), "OS request accepted");
     let rec = crate::jobs::submitted::record_for_plan(&plan, &accepted, client.context());
     let mode = crate::jobs::submitted::login_mode(&plan);
-    super::jobs::journal_accepted(global, env, client, &rec, Some(&mode)).await;
-    let mut status = None;
-    if args.wait {
-        status = Some(wait_job(client, plan.kind, &accepted.job_id).await?);
+    let audit = (
+        AuditLog::new(resolved.paths.audit_log()),
+        Actor::of(client).await,
+    );
+    if super::jobs::journal_accepted(&journal, &audit, &rec, Some(&mode)) {
+        eprintln!(
+            "job {} accepted; journaled in {}",
+            escape(&rec.job_id),
+            escape(&journal.path().display().to_string())
+        );
     }
+    let followed = if args.wait {
+        eprintln!(
+            "following job {} (the job goes on if this stops; `reimage jobs --watch` follows it too)",
+            escape(&rec.job_id)
+        );
+        let journal = std::sync::Arc::new(journal);
+        Some(apply_job::follow(&resolved, client.clone(), journal, audit.1, rec).await?)
+    } else {
+        None
+    };
+    let status = followed.as_ref().map(|f| match f {
+        Followed::Ended(r) | Followed::PollFailed { last: r, .. } => r.state.label(),
+    });
     let text = match args.plan.format {
         OutputFormat::Json => json_line(
-            &json!({"job_id": accepted.job_id, "order_id": accepted.order_id, "status": status.as_ref().map(|j| j.status.clone())}),
+            &json!({"job_id": accepted.job_id, "order_id": accepted.order_id, "status": status}),
         )?,
-        OutputFormat::Table => match &status {
-            Some(j) => format!("{} {}\n", escape(&accepted.job_id), escape(&j.status)),
+        OutputFormat::Table => match status {
+            Some(s) => format!("{} {}\n", escape(&accepted.job_id), escape(s)),
             None => format!("{}\n", escape(&accepted.job_id)),
         },
     };
     out.write_all(text.as_bytes())?;
-    match status {
-        Some(j) if j.state() == crate::cloud::model::JobStatus::Fail => Err(CliError::JobFailed {
-            job_id: accepted.job_id,
-            code: j.error_code.unwrap_or_default(),
-            reason: j.fail_reason.unwrap_or_default(),
+    match followed {
+        Some(Followed::Ended(r))
+            if !matches!(
+                r.state,
+                TrackedState::Success | TrackedState::PendingPayment
+            ) =>
+        {
+            Err(CliError::JobFailed {
+                job_id: r.job_id,
+                code: r.error_code.unwrap_or_else(|| r.state.label().to_string()),
+                reason: r.fail_reason.unwrap_or_default(),
+            })
+        }
+        Some(Followed::PollFailed { last, error }) => Err(CliError::FollowFailed {
+            job_id: last.job_id,
+            error,
         }),
         _ => Ok(()),
     }
 }
 
-/// Poll the job (first after 2 s, then every 5 s, 2 s on the sandbox) until it ends or
-/// waits for payment; give up after an hour.
-async fn wait_job(
-    client: &Client,
-    kind: ServerKind,
-    job_id: &str,
-) -> Result<crate::cloud::model::Job, CliError> {
-    use crate::cloud::model::JobStatus;
-    let every = if client.context().is_sandbox { 1 } else { 5 };
-    let started = std::time::Instant::now();
-    let mut last = String::new();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    loop {
-        let job = client.show_job(kind, job_id).await?;
-        if job.status != last {
-            eprintln!(
-                "job {}: {} ({}s)",
-                escape(job_id),
-                escape(&job.status),
-                started.elapsed().as_secs()
-            );
-            last = job.status.clone();
-        }
-        if job.state().is_terminal() || job.state() == JobStatus::PendingPayment {
-            return Ok(job);
-        }
-        if started.elapsed() > Duration::from_secs(3600) {
-            return Err(CliError::Usage(format!(
-                "job {job_id} still {} after an hour; follow it with the TUI",
-                job.status
-            )));
-        }
-        tokio::time::sleep(Duration::from_secs(every)).await;
-    }
-}
-
-/// Largest user-data file read: base64 of the 32 KB limit, with line breaks, fits well
-/// within it; ops then checks the exact limit. Anything bigger is refused unread.
-const USER_DATA_READ_LIMIT: u64 = 64 * 1024;
-
-/// Read a user-data file, refusing what is not a regular file (`/dev/zero` or a FIFO would
-/// never end) and reading at most `USER_DATA_READ_LIMIT + 1` bytes.
+/// Read a user-data file with the one bounded reader (a regular file, capped).
 fn read_user_data(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    use std::io::Read;
-    let fail = |why: String| {
-        CliError::Usage(format!(
-            "cannot read the user data file {}: {why}",
-            path.display()
-        ))
-    };
-    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
-    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(fail("not a regular file; give a file path".into()));
-    }
-    let mut bytes = Vec::new();
-    file.take(USER_DATA_READ_LIMIT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > USER_DATA_READ_LIMIT {
-        return Err(fail(format!(
-            "it is larger than {USER_DATA_READ_LIMIT} bytes; user data is at most 32 KB \
-             (gzip it if it is text)"
-        )));
-    }
-    Ok(bytes)
+    let mut bytes = crate::fsio::read(path, crate::fsio::FileKind::UserData)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(std::mem::take(&mut *bytes))
 }

@@ -98,13 +98,13 @@ pub struct Endpoints {
 impl Endpoints {
     pub fn resolve(settings: &EndpointSettings, region: &str) -> Result<Endpoints, CloudError> {
         let yaml = match &settings.regions_file {
-            Some(path) if path.is_file() => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    CloudError::config(format!("cannot read {}: {e}", path.display()))
-                })?;
-                Some((path.display().to_string(), parse_regions_yaml(&text)))
+            Some(path) => {
+                let text = crate::fsio::read_text(path, crate::fsio::FileKind::Regions);
+                crate::fsio::if_exists(text)
+                    .map_err(|e| CloudError::config(e.to_string()))?
+                    .map(|text| (path.display().to_string(), parse_regions_yaml(&text)))
             }
-            _ => None,
+            None => None,
         };
         let mut map = BTreeMap::new();
         for svc in Service::ALL {

@@ -59,15 +59,24 @@ pub async fn project_id(
     Ok((id, "discovered via IAM"))
 }
 
+/// The cache, or nothing when it is missing, unusable (said in the log) or not JSON.
 fn read_cache(path: &Path) -> BTreeMap<String, String> {
-    std::fs::read(path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+    let kind = crate::fsio::FileKind::ProjectCache;
+    match crate::fsio::if_exists(crate::fsio::read(path, kind)) {
+        Ok(bytes) => bytes
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!("{e}");
+            BTreeMap::new()
+        }
+    }
 }
 
-fn write_cache(path: &Path, map: &BTreeMap<String, String>) -> std::io::Result<()> {
-    crate::config::perms::write_private(path, &serde_json::to_vec_pretty(map)?)
+fn write_cache(path: &Path, map: &BTreeMap<String, String>) -> Result<(), String> {
+    let bytes = serde_json::to_vec_pretty(map).map_err(|e| e.to_string())?;
+    crate::fsio::state::replace(path, crate::fsio::FileKind::ProjectCache, &bytes)
+        .map_err(|e| e.to_string())
 }
 
 #[derive(Deserialize)]

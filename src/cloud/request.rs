@@ -162,9 +162,8 @@ impl Transport {
             // HTTP/1.1 as the SDKs speak it: the signed Host header goes out as is.
             .http1_only();
         if let Some(path) = &settings.ca_file {
-            let pem = std::fs::read(path).map_err(|e| {
-                CloudError::config(format!("cannot read --ca-file {}: {e}", path.display()))
-            })?;
+            let pem = crate::fsio::read(path, crate::fsio::FileKind::CaFile)
+                .map_err(|e| CloudError::config(e.to_string()))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
                 CloudError::config(format!(
                     "{} is not a PEM certificate file: {e}",

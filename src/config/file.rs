@@ -104,13 +104,10 @@ impl ConfigFile {
 
     /// Load the file if it exists; a missing file is an empty configuration.
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
-            Err(e) => Err(ConfigError::Io {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            }),
+        let file = crate::fsio::read_text(path, crate::fsio::FileKind::Config);
+        match crate::fsio::if_exists(file)? {
+            Some(text) => Self::parse(path, &text),
+            None => Ok(ConfigFile::default()),
         }
     }
 

@@ -1,21 +1,15 @@
 //! Credentials other tools leave on disk: the SDK's `~/.huaweicloud/credentials` (INI) and
 //! KooCLI's `~/.hcloud/config.json`.
 
-use super::credentials::{StaticKeys, readable};
+use super::credentials::StaticKeys;
 use super::{ConfigError, Secret};
+use crate::fsio::{self, FileKind};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn read(path: &Path) -> Result<Option<String>, ConfigError> {
-    if !readable(path) {
-        return Ok(None);
-    }
-    std::fs::read_to_string(path)
-        .map(Some)
-        .map_err(|e| ConfigError::Io {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
+/// The file's text, `None` when there is no file.
+fn read(path: &Path, kind: FileKind) -> Result<Option<zeroize::Zeroizing<String>>, ConfigError> {
+    Ok(fsio::if_exists(fsio::read_text(path, kind))?)
 }
 
 /// Sections of an INI file: `[name]` then `key = value` lines; `#`/`;` comments.
@@ -41,7 +35,7 @@ pub fn parse_ini(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
 
 /// The `[basic]` (else `[global]`) section of the SDK credentials file.
 pub fn from_credentials_file(path: &Path) -> Result<Option<StaticKeys>, ConfigError> {
-    let Some(text) = read(path)? else {
+    let Some(text) = read(path, FileKind::Credentials)? else {
         return Ok(None);
     };
     let ini = parse_ini(&text);
@@ -109,7 +103,7 @@ fn looks_plain(ak: &str, sk: &str) -> bool {
 }
 
 pub fn from_hcloud_config(path: &Path) -> Result<KooCli, ConfigError> {
-    let Some(text) = read(path)? else {
+    let Some(text) = read(path, FileKind::KooCli)? else {
         return Ok(KooCli::Absent);
     };
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| ConfigError::Syntax {

@@ -36,3 +36,10 @@ pub enum ConfigError {
     #[error("{0}")]
     Invalid(String),
 }
+
+/// A file that cannot be read: its message names the file, what is wrong and the fix.
+impl From<crate::fsio::FileError> for ConfigError {
+    fn from(e: crate::fsio::FileError) -> Self {
+        ConfigError::Invalid(e.to_string())
+    }
+}

@@ -4,9 +4,7 @@
 
 use super::record::{JobRecord, now_rfc3339};
 use serde::Serialize;
-use std::fs::OpenOptions;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// Who acted: the cloud account as reimage knows it.
@@ -126,18 +124,9 @@ impl AuditLog {
         };
         let mut bytes = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
         bytes.push(b'\n');
-        if let Some(dir) = self.path.parent() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)?;
-        }
         // One write of one line with O_APPEND: lines of concurrent processes never mix.
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(&self.path)?;
+        let mut file = crate::fsio::state::open_append(&self.path, crate::fsio::FileKind::AuditLog)
+            .map_err(std::io::Error::other)?;
         file.write_all(&bytes)?;
         file.sync_data()
     }

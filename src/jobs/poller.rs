@@ -320,7 +320,8 @@ impl Poller {
         });
     }
 
-    /// Record an outcome: journal first, then the audit log for a final state, then report.
+    /// Record an outcome: journal first, then the audit log for a final state (only by the
+    /// process that journaled it), then report.
     fn apply(&mut self, job_id: &str, o: Outcome) {
         let Some(l) = self.live.get_mut(job_id) else {
             return;
@@ -341,14 +342,18 @@ impl Poller {
             });
             return;
         }
+        // Another reimage following the same job may have recorded this already: then
+        // the journal and the audit log get nothing from this one.
+        let mut first = true;
         if moved {
-            if let Err(e) = self.sinks.journal.record_update(
+            match self.sinks.journal.record_update(
                 job_id,
                 o.state,
                 o.error_code.as_deref(),
                 o.fail_reason.as_deref(),
             ) {
-                tracing::error!(job_id, error = %e, "cannot write the job journal");
+                Ok(wrote) => first = wrote,
+                Err(e) => tracing::error!(job_id, error = %e, "cannot write the job journal"),
             }
             l.record.updated_at = now_rfc3339();
         }
@@ -360,6 +365,7 @@ impl Poller {
         if record.state.is_final() {
             self.live.remove(job_id);
             if let Some((audit, actor)) = &self.sinks.audit
+                && first
                 && let Err(e) = audit.finished(actor, &record)
             {
                 tracing::error!(job_id, error = %e, "cannot write the audit log");

@@ -347,18 +347,14 @@ fn read_user_data(path: &str) -> Result<(UserData, String), String> {
             .unwrap_or_else(|| rest.into()),
         None => path.into(),
     };
-    let meta = std::fs::metadata(&expanded).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("no file at {path}; check the path"),
-        _ => format!("cannot read {path}: {e}"),
+    let mut bytes = crate::fsio::read(&expanded, crate::fsio::FileKind::UserData).map_err(|e| {
+        if e.is_missing() {
+            format!("no file at {path}; check the path")
+        } else {
+            e.to_string()
+        }
     })?;
-    // The limit applies before encoding; base64 text may be up to 4/3 of it.
-    if meta.len() > (ops::USER_DATA_MAX_BYTES as u64) * 4 / 3 + 4 {
-        return Err(format!(
-            "{path} has {} bytes; user data is at most 32 KB (gzip it first)",
-            meta.len()
-        ));
-    }
-    let bytes = std::fs::read(&expanded).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let bytes = std::mem::take(&mut *bytes);
     let gzip = bytes.starts_with(&[0x1f, 0x8b]);
     if !gzip && std::str::from_utf8(&bytes).is_err() {
         return Err(format!(
