@@ -41,6 +41,10 @@ pub struct PlanArgs {
     /// Read the admin password from the first line of stdin.
     #[arg(long)]
     pub password_stdin: bool,
+    /// Send the password hashed, never in plain: reimage hashes it here (SHA-512 crypt)
+    /// and sends a `chpasswd -e` script as the user data (BMS Linux, ECS /v2 Linux).
+    #[arg(long, requires = "password_stdin", conflicts_with = "user_data")]
+    pub hash_password: bool,
     /// Log in with this key pair.
     #[arg(long, value_name = "NAME")]
     pub keypair: Option<String>,
@@ -159,7 +163,11 @@ fn entries(
     args: &PlanArgs,
     input: &mut (dyn BufRead + Send),
 ) -> Result<Result<Entries, FieldError>, CliError> {
-    let login = match LoginMode::from_flags(args.password_stdin, args.keypair.is_some()) {
+    let login = match LoginMode::from_flags(
+        args.password_stdin,
+        args.keypair.is_some(),
+        args.hash_password,
+    ) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
@@ -334,7 +342,7 @@ pub async fn run_apply(
         }
     }
     let accepted = client
-        .submit_os_request(plan.kind, &plan.path, &plan.body.to_value())
+        .submit_os_request(plan.kind, &plan.path, plan.body.to_bytes())
         .await?;
     tracing::info!(job = %accepted.job_id, server = %plan.server_id, op = plan.op.label(), "OS request accepted");
     let rec = crate::jobs::submitted::record_for_plan(&plan, &accepted, client.context());

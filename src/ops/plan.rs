@@ -26,6 +26,9 @@ pub struct Plan {
     /// Full path, e.g. `/v2/{project_id}/cloudservers/{server_id}/changeos`.
     pub path: String,
     pub body: Body,
+    /// The user data as the review shows it when reimage wrote it (the hashed-password
+    /// script, hash masked); user data the user gave shows as its size only.
+    pub user_data_shown: Option<&'static str>,
     pub warnings: Vec<Warning>,
     pub preconditions: Vec<Precondition>,
 }
@@ -101,6 +104,7 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
         d.errors.sort_by_key(|e| e.field);
         return Err(d.errors);
     };
+    let route_kind = route.route;
     let path = format!(
         "/{}/{}/{}/{}/{}",
         route.route.version(),
@@ -128,8 +132,10 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
         route,
         method: "POST",
         path,
+        user_data_shown: d.user_data_shown,
         body: Body {
             op,
+            route: route_kind,
             adminpass: login.adminpass,
             keyname: login.keyname,
             userid: login.userid,

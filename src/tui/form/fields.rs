@@ -105,12 +105,13 @@ impl FormState {
             .collect()
     }
 
-    /// Login modes ops accepts for every target's route and OS (all three while unknown).
+    /// Login modes ops accepts for every target's route and OS (all of them while unknown).
     pub(crate) fn login_modes(&self, ctx: &Ctx<'_>) -> Vec<LoginMode> {
         let all = [
             LoginMode::Password,
             LoginMode::Keypair,
             LoginMode::UserDataOnly,
+            LoginMode::PasswordHash,
         ];
         let routes = self.routes(ctx);
         let ok: Vec<LoginMode> = all
@@ -119,7 +120,7 @@ impl FormState {
                 self.targets.iter().zip(&routes).all(|(t, r)| match r {
                     Some(r) => {
                         let os = self.with_input(ctx, t, |i| i.resulting_os());
-                        ops::check_login_mode(*r, os, *m).is_none()
+                        ops::check_login_mode(*r, os, *m, self.op).is_none()
                     }
                     None => true,
                 })
