@@ -187,7 +187,7 @@ mod tests {
         send(&c.list_images(&crate::cloud::ImageQuery::default()));
         send(&c.list_keypairs());
         send(&c.user_id());
-        send(&c.submit_os_request(ServerKind::Ecs, "/x", Default::default()));
+        send(&c.submit_os_request(ServerKind::Ecs, "/x", &serde_json::Value::Null));
         send(&c.stop_servers(ServerKind::Bms, &[]));
         send(&c.show_job(ServerKind::Ecs, "j"));
         send(&Client::connect(ClientSettings::with_keys(

@@ -26,6 +26,25 @@ pub fn parse_accepted(body: &[u8]) -> Result<JobAccepted, CloudError> {
     })
 }
 
+/// The body of an OS request: the exact bytes `ops` built (`Body::to_bytes`, the SDK's key
+/// order), or a JSON value serialised here (tests and scripts). Held in a wiping buffer.
+pub struct OsBody(Zeroizing<Vec<u8>>);
+
+impl From<Zeroizing<Vec<u8>>> for OsBody {
+    fn from(bytes: Zeroizing<Vec<u8>>) -> Self {
+        OsBody(bytes)
+    }
+}
+
+impl From<&Value> for OsBody {
+    fn from(v: &Value) -> Self {
+        let mut out = Zeroizing::new(Vec::with_capacity(64 * 1024));
+        // Writing a JSON value into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, v);
+        OsBody(out)
+    }
+}
+
 impl Client {
     /// POST a change exactly once and read its job id.
     pub(crate) async fn submit(&self, call: Call) -> Result<JobAccepted, CloudError> {
@@ -52,8 +71,9 @@ impl Client {
         &self,
         kind: ServerKind,
         path: &str,
-        body: Zeroizing<Vec<u8>>,
+        body: impl Into<OsBody>,
     ) -> Result<JobAccepted, CloudError> {
+        let OsBody(body) = body.into();
         self.ensure_writable("changing or reinstalling an OS")?;
         if !path.starts_with('/') {
             return Err(CloudError::config(format!(
