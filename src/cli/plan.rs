@@ -122,7 +122,16 @@ async fn fetch(client: &Client, args: &PlanArgs) -> Result<Fetched, CliError> {
     let server = find_server(client, &args.server).await?;
     let images = client.list_images(&ImageQuery::default()).await?;
     let (keypairs, user_id) = if args.keypair.is_some() {
-        (client.list_keypairs().await?, client.user_id().await?)
+        // IAM cannot tell the user of temporary (agency) keys; ops then leaves `userid`
+        // blank where a page allows it and says so, and refuses where a model requires it.
+        let user_id = match client.user_id().await {
+            Ok(id) => id,
+            Err(e) => {
+                eprintln!("note: IAM could not tell your user id ({e}); userid is left blank");
+                String::new()
+            }
+        };
+        (client.list_keypairs().await?, user_id)
     } else {
         (Vec::new(), String::new())
     };
@@ -216,6 +225,7 @@ fn plan_json(p: &Plan) -> serde_json::Value {
         "method": p.method,
         "path": p.path,
         "body": body,
+        "user_data_shown": p.user_data_shown,
         "warnings": p.warnings.iter().map(|w| w.message()).collect::<Vec<_>>(),
         "preconditions": p.preconditions.iter().map(|c| c.message()).collect::<Vec<_>>(),
     })
@@ -235,6 +245,12 @@ fn plan_text(p: &Plan) -> String {
         p.path,
         p.masked_body()
     );
+    if let Some(script) = p.user_data_shown {
+        s += "user_data, before base64:\n";
+        for l in script.lines() {
+            s += &format!("  {l}\n");
+        }
+    }
     for w in &p.warnings {
         s += &format!("! {}\n", w.message());
     }
@@ -249,13 +265,27 @@ fn errors_out(errors: &[FieldError], format: OutputFormat) -> String {
         OutputFormat::Json => {
             let list: Vec<_> = errors
                 .iter()
-                .map(|e| json!({"field": e.field.label(), "message": e.message, "fix": e.fix}))
+                .map(|e| {
+                    json!({"field": e.field.label(), "message": e.message, "fix": e.fix,
+                           "source": e.basis.map(|c| c.to_string())})
+                })
                 .collect();
             json!({"ok": false, "errors": list}).to_string() + "\n"
         }
         OutputFormat::Table => errors
             .iter()
-            .map(|e| format!("x {}: {}\n  fix: {}\n", e.field.label(), e.message, e.fix))
+            .map(|e| {
+                let source = e
+                    .basis
+                    .map(|c| format!("  source: {c}\n"))
+                    .unwrap_or_default();
+                format!(
+                    "x {}: {}\n  fix: {}\n{source}",
+                    e.field.label(),
+                    e.message,
+                    e.fix
+                )
+            })
             .collect(),
     }
 }

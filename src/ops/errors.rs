@@ -185,7 +185,19 @@ impl Warning {
 }
 
 impl Warning {
-    /// The form field the warning shows under (`None`: only in the review).
+    /// Whether the warning says the service may refuse (or not do) what was entered: such
+    /// a warning shows under its field as well as in the review.
+    pub fn is_refusal_risk(&self) -> bool {
+        matches!(
+            self,
+            Warning::MayRefuse { .. }
+                | Warning::UserIdBlank { .. }
+                | Warning::RouteOverridden { .. }
+                | Warning::NoInjection
+        )
+    }
+
+    /// The form field the warning belongs to (`None`: only in the review).
     pub fn field(&self) -> Option<Field> {
         match self {
             Warning::MayRefuse { field, .. } => Some(*field),

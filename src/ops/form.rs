@@ -3,7 +3,7 @@
 
 use super::errors::{Field, FieldError, Warning};
 use super::input::{Input, LoginMode, Operation};
-use super::plan::plan;
+use super::plan::{plan, warnings};
 use super::route::{Route, ecs_route_for};
 use super::state::is_prepaid;
 use crate::cloud::model::{Image, ServerKind};
@@ -23,14 +23,10 @@ pub fn field_errors(input: &Input<'_>, field: Field) -> Vec<FieldError> {
 
 /// The warnings of one field (what the service may refuse), for showing under it.
 pub fn field_warnings(input: &Input<'_>, field: Field) -> Vec<Warning> {
-    match plan(input) {
-        Ok(p) => p
-            .warnings
-            .into_iter()
-            .filter(|w| w.field() == Some(field))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
+    warnings(input)
+        .into_iter()
+        .filter(|w| w.field() == Some(field))
+        .collect()
 }
 
 /// Whether the form should offer `field` at all for this server, operation and login mode.

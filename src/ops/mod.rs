@@ -45,7 +45,7 @@ pub use login::{check_keypair, check_login_mode, check_user_data_allowed};
 pub use password::{
     BMS_SPECIALS, PasswordTarget, SPECIALS, check_password, check_password_confirm,
 };
-pub use plan::{Plan, plan};
+pub use plan::{Plan, plan, warnings};
 pub use route::{Route, RouteDecision, decide_route, ecs_route_for};
 pub use secret::{Secret, SecretBytes};
 pub use sources::Cite;

@@ -83,6 +83,16 @@ fn image_label(image: Option<&Image>, fallback: &str) -> String {
 
 /// Decide the request, or say every field that is wrong (sorted in form order).
 pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
+    decide(input).0
+}
+
+/// The warnings of the input, also while some field is wrong (for a form to show them
+/// under their fields as the user types).
+pub fn warnings(input: &Input<'_>) -> Vec<Warning> {
+    decide(input).1
+}
+
+fn decide(input: &Input<'_>) -> (Result<Plan, Vec<FieldError>>, Vec<Warning>) {
     let server = input.server;
     let op = input.operation.kind();
     let mut d = Draft::new();
@@ -102,7 +112,7 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
 
     let Some(route) = route.filter(|_| d.errors.is_empty()) else {
         d.errors.sort_by_key(|e| e.field);
-        return Err(d.errors);
+        return (Err(d.errors), d.warnings);
     };
     let route_kind = route.route;
     let path = format!(
@@ -122,7 +132,8 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
         Operation::Change { image_id } => image_label(input.resulting_image(), image_id),
         Operation::Reinstall => from_image.clone(),
     };
-    Ok(Plan {
+    let warnings = d.warnings.clone();
+    let plan = Plan {
         kind: server.kind,
         op,
         server_id: server.id.clone(),
@@ -146,5 +157,6 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
         },
         warnings: d.warnings,
         preconditions: d.preconditions,
-    })
+    };
+    (Ok(plan), warnings)
 }

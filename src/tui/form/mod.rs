@@ -241,6 +241,27 @@ impl FormState {
 
     /// Errors by field, as ops words them; in bulk, an error that holds for only some
     /// servers names them.
+    /// What the service may refuse, per field (ops's warnings with a field), once each.
+    pub fn warnings(&self, ctx: &Ctx<'_>) -> BTreeMap<Field, Vec<String>> {
+        let mut out: BTreeMap<Field, Vec<String>> = BTreeMap::new();
+        for s in &self.targets {
+            for w in self
+                .with_input(ctx, s, ops::warnings)
+                .into_iter()
+                .filter(ops::Warning::is_refusal_risk)
+            {
+                let (Some(field), text) = (w.field(), w.message()) else {
+                    continue;
+                };
+                let list = out.entry(field).or_default();
+                if !list.contains(&text) {
+                    list.push(text);
+                }
+            }
+        }
+        out
+    }
+
     pub fn errors(&self, ctx: &Ctx<'_>) -> BTreeMap<Field, Vec<String>> {
         let per: Vec<Vec<ops::FieldError>> = self
             .targets
