@@ -100,6 +100,15 @@ impl LoginMode {
         }
     }
 
+    /// A shorter label, for a row that lists every mode.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            LoginMode::UserDataOnly => "user data",
+            LoginMode::PasswordHash => "hashed pw",
+            other => other.label(),
+        }
+    }
+
     /// The modes that take the password and its confirmation.
     pub fn takes_password(self) -> bool {
         matches!(self, LoginMode::Password | LoginMode::PasswordHash)

@@ -142,10 +142,10 @@ fn findings(pw: &str, to: PasswordTarget) -> Vec<Finding> {
     let rec = to.recommended_by();
     let specials = to.specials();
     // Page 000 requires, the others recommend.
-    let (src, verb) = if must {
-        ("page 000", "requires")
-    } else {
-        (rec.from, "recommends")
+    let (src, verb) = match (must, to.route) {
+        (true, _) => ("page 000", "requires"),
+        (false, None) => ("the pages", "ask for"),
+        (false, Some(_)) => (rec.from, "recommends"),
     };
     let rule = |required: Cite, message: String, fix: String| Finding {
         blocks: must.then_some(required),

@@ -122,11 +122,12 @@ impl FormState {
                         let os = self.with_input(ctx, t, |i| i.resulting_os());
                         ops::check_login_mode(*r, os, *m, self.op).is_none()
                     }
-                    None => true,
+                    // The hashed password needs a known route and OS (Linux, /v2 or BMS).
+                    None => *m != LoginMode::PasswordHash,
                 })
             })
             .collect();
-        if ok.is_empty() { all.to_vec() } else { ok }
+        if ok.is_empty() { all[..3].to_vec() } else { ok }
     }
 
     /// Keeps `entries.user_data` in step with the editor (or the loaded binary file).

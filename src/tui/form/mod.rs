@@ -212,6 +212,15 @@ impl FormState {
         f: impl FnOnce(&Input<'_>) -> R,
     ) -> R {
         let op = self.operation();
+        // "Stop first" is for the ECS of a mixed bulk form: a BMS has no such mode. (The
+        // copy's secrets are wiped when it drops.)
+        let bms_copy = (server.kind == crate::cloud::model::ServerKind::Bms
+            && self.entries.stop_first
+            && self.targets.iter().any(|t| t.kind != server.kind))
+        .then(|| Entries {
+            stop_first: false,
+            ..self.entries.clone()
+        });
         let input = Input {
             project_id: ctx.project_id,
             server,
@@ -220,7 +229,7 @@ impl FormState {
             images: ctx.images,
             keypairs: ctx.keypairs,
             user_id: ctx.user_id,
-            entries: &self.entries,
+            entries: bms_copy.as_ref().unwrap_or(&self.entries),
         };
         f(&input)
     }
