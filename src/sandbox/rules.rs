@@ -288,10 +288,10 @@ pub fn check_fields(req: &OsRequest, service: Service, op: OsOp) -> Result<(), V
     }
     // Blank, page 000 says the token's user is used (/v2 change); the SDK models of the
     // other ECS routes require it with a key pair; no BMS source requires it.
-    let userid_required = match (service, op) {
-        (Service::EcsV2, OsOp::Change) | (Service::Bms, _) => false,
-        _ => true,
-    };
+    let userid_required = !matches!(
+        (service, op),
+        (Service::EcsV2, OsOp::Change) | (Service::Bms, _)
+    );
     if userid_required && req.keyname.is_some() && req.userid.as_deref().is_none_or(str::is_empty) {
         return Err(Violation::KeyWithoutUser);
     }
