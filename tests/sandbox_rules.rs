@@ -20,17 +20,7 @@ async fn every_rule_is_rejected_with_its_code() {
     let unknown = "0b0c0d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e";
     let pw = |p: &str| json!({"os-change": {"adminpass": p, "imageid": ubuntu}});
     let wpw = |p: &str| json!({"os-change": {"adminpass": p, "imageid": windows}});
-    let ch = |extra: Value| {
-        let mut o = json!({"imageid": ubuntu, "adminpass": "Str0ng!Pass"});
-        for (k, v) in extra.as_object().expect("object") {
-            if v.is_null() {
-                o.as_object_mut().expect("o").remove(k);
-            } else {
-                o[k] = v.clone();
-            }
-        }
-        json!({"os-change": o})
-    };
+    let ch = |extra: Value| change_body(&ubuntu, extra);
     // (api, kind, server, body, status, code)
     let cases: Vec<(&str, &str, &str, Value, u16, &str)> = vec![
         (
@@ -454,17 +444,7 @@ async fn what_no_page_forbids_is_accepted() {
     let sb = start().await;
     let ubuntu = image_id(&sb, "Ubuntu 22.04 server 64bit").await;
     let bms_img = image_id(&sb, "EulerOS 2.9 64bit for BareMetal").await;
-    let ch = |extra: Value| {
-        let mut o = json!({"imageid": ubuntu, "adminpass": "Str0ng!Pass"});
-        for (k, v) in extra.as_object().expect("object") {
-            if v.is_null() {
-                o.as_object_mut().expect("o").remove(k);
-            } else {
-                o[k] = v.clone();
-            }
-        }
-        json!({"os-change": o})
-    };
+    let ch = |extra: Value| change_body(&ubuntu, extra);
     let cases: Vec<(&str, &str, &str, Value)> = vec![
         // Page 000 lists ~ # * among the specials.
         (
@@ -666,6 +646,19 @@ async fn jobs_are_answered_by_their_own_service() {
             200
         );
     }
+}
+
+/// A /v2 change to `image` with a password, `extra` fields set (or removed when null).
+fn change_body(image: &str, extra: Value) -> Value {
+    let mut o = json!({"imageid": image, "adminpass": "Str0ng!Pass"});
+    for (k, v) in extra.as_object().expect("object") {
+        if v.is_null() {
+            o.as_object_mut().expect("o").remove(k);
+        } else {
+            o[k] = v.clone();
+        }
+    }
+    json!({"os-change": o})
 }
 
 fn base64_of(data: &[u8]) -> String {
