@@ -68,7 +68,7 @@ async fn plan_lists_every_field_error_and_exits_1() {
         "--server",
         "win-ad-01",
         "--change-to",
-        "Ubuntu 22.04 server 64bit with ARM",
+        "backup-restore-2024-11",
         "--password-stdin",
         "--encrypt",
         "--kms-key",
@@ -86,10 +86,7 @@ async fn plan_lists_every_field_error_and_exits_1() {
         .iter()
         .filter_map(|e| e["field"].as_str())
         .collect();
-    assert_eq!(
-        fields,
-        ["Image", "Image", "Password", "KMS key", "Stop first"]
-    );
+    assert_eq!(fields, ["Image", "Password", "KMS key", "Stop first"]);
     assert!(text(&out.stderr).contains("nothing was sent"));
 }
 

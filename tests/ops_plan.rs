@@ -464,7 +464,7 @@ fn advisories_become_warnings() {
     assert!(p.warnings.contains(&Warning::ErrorState));
     let p = ok(run(
         &ecs("SHUTOFF"),
-        &change(&bad_id(11)),
+        &change(&bad_id(15)),
         &password("Bl4ck!Horse"),
     ));
     assert!(p.warnings.contains(&Warning::DataDisksOtherOs {
@@ -500,19 +500,12 @@ fn refused(r: Result<Plan, Vec<FieldError>>, field: Field, message: &str) {
 fn image_rules() {
     let pw = password("Bl4ck!Horse");
     let shut = ecs("SHUTOFF");
+    // Each blocks with its source: IMS status / virtual_env_type, page 000 (UUID), 001.
     let cases: &[(String, &str)] = &[
         (bad_id(1), "status queued"),
         (bad_id(2), "ISO image"),
         (bad_id(3), "data-disk image"),
-        (bad_id(4), "arm64 image, x86 flavor"),
-        (bad_id(5), "UEFI image, BIOS server"),
-        (bad_id(6), "needs 8192 MB RAM, has 4096 MB"),
-        (bad_id(7), "max 2048 MB RAM, has 4096 MB"),
-        (bad_id(9), "not for flavor s6.large.2"),
-        (bad_id(10), "off the shelf"),
-        (bad_id(14), "not registered"),
-        (bad_id(15), "Windows without Cloud-Init"),
-        (bad_id(16), "market image, no product code"),
+        (bad_id(11), "Windows, not through /v2"),
         (BMS_IMG.into(), "bare-metal image"),
         (
             "not-a-uuid".into(),
@@ -531,6 +524,30 @@ fn image_rules() {
         Field::Image,
         "ECS image, not bare metal",
     );
+    // No page states these: the plan goes through with a warning under the image.
+    let warned: &[(String, &str)] = &[
+        (bad_id(4), "arm64 image, x86 server"),
+        (bad_id(5), "UEFI image, BIOS server"),
+        (bad_id(6), "needs 8192 MB RAM, has 4096 MB"),
+        (bad_id(7), "max 2048 MB RAM, has 4096 MB"),
+        (bad_id(9), "not for flavor s6.large.2"),
+        (bad_id(10), "off the shelf"),
+        (bad_id(14), "not registered"),
+        (bad_id(16), "market image, no product code"),
+    ];
+    for (id, short) in warned {
+        let p = ok(run(&shut, &change(id), &pw));
+        assert!(
+            p.warnings.contains(&Warning::MayRefuse {
+                field: Field::Image,
+                what: format!("{short} (no page states this rule)"),
+            }),
+            "{short}: {:?}",
+            p.warnings
+        );
+    }
+    // Windows without Cloud-Init goes through /v1 (page 001 forbids only /v2).
+    ok(run(&shut, &change(&bad_id(15)), &pw));
 }
 
 #[test]
@@ -560,21 +577,12 @@ fn server_state_rules() {
     refused(
         run(&ecs("ACTIVE"), &up, &pw),
         Field::StopFirst,
-        "the server is running (ACTIVE) and must be stopped (Ecs.0100)",
+        "the server is running (ACTIVE) and must be stopped",
     );
     refused(
         run(&ecs("REBUILD"), &up, &pw),
         Field::Server,
-        "status REBUILD does not allow it (needs SHUTOFF, or ACTIVE for ECS)",
-    );
-    let locked = Server {
-        locked: true,
-        ..ecs("SHUTOFF")
-    };
-    refused(
-        run(&locked, &up, &pw),
-        Field::Server,
-        "the server is locked (Ecs.0605)",
+        "status REBUILD does not allow it (needs SHUTOFF, or ACTIVE with stop first)",
     );
     let busy = Server {
         task_state: Some("powering-on".into()),
@@ -585,13 +593,6 @@ fn server_state_rules() {
         Field::Server,
         "a task is running on the server (powering-on)",
     );
-    let mut spot = ecs("SHUTOFF");
-    spot.metadata.insert("charging_mode", "2".into());
-    refused(
-        run(&spot, &up, &pw),
-        Field::Server,
-        "spot-priced servers cannot change OS",
-    );
     let diskless = Server {
         volumes: vec![],
         ..ecs("SHUTOFF")
@@ -599,13 +600,13 @@ fn server_state_rules() {
     refused(
         run(&diskless, &up, &pw),
         Field::Server,
-        "the server has no system disk (Ecs.0105)",
+        "the server has no system disk",
     );
     let kp = keypair("kp-bms");
     refused(
-        run(&bms("ACTIVE"), &Operation::Reinstall, &kp),
+        run(&bms("ACTIVE"), &change(BMS_IMG), &kp),
         Field::Server,
-        "the bare-metal server is running; a BMS must be stopped to reinstall OS",
+        "the bare-metal server is running; a BMS must be stopped to change OS",
     );
     let stop = Entries {
         stop_first: true,
@@ -614,24 +615,51 @@ fn server_state_rules() {
     refused(
         run(&bms("SHUTOFF"), &Operation::Reinstall, &stop),
         Field::StopFirst,
-        "a bare-metal server cannot be stopped automatically",
+        "a bare-metal server cannot be stopped automatically (the BMS API has no mode)",
     );
     let pay = Entries {
         auto_pay: true,
         ..pw.clone()
     };
-    refused(
-        run(&ecs("SHUTOFF"), &up, &pay),
-        Field::AutoPay,
-        "nothing to pay: the server is not prepaid and the image is free",
-    );
     let mut prepaid = ecs("SHUTOFF");
     prepaid.metadata.insert("charging_mode", "1".into());
     refused(
         run(&prepaid, &Operation::Reinstall, &pay),
         Field::AutoPay,
-        "a reinstall creates no order to pay",
+        "the reinstall API takes no auto-pay flag (a reinstall creates no order)",
     );
+    // No page states these: warnings, and the request goes.
+    let may = |p: &Plan, field: Field, start: &str| {
+        assert!(
+            p.warnings.iter().any(|w| matches!(w, Warning::MayRefuse { field: f, what } if *f == field && what.starts_with(start))),
+            "{start}: {:?}",
+            p.warnings
+        )
+    };
+    let locked = Server {
+        locked: true,
+        ..ecs("SHUTOFF")
+    };
+    may(
+        &ok(run(&locked, &up, &pw)),
+        Field::Server,
+        "the server is locked",
+    );
+    let mut spot = ecs("SHUTOFF");
+    spot.metadata.insert("charging_mode", "2".into());
+    may(
+        &ok(run(&spot, &up, &pw)),
+        Field::Server,
+        "the server is spot-priced",
+    );
+    may(
+        &ok(run(&bms("ACTIVE"), &Operation::Reinstall, &kp)),
+        Field::Server,
+        "the bare-metal server is ACTIVE",
+    );
+    let p = ok(run(&ecs("SHUTOFF"), &up, &pay));
+    may(&p, Field::AutoPay, "isAutoPay is sent");
+    assert!(body(&p).contains(r#""isAutoPay": "true""#));
 }
 
 #[test]
@@ -640,7 +668,7 @@ fn login_rules() {
     let up = change(UBUNTU);
     let v1 = change(CENTOS_NOINIT);
     assert_eq!(
-        LoginMode::from_flags(true, true).map_err(|e| (e.field, e.message)),
+        LoginMode::from_flags(true, true, false).map_err(|e| (e.field, e.message)),
         Err((
             Field::LoginMode,
             "a password and a key pair were both given; the cloud takes only one".to_string()
@@ -681,28 +709,47 @@ fn login_rules() {
     refused(
         run(&shut, &up, &password("Short1!")),
         Field::Password,
-        "7 characters; the cloud takes 8 to 26",
+        "7 characters; page 000 requires 8 to 26",
     );
+    // Page 000's specials include ~ # *; other characters and root only warn.
+    ok(run(&shut, &up, &password("My#Pass2024x")));
+    let p = ok(run(&shut, &up, &password("Str0ng Pass")));
+    assert!(p.warnings.iter().any(|w| w.field() == Some(Field::Password)
+        && w.message().contains("character 7 is none of the kinds")));
+    ok(run(&shut, &up, &password("Xroot!2024")));
+    // Linux: a password and user data are one choice (pages 000, 003).
+    let pw_ud_v2 = Entries {
+        user_data: Some(UserData::typed("#!/bin/sh\n")),
+        ..password("Str0ng!Pass")
+    };
     refused(
-        run(&shut, &up, &password("Str0ng Pass")),
-        Field::Password,
-        "character 7 is not allowed",
+        run(&shut, &up, &pw_ud_v2),
+        Field::UserData,
+        "on Linux the user data takes the place of the password: the service ignores adminpass when user data is sent",
     );
-    refused(
-        run(&shut, &up, &password("Xroot!2024")),
-        Field::Password,
-        "contains the user name root or its reverse",
-    );
-    let windows = change(&bad_id(11));
+    let windows = change(&bad_id(15)); // Windows through /v1
     refused(
         run(&shut, &windows, &password("Admin!2024x")),
         Field::Password,
         "contains 3 consecutive letters of Administrator",
     );
+    // Page 004 says password only for the /v1 reinstall; a /v1 change only warns.
+    let p = ok(run(&shut, &windows, &keypair("kp-admin")));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.field() == Some(Field::LoginMode))
+    );
+    let win_server = Server {
+        image: IdRef {
+            id: bad_id(15).into(),
+        },
+        ..ecs("SHUTOFF")
+    };
     refused(
-        run(&shut, &windows, &keypair("kp-admin")),
+        run(&win_server, &Operation::Reinstall, &keypair("kp-admin")),
         Field::LoginMode,
-        "a Windows ECS takes a password only",
+        "a Windows ECS is reinstalled with a password only",
     );
     refused(
         run(
@@ -713,14 +760,16 @@ fn login_rules() {
         Field::LoginMode,
         "Windows bare-metal images do not support password injection",
     );
-    refused(
-        run(
-            &bms("SHUTOFF"),
-            &Operation::Reinstall,
-            &password("Xroot!Admin7"),
-        ),
-        Field::Password,
-        "contains the user name root or its reverse",
+    // Page 003 only recommends: a warning.
+    let p = ok(run(
+        &bms("SHUTOFF"),
+        &Operation::Reinstall,
+        &password("Xroot!Adm7"),
+    ));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.message().contains("003 recommends against it"))
     );
     let mismatch = Entries {
         password_confirm: Secret::new("Str0ng!Pas"),
@@ -795,7 +844,7 @@ fn all_errors_are_reported_at_once_in_form_order() {
         kms_key_id: "x".into(),
         ..Default::default()
     };
-    let errors = run(&ecs("ACTIVE"), &change(&bad_id(4)), &e).expect_err("invalid");
+    let errors = run(&ecs("ACTIVE"), &change(&bad_id(1)), &e).expect_err("invalid");
     let fields: Vec<Field> = errors.iter().map(|e| e.field).collect();
     assert_eq!(
         fields,
@@ -882,7 +931,7 @@ fn form_gets_the_errors_of_one_field() {
     assert_eq!(validate(&i).len(), 2);
     let pw = field_errors(&i, Field::Password);
     assert_eq!(pw.len(), 1);
-    assert_eq!(pw[0].message, "5 characters; the cloud takes 8 to 26");
+    assert_eq!(pw[0].message, "5 characters; page 000 requires 8 to 26");
     assert!(field_errors(&i, Field::Image).is_empty());
 }
 
@@ -890,16 +939,22 @@ fn form_gets_the_errors_of_one_field() {
 fn plan_debug_hides_password_and_user_data() {
     let e = Entries {
         user_data: Some(UserData::typed("#!/bin/sh\necho secret-token-123\n")),
-        ..password("Str0ng!Pass")
+        ..keypair("kp-admin")
     };
     let p = ok(run(&ecs("SHUTOFF"), &change(UBUNTU), &e));
     let debug = format!("{p:?}");
+    assert!(!debug.contains("IyEv"), "{debug}");
+    assert!(debug.contains("bytes, base64>"));
+    let p = ok(run(
+        &ecs("SHUTOFF"),
+        &change(UBUNTU),
+        &password("Str0ng!Pass"),
+    ));
+    let debug = format!("{p:?}");
     assert!(
-        !debug.contains("Str0ng") && !debug.contains("IyEv"),
+        !debug.contains("Str0ng") && debug.contains("********"),
         "{debug}"
     );
-    assert!(debug.contains("********") && debug.contains("bytes, base64>"));
-    assert!(p.warnings.contains(&Warning::PasswordMayBeOverridden));
 }
 
 #[test]
@@ -926,7 +981,7 @@ fn form_defaults_and_picker_fit() {
         .iter()
         .map(|r| r.short())
         .collect();
-    assert_eq!(shorts, ["arm64 image, x86 flavor"]);
+    assert_eq!(shorts, ["arm64 image, x86 server"]);
     let big = images
         .iter()
         .find(|x| x.id == bad_id(8))
@@ -938,4 +993,169 @@ fn form_defaults_and_picker_fit() {
         .map(|r| r.short())
         .collect();
     assert_eq!(notes, ["needs 50 GB disk, has 40 GB"]);
+}
+
+// ---- what IAM or the listing cannot tell ------------------------------------------------
+
+fn run_as(
+    user: &str,
+    server: &Server,
+    op: &Operation,
+    e: &Entries,
+) -> Result<Plan, Vec<FieldError>> {
+    let (images, keypairs) = (images(), keypairs());
+    plan(&Input {
+        project_id: PROJECT,
+        server,
+        system_disk_gb: Some(40),
+        operation: op,
+        images: &images,
+        keypairs: &keypairs,
+        user_id: user,
+        entries: e,
+    })
+}
+
+#[test]
+fn a_key_pair_without_a_known_user_id() {
+    let kp = keypair("kp-admin");
+    // Page 000: blank userid is the token's user.
+    let p = ok(run_as("", &ecs("SHUTOFF"), &change(UBUNTU), &kp));
+    assert_eq!(
+        body(&p),
+        format!(r#"{{"os-change": {{"keyname": "kp-admin", "imageid": "{UBUNTU}"}}}}"#)
+    );
+    assert!(
+        p.warnings
+            .contains(&Warning::UserIdBlank { documented: true })
+    );
+    assert!(
+        Warning::UserIdBlank { documented: true }
+            .message()
+            .starts_with("userid left blank: the service uses the token's user")
+    );
+    // The SDK models of the reinstall and /v1 change routes require it.
+    let e = run_as("", &ecs("SHUTOFF"), &Operation::Reinstall, &kp).expect_err("required");
+    assert_eq!(e[0].field, Field::Keypair);
+    assert_eq!(
+        e[0].basis,
+        Some(reimage::ops::sources::USERID_REQUIRED_REINSTALL)
+    );
+    let e = run_as("", &ecs("SHUTOFF"), &change(CENTOS_NOINIT), &kp).expect_err("required");
+    assert_eq!(
+        e[0].basis,
+        Some(reimage::ops::sources::USERID_REQUIRED_CHANGE_V1)
+    );
+    // BMS: no source requires it; sent blank with a warning.
+    let p = ok(run_as(
+        "",
+        &bms("SHUTOFF"),
+        &change(BMS_IMG),
+        &keypair("kp-bms"),
+    ));
+    assert!(!body(&p).contains("userid"));
+    assert!(
+        p.warnings
+            .contains(&Warning::UserIdBlank { documented: false })
+    );
+}
+
+#[test]
+fn an_unlisted_current_image_is_unknown_not_bios_and_x86() {
+    // An ARM server (flavor kc1) whose image was deleted: nothing blocks an ARM UEFI image.
+    let mut arm = ecs("SHUTOFF");
+    arm.image.id = "99999999-9999-4999-8999-999999999999".into();
+    arm.flavor.name = "kc1.large.2".into();
+    let mut uefi_arm = images();
+    let target = uefi_arm
+        .iter_mut()
+        .find(|i| i.id == bad_id(4))
+        .expect("arm");
+    target.hw_firmware_type = Some("uefi".into());
+    let op = change(&bad_id(4));
+    let (keypairs, pw) = (keypairs(), password("Bl4ck!Horse"));
+    let p = plan(&Input {
+        project_id: PROJECT,
+        server: &arm,
+        system_disk_gb: Some(40),
+        operation: &op,
+        images: &uefi_arm,
+        keypairs: &keypairs,
+        user_id: USER,
+        entries: &pw,
+    })
+    .unwrap_or_else(|e| panic!("an unknown firmware does not block: {e:#?}"));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.message().contains("server boot firmware unknown"))
+    );
+    assert!(
+        !p.warnings
+            .iter()
+            .any(|w| w.message().contains("architecture"))
+    );
+    // The IMS `architecture` field wins over `__support_arm`.
+    let mut x86 = images();
+    let t = x86.iter_mut().find(|i| i.id == bad_id(4)).expect("arm");
+    t.architecture = Some("x86".into());
+    let server = ecs("SHUTOFF");
+    let p = plan(&Input {
+        project_id: PROJECT,
+        server: &server,
+        system_disk_gb: Some(40),
+        operation: &op,
+        images: &x86,
+        keypairs: &keypairs,
+        user_id: USER,
+        entries: &pw,
+    })
+    .expect("plan");
+    assert!(
+        !p.warnings.iter().any(|w| w.message().contains("arm64")),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
+fn hashed_password_sends_the_page_003_script_and_no_password() {
+    let e = Entries {
+        login: LoginMode::PasswordHash,
+        ..password("My#Pass2024x")
+    };
+    let p = ok(run(&bms("SHUTOFF"), &Operation::Reinstall, &e));
+    let sent = body(&p);
+    assert!(
+        !sent.contains("My#Pass2024x") && !sent.contains("adminpass"),
+        "{sent}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&sent).expect("json");
+    let b64 = v["os-reinstall"]["metadata"]["user_data"]
+        .as_str()
+        .expect("user data");
+    use base64::Engine;
+    let script = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("base64"),
+    )
+    .expect("text");
+    assert!(
+        script.starts_with("#!/bin/bash\necho 'root:$6$rounds=5000$"),
+        "{script}"
+    );
+    assert!(script.ends_with("' | chpasswd -e\n"), "{script}");
+    assert!(!script.contains("My#Pass2024x"));
+    assert_eq!(
+        p.user_data_shown,
+        Some("#!/bin/bash\necho 'root:$6$********' | chpasswd -e\n")
+    );
+    // ECS /v2 Linux too; not /v1, not Windows.
+    ok(run(&ecs("SHUTOFF"), &change(UBUNTU), &e));
+    refused(
+        run(&ecs("SHUTOFF"), &change(CENTOS_NOINIT), &e),
+        Field::LoginMode,
+        "the hashed password is sent as user data, which the /v1 route (image without Cloud-Init) cannot carry",
+    );
 }

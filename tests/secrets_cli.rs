@@ -58,8 +58,9 @@ fn password_and_user_data_stay_out_of_output_and_files() {
         "--sandbox",
         "--log-level",
         "trace",
+        // Windows: a Linux server takes a password or user data, not both (page 000).
         "--server",
-        "web-03",
+        "win-rds-01",
         "--reinstall",
         "--password-stdin",
         "--stop",
@@ -83,6 +84,30 @@ fn password_and_user_data_stay_out_of_output_and_files() {
         "verbose"
     );
 
+    // The hashed password (BMS Linux): only its masked script is shown.
+    let hashed = [
+        "--sandbox",
+        "--log-level",
+        "trace",
+        "apply",
+        "--server",
+        "bms-db-01",
+        "--reinstall",
+        "--password-stdin",
+        "--hash-password",
+        "--yes",
+        "--wait",
+    ];
+    let (ok, hashed_out) = reimage(home.path(), &hashed, &format!("{PASSWORD}\n"));
+    assert!(ok && hashed_out.contains("chpasswd -e"), "{hashed_out}");
+    assert!(
+        !hashed_out.contains(PASSWORD),
+        "apply --hash-password printed the password"
+    );
+    assert!(
+        !hashed_out.contains("$6$rounds"),
+        "the hash is masked: {hashed_out}"
+    );
     let b64 = base64::engine::general_purpose::STANDARD.encode(USER_DATA);
     let secrets = [PASSWORD, "userdata-secret-8f2kQ", b64.as_str()];
     for s in secrets {

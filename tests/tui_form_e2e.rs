@@ -250,7 +250,8 @@ async fn a_rejected_request_shows_the_code_and_reopens_the_form() {
 async fn bulk_reinstall_sends_once_per_server() {
     let mut live = Live::start(3.0).await;
     live.keys(|a| {
-        for name in ["web-03", "bms-db-01", "finance-report-01"] {
+        // mail-relay is rebuilding: a task runs on it, so it is left out (page 000).
+        for name in ["web-03", "bms-db-01", "mail-relay"] {
             select(a, name);
             key(a, KeyCode::Char(' '));
         }
@@ -259,7 +260,7 @@ async fn bulk_reinstall_sends_once_per_server() {
     live.settle().await;
     let s = screen(&live.app, 100, 30);
     assert!(
-        s.contains("finance-report-01") && s.contains("locked"),
+        s.contains("mail-relay") && s.contains("a task is running"),
         "{s}"
     );
     live.keys(|a| ctrl(a, 's'));

@@ -3,7 +3,8 @@
 Usage: pip install huaweicloudsdkecs huaweicloudsdkbms huaweicloudsdkims huaweicloudsdkkps huaweicloudsdkiam
        reimage sandbox --listen 127.0.0.1:0 --job-seconds 0.5   # prints the URL
        python3 assets/sandbox/sdk_check.py http://127.0.0.1:PORT
-Expect every line OK except "ecs.reject" (a deliberate Ecs.0011 rejection).
+Expect every line OK except "ecs.reject" (a deliberate Ecs.0011 rejection) and
+"ecs.windows_v2" (page 001: /v2 cannot change an ECS to Windows, a deliberate rejection).
 """
 import sys, time, base64
 from huaweicloudsdkcore.auth.credentials import BasicCredentials, GlobalCredentials
@@ -68,6 +69,15 @@ r2 = check("bms.changeos", lambda: bms.change_baremetal_server_os(ChangeBaremeta
 check("bms.reinstallos", lambda: bms.reinstall_baremetal_server_os(ReinstallBaremetalServerOsRequest(server_id=bl["bms-arm-01"].id,
     body=OsReinstallBody(os_reinstall=OsReinstall(adminpass="Str0ng!Pass")))))
 check("bms.stop", lambda: bms.batch_stop_baremetal_servers(BatchStopBaremetalServersRequest(body=OsStopBody(os_stop=OsStopBodyType(type="HARD", servers=[ServersList(id=bl["bms-hpc-01"].id)])))))
+# The pages' verdicts (docs/rules.md): page 000 lists ~#* as specials, page 002 says a
+# BYOL other than "true" means no BYOL, page 000 says a blank userid is the token's user.
+check("ecs.password_hash_sign", lambda: ecs.change_server_os_with_cloud_init(ChangeServerOsWithCloudInitRequest(server_id=by["api-canary"].id,
+    body=ChangeServerOsWithCloudInitRequestBody(os_change=ChangeServerOsWithCloudInitOption(imageid=ub, adminpass="My#Pass2024x",
+        metadata=ChangeSeversOsMetadata(byol="false"))))))
+check("ecs.keypair_no_userid", lambda: ecs.change_server_os_with_cloud_init(ChangeServerOsWithCloudInitRequest(server_id=by["elastic-02"].id,
+    body=ChangeServerOsWithCloudInitRequestBody(os_change=ChangeServerOsWithCloudInitOption(imageid=ub, keyname="kp-admin")))))
+check("ecs.windows_v2", lambda: ecs.change_server_os_with_cloud_init(ChangeServerOsWithCloudInitRequest(server_id=by["mq-rabbit-01"].id,
+    body=ChangeServerOsWithCloudInitRequestBody(os_change=ChangeServerOsWithCloudInitOption(imageid=allimg["Windows Server 2019 Datacenter 64bit English"].id, adminpass="Bl4ck!Horse")))))
 check("ecs.reject", lambda: ecs.change_server_os_with_cloud_init(ChangeServerOsWithCloudInitRequest(server_id=by["web-01"].id,
     body=ChangeServerOsWithCloudInitRequestBody(os_change=ChangeServerOsWithCloudInitOption(imageid=ub, adminpass="weak")))))
 time.sleep(1.0)

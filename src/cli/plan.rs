@@ -46,6 +46,10 @@ pub struct PlanArgs {
     /// Read the admin password from the first line of stdin.
     #[arg(long)]
     pub password_stdin: bool,
+    /// Send the password hashed, never in plain: reimage hashes it here (SHA-512 crypt)
+    /// and sends a `chpasswd -e` script as the user data (BMS Linux, ECS /v2 Linux).
+    #[arg(long, requires = "password_stdin", conflicts_with = "user_data")]
+    pub hash_password: bool,
     /// Log in with this key pair.
     #[arg(long, value_name = "NAME")]
     pub keypair: Option<String>,
@@ -123,7 +127,16 @@ async fn fetch(client: &Client, args: &PlanArgs) -> Result<Fetched, CliError> {
     let server = find_server(client, &args.server).await?;
     let images = client.list_images(&ImageQuery::default()).await?;
     let (keypairs, user_id) = if args.keypair.is_some() {
-        (client.list_keypairs().await?, client.user_id().await?)
+        // IAM cannot tell the user of temporary (agency) keys; ops then leaves `userid`
+        // blank where a page allows it and says so, and refuses where a model requires it.
+        let user_id = match client.user_id().await {
+            Ok(id) => id,
+            Err(e) => {
+                eprintln!("note: IAM could not tell your user id ({e}); userid is left blank");
+                String::new()
+            }
+        };
+        (client.list_keypairs().await?, user_id)
     } else {
         (Vec::new(), String::new())
     };
@@ -153,7 +166,11 @@ fn operation(args: &PlanArgs, images: &[Image]) -> Operation {
 
 /// The form's fields from the flags; the password is read here, from stdin.
 fn entries(args: &PlanArgs, input: &mut Console) -> Result<Result<Entries, FieldError>, CliError> {
-    let login = match LoginMode::from_flags(args.password_stdin, args.keypair.is_some()) {
+    let login = match LoginMode::from_flags(
+        args.password_stdin,
+        args.keypair.is_some(),
+        args.hash_password,
+    ) {
         Ok(l) => l,
         Err(e) => return Ok(Err(e)),
     };
@@ -207,6 +224,7 @@ fn plan_json(p: &Plan) -> serde_json::Value {
         "method": p.method,
         "path": p.path,
         "body": body,
+        "user_data_shown": p.user_data_shown,
         "warnings": p.warnings.iter().map(|w| w.message()).collect::<Vec<_>>(),
         "preconditions": p.preconditions.iter().map(|c| c.message()).collect::<Vec<_>>(),
     })
@@ -228,6 +246,12 @@ fn plan_text(p: &Plan) -> String {
         escape(&p.path),
         escape(&p.masked_body())
     );
+    if let Some(script) = p.user_data_shown {
+        s += "user_data, before base64:\n";
+        for l in script.lines() {
+            s += &format!("  {}\n", escape(l));
+        }
+    }
     for w in &p.warnings {
         s += &format!("! {}\n", escape(&w.message()));
     }
@@ -242,7 +266,10 @@ fn errors_out(errors: &[FieldError], format: OutputFormat) -> Result<String, Cli
         OutputFormat::Json => {
             let list: Vec<_> = errors
                 .iter()
-                .map(|e| json!({"field": e.field.label(), "message": e.message, "fix": e.fix}))
+                .map(|e| {
+                    json!({"field": e.field.label(), "message": e.message, "fix": e.fix,
+                           "source": e.basis.map(|c| c.to_string())})
+                })
                 .collect();
             json_line(&json!({"ok": false, "errors": list}))?
         }
@@ -250,7 +277,11 @@ fn errors_out(errors: &[FieldError], format: OutputFormat) -> Result<String, Cli
             .iter()
             .map(|e| {
                 let (message, fix) = (escape(&e.message), escape(&e.fix));
-                format!("x {}: {message}\n  fix: {fix}\n", e.field.label())
+                let source = e
+                    .basis
+                    .map(|c| format!("  source: {}\n", escape(&c.to_string())))
+                    .unwrap_or_default();
+                format!("x {}: {message}\n  fix: {fix}\n{source}", e.field.label())
             })
             .collect(),
     })
@@ -339,7 +370,7 @@ pub async fn run_apply(
         }
     }
     let accepted = client
-        .submit_os_request(plan.kind, &plan.path, &plan.body.to_value())
+        .submit_os_request(plan.kind, &plan.path, plan.body.to_bytes())
         .await?;
     tracing::info!(job = %accepted.job_id, server = %plan.server_id, op = plan.op.label(), "OS request accepted");
     let rec = crate::jobs::submitted::record_for_plan(&plan, &accepted, client.context());

@@ -6,6 +6,7 @@ use super::model::{Job, JobAccepted, ServerKind};
 use super::request::Call;
 use super::signer::encode;
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 /// `job_id` or `jobId` (BMS change OS), and `order_id` when the change created an order.
 pub fn parse_accepted(body: &[u8]) -> Result<JobAccepted, CloudError> {
@@ -25,19 +26,29 @@ pub fn parse_accepted(body: &[u8]) -> Result<JobAccepted, CloudError> {
     })
 }
 
+/// The body of an OS request: the exact bytes `ops` built (`Body::to_bytes`, the SDK's key
+/// order), or a JSON value serialised here (tests and scripts). Held in a wiping buffer.
+pub struct OsBody(Zeroizing<Vec<u8>>);
+
+impl From<Zeroizing<Vec<u8>>> for OsBody {
+    fn from(bytes: Zeroizing<Vec<u8>>) -> Self {
+        OsBody(bytes)
+    }
+}
+
+impl From<&Value> for OsBody {
+    fn from(v: &Value) -> Self {
+        let mut out = Zeroizing::new(Vec::with_capacity(64 * 1024));
+        // Writing a JSON value into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, v);
+        OsBody(out)
+    }
+}
+
 impl Client {
     /// POST a change exactly once and read its job id.
-    pub(crate) async fn submit(
-        &self,
-        kind: ServerKind,
-        path: String,
-        body: &Value,
-    ) -> Result<JobAccepted, CloudError> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| CloudError::config(format!("cannot encode the request body: {e}")))?;
-        let reply = self
-            .send(Call::post_once(service_of(kind), path, bytes))
-            .await?;
+    pub(crate) async fn submit(&self, call: Call) -> Result<JobAccepted, CloudError> {
+        let reply = self.send(call).await?;
         // Accepted but unreadable: the change is probably under way, so say so.
         parse_accepted(&reply.body).map_err(|e| CloudError {
             kind: ErrorKind::AmbiguousSend,
@@ -52,15 +63,17 @@ impl Client {
         })
     }
 
-    /// Send a change-OS or reinstall-OS request built by `ops/`, exactly once.
+    /// Send a change-OS or reinstall-OS request built by `ops/`, exactly once, as these
+    /// bytes (`Body::to_bytes`: the SDK's key order), wiped once sent.
     /// `path` is like `/v2/{pid}/cloudservers/{id}/changeos`; `{pid}` or `{project_id}`
     /// is replaced with this client's project id.
     pub async fn submit_os_request(
         &self,
         kind: ServerKind,
         path: &str,
-        body: &Value,
+        body: impl Into<OsBody>,
     ) -> Result<JobAccepted, CloudError> {
+        let OsBody(body) = body.into();
         self.ensure_writable("changing or reinstalling an OS")?;
         if !path.starts_with('/') {
             return Err(CloudError::config(format!(
@@ -69,7 +82,8 @@ impl Client {
         }
         let pid = encode(self.project_id());
         let path = path.replace("{pid}", &pid).replace("{project_id}", &pid);
-        self.submit(kind, path, body).await
+        self.submit(Call::post_secret_once(service_of(kind), path, body))
+            .await
     }
 
     /// The job on the service that created it.

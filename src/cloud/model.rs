@@ -248,6 +248,9 @@ pub struct Image {
     pub hw_firmware_type: Option<Shared>,
     #[serde(rename = "__support_arm", default, deserialize_with = "opt_text")]
     pub support_arm: Option<Shared>,
+    /// `x86` or `arm` (the IMS list filter of that name); wins over `__support_arm`.
+    #[serde(default, deserialize_with = "opt_text")]
+    pub architecture: Option<Shared>,
     #[serde(rename = "__productcode", default, deserialize_with = "opt_text")]
     pub product_code: Option<Shared>,
     #[serde(rename = "__is_offshelved", default, deserialize_with = "opt_text")]
@@ -277,8 +280,14 @@ impl Image {
         self.support_fc_inject.as_deref() != Some("true")
     }
 
+    /// ARM by `architecture` when the image carries it, else by `__support_arm`.
     pub fn is_arm(&self) -> bool {
-        self.support_arm.as_deref() == Some("true")
+        match self.architecture.as_deref() {
+            Some(a) if !a.is_empty() => {
+                a.eq_ignore_ascii_case("arm") || a.eq_ignore_ascii_case("aarch64")
+            }
+            _ => self.support_arm.as_deref() == Some("true"),
+        }
     }
 
     pub fn is_windows(&self) -> bool {

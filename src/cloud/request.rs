@@ -30,7 +30,9 @@ pub struct Call {
     pub path: String,
     /// Decoded query pairs; sent as the canonical query.
     pub query: Vec<(String, String)>,
-    pub body: Option<Vec<u8>>,
+    /// Shared, never copied by reimage: a body holding a password is owned by a wiping
+    /// buffer ([`Call::post_secret_once`]) that is wiped when the last clone drops.
+    pub body: Option<bytes::Bytes>,
     pub safety: Safety,
     /// `X-Project-Id` for regional services.
     pub project_id: Option<String>,
@@ -52,7 +54,24 @@ impl Call {
     pub fn post_once(service: Service, path: impl Into<String>, body: Vec<u8>) -> Call {
         Call {
             method: Method::POST,
-            body: Some(body),
+            body: Some(body.into()),
+            safety: Safety::Once,
+            ..Call::get(service, path)
+        }
+    }
+
+    /// A change whose body holds a secret: the buffer is handed over without a copy and
+    /// wiped when reimage and the HTTP stack have both dropped it. What hyper copies into
+    /// its write buffer and rustls into its TLS records while sending cannot be reached
+    /// from here and is not wiped (both free those buffers, unwiped, after the write).
+    pub fn post_secret_once(
+        service: Service,
+        path: impl Into<String>,
+        body: zeroize::Zeroizing<Vec<u8>>,
+    ) -> Call {
+        Call {
+            method: Method::POST,
+            body: Some(bytes::Bytes::from_owner(body)),
             safety: Safety::Once,
             ..Call::get(service, path)
         }
@@ -255,7 +274,7 @@ impl Transport {
                 path: url.path(),
                 query: &call.query,
                 headers: &headers,
-                body: &body,
+                body: &body[..],
             },
         );
         let mut map = HeaderMap::new();

@@ -151,6 +151,9 @@ impl Client {
             encode(self.project_id()),
             collection(kind)
         );
-        self.submit(kind, path, &body).await
+        let bytes = serde_json::to_vec(&body)
+            .map_err(|e| CloudError::config(format!("cannot encode the request body: {e}")))?;
+        self.submit(Call::post_once(service_of(kind), path, bytes))
+            .await
     }
 }

@@ -1,13 +1,21 @@
-//! The exact request body (API doc 8.2, 8.3): unset fields omitted, every value a string,
-//! keys in the SDK model order (`adminpass, keyname, userid, imageid, metadata, mode,
-//! isAutoPay`; metadata `__system__encrypted, __system__cmkid, user_data, BYOL`) and the
-//! SDK's `", "`/`": "` separators. The doc's v2 example lists `mode` before `metadata`; the
-//! SDK model (which decides the order on the wire) has it after, and servers ignore order.
+//! The exact request body, as the official SDK writes it: unset fields omitted, every value
+//! a string, keys in the order of the SDK model of the route (3.1.219), `", "`/`": "`
+//! separators (the SDK's `simplejson.dumps`). The models differ:
+//!
+//! | route | keys | metadata |
+//! |---|---|---|
+//! | ECS /v2 change (`ChangeServerOsWithCloudInitOption`) | adminpass keyname userid imageid metadata mode isAutoPay | __system__encrypted __system__cmkid user_data BYOL |
+//! | ECS /v1 change (`…WithoutCloudInitOption`) | adminpass keyname userid imageid mode metadata isAutoPay | __system__encrypted __system__cmkid BYOL |
+//! | ECS /v2 reinstall | adminpass keyname userid metadata mode | as /v2 change |
+//! | ECS /v1 reinstall | adminpass keyname userid mode metadata | as /v1 change |
+//! | BMS change / reinstall (`OsChange`, `OsReinstall`) | adminpass keyname userid imageid metadata | user_data __system__encrypted __system__cmkid |
+//!
+//! [`Body::to_bytes`] is what is sent, byte for byte; [`Body::masked`] what is shown.
 
 use super::input::OpKind;
+use super::route::Route;
 use super::secret::Secret;
-use serde::Serialize;
-use std::collections::BTreeMap;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::fmt;
 use std::io;
 use zeroize::Zeroizing;
@@ -40,6 +48,8 @@ impl Metadata {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Body {
     pub op: OpKind,
+    /// Decides the key order (the SDK model of the route).
+    pub route: Route,
     pub adminpass: Option<Secret>,
     pub keyname: Option<String>,
     pub userid: Option<String>,
@@ -51,37 +61,45 @@ pub struct Body {
     pub is_auto_pay: Option<&'static str>,
 }
 
-#[derive(Serialize)]
-struct WireInner<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    adminpass: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    keyname: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    userid: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    imageid: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<WireMetadata<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mode: Option<&'a str>,
-    #[serde(rename = "isAutoPay", skip_serializing_if = "Option::is_none")]
-    is_auto_pay: Option<&'a str>,
+/// A JSON object with its keys in a fixed order, strings only (what the SDK models hold).
+struct Ordered<'a>(Vec<(&'static str, Value<'a>)>);
+
+enum Value<'a> {
+    Str(&'a str),
+    Obj(Ordered<'a>),
 }
 
-#[derive(Serialize)]
-struct WireMetadata<'a> {
-    #[serde(
-        rename = "__system__encrypted",
-        skip_serializing_if = "Option::is_none"
-    )]
-    system_encrypted: Option<&'a str>,
-    #[serde(rename = "__system__cmkid", skip_serializing_if = "Option::is_none")]
-    system_cmkid: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_data: Option<&'a str>,
-    #[serde(rename = "BYOL", skip_serializing_if = "Option::is_none")]
-    byol: Option<&'a str>,
+impl Ordered<'_> {
+    fn new() -> Self {
+        Ordered(Vec::with_capacity(8))
+    }
+}
+
+impl<'a> Ordered<'a> {
+    fn put(&mut self, key: &'static str, value: Option<&'a str>) {
+        if let Some(v) = value {
+            self.0.push((key, Value::Str(v)));
+        }
+    }
+}
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Value<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Str(v) => s.serialize_str(v),
+            Value::Obj(o) => o.serialize(s),
+        }
+    }
 }
 
 /// Separators as the SDK writes them: `", "` and `": "`.
@@ -99,42 +117,65 @@ impl serde_json::ser::Formatter for SdkFormatter {
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         w.write_all(b": ")
     }
-
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first { Ok(()) } else { w.write_all(b", ") }
-    }
 }
 
+/// Largest body: 32 KB of user data is about 44 KB of base64, plus the other fields.
+const BODY_CAPACITY: usize = 64 * 1024;
+
 impl Body {
-    fn wire<'a>(&'a self, masked: &'a str) -> BTreeMap<&'static str, WireInner<'a>> {
-        let reveal = masked.is_empty();
+    fn metadata<'a>(&'a self, user_data: Option<&'a str>) -> Option<Ordered<'a>> {
         let m = &self.metadata;
-        let metadata = (!m.is_empty()).then(|| WireMetadata {
-            system_encrypted: m.system_encrypted,
-            system_cmkid: m.system_cmkid.as_deref(),
-            user_data: m
-                .user_data
-                .as_ref()
-                .map(|(b64, _)| if reveal { b64.expose() } else { masked }),
-            byol: m.byol,
-        });
-        let inner = WireInner {
-            adminpass: self
-                .adminpass
+        if m.is_empty() {
+            return None;
+        }
+        let mut o = Ordered::new();
+        if self.route == Route::Bms {
+            o.put("user_data", user_data);
+        }
+        o.put("__system__encrypted", m.system_encrypted);
+        o.put("__system__cmkid", m.system_cmkid.as_deref());
+        if self.route == Route::V2 {
+            o.put("user_data", user_data);
+        }
+        if self.route != Route::Bms {
+            o.put("BYOL", m.byol);
+        }
+        Some(o)
+    }
+
+    /// The body with the secrets as given (`masked` empty) or replaced by masks.
+    fn ordered<'a>(&'a self, masked: &'a str) -> Ordered<'a> {
+        let reveal = masked.is_empty();
+        let user_data = self
+            .metadata
+            .user_data
+            .as_ref()
+            .map(|(b64, _)| if reveal { b64.expose() } else { masked });
+        let mut inner = Ordered::new();
+        inner.put(
+            "adminpass",
+            self.adminpass
                 .as_ref()
                 .map(|p| if reveal { p.expose() } else { PASSWORD_MASK }),
-            keyname: self.keyname.as_deref(),
-            userid: self.userid.as_deref(),
-            imageid: self.imageid.as_deref(),
-            metadata,
-            mode: self.mode,
-            is_auto_pay: self.is_auto_pay,
-        };
-        BTreeMap::from([(self.op.root_key(), inner)])
+        );
+        inner.put("keyname", self.keyname.as_deref());
+        inner.put("userid", self.userid.as_deref());
+        inner.put("imageid", self.imageid.as_deref());
+        let metadata = self.metadata(user_data);
+        // /v1 models put `mode` before `metadata`, /v2 after.
+        if self.route == Route::V1 {
+            inner.put("mode", self.mode);
+        }
+        if let Some(m) = metadata {
+            inner.0.push(("metadata", Value::Obj(m)));
+        }
+        if self.route == Route::V2 {
+            inner.put("mode", self.mode);
+        }
+        if self.op == OpKind::Change && self.route != Route::Bms {
+            inner.put("isAutoPay", self.is_auto_pay);
+        }
+        Ordered(vec![(self.op.root_key(), Value::Obj(inner))])
     }
 
     fn user_data_mask(&self) -> String {
@@ -144,25 +185,21 @@ impl Body {
         }
     }
 
+    /// Serialises into a buffer reserved up front, so it never reallocates: a reallocation
+    /// would leave an unwiped copy of the password behind.
     fn write(&self, masked: &str) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::with_capacity(64 * 1024));
+        let mut out = Zeroizing::new(Vec::with_capacity(BODY_CAPACITY));
         let mut ser = serde_json::Serializer::with_formatter(&mut *out, SdkFormatter);
         // Serializing strings into a Vec cannot fail.
-        if let Err(e) = self.wire(masked).serialize(&mut ser) {
+        if let Err(e) = self.ordered(masked).serialize(&mut ser) {
             tracing::error!(error = %e, "request body did not serialize");
         }
         out
     }
 
-    /// The bytes to send, secrets included. Wiped when dropped.
+    /// The bytes to send, secrets included, in a buffer wiped when dropped.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         self.write("")
-    }
-
-    /// The body as a JSON value, secrets included (for the client's `&Value` API; drop it
-    /// right after sending). Key order is not kept by `Value`; servers do not depend on it.
-    pub fn to_value(&self) -> serde_json::Value {
-        serde_json::to_value(self.wire("")).unwrap_or(serde_json::Value::Null)
     }
 
     /// The body for screens and logs: password as `********`, user data as its size.
@@ -182,10 +219,66 @@ impl fmt::Debug for Body {
 mod tests {
     use super::*;
 
+    fn all_fields(op: OpKind, route: Route) -> Body {
+        Body {
+            op,
+            route,
+            adminpass: None,
+            keyname: Some("k".into()),
+            userid: Some("u".into()),
+            imageid: (op == OpKind::Change).then(|| "i".into()),
+            metadata: Metadata {
+                system_encrypted: Some("1"),
+                system_cmkid: Some("c".into()),
+                user_data: (route != Route::V1).then(|| (Secret::new("ZA=="), 1)),
+                byol: (route != Route::Bms).then_some("true"),
+            },
+            mode: (route != Route::Bms).then_some("withStopServer"),
+            is_auto_pay: (op == OpKind::Change && route != Route::Bms).then_some("true"),
+        }
+    }
+
+    /// The keys in the order they are written.
+    fn keys(body: &Body) -> String {
+        let text = String::from_utf8_lossy(&body.to_bytes()).into_owned();
+        let pieces: Vec<&str> = text.split("\": ").collect();
+        pieces[..pieces.len() - 1]
+            .iter()
+            .filter_map(|p| p.rsplit('"').next())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     #[test]
-    fn sdk_order_separators_and_masking() {
+    fn each_route_in_its_sdk_model_order() {
+        use OpKind::*;
+        assert_eq!(
+            keys(&all_fields(Change, Route::V2)),
+            "os-change keyname userid imageid metadata __system__encrypted __system__cmkid user_data BYOL mode isAutoPay"
+        );
+        assert_eq!(
+            keys(&all_fields(Change, Route::V1)),
+            "os-change keyname userid imageid mode metadata __system__encrypted __system__cmkid BYOL isAutoPay"
+        );
+        assert_eq!(
+            keys(&all_fields(Reinstall, Route::V2)),
+            "os-reinstall keyname userid metadata __system__encrypted __system__cmkid user_data BYOL mode"
+        );
+        assert_eq!(
+            keys(&all_fields(Reinstall, Route::V1)),
+            "os-reinstall keyname userid mode metadata __system__encrypted __system__cmkid BYOL"
+        );
+        assert_eq!(
+            keys(&all_fields(Change, Route::Bms)),
+            "os-change keyname userid imageid metadata user_data __system__encrypted __system__cmkid"
+        );
+    }
+
+    #[test]
+    fn sdk_separators_and_masking() {
         let body = Body {
             op: OpKind::Change,
+            route: Route::V2,
             adminpass: None,
             keyname: Some("kp-admin".into()),
             userid: Some("9f8e7d6c5b4a39281706f5e4d3c2b1a0".into()),
@@ -208,9 +301,10 @@ mod tests {
     }
 
     #[test]
-    fn password_never_in_debug_or_masked() {
+    fn password_never_in_debug_or_masked_and_the_buffer_never_moves() {
         let body = Body {
             op: OpKind::Reinstall,
+            route: Route::V1,
             adminpass: Some(Secret::new("Str0ng!Pass")),
             keyname: None,
             userid: None,
@@ -224,9 +318,15 @@ mod tests {
             r#"{"os-reinstall": {"adminpass": "********"}}"#
         );
         assert!(!format!("{body:?}").contains("Str0ng"));
+        let bytes = body.to_bytes();
         assert_eq!(
-            body.to_value(),
-            serde_json::json!({"os-reinstall": {"adminpass": "Str0ng!Pass"}})
+            &bytes[..],
+            br#"{"os-reinstall": {"adminpass": "Str0ng!Pass"}}"#
+        );
+        assert_eq!(
+            bytes.capacity(),
+            BODY_CAPACITY,
+            "written without reallocating"
         );
     }
 }

@@ -1,16 +1,20 @@
 //! The steps of [`super::plan`], in form order. Each reads the input, records errors,
 //! warnings and preconditions in a [`Draft`], and returns the body fields it decided.
+//! An error always cites the page or SDK sentence it enforces; what no page requires is a
+//! warning ("the service may refuse this: …").
 
 use super::body::Metadata;
-use super::compat::{Incompatibility, image_compatibility};
+use super::compat::image_compatibility;
+use super::crypt;
 use super::errors::{Field, FieldError, OsFamily, Precondition, Warning};
 use super::form::auto_pay_offered;
-use super::input::{Input, LoginMode, OpKind, Operation};
+use super::input::{Input, LoginMode, OpKind, Operation, UserData};
 use super::login::{check_keypair, check_login_mode, check_user_data_allowed};
-use super::password::{check_password, check_password_confirm};
+use super::password::{PasswordTarget, check_password, check_password_confirm};
 use super::route::{Route, RouteDecision, decide_route};
 use super::secret::Secret;
-use super::state::{Readiness, server_can_take};
+use super::sources;
+use super::state::{Readiness, is_spot, server_can_take};
 use super::user_data::encode_user_data;
 use crate::cloud::model::ServerKind;
 
@@ -22,6 +26,8 @@ pub(super) struct Draft {
     pub errors: Vec<FieldError>,
     pub warnings: Vec<Warning>,
     pub preconditions: Vec<Precondition>,
+    /// The user data as the review shows it, when reimage wrote it (hashed password).
+    pub user_data_shown: Option<&'static str>,
 }
 
 impl Draft {
@@ -35,43 +41,79 @@ impl Draft {
                 Warning::HostnameAndPasswordReset,
             ],
             preconditions: Vec::new(),
+            user_data_shown: None,
         }
     }
 
-    fn refuse(&mut self, field: Field, message: impl Into<String>, fix: impl Into<String>) {
-        self.errors.push(FieldError::new(field, message, fix));
+    fn may_refuse(&mut self, field: Field, what: impl Into<String>) {
+        self.warnings.push(Warning::MayRefuse {
+            field,
+            what: what.into(),
+        });
     }
 }
 
 /// Server state; returns the ECS `mode`.
 pub(super) fn server(input: &Input<'_>, d: &mut Draft) -> Option<&'static str> {
     let server = input.server;
+    let what = input.operation.kind().label();
     if server.id.is_empty() || input.project_id.is_empty() {
-        d.refuse(
-            Field::Server,
-            "the server id or the project id is unknown",
-            "refresh the server list (r) or check the profile's project",
+        d.errors.push(
+            FieldError::new(
+                Field::Server,
+                "the server id or the project id is unknown",
+                "refresh the server list (r) or check the profile's project",
+            )
+            .cite(sources::PATH_IDS),
         );
     }
     let stop_first = input.entries.stop_first;
     match server_can_take(server, input.operation.kind()) {
         Err(refusal) => d.errors.push(refusal.to_field_error()),
-        Ok(Readiness::NeedsStop) if !stop_first => d.refuse(
-            Field::StopFirst,
-            "the server is running (ACTIVE) and must be stopped (Ecs.0100)",
-            "choose \"stop first\" (withStopServer, --stop), or stop the server first (s)",
+        Ok(Readiness::NeedsStop) if !stop_first => d.errors.push(
+            FieldError::new(
+                Field::StopFirst,
+                "the server is running (ACTIVE) and must be stopped",
+                "choose \"stop first\" (withStopServer, --stop), or stop the server first (s)",
+            )
+            .cite(match input.operation.kind() {
+                OpKind::Change => sources::ECS_STOPPED,
+                OpKind::Reinstall => sources::ECS_WITH_STOP,
+            }),
         ),
         Ok(Readiness::NeedsStop) => d.preconditions.push(Precondition::ServerStoppedFirst),
         Ok(Readiness::ReadyIfFailedBefore) => d.warnings.push(Warning::ErrorState),
+        Ok(Readiness::BmsReinstallNotStopped) => d.may_refuse(
+            Field::Server,
+            format!(
+                "the bare-metal server is {}; page 003 asks for a stopped BMS to change the OS, and no page says so for reinstalling",
+                server.status
+            ),
+        ),
         Ok(Readiness::Ready) => {}
+    }
+    if server.locked {
+        d.may_refuse(
+            Field::Server,
+            "the server is locked (no page says what a lock forbids; unlock it in the console if refused)",
+        );
+    }
+    if is_spot(server) {
+        d.may_refuse(
+            Field::Server,
+            format!("the server is spot-priced (no page says whether it can {what})"),
+        );
     }
     match (stop_first, server.kind) {
         (true, ServerKind::Ecs) => Some("withStopServer"),
         (true, ServerKind::Bms) => {
-            d.refuse(
-                Field::StopFirst,
-                "a bare-metal server cannot be stopped automatically",
-                "untick \"stop first\" and stop the server with s",
+            d.errors.push(
+                FieldError::new(
+                    Field::StopFirst,
+                    "a bare-metal server cannot be stopped automatically (the BMS API has no mode)",
+                    "untick \"stop first\" and stop the server with s",
+                )
+                .cite(sources::BMS_NO_MODE),
             );
             None
         }
@@ -93,45 +135,70 @@ pub(super) fn image(input: &Input<'_>, d: &mut Draft) -> Option<String> {
     let current = input.current_image();
     match input.operation {
         Operation::Change { image_id } if !is_uuid(image_id) => {
-            d.refuse(
-                Field::Image,
-                format!("\"{image_id}\" is not an image id (UUID)"),
-                "pick an image from the list",
+            d.errors.push(
+                FieldError::new(
+                    Field::Image,
+                    format!("\"{image_id}\" is not an image id (UUID)"),
+                    "pick an image from the list",
+                )
+                .cite(sources::IMAGE_UUID),
             );
             None
         }
         Operation::Change { image_id } => {
             let Some(target) = input.resulting_image() else {
-                d.refuse(
+                if input.entries.route_override.is_some() {
+                    d.may_refuse(
+                        Field::Image,
+                        format!(
+                            "image {image_id} is not in the image list, so reimage cannot check it"
+                        ),
+                    );
+                    return Some(image_id.clone());
+                }
+                // reimage cannot choose between /v1 and /v2 without the image.
+                d.errors.push(FieldError::new(
                     Field::Image,
                     format!("image {image_id} is not in the image list"),
-                    "pick an image from the list (r refreshes it)",
-                );
+                    "pick an image from the list (r refreshes it), or force the route (/v1 or /v2) to send it unchecked",
+                ));
                 return None;
             };
-            match image_compatibility(input.server, current, input.system_disk_gb, target) {
-                Err(blocking) => d
-                    .errors
-                    .extend(blocking.iter().map(Incompatibility::to_field_error)),
-                Ok(advisories) => d.warnings.extend(advisories.into_iter().map(|a| match a {
-                    Incompatibility::DiskGrows {
+            let found = image_compatibility(
+                input.server,
+                current,
+                input.system_disk_gb,
+                target,
+                input.change_goes_v2(target),
+            );
+            for f in found {
+                if let Some(e) = f.to_field_error() {
+                    d.errors.push(e);
+                } else if let super::Incompatibility::DiskGrows {
+                    min_disk_gb,
+                    has_gb,
+                } = f
+                {
+                    d.warnings.push(Warning::DiskGrows {
                         min_disk_gb,
                         has_gb,
-                    } => Warning::DiskGrows {
-                        min_disk_gb,
-                        has_gb,
-                    },
-                    _ => Warning::ChargedImage,
-                })),
+                    });
+                } else if f == super::Incompatibility::Charged {
+                    d.warnings.push(Warning::ChargedImage);
+                } else {
+                    d.may_refuse(
+                        Field::Image,
+                        format!("{} (no page states this rule)", f.short()),
+                    );
+                }
             }
             Some(image_id.clone())
         }
         Operation::Reinstall => {
             if let Some(image) = current.filter(|i| i.status != "active") {
-                d.refuse(
+                d.may_refuse(
                     Field::Image,
                     format!("the current image is {}, not active", image.status),
-                    "change the OS to another image instead",
                 );
             }
             None
@@ -143,11 +210,12 @@ pub(super) fn image(input: &Input<'_>, d: &mut Draft) -> Option<String> {
 /// step already explained it).
 pub(super) fn route(input: &Input<'_>, d: &mut Draft) -> Option<RouteDecision> {
     let target = input.resulting_image();
-    if matches!(input.operation, Operation::Change { .. }) && target.is_none() {
+    let forced = input.entries.route_override;
+    if matches!(input.operation, Operation::Change { .. }) && target.is_none() && forced.is_none() {
         return None; // an unknown target image already has its error
     }
     let op = input.operation.kind();
-    match decide_route(input.server.kind, op, target, input.entries.route_override) {
+    match decide_route(input.server.kind, op, target, forced) {
         Ok(decision) => {
             if decision.overridden {
                 d.warnings.push(Warning::RouteOverridden {
@@ -181,15 +249,16 @@ pub(super) fn login(
 ) -> Login {
     let e = input.entries;
     let os = input.resulting_os();
+    let op = input.operation.kind();
     let mut out = Login::default();
     let mut mode_ok = true;
     if let Some(r) = route {
         // A wrong login mode makes the user-data rule moot: report only the first.
-        let mode_error = check_login_mode(r, os, e.login);
+        let mode_error = check_login_mode(r, os, e.login, op);
         mode_ok = mode_error.is_none();
         let user_data_error = match mode_error {
             Some(_) => None,
-            None => check_user_data_allowed(r, e.login, e.user_data.is_some()),
+            None => check_user_data_allowed(r, e.login, e.user_data.is_some(), os),
         };
         d.errors
             .extend(mode_error.into_iter().chain(user_data_error));
@@ -197,37 +266,56 @@ pub(super) fn login(
         if r == Route::Bms && no_cloud_init && e.login != LoginMode::UserDataOnly {
             d.warnings.push(Warning::NoInjection);
         }
+        let ecs_windows = r != Route::Bms && os == OsFamily::Windows;
+        if mode_ok && ecs_windows && !e.login.takes_password() {
+            d.may_refuse(
+                Field::LoginMode,
+                "a Windows ECS may take a password only (page 004 says so for the /v1 reinstall)",
+            );
+        }
     }
     // The fields of a login mode the route refuses are not checked: the mode is the error.
     match e.login {
         _ if !mode_ok => {}
-        LoginMode::Password => {
-            let bare_metal = input.server.kind == ServerKind::Bms;
-            let bad: Vec<FieldError> = check_password(&e.password, os, bare_metal)
-                .into_iter()
-                .chain(check_password_confirm(&e.password, &e.password_confirm))
-                .collect();
-            if bad.is_empty() {
-                out.adminpass = Some(e.password.clone());
-            }
-            d.errors.extend(bad);
+        LoginMode::Password | LoginMode::PasswordHash => {
+            let hashed = e.login == LoginMode::PasswordHash;
+            let to = PasswordTarget {
+                os,
+                route,
+                op,
+                adminpass: !hashed,
+            };
+            let (error, warnings) = check_password(&e.password, to);
+            let confirm = check_password_confirm(&e.password, &e.password_confirm);
+            d.warnings.extend(warnings);
+            let ok = error.is_none() && confirm.is_none();
+            d.errors.extend(error.into_iter().chain(confirm));
             if os == OsFamily::Linux {
                 d.warnings.push(Warning::SshPasswordLogin);
-                if e.user_data.is_some() {
-                    d.warnings.push(Warning::PasswordMayBeOverridden);
-                }
+            }
+            if !hashed && route == Some(Route::V2) && op == OpKind::Change {
+                d.warnings.push(Warning::PasswordRegion);
+            }
+            match (ok, hashed) {
+                (true, false) => out.adminpass = Some(e.password.clone()),
+                (true, true) => hashed_password(&e.password, metadata, d),
+                (false, _) => {}
             }
         }
         LoginMode::Keypair => match check_keypair(&e.keypair, input.keypairs, input.user_id) {
             Some(err) => d.errors.push(err),
             None => {
                 out.keyname = Some(e.keypair.clone());
-                out.userid = Some(input.user_id.to_string());
+                out.userid = user_id(input, route, d);
             }
         },
         LoginMode::UserDataOnly => {}
     }
-    if let Some(data) = &e.user_data {
+    if let Some(data) = e
+        .user_data
+        .as_ref()
+        .filter(|_| e.login != LoginMode::PasswordHash)
+    {
         match encode_user_data(data) {
             Ok(encoded) => {
                 d.warnings.extend(encoded.warnings);
@@ -239,29 +327,93 @@ pub(super) fn login(
     out
 }
 
+/// The user data of the hashed-password login: page 003's `chpasswd -e` script.
+fn hashed_password(password: &Secret, metadata: &mut Metadata, d: &mut Draft) {
+    let hash = match crypt::sha512_crypt(password) {
+        Ok(h) => h,
+        Err(why) => {
+            d.errors.push(FieldError::new(
+                Field::Password,
+                why,
+                "choose password login",
+            ));
+            return;
+        }
+    };
+    let script = crypt::chpasswd_script(&hash);
+    let data = UserData::typed(script.expose());
+    match encode_user_data(&data) {
+        Ok(encoded) => {
+            metadata.user_data = Some((encoded.base64, encoded.raw_len));
+            d.user_data_shown = Some(crypt::SCRIPT_MASKED);
+        }
+        Err(err) => d.errors.push(err),
+    }
+}
+
+/// `userid` with a key pair: the caller's when known. Blank, page 000 says the token's user
+/// is used (ECS /v2 change); the SDK models of the other ECS routes require it.
+fn user_id(input: &Input<'_>, route: Option<Route>, d: &mut Draft) -> Option<String> {
+    if !input.user_id.is_empty() {
+        return Some(input.user_id.to_string());
+    }
+    let required = match (route, input.operation.kind()) {
+        (Some(Route::V2), OpKind::Change) => {
+            d.warnings.push(Warning::UserIdBlank { documented: true });
+            return None;
+        }
+        (Some(Route::Bms) | None, _) => {
+            d.warnings.push(Warning::UserIdBlank { documented: false });
+            return None;
+        }
+        (Some(Route::V1), OpKind::Change) => sources::USERID_REQUIRED_CHANGE_V1,
+        (Some(_), OpKind::Reinstall) => sources::USERID_REQUIRED_REINSTALL,
+    };
+    d.errors.push(
+        FieldError::new(
+            Field::Keypair,
+            "this route needs your IAM user id with a key pair, and IAM could not tell it",
+            "set user_id in the profile (config.toml) to your IAM user id, or use password login",
+        )
+        .cite(required),
+    );
+    None
+}
+
 /// Encryption and BYOL into `metadata`.
 pub(super) fn disk_and_license(input: &Input<'_>, metadata: &mut Metadata, d: &mut Draft) {
     let e = input.entries;
     if e.encrypt {
         let len = e.kms_key_id.chars().count();
-        if len == KMS_KEY_LEN {
-            metadata.system_encrypted = Some("1");
+        metadata.system_encrypted = Some("1");
+        if len == 0 {
+            d.may_refuse(
+                Field::KmsKey,
+                "encryption without a KMS key id (no page says which key the service uses then)",
+            );
+        } else if len == KMS_KEY_LEN {
             metadata.system_cmkid = Some(e.kms_key_id.clone());
         } else {
-            d.refuse(
-                Field::KmsKey,
-                format!("a KMS key id has {KMS_KEY_LEN} characters, this one {len}"),
-                "paste the key id from KMS (8-4-4-4-12), or turn encryption off",
+            d.errors.push(
+                FieldError::new(
+                    Field::KmsKey,
+                    format!("a KMS key id has {KMS_KEY_LEN} characters, this one {len}"),
+                    "paste the key id from KMS (8-4-4-4-12), or turn encryption off",
+                )
+                .cite(sources::CMKID_36),
             );
         }
     }
     if e.byol {
         match input.server.kind {
             ServerKind::Ecs => metadata.byol = Some("true"),
-            ServerKind::Bms => d.refuse(
-                Field::Byol,
-                "the bare-metal API takes no BYOL flag",
-                "untick BYOL",
+            ServerKind::Bms => d.errors.push(
+                FieldError::new(
+                    Field::Byol,
+                    "the bare-metal API takes no BYOL flag",
+                    "untick BYOL",
+                )
+                .cite(sources::BMS_NO_BYOL),
             ),
         }
     }
@@ -278,14 +430,28 @@ pub(super) fn auto_pay(input: &Input<'_>, d: &mut Draft) -> Option<&'static str>
         });
         return chosen.then_some("true");
     }
-    if chosen {
-        let why = match (input.server.kind, input.operation.kind()) {
-            (ServerKind::Bms, _) => "the bare-metal API takes no auto-pay flag",
-            (_, OpKind::Reinstall) => "a reinstall creates no order to pay",
-            _ => "nothing to pay: the server is not prepaid and the image is free",
-        };
-        d.refuse(Field::AutoPay, why, "untick auto-pay");
+    if !chosen {
+        return None;
     }
+    let (why, source) = match (input.server.kind, input.operation.kind()) {
+        (ServerKind::Bms, _) => (
+            "the bare-metal API takes no auto-pay flag",
+            sources::BMS_NO_MODE,
+        ),
+        (_, OpKind::Reinstall) => (
+            "the reinstall API takes no auto-pay flag (a reinstall creates no order)",
+            sources::REINSTALL_NO_AUTO_PAY,
+        ),
+        _ => {
+            d.may_refuse(
+                Field::AutoPay,
+                "isAutoPay is sent, but reimage sees nothing to pay (the server is not prepaid, the image is free)",
+            );
+            return Some("true");
+        }
+    };
+    d.errors
+        .push(FieldError::new(Field::AutoPay, why, "untick auto-pay").cite(source));
     None
 }
 

@@ -1,14 +1,15 @@
-//! Can this server run that image? Each reason is short enough for an image picker
-//! (`arm64 image, x86 flavor`) and becomes a full field error for the form.
+//! Can this server run that image? Each finding is short enough for an image picker
+//! (`arm64 image, x86 server`) and becomes a field error (when a page or SDK model makes it
+//! a requirement, see [`Incompatibility::basis`]) or a warning under the image.
 
 use super::errors::{Field, FieldError};
+use super::sources::{self, Cite};
 use crate::cloud::model::{Image, Server, ServerKind};
 
 /// The smallest system disk ECS and BMS create (GB).
 pub const SMALLEST_SYSTEM_DISK_GB: u64 = 40;
 
-/// One reason an image does not fit a server. Only [`Incompatibility::DiskGrows`] and
-/// [`Incompatibility::Charged`] are advisory; everything else blocks.
+/// One reason an image may not fit a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incompatibility {
     NotActive {
@@ -27,11 +28,19 @@ pub enum Incompatibility {
     },
     Arch {
         image_arm: bool,
-        flavor_arm: bool,
+        server_arm: bool,
+    },
+    /// The current image is not listed and the flavor name does not tell.
+    ArchUnknown {
+        image_arm: bool,
     },
     Firmware {
         image_uefi: bool,
         server_uefi: bool,
+    },
+    /// The current image is not listed, so its boot firmware is unknown.
+    FirmwareUnknown {
+        image_uefi: bool,
     },
     RamTooSmall {
         min_ram_mb: u64,
@@ -46,8 +55,8 @@ pub enum Incompatibility {
     },
     OffShelf,
     MarketWithoutProductCode,
-    /// The v1 ECS API (image without Cloud-Init) cannot change a server to Windows.
-    WindowsWithoutCloudInit,
+    /// The /v2 change route cannot change an ECS to Windows (page 001).
+    WindowsOnV2,
     /// Advisory: the system disk grows to the image's `min_disk`.
     DiskGrows {
         min_disk_gb: u64,
@@ -58,8 +67,28 @@ pub enum Incompatibility {
 }
 
 impl Incompatibility {
+    /// The page or SDK sentence that makes this a requirement; `None` means the service
+    /// decides, and reimage only warns.
+    pub fn basis(&self) -> Option<Cite> {
+        match self {
+            Incompatibility::NotActive { .. } => Some(sources::IMAGE_ACTIVE),
+            Incompatibility::Iso
+            | Incompatibility::DataImage
+            | Incompatibility::BareMetalImage
+            | Incompatibility::VirtualImage => Some(sources::IMAGE_ENV),
+            Incompatibility::WindowsOnV2 => Some(sources::NO_WINDOWS_ON_V2),
+            _ => None,
+        }
+    }
+
     pub fn is_blocking(&self) -> bool {
-        !matches!(
+        self.basis().is_some()
+    }
+
+    /// Notes for an image that fits (the disk grows, it is charged), as opposed to
+    /// reasons the service may refuse it.
+    pub fn is_note(&self) -> bool {
+        matches!(
             self,
             Incompatibility::DiskGrows { .. } | Incompatibility::Charged
         )
@@ -80,12 +109,18 @@ impl Incompatibility {
             Incompatibility::UnknownEnv { env } => format!("{env} image"),
             Incompatibility::Arch {
                 image_arm,
-                flavor_arm,
-            } => format!("{} image, {} flavor", arch(*image_arm), arch(*flavor_arm)),
+                server_arm,
+            } => format!("{} image, {} server", arch(*image_arm), arch(*server_arm)),
+            Incompatibility::ArchUnknown { image_arm } => {
+                format!("{} image, server architecture unknown", arch(*image_arm))
+            }
             Incompatibility::Firmware {
                 image_uefi,
                 server_uefi,
             } => format!("{} image, {} server", fw(*image_uefi), fw(*server_uefi)),
+            Incompatibility::FirmwareUnknown { image_uefi } => {
+                format!("{} image, server boot firmware unknown", fw(*image_uefi))
+            }
             Incompatibility::RamTooSmall { min_ram_mb, ram_mb } => {
                 format!("needs {min_ram_mb} MB RAM, has {ram_mb} MB")
             }
@@ -95,7 +130,7 @@ impl Incompatibility {
             Incompatibility::FlavorNotSupported { flavor } => format!("not for flavor {flavor}"),
             Incompatibility::OffShelf => "off the shelf".into(),
             Incompatibility::MarketWithoutProductCode => "market image, no product code".into(),
-            Incompatibility::WindowsWithoutCloudInit => "Windows without Cloud-Init".into(),
+            Incompatibility::WindowsOnV2 => "Windows, not through /v2".into(),
             Incompatibility::DiskGrows {
                 min_disk_gb,
                 has_gb: Some(has),
@@ -114,8 +149,10 @@ impl Incompatibility {
             Incompatibility::NotActive { .. } | Incompatibility::NotRegistered => {
                 "wait until the image is active, or pick another image"
             }
-            Incompatibility::Arch { .. } => "pick an image of the flavor's architecture",
-            Incompatibility::Firmware { .. } => {
+            Incompatibility::Arch { .. } | Incompatibility::ArchUnknown { .. } => {
+                "pick an image of the server's architecture"
+            }
+            Incompatibility::Firmware { .. } | Incompatibility::FirmwareUnknown { .. } => {
                 "pick an image with the server's boot firmware (BIOS/UEFI)"
             }
             Incompatibility::RamTooSmall { .. } | Incompatibility::RamTooLarge { .. } => {
@@ -124,16 +161,17 @@ impl Incompatibility {
             Incompatibility::FlavorNotSupported { .. } => {
                 "pick an image made for this flavor, or resize the server first"
             }
-            Incompatibility::WindowsWithoutCloudInit => {
-                "pick a Windows image with Cloudbase-Init, or a Linux image"
+            Incompatibility::WindowsOnV2 => {
+                "pick a Linux image, or a Windows image without Cloud-Init (the /v1 route)"
             }
             Incompatibility::DiskGrows { .. } | Incompatibility::Charged => "nothing to fix",
             _ => "pick another image",
         }
     }
 
-    pub fn to_field_error(&self) -> FieldError {
-        FieldError::new(Field::Image, self.short(), self.fix())
+    pub fn to_field_error(&self) -> Option<FieldError> {
+        let basis = self.basis()?;
+        Some(FieldError::new(Field::Image, self.short(), self.fix()).cite(basis))
     }
 }
 
@@ -148,10 +186,19 @@ pub fn flavor_is_arm(kind: ServerKind, flavor: &str) -> bool {
     }
 }
 
-/// The server boots UEFI when its current image says so; BIOS otherwise (also when the
-/// current image is unknown).
-pub fn server_is_uefi(current_image: Option<&Image>) -> bool {
-    current_image.is_some_and(Image::is_uefi)
+/// The server's architecture (`true` for ARM): its current image's when listed, else ARM
+/// when the flavor name says so; `None` when nothing tells.
+pub fn server_is_arm(server: &Server, current_image: Option<&Image>) -> Option<bool> {
+    match current_image {
+        Some(image) => Some(image.is_arm()),
+        None => flavor_is_arm(server.kind, server.flavor_name()).then_some(true),
+    }
+}
+
+/// The server boots UEFI when its current image says so; `None` when the current image is
+/// not listed (deleted, private to another project, no longer shared).
+pub fn server_is_uefi(current_image: Option<&Image>) -> Option<bool> {
+    current_image.map(Image::is_uefi)
 }
 
 /// Whether `flavor` is in the image's supported-flavor list (absent list = any flavor).
@@ -166,14 +213,15 @@ fn flavor_supported(image: &Image, flavor: &str) -> bool {
     })
 }
 
-/// Check `image` as the new image of `server`. `Ok` carries advisories, `Err` every
-/// blocking reason (advisories left out).
+/// Every finding about `image` as the new image of `server`, whether it blocks or not.
+/// `windows_via_v2`: the request would go to the /v2 change route.
 pub fn image_compatibility(
     server: &Server,
     current_image: Option<&Image>,
     system_disk_gb: Option<u64>,
     image: &Image,
-) -> Result<Vec<Incompatibility>, Vec<Incompatibility>> {
+    windows_via_v2: bool,
+) -> Vec<Incompatibility> {
     let mut found = Vec::new();
     if image.status != "active" {
         found.push(Incompatibility::NotActive {
@@ -201,20 +249,23 @@ pub fn image_compatibility(
         (ServerKind::Bms, "FusionCompute") => found.push(Incompatibility::VirtualImage),
         (_, other) => found.push(Incompatibility::UnknownEnv { env: other.into() }),
     }
-    let flavor = server.flavor_name();
-    let flavor_arm = flavor_is_arm(server.kind, flavor);
-    if image.is_arm() != flavor_arm {
-        found.push(Incompatibility::Arch {
-            image_arm: image.is_arm(),
-            flavor_arm,
-        });
+    let image_arm = image.is_arm();
+    match server_is_arm(server, current_image) {
+        Some(server_arm) if server_arm != image_arm => found.push(Incompatibility::Arch {
+            image_arm,
+            server_arm,
+        }),
+        Some(_) => {}
+        None => found.push(Incompatibility::ArchUnknown { image_arm }),
     }
-    let server_uefi = server_is_uefi(current_image);
-    if image.is_uefi() != server_uefi {
-        found.push(Incompatibility::Firmware {
-            image_uefi: image.is_uefi(),
+    let image_uefi = image.is_uefi();
+    match server_is_uefi(current_image) {
+        Some(server_uefi) if server_uefi != image_uefi => found.push(Incompatibility::Firmware {
+            image_uefi,
             server_uefi,
-        });
+        }),
+        Some(_) => {}
+        None => found.push(Incompatibility::FirmwareUnknown { image_uefi }),
     }
     if let Some(ram_mb) = server.flavor.ram {
         match (image.min_ram, image.max_ram) {
@@ -229,6 +280,7 @@ pub fn image_compatibility(
             _ => {}
         }
     }
+    let flavor = server.flavor_name();
     if !flavor_supported(image, flavor) {
         found.push(Incompatibility::FlavorNotSupported {
             flavor: flavor.into(),
@@ -240,8 +292,8 @@ pub fn image_compatibility(
     if image.image_type == "market" && image.product_code.as_deref().unwrap_or("").is_empty() {
         found.push(Incompatibility::MarketWithoutProductCode);
     }
-    if server.kind == ServerKind::Ecs && image.is_windows() && !image.has_cloud_init() {
-        found.push(Incompatibility::WindowsWithoutCloudInit);
+    if windows_via_v2 && server.kind == ServerKind::Ecs && image.is_windows() {
+        found.push(Incompatibility::WindowsOnV2);
     }
     // Unknown disk size (the listing does not carry it): every system disk has at least
     // the smallest size the console offers, so only a bigger minimum is worth a warning.
@@ -258,10 +310,5 @@ pub fn image_compatibility(
     if image.is_charged() {
         found.push(Incompatibility::Charged);
     }
-    let (advisory, blocking): (Vec<_>, Vec<_>) = found.into_iter().partition(|i| !i.is_blocking());
-    if blocking.is_empty() {
-        Ok(advisory)
-    } else {
-        Err(blocking)
-    }
+    found
 }

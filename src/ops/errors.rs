@@ -1,6 +1,8 @@
-//! What ops says back: field errors (blocking), warnings (shown in the review) and the
-//! preconditions the user accepts by submitting.
+//! What ops says back: field errors (blocking, each with the sentence it rests on),
+//! warnings (shown under the field and in the review) and the preconditions the user
+//! accepts by submitting.
 
+use super::sources::Cite;
 use std::fmt;
 
 /// One field of the change/reinstall form. Every error names exactly one.
@@ -46,14 +48,17 @@ impl fmt::Display for Field {
     }
 }
 
-/// A blocking problem with one field: what is wrong and how to fix it.
-/// Messages never contain a password or user data.
+/// A blocking problem with one field: what is wrong, how to fix it, and the page or SDK
+/// sentence that makes it a requirement (`None` only for reimage's own input checks, such
+/// as an empty field or a confirmation that differs). Messages never contain a password
+/// or user data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}; {fix}")]
 pub struct FieldError {
     pub field: Field,
     pub message: String,
     pub fix: String,
+    pub basis: Option<Cite>,
 }
 
 impl FieldError {
@@ -62,7 +67,14 @@ impl FieldError {
             field,
             message: message.into(),
             fix: fix.into(),
+            basis: None,
         }
+    }
+
+    /// The requirement this error enforces.
+    pub fn cite(mut self, basis: Cite) -> Self {
+        self.basis = Some(basis);
+        self
     }
 }
 
@@ -86,8 +98,12 @@ pub enum Warning {
     FstabMounts,
     /// The image is charged per use (market image or account code).
     ChargedImage,
-    /// Linux with user data and a password: a password set by the script wins.
-    PasswordMayBeOverridden,
+    /// A recommendation not followed, or a rule no page states: the service decides.
+    MayRefuse { field: Field, what: String },
+    /// A key pair without `userid`: IAM could not tell the caller's user id.
+    UserIdBlank { documented: bool },
+    /// Password login on the /v2 change route, which some regions refuse (page 000).
+    PasswordRegion,
     /// Many Linux images disable SSH password login.
     SshPasswordLogin,
     /// User data whose first line is not a known header (`#cloud-config`, `#!`, ...).
@@ -96,7 +112,8 @@ pub enum Warning {
     UserDataAlreadyBase64,
     /// The server is in ERROR: the cloud accepts this only after a failed change/reinstall.
     ErrorState,
-    /// The user forced the route against what the image says.
+    /// The user forced the route against what the image says: the service takes it but
+    /// injects nothing.
     RouteOverridden {
         detected: &'static str,
         chosen: &'static str,
@@ -135,8 +152,15 @@ impl Warning {
             Warning::ChargedImage => {
                 "This image is charged: an order is created for it.".into()
             }
-            Warning::PasswordMayBeOverridden => {
-                "If the user data sets the root password, the password given here is ignored.".into()
+            Warning::MayRefuse { what, .. } => format!("The service may refuse this: {what}."),
+            Warning::UserIdBlank { documented: true } => {
+                "userid left blank: the service uses the token's user (page 000).".into()
+            }
+            Warning::UserIdBlank { documented: false } => {
+                "userid left blank (IAM could not tell your user id): no page says what the service does then, it may refuse this; set user_id in the profile to send it.".into()
+            }
+            Warning::PasswordRegion => {
+                "Some regions do not change an OS with a password on /v2 (page 000); if the service says so, use a key pair.".into()
             }
             Warning::SshPasswordLogin => {
                 "Many Linux images disable SSH password login; a key pair is safer.".into()
@@ -151,11 +175,40 @@ impl Warning {
                 "The server is in ERROR: the cloud accepts this only after a failed change/reinstall (else Ecs.0100).".into()
             }
             Warning::RouteOverridden { detected, chosen } => format!(
-                "Route forced to {chosen}; the image suggests {detected}."
+                "Route forced to {chosen}; the image suggests {detected}. The service takes such a request but may inject no password, key pair or user data: you may not be able to log in."
             ),
             Warning::NoInjection => {
-                "The image has no Cloud-Init: the password or key pair may not be injected.".into()
+                "The image has no Cloud-Init: the service cannot inject the password or key pair (page 003); you may not be able to log in.".into()
             }
+        }
+    }
+}
+
+impl Warning {
+    /// Whether the warning says the service may refuse (or not do) what was entered: such
+    /// a warning shows under its field as well as in the review.
+    pub fn is_refusal_risk(&self) -> bool {
+        matches!(
+            self,
+            Warning::MayRefuse { .. }
+                | Warning::UserIdBlank { .. }
+                | Warning::RouteOverridden { .. }
+                | Warning::NoInjection
+        )
+    }
+
+    /// The form field the warning belongs to (`None`: only in the review).
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            Warning::MayRefuse { field, .. } => Some(*field),
+            Warning::UserIdBlank { .. } => Some(Field::Keypair),
+            Warning::PasswordRegion | Warning::SshPasswordLogin => Some(Field::Password),
+            Warning::UserDataHeader | Warning::UserDataAlreadyBase64 => Some(Field::UserData),
+            Warning::RouteOverridden { .. } => Some(Field::Route),
+            Warning::NoInjection => Some(Field::LoginMode),
+            Warning::DiskGrows { .. } | Warning::ChargedImage => Some(Field::Image),
+            Warning::ErrorState => Some(Field::Server),
+            _ => None,
         }
     }
 }

@@ -1,9 +1,9 @@
 //! Helpers for a form that validates while the user types: which fields to show, and the
 //! errors of one field. The rules themselves stay in [`super::plan`].
 
-use super::errors::{Field, FieldError};
+use super::errors::{Field, FieldError, Warning};
 use super::input::{Input, LoginMode, Operation};
-use super::plan::plan;
+use super::plan::{plan, warnings};
 use super::route::{Route, ecs_route_for};
 use super::state::is_prepaid;
 use crate::cloud::model::{Image, ServerKind};
@@ -21,6 +21,14 @@ pub fn field_errors(input: &Input<'_>, field: Field) -> Vec<FieldError> {
         .collect()
 }
 
+/// The warnings of one field (what the service may refuse), for showing under it.
+pub fn field_warnings(input: &Input<'_>, field: Field) -> Vec<Warning> {
+    warnings(input)
+        .into_iter()
+        .filter(|w| w.field() == Some(field))
+        .collect()
+}
+
 /// Whether the form should offer `field` at all for this server, operation and login mode.
 pub fn field_applies(input: &Input<'_>, field: Field) -> bool {
     let ecs = input.server.kind == ServerKind::Ecs;
@@ -32,7 +40,7 @@ pub fn field_applies(input: &Input<'_>, field: Field) -> bool {
         Field::StopFirst | Field::Route | Field::Byol => ecs,
         Field::AutoPay => auto_pay_offered(input),
         Field::UserData => !ecs || route != Some(Route::V1),
-        Field::Password | Field::PasswordConfirm => input.entries.login == LoginMode::Password,
+        Field::Password | Field::PasswordConfirm => input.entries.login.takes_password(),
         Field::Keypair => input.entries.login == LoginMode::Keypair,
         Field::Server | Field::Image | Field::LoginMode | Field::KmsKey => true,
     }

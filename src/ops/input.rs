@@ -3,7 +3,7 @@
 
 use super::compat::{Incompatibility, image_compatibility};
 use super::errors::{Field, FieldError, OsFamily};
-use super::route::Route;
+use super::route::{Route, ecs_route_for};
 use super::secret::{Secret, SecretBytes};
 use crate::cloud::model::{Image, Keypair, Server, ServerKind};
 
@@ -62,20 +62,32 @@ pub enum LoginMode {
     Keypair,
     /// No password, no key pair: the user data sets up access.
     UserDataOnly,
+    /// The password hashed here (SHA-512 crypt) and set by a `chpasswd -e` script sent as
+    /// the user data (page 003's way): the plain password never leaves the machine.
+    /// Linux images on BMS and on the ECS /v2 route.
+    PasswordHash,
 }
 
 impl LoginMode {
     /// For command lines, where password and key pair are separate flags: at most one.
-    pub fn from_flags(password: bool, keypair: bool) -> Result<Self, FieldError> {
-        match (password, keypair) {
-            (true, true) => Err(FieldError::new(
+    /// `hashed` sends the password as a hash (with `password`).
+    pub fn from_flags(password: bool, keypair: bool, hashed: bool) -> Result<Self, FieldError> {
+        match (password, keypair, hashed) {
+            (true, true, _) => Err(FieldError::new(
                 Field::LoginMode,
                 "a password and a key pair were both given; the cloud takes only one",
                 "keep either the password or the key pair",
+            )
+            .cite(super::sources::NOT_BOTH)),
+            (false, _, true) => Err(FieldError::new(
+                Field::LoginMode,
+                "a hashed password needs a password",
+                "give the password on stdin with --password-stdin",
             )),
-            (true, false) => Ok(LoginMode::Password),
-            (false, true) => Ok(LoginMode::Keypair),
-            (false, false) => Ok(LoginMode::UserDataOnly),
+            (true, false, true) => Ok(LoginMode::PasswordHash),
+            (true, false, false) => Ok(LoginMode::Password),
+            (false, true, false) => Ok(LoginMode::Keypair),
+            (false, false, false) => Ok(LoginMode::UserDataOnly),
         }
     }
 
@@ -84,7 +96,22 @@ impl LoginMode {
             LoginMode::Password => "password",
             LoginMode::Keypair => "key pair",
             LoginMode::UserDataOnly => "user data only",
+            LoginMode::PasswordHash => "hashed password",
         }
+    }
+
+    /// A shorter label, for a row that lists every mode.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            LoginMode::UserDataOnly => "user data",
+            LoginMode::PasswordHash => "hashed pw",
+            other => other.label(),
+        }
+    }
+
+    /// The modes that take the password and its confirmation.
+    pub fn takes_password(self) -> bool {
+        matches!(self, LoginMode::Password | LoginMode::PasswordHash)
     }
 }
 
@@ -168,7 +195,8 @@ pub struct Input<'a> {
     pub operation: &'a Operation,
     pub images: &'a [Image],
     pub keypairs: &'a [Keypair],
-    /// The caller's IAM user id, sent as `userid` with `keyname`.
+    /// The caller's IAM user id, sent as `userid` with `keyname`; empty when IAM could not
+    /// tell it (temporary keys) and none is configured.
     pub user_id: &'a str,
     pub entries: &'a Entries,
 }
@@ -200,15 +228,34 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// Whether a change to `image` would go to the ECS /v2 route.
+    pub fn change_goes_v2(&self, image: &Image) -> bool {
+        self.server.kind == ServerKind::Ecs
+            && matches!(self.operation, Operation::Change { .. })
+            && self
+                .entries
+                .route_override
+                .unwrap_or_else(|| ecs_route_for(image))
+                == Route::V2
+    }
+
     /// [`image_compatibility`] of `image` with this server, for an image picker:
-    /// `Ok(advisories)` or `Err(blocking reasons)`.
+    /// `Ok(notes)` when the image fits, `Err(reasons)` when the service may refuse it or
+    /// a page forbids it (a plan with such an image blocks or warns, see [`super::plan`]).
     pub fn image_fit(&self, image: &Image) -> Result<Vec<Incompatibility>, Vec<Incompatibility>> {
-        image_compatibility(
+        let found = image_compatibility(
             self.server,
             self.current_image(),
             self.system_disk_gb,
             image,
-        )
+            self.change_goes_v2(image),
+        );
+        let (notes, reasons): (Vec<_>, Vec<_>) = found.into_iter().partition(|i| i.is_note());
+        if reasons.is_empty() {
+            Ok(notes)
+        } else {
+            Err(reasons)
+        }
     }
 
     /// The OS family the server runs now.

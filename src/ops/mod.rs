@@ -19,6 +19,7 @@
 mod body;
 mod checks;
 mod compat;
+mod crypt;
 mod errors;
 mod form;
 mod input;
@@ -27,20 +28,27 @@ mod password;
 mod plan;
 mod route;
 mod secret;
+pub mod sources;
 mod state;
 mod user_data;
 
 pub use body::{Body, Metadata, PASSWORD_MASK};
 pub use checks::KMS_KEY_LEN;
-pub use compat::{Incompatibility, flavor_is_arm, image_compatibility, server_is_uefi};
+pub use compat::{
+    Incompatibility, flavor_is_arm, image_compatibility, server_is_arm, server_is_uefi,
+};
+pub use crypt::{SCRIPT_MASKED as HASHED_PASSWORD_SCRIPT_MASKED, chpasswd_script, sha512_crypt};
 pub use errors::{Field, FieldError, OsFamily, Precondition, Warning};
-pub use form::{auto_pay_offered, field_applies, field_errors, validate};
+pub use form::{auto_pay_offered, field_applies, field_errors, field_warnings, validate};
 pub use input::{Entries, Input, LoginMode, OpKind, Operation, UserData, UserDataSource};
 pub use login::{check_keypair, check_login_mode, check_user_data_allowed};
-pub use password::{SPECIALS, check_password, check_password_confirm};
-pub use plan::{Plan, plan};
+pub use password::{
+    BMS_SPECIALS, PasswordTarget, SPECIALS, check_password, check_password_confirm,
+};
+pub use plan::{Plan, plan, warnings};
 pub use route::{Route, RouteDecision, decide_route, ecs_route_for};
 pub use secret::{Secret, SecretBytes};
+pub use sources::Cite;
 pub use state::{Readiness, Refusal, is_prepaid, is_spot, server_can_take};
 pub use user_data::{
     EncodedUserData, MAX_BYTES as USER_DATA_MAX_BYTES, check_user_data, encode_user_data,

@@ -26,6 +26,9 @@ pub struct Plan {
     /// Full path, e.g. `/v2/{project_id}/cloudservers/{server_id}/changeos`.
     pub path: String,
     pub body: Body,
+    /// The user data as the review shows it when reimage wrote it (the hashed-password
+    /// script, hash masked); user data the user gave shows as its size only.
+    pub user_data_shown: Option<&'static str>,
     pub warnings: Vec<Warning>,
     pub preconditions: Vec<Precondition>,
 }
@@ -80,6 +83,16 @@ fn image_label(image: Option<&Image>, fallback: &str) -> String {
 
 /// Decide the request, or say every field that is wrong (sorted in form order).
 pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
+    decide(input).0
+}
+
+/// The warnings of the input, also while some field is wrong (for a form to show them
+/// under their fields as the user types).
+pub fn warnings(input: &Input<'_>) -> Vec<Warning> {
+    decide(input).1
+}
+
+fn decide(input: &Input<'_>) -> (Result<Plan, Vec<FieldError>>, Vec<Warning>) {
     let server = input.server;
     let op = input.operation.kind();
     let mut d = Draft::new();
@@ -99,8 +112,9 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
 
     let Some(route) = route.filter(|_| d.errors.is_empty()) else {
         d.errors.sort_by_key(|e| e.field);
-        return Err(d.errors);
+        return (Err(d.errors), d.warnings);
     };
+    let route_kind = route.route;
     let path = format!(
         "/{}/{}/{}/{}/{}",
         route.route.version(),
@@ -118,7 +132,8 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
         Operation::Change { image_id } => image_label(input.resulting_image(), image_id),
         Operation::Reinstall => from_image.clone(),
     };
-    Ok(Plan {
+    let warnings = d.warnings.clone();
+    let plan = Plan {
         kind: server.kind,
         op,
         server_id: server.id.clone(),
@@ -128,8 +143,10 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
         route,
         method: "POST",
         path,
+        user_data_shown: d.user_data_shown,
         body: Body {
             op,
+            route: route_kind,
             adminpass: login.adminpass,
             keyname: login.keyname,
             userid: login.userid,
@@ -140,5 +157,6 @@ pub fn plan(input: &Input<'_>) -> Result<Plan, Vec<FieldError>> {
         },
         warnings: d.warnings,
         preconditions: d.preconditions,
-    })
+    };
+    (Ok(plan), warnings)
 }

@@ -1,7 +1,10 @@
-//! Can the server take a change/reinstall now (API doc 8.2, 8.3, 11)?
+//! Can the server take a change/reinstall now? Only what a page states refuses here; a
+//! lock, spot pricing or a running BMS being reinstalled are for the service to judge
+//! (warnings of [`super::plan`]).
 
 use super::errors::{Field, FieldError};
 use super::input::OpKind;
+use super::sources::{self, Cite};
 use crate::cloud::model::{Server, ServerKind};
 
 /// Why the server cannot take the operation now, and the way out.
@@ -11,19 +14,21 @@ pub struct Refusal {
     pub way_out: String,
     /// Stopping the server (the `s` key) is the way out.
     pub stop_helps: bool,
+    pub source: Cite,
 }
 
 impl Refusal {
-    fn new(reason: impl Into<String>, way_out: impl Into<String>) -> Self {
+    fn new(reason: impl Into<String>, way_out: impl Into<String>, source: Cite) -> Self {
         Self {
             reason: reason.into(),
             way_out: way_out.into(),
             stop_helps: false,
+            source,
         }
     }
 
     pub fn to_field_error(&self) -> FieldError {
-        FieldError::new(Field::Server, self.reason.clone(), self.way_out.clone())
+        FieldError::new(Field::Server, self.reason.clone(), self.way_out.clone()).cite(self.source)
     }
 }
 
@@ -36,9 +41,11 @@ pub enum Readiness {
     ReadyIfFailedBefore,
     /// Running ECS: needs `mode=withStopServer` (the "stop first" box) or a stop.
     NeedsStop,
+    /// A BMS reinstall while not stopped: no page states the rule (003 covers changing).
+    BmsReinstallNotStopped,
 }
 
-/// Spot servers are refused; prepaid servers may create an order (`isAutoPay`).
+/// Spot-priced (`charging_mode` 2); prepaid (1) may create an order (`isAutoPay`).
 pub fn is_spot(server: &Server) -> bool {
     server.charging_mode() == Some("2")
 }
@@ -50,43 +57,48 @@ pub fn is_prepaid(server: &Server) -> bool {
 /// Whether `server` can take `op` now. Pure: reads only the listed server.
 pub fn server_can_take(server: &Server, op: OpKind) -> Result<Readiness, Refusal> {
     let what = op.label();
-    if server.locked {
-        return Err(Refusal::new(
-            "the server is locked (Ecs.0605)",
-            "unlock it in the console, then press r to refresh",
-        ));
-    }
     if let Some(task) = server.task() {
         return Err(Refusal::new(
             format!("a task is running on the server ({task})"),
             "wait for it to finish, then press r to refresh",
-        ));
-    }
-    if is_spot(server) {
-        return Err(Refusal::new(
-            format!("spot-priced servers cannot {what}"),
-            "create a pay-per-use or prepaid server instead",
+            sources::NO_OTHER_OPERATIONS,
         ));
     }
     if server.kind == ServerKind::Ecs && server.system_disk().is_none() {
-        // Local-disk BMS have no system volume and may still be reinstalled (doc 5.1).
+        // Local-disk BMS have no system volume and may still be reinstalled.
         return Err(Refusal::new(
-            "the server has no system disk (Ecs.0105)",
+            "the server has no system disk",
             "attach a system disk (boot index 0) first",
+            match op {
+                OpKind::Change => sources::ECS_SYSTEM_DISK,
+                OpKind::Reinstall => sources::ECS_SYSTEM_DISK_REINSTALL,
+            },
         ));
     }
-    match (server.kind, server.status.as_str()) {
-        (_, "SHUTOFF") => Ok(Readiness::Ready),
-        (_, "ERROR") => Ok(Readiness::ReadyIfFailedBefore),
-        (ServerKind::Ecs, "ACTIVE") => Ok(Readiness::NeedsStop),
-        (ServerKind::Bms, "ACTIVE") => Err(Refusal {
+    let ecs_state = match op {
+        OpKind::Change => sources::ECS_STOPPED,
+        OpKind::Reinstall => sources::ECS_WITH_STOP,
+    };
+    match (server.kind, server.status.as_str(), op) {
+        (_, "SHUTOFF", _) => Ok(Readiness::Ready),
+        (_, "ERROR", _) => Ok(Readiness::ReadyIfFailedBefore),
+        (ServerKind::Ecs, "ACTIVE", _) => Ok(Readiness::NeedsStop),
+        (ServerKind::Bms, _, OpKind::Reinstall) => Ok(Readiness::BmsReinstallNotStopped),
+        (ServerKind::Bms, "ACTIVE", OpKind::Change) => Err(Refusal {
             reason: format!("the bare-metal server is running; a BMS must be stopped to {what}"),
             way_out: "press s to stop it first".into(),
             stop_helps: true,
+            source: sources::BMS_STOPPED,
         }),
-        (_, status) => Err(Refusal::new(
-            format!("status {status} does not allow it (needs SHUTOFF, or ACTIVE for ECS)"),
+        (ServerKind::Bms, status, _) => Err(Refusal::new(
+            format!("status {status} does not allow it (needs SHUTOFF)"),
+            "wait until the server is SHUTOFF, then press r to refresh",
+            sources::BMS_STOPPED,
+        )),
+        (ServerKind::Ecs, status, _) => Err(Refusal::new(
+            format!("status {status} does not allow it (needs SHUTOFF, or ACTIVE with stop first)"),
             "wait until the server is SHUTOFF or ACTIVE, then press r to refresh",
+            ecs_state,
         )),
     }
 }
@@ -126,8 +138,9 @@ mod tests {
         let r = server_can_take(&ecs("REBOOT"), OpKind::Change).unwrap_err();
         assert_eq!(
             r.reason,
-            "status REBOOT does not allow it (needs SHUTOFF, or ACTIVE for ECS)"
+            "status REBOOT does not allow it (needs SHUTOFF, or ACTIVE with stop first)"
         );
+        assert_eq!(r.source, sources::ECS_STOPPED);
         let bms = Server {
             kind: ServerKind::Bms,
             ..ecs("ACTIVE")
@@ -135,6 +148,21 @@ mod tests {
         let r = server_can_take(&bms, OpKind::Change).unwrap_err();
         assert!(r.stop_helps);
         assert_eq!(r.way_out, "press s to stop it first");
+        // Page 003 is about changing; nothing states the reinstall rule.
+        assert_eq!(
+            server_can_take(&bms, OpKind::Reinstall),
+            Ok(Readiness::BmsReinstallNotStopped)
+        );
+    }
+
+    #[test]
+    fn locked_and_spot_are_not_refused_here() {
+        let mut s = Server {
+            locked: true,
+            ..ecs("SHUTOFF")
+        };
+        s.metadata.insert("charging_mode", "2".into());
+        assert_eq!(server_can_take(&s, OpKind::Change), Ok(Readiness::Ready));
     }
 
     #[test]

@@ -341,6 +341,7 @@ fn expand(
         host_id: hex::encode(&mac_seed[4..28]),
         security_group_id: derived_uuid("security-group:default"),
         busy_job: None,
+        injected: None,
     })
 }
 

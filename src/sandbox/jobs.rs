@@ -1,4 +1,5 @@
-//! The job table shared by ECS and BMS, and the job state machine:
+//! The jobs of ECS and BMS (one table, each job answered only by the service that created
+//! it), and the job state machine:
 //! `INIT` -> `RUNNING` (server rebuilding / powering off) -> `SUCCESS` or `FAIL`.
 //! State advances lazily from timestamps whenever a request comes in.
 
@@ -20,6 +21,8 @@ pub enum Action {
         key_name: Option<String>,
         /// `(error_code, fail_reason)` when the job is going to fail.
         failure: Option<(String, String)>,
+        /// The login that takes effect (see `routes::os`).
+        injected: String,
     },
     /// Power off; per server `Some((code, reason))` when that sub job fails.
     Stop {
@@ -200,6 +203,7 @@ impl World {
                 image_id,
                 key_name,
                 failure,
+                injected,
             } => {
                 let image = self.image(image_id).cloned();
                 let Some(s) = self.server_mut(server_id) else {
@@ -228,6 +232,7 @@ impl World {
                     super::inventory::image_metadata(s.kind, &image, &flavor, &mut s.metadata);
                 }
                 s.key_name = key_name.clone().unwrap_or_default();
+                s.injected = Some(injected.clone());
                 job.status = "SUCCESS";
             }
             Action::Stop { servers } => {
@@ -262,6 +267,15 @@ impl World {
                 }
             }
         }
+    }
+
+    /// The job `id` as `service` knows it: a job belongs to the service that created it
+    /// (`None`: the sandbox's single address, which serves both).
+    pub fn job_of(&self, id: &str, service: Option<ServerKind>) -> Option<&SimJob> {
+        self.jobs
+            .table
+            .get(id)
+            .filter(|j| service.is_none_or(|s| s == j.service))
     }
 
     /// The wire shape of a job (API doc 10.1 / 10.2).

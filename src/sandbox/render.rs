@@ -151,6 +151,7 @@ pub fn image(i: &SimImage) -> Value {
         "size": i.size,
         "enterprise_project_id": "0",
         "hw_firmware_type": i.firmware,
+        "architecture": if i.arm { "arm" } else { "x86" },
         "__support_kvm": "true",
     });
     let obj = out.as_object_mut().expect("json! object literal");

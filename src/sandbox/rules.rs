@@ -1,5 +1,8 @@
-//! The service's own rules for the change/reinstall OS bodies (API doc section 12.1), and
-//! the error code each violation gets from ECS (v1, v2) and BMS. Independent of the client.
+//! The service's rules for the change/reinstall OS bodies, and the error code each
+//! violation gets from ECS (v1, v2) and BMS. Only rules a page in `shared/seeds/` or an
+//! SDK model states are enforced (docs/rules.md lists each with its sentence); the error
+//! codes come from the API spec's table, or are marked there as guesses. Independent of
+//! the client: nothing here comes from `ops/`.
 
 use base64::Engine;
 use serde_json::{Map, Value};
@@ -29,10 +32,10 @@ impl OsOp {
     }
 }
 
-/// Largest decoded `user_data`.
+/// Largest decoded `user_data` (pages 000, 002: "32 KB").
 pub const MAX_USER_DATA: usize = 32 * 1024;
-/// Specials allowed in an admin password (exactly these 18).
-pub const PASSWORD_SPECIALS: &str = "!@$%^-_=+[{}]:,./?";
+/// The specials page 000 lists for an ECS /v2 change password.
+pub const PASSWORD_SPECIALS: &str = "!@$%^-_=+[{}]:,./?~#*";
 
 /// A rule a request broke. Messages never repeat a password or user data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,9 +58,13 @@ pub enum Violation {
     BothCredentials,
     NoCredentials,
     BadMode,
-    BadByol,
     BadEncryption(&'static str),
-    BadAutoPay,
+    /// Page 001: the /v2 change API cannot change an ECS to Windows.
+    WindowsViaV2,
+    /// Page 004: a Windows ECS is reinstalled (/v1) with a password only.
+    WindowsPasswordOnly,
+    /// Page 003: Windows BMS images do not support password injection.
+    WindowsBmsPassword,
 }
 
 impl Violation {
@@ -79,6 +86,7 @@ impl Violation {
             ImageInactive(_) => "Ecs.0032",
             ImageWrongEnv(_) if bms => "BMS.0011",
             ImageWrongEnv(_) => "Ecs.0007",
+            WindowsViaV2 => "Ecs.0007",
             UserDataInvalid | UserDataTooLarge(_) if bms => "BMS.0210",
             BothCredentials | NoCredentials if bms => "BMS.0111",
             _ if bms => "BMS.0018",
@@ -119,9 +127,10 @@ impl Violation {
                     .into()
             }
             BadMode => "mode only accepts withStopServer.".into(),
-            BadByol => "BYOL only accepts \"true\".".into(),
             BadEncryption(why) => format!("Invalid system disk encryption settings: {why}."),
-            BadAutoPay => "isAutoPay only accepts \"true\" or \"false\".".into(),
+            WindowsViaV2 => "This API cannot change an ECS OS to Windows.".into(),
+            WindowsPasswordOnly => "A Windows ECS supports password login only.".into(),
+            WindowsBmsPassword => "Windows images do not support password injection.".into(),
         }
     }
 }
@@ -196,60 +205,54 @@ pub fn is_uuid(s: &str) -> bool {
             .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-/// Password complexity (12.1). `windows` adds the Administrator rules; `bms` forbids
-/// every admin name whatever the OS.
-pub fn check_password(pass: &str, windows: bool, bms: bool) -> Result<(), Violation> {
-    let len = pass.chars().count();
-    if !(8..=26).contains(&len) {
-        return Err(Violation::Password("it must be 8 to 26 characters long"));
-    }
-    let (mut upper, mut lower, mut digit, mut special) = (false, false, false, false);
-    for c in pass.chars() {
-        match c {
-            'A'..='Z' => upper = true,
-            'a'..='z' => lower = true,
-            '0'..='9' => digit = true,
-            c if PASSWORD_SPECIALS.contains(c) => special = true,
-            _ => {
-                return Err(Violation::Password(
-                    "it contains a character that is not allowed",
-                ));
-            }
+/// The password rules a page states as requirements: on the ECS /v2 change route
+/// (`must_000`, page 000) 8 to 26 characters and 3 of the 4 kinds; for a Windows ECS no
+/// user name, reversed name or 3 letters of it in a row (000, 004, SDK); for a Windows BMS
+/// no 3 letters of the name in a row (003). The rest is recommendation: not enforced.
+pub fn check_password(
+    pass: &str,
+    windows: bool,
+    bms: bool,
+    must_000: bool,
+) -> Result<(), Violation> {
+    if must_000 {
+        let len = pass.chars().count();
+        if !(8..=26).contains(&len) {
+            return Err(Violation::Password("it must be 8 to 26 characters long"));
+        }
+        let kinds = [
+            pass.chars().any(|c| c.is_ascii_uppercase()),
+            pass.chars().any(|c| c.is_ascii_lowercase()),
+            pass.chars().any(|c| c.is_ascii_digit()),
+            pass.chars().any(|c| PASSWORD_SPECIALS.contains(c)),
+        ];
+        if kinds.iter().filter(|k| **k).count() < 3 {
+            return Err(Violation::Password(
+                "it needs at least three of: upper case, lower case, digits, special characters",
+            ));
         }
     }
-    if [upper, lower, digit, special]
-        .iter()
-        .filter(|b| **b)
-        .count()
-        < 3
-    {
-        return Err(Violation::Password(
-            "it needs at least three of: upper case, lower case, digits, special characters",
-        ));
+    if !windows {
+        return Ok(());
     }
     let lowered = pass.to_ascii_lowercase();
-    let mut names: Vec<&str> = Vec::new();
-    if !windows || bms {
-        names.extend(["root", "toor"]);
-    }
-    if windows || bms {
-        names.extend(["administrator", "rotartsinimda"]);
-    }
-    if names.iter().any(|n| lowered.contains(n)) {
+    if !bms
+        && ["administrator", "rotartsinimda"]
+            .iter()
+            .any(|n| lowered.contains(n))
+    {
         return Err(Violation::Password(
             "it contains the administrator user name or its reverse",
         ));
     }
-    if windows {
-        let admin = b"administrator";
-        if admin
-            .windows(3)
-            .any(|w| lowered.as_bytes().windows(3).any(|p| p == w))
-        {
-            return Err(Violation::Password(
-                "it contains three consecutive characters of Administrator",
-            ));
-        }
+    let admin = b"administrator";
+    if admin
+        .windows(3)
+        .any(|w| lowered.as_bytes().windows(3).any(|p| p == w))
+    {
+        return Err(Violation::Password(
+            "it contains three consecutive characters of Administrator",
+        ));
     }
     Ok(())
 }
@@ -266,54 +269,63 @@ pub fn check_user_data(data: &str) -> Result<(), Violation> {
     Ok(())
 }
 
-/// The rules that need nothing but the body: credentials, user data, mode, BYOL,
-/// encryption, isAutoPay.
-pub fn check_fields(req: &OsRequest, service: Service) -> Result<(), Violation> {
+/// The rules that need nothing but the body: credentials, user data, mode, encryption.
+/// BYOL and isAutoPay values are not checked: page 002 says a BYOL other than "true" means
+/// no BYOL, and no page lists isAutoPay's values.
+pub fn check_fields(req: &OsRequest, service: Service, op: OsOp) -> Result<(), Violation> {
     if service == Service::EcsV1 && req.user_data.is_some() {
         return Err(Violation::UserDataNotAllowed);
     }
     if req.adminpass.is_some() && req.keyname.is_some() {
         return Err(Violation::BothCredentials);
     }
-    if req.adminpass.is_none() && req.keyname.is_none() && req.user_data.is_none() {
+    let neither = req.adminpass.is_none() && req.keyname.is_none();
+    if neither && (service == Service::EcsV1 || req.user_data.is_none()) {
         return Err(Violation::NoCredentials);
     }
     if let Some(data) = &req.user_data {
         check_user_data(data)?;
     }
-    if req.keyname.is_some() && req.userid.as_deref().is_none_or(str::is_empty) {
+    // Blank, page 000 says the token's user is used (/v2 change); the SDK models of the
+    // other ECS routes require it with a key pair; no BMS source requires it.
+    let userid_required = !matches!(
+        (service, op),
+        (Service::EcsV2, OsOp::Change) | (Service::Bms, _)
+    );
+    if userid_required && req.keyname.is_some() && req.userid.as_deref().is_none_or(str::is_empty) {
         return Err(Violation::KeyWithoutUser);
     }
-    if service != Service::Bms {
-        if req.mode.as_deref().is_some_and(|m| m != "withStopServer") {
-            return Err(Violation::BadMode);
-        }
-        if req.byol.as_deref().is_some_and(|b| b != "true") {
-            return Err(Violation::BadByol);
-        }
-        if req
-            .is_auto_pay
-            .as_deref()
-            .is_some_and(|p| p != "true" && p != "false")
-        {
-            return Err(Violation::BadAutoPay);
-        }
+    if service != Service::Bms && req.mode.as_deref().is_some_and(|m| m != "withStopServer") {
+        return Err(Violation::BadMode);
     }
     match (req.encrypted.as_deref(), req.cmkid.as_deref()) {
-        (None | Some("0"), None) => Ok(()),
-        (Some("1"), Some(id)) if id.chars().count() == 36 => Ok(()),
-        (Some("1"), Some(_)) => Err(Violation::BadEncryption(
-            "__system__cmkid must be 36 characters",
-        )),
-        (Some("1"), None) => Err(Violation::BadEncryption(
-            "__system__encrypted=1 needs __system__cmkid",
-        )),
-        (None | Some("0"), Some(_)) => Err(Violation::BadEncryption(
-            "__system__cmkid needs __system__encrypted=1",
-        )),
-        (Some(_), _) => Err(Violation::BadEncryption(
+        (Some(e), _) if e != "0" && e != "1" => Err(Violation::BadEncryption(
             "__system__encrypted must be \"0\" or \"1\"",
         )),
+        (None, Some(_)) => Err(Violation::BadEncryption(
+            "__system__cmkid must be used with __system__encrypted",
+        )),
+        (Some(_), Some(id)) if id.chars().count() != 36 => Err(Violation::BadEncryption(
+            "__system__cmkid must be 36 characters",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Login rules that depend on the image the server ends up with.
+pub fn check_login(
+    req: &OsRequest,
+    service: Service,
+    op: OsOp,
+    windows: bool,
+) -> Result<(), Violation> {
+    match service {
+        Service::EcsV2 if windows && op == OsOp::Change => Err(Violation::WindowsViaV2),
+        Service::EcsV1 if windows && op == OsOp::Reinstall && req.keyname.is_some() => {
+            Err(Violation::WindowsPasswordOnly)
+        }
+        Service::Bms if windows && req.adminpass.is_some() => Err(Violation::WindowsBmsPassword),
+        _ => Ok(()),
     }
 }
 
@@ -323,19 +335,22 @@ mod tests {
 
     #[test]
     fn passwords() {
-        assert!(check_password("Str0ng!Pass", false, false).is_ok());
-        assert!(check_password("Sh0rt!", false, false).is_err());
-        assert!(check_password("alllowercase1", false, false).is_err());
-        assert!(check_password("Has Space1!", false, false).is_err());
-        assert!(check_password("Has#Hash1a", false, false).is_err());
-        assert!(check_password("MyRoot!Pass1", false, false).is_err());
-        assert!(check_password("MyTOOR!Pass1", false, false).is_err());
-        // Administrator is only forbidden on Windows (and on BMS).
-        assert!(check_password("Administrator1!", false, false).is_ok());
-        assert!(check_password("Administrator1!", false, true).is_err());
-        assert!(check_password("Good!Pass42", true, false).is_ok());
-        assert!(check_password("Xmin!Pass42", true, false).is_err()); // "min"
-        assert!(check_password("Abcdefghijklmnopqrstuvwxyz1", false, false).is_err());
+        // Page 000 (ECS /v2 change): 8 to 26, 3 of 4 kinds, ~ # * are specials.
+        assert!(check_password("Str0ng!Pass", false, false, true).is_ok());
+        assert!(check_password("My#Pass2024x", false, false, true).is_ok());
+        assert!(check_password("Sh0rt!", false, false, true).is_err());
+        assert!(check_password("alllowercase1", false, false, true).is_err());
+        assert!(check_password("Abcdefghijklmnopqrstuvwxyz1", false, false, true).is_err());
+        // Not stated anywhere: other characters, root.
+        assert!(check_password("Has Space1!", false, false, true).is_ok());
+        assert!(check_password("MyRoot!Pass1", false, false, true).is_ok());
+        // Recommendations elsewhere are not enforced.
+        assert!(check_password("Sh0rt!", false, false, false).is_ok());
+        assert!(check_password("Sh0rt!", false, true, false).is_ok());
+        // Windows names block on ECS whatever the route.
+        assert!(check_password("Administrator1!", true, false, false).is_err());
+        assert!(check_password("Good!Pass42", true, false, false).is_ok());
+        assert!(check_password("Xmin!Pass42", true, false, false).is_err()); // "min"
     }
 
     #[test]
@@ -369,6 +384,16 @@ mod tests {
         assert_eq!(
             Violation::NoCredentials.code(Service::EcsV1),
             (400, "Ecs.0005")
+        );
+        let key_only = OsRequest {
+            keyname: Some("kp".into()),
+            ..OsRequest::default()
+        };
+        assert!(check_fields(&key_only, Service::EcsV2, OsOp::Change).is_ok());
+        assert!(check_fields(&key_only, Service::Bms, OsOp::Reinstall).is_ok());
+        assert_eq!(
+            check_fields(&key_only, Service::EcsV2, OsOp::Reinstall),
+            Err(Violation::KeyWithoutUser)
         );
     }
 }

@@ -73,6 +73,18 @@ impl App {
         }
     }
 
+    /// What the service knows of a server beyond its API: status, image, and the login the
+    /// last change/reinstall injected (`null` while none has finished).
+    pub fn server_state(&self, id: &str) -> Option<serde_json::Value> {
+        let mut world = lock(&self.world);
+        world.advance_jobs();
+        let s = world.server_mut(id)?;
+        Some(serde_json::json!({
+            "id": s.id, "name": s.name, "status": s.status, "image_id": s.image_id,
+            "key_name": s.key_name, "injected": s.injected,
+        }))
+    }
+
     /// Make every temporary credential handed out so far expire now.
     pub fn expire_temporary_credentials(&self) {
         let past = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);

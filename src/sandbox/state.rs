@@ -63,6 +63,9 @@ pub struct SimServer {
     pub security_group_id: String,
     /// The job currently working on this server, if any.
     pub busy_job: Option<String>,
+    /// The login the last change/reinstall left (`None`: as created). Sandbox-only, shown
+    /// by `GET /_sandbox/servers/{id}`.
+    pub injected: Option<String>,
 }
 
 impl SimServer {

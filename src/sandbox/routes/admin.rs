@@ -1,5 +1,7 @@
 //! The sandbox's own admin API under `/_sandbox/` (signed like every other request):
-//! `GET|PUT /_sandbox/faults`, `GET /_sandbox/counters`, `POST /_sandbox/reset`.
+//! `GET|PUT /_sandbox/faults`, `GET /_sandbox/counters`, `POST /_sandbox/reset`, and
+//! `GET /_sandbox/servers/{id}`: what the service knows that its API does not show (the
+//! login the last change/reinstall injected).
 
 use axum::http::Method;
 use serde_json::json;
@@ -8,12 +10,13 @@ use crate::sandbox::Faults;
 use crate::sandbox::errors::Reply;
 use crate::sandbox::server::App;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminOp {
     FaultsGet,
     FaultsPut,
     Counters,
     Reset,
+    Server(String),
 }
 
 impl AdminOp {
@@ -23,20 +26,22 @@ impl AdminOp {
             (&Method::PUT, ["faults"]) => AdminOp::FaultsPut,
             (&Method::GET, ["counters"]) => AdminOp::Counters,
             (&Method::POST, ["reset"]) => AdminOp::Reset,
+            (&Method::GET, ["servers", id]) => AdminOp::Server((*id).to_string()),
             _ => return None,
         })
     }
 
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             AdminOp::FaultsGet => "admin.faults.get",
             AdminOp::FaultsPut => "admin.faults.put",
             AdminOp::Counters => "admin.counters",
             AdminOp::Reset => "admin.reset",
+            AdminOp::Server(_) => "admin.server",
         }
     }
 
-    pub fn handle(self, app: &App, body: &[u8]) -> Reply {
+    pub fn handle(&self, app: &App, body: &[u8]) -> Reply {
         match self {
             AdminOp::FaultsGet => Reply::ok(json!(app.faults())),
             AdminOp::FaultsPut => {
@@ -61,6 +66,10 @@ impl AdminOp {
                 Reply::ok(json!(faults))
             }
             AdminOp::Counters => Reply::ok(json!(app.counters())),
+            AdminOp::Server(id) => match app.server_state(id) {
+                Some(state) => Reply::ok(state),
+                None => Reply::service(404, "Sandbox.0003", format!("No server {id}.")),
+            },
             AdminOp::Reset => match app.reset() {
                 Ok(()) => Reply::ok(json!({"reset": true})),
                 Err(e) => Reply::service(500, "Sandbox.0002", e.to_string()),

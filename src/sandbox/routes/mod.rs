@@ -50,6 +50,9 @@ pub enum Op {
     JobShow {
         project: String,
         id: String,
+        /// The service asked: from an `/ecs` or `/bms` path prefix, else from the `Host`
+        /// (`ecs.…`, `bms.…`); `None` on the sandbox's single address.
+        service: Option<ServerKind>,
     },
     ImsList,
     NovaList {
@@ -105,6 +108,7 @@ pub const OPERATION_NAMES: &[&str] = &[
     "admin.faults.put",
     "admin.counters",
     "admin.reset",
+    "admin.server",
 ];
 
 impl Op {
@@ -219,6 +223,22 @@ fn os_op(action: &str) -> OsOp {
     }
 }
 
+/// The ECS or BMS host an operation is served by (`None`: neither).
+fn host_of(op: &Op) -> Option<ServerKind> {
+    match op {
+        Op::ServerList { kind, .. } | Op::ServerShow { kind, .. } | Op::Action { kind, .. } => {
+            Some(*kind)
+        }
+        Op::EcsOs { .. } | Op::NovaList { .. } | Op::NovaShow { .. } => Some(ServerKind::Ecs),
+        Op::BmsOs { .. } => Some(ServerKind::Bms),
+        Op::JobShow { service, .. } => *service,
+        _ => None,
+    }
+}
+
+/// The operation of a path; a leading `/ecs` or `/bms` names the service's host (so one
+/// sandbox address can tell an ECS job query from a BMS one), and then only that
+/// service's operations are found there.
 pub fn route(method: &Method, path: &str) -> Option<Op> {
     let segs: Vec<String> = path
         .trim_end_matches('/')
@@ -226,6 +246,19 @@ pub fn route(method: &Method, path: &str) -> Option<Op> {
         .skip(1)
         .map(crate::cloud::signer::decode)
         .collect();
+    let (prefix, rest) = match segs.first().map(String::as_str) {
+        Some("ecs") => (Some(ServerKind::Ecs), &segs[1..]),
+        Some("bms") => (Some(ServerKind::Bms), &segs[1..]),
+        _ => (None, &segs[..]),
+    };
+    let op = route_segments(method, rest, prefix)?;
+    match prefix {
+        Some(p) if host_of(&op) != Some(p) => None,
+        _ => Some(op),
+    }
+}
+
+fn route_segments(method: &Method, segs: &[String], service: Option<ServerKind>) -> Option<Op> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let get = method == Method::GET;
     let post = method == Method::POST;
@@ -270,6 +303,7 @@ pub fn route(method: &Method, path: &str) -> Option<Op> {
         ["v1", _, "jobs", _] if get => Op::JobShow {
             project: p(1),
             id: p(3),
+            service,
         },
         ["v2", "cloudimages"] if get => Op::ImsList,
         ["v2.1", _, "os-keypairs"] if get => Op::NovaList { project: p(1) },
@@ -358,7 +392,14 @@ pub fn handle(op: &Op, world: &mut World, ctx: &Ctx<'_>) -> Reply {
         Op::EcsOs { id, op, v2, .. } => os::ecs(world, id, *op, *v2, ctx),
         Op::BmsOs { id, op, .. } => os::bms(world, id, *op, ctx),
         Op::Action { kind, .. } => servers::action(world, *kind, ctx),
-        Op::JobShow { id, .. } => servers::show_job(world, id),
+        Op::JobShow { id, service, .. } => {
+            let by_host = ctx.header("host").and_then(|h| match h.split('.').next() {
+                Some("ecs") => Some(ServerKind::Ecs),
+                Some("bms") => Some(ServerKind::Bms),
+                _ => None,
+            });
+            servers::show_job(world, id, service.or(by_host))
+        }
         Op::ImsList => ims::list(world, ctx),
         Op::NovaList { .. } => keypairs::nova_list(world, ctx),
         Op::NovaShow { name, .. } => keypairs::nova_show(world, name),

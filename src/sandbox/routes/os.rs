@@ -1,5 +1,9 @@
-//! The six change/reinstall OS operations (API doc section 8), each enforcing section 12.1
-//! and the server-state rules itself, then submitting a job.
+//! The six change/reinstall OS operations, each enforcing the rules the pages state
+//! (`rules.rs`) and the server-state rules, then submitting a job. What the service takes
+//! but cannot do is modelled too: a request on the route that does not match the image's
+//! Cloud-Init (or a BMS image without it) succeeds and injects nothing, and on Linux an
+//! `adminpass` sent with `user_data` is ignored; the server's `injected` login (admin
+//! API `GET /_sandbox/servers/{id}`) says what took effect.
 
 use serde_json::json;
 
@@ -20,19 +24,17 @@ fn violation(v: Violation, service: Service) -> Reply {
     Reply::service(status, code, v.message())
 }
 
-/// The image the server ends up with: the target (change) or the current one (reinstall).
+/// The image the server ends up with: the target (change) or the current one (reinstall,
+/// `None` when it is no longer listed: the service reinstalls it anyway).
 fn target_image(
     world: &World,
     server: &SimServer,
     req: &OsRequest,
     op: OsOp,
     wanted_env: &str,
-) -> Result<SimImage, Violation> {
+) -> Result<Option<SimImage>, Violation> {
     match op {
-        OsOp::Reinstall => world
-            .image(&server.image_id)
-            .cloned()
-            .ok_or_else(|| Violation::ImageUnknown(server.image_id.clone())),
+        OsOp::Reinstall => Ok(world.image(&server.image_id).cloned()),
         OsOp::Change => {
             let id = req.imageid.as_deref().ok_or(Violation::MissingImage)?;
             if !rules::is_uuid(id) {
@@ -47,23 +49,24 @@ fn target_image(
             if image.env != wanted_env {
                 return Err(Violation::ImageWrongEnv(id.to_string()));
             }
-            Ok(image.clone())
+            Ok(Some(image.clone()))
         }
     }
 }
 
-/// Key pair must exist and belong to `userid` (or be account-scoped).
+/// The key pair must exist and belong to `userid`, or to the token's user when `userid` is
+/// blank (page 000), or be account-scoped.
 fn check_key(world: &World, req: &OsRequest) -> Result<(), Violation> {
     let Some(name) = &req.keyname else {
         return Ok(());
     };
+    let user = req
+        .userid
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .unwrap_or(crate::sandbox::DEFAULT_USER_ID);
     match world.keypair(name) {
-        Some(k)
-            if k.scope == "domain"
-                || req.userid.as_deref() == Some(crate::sandbox::DEFAULT_USER_ID) =>
-        {
-            Ok(())
-        }
+        Some(k) if k.scope == "domain" || user == crate::sandbox::DEFAULT_USER_ID => Ok(()),
         _ => Err(Violation::KeyNotFound(name.clone())),
     }
 }
@@ -74,23 +77,62 @@ fn validate(
     req: &OsRequest,
     op: OsOp,
     service: Service,
-) -> Result<SimImage, Violation> {
-    rules::check_fields(req, service)?;
+) -> Result<Option<SimImage>, Violation> {
+    rules::check_fields(req, service, op)?;
     let env = if service == Service::Bms {
         "Ironic"
     } else {
         "FusionCompute"
     };
     let image = target_image(world, server, req, op, env)?;
+    let windows = image.as_ref().is_some_and(SimImage::is_windows);
+    rules::check_login(req, service, op, windows)?;
     check_key(world, req)?;
     if let Some(pass) = &req.adminpass {
-        rules::check_password(pass, image.is_windows(), service == Service::Bms)?;
+        let must_000 = service == Service::EcsV2 && op == OsOp::Change;
+        rules::check_password(pass, windows, service == Service::Bms, must_000)?;
     }
     Ok(image)
 }
 
+/// What login the finished job leaves on the server. Nothing is injected when the route
+/// does not fit the image's Cloud-Init (the service takes the request all the same).
+fn injected(req: &OsRequest, service: Service, image: Option<&SimImage>) -> String {
+    let cloud_init = image.is_none_or(|i| i.cloud_init);
+    let fits = match service {
+        Service::EcsV1 => !cloud_init,
+        Service::EcsV2 | Service::Bms => cloud_init,
+    };
+    if !fits {
+        return "none (the image's Cloud-Init does not match the API)".into();
+    }
+    let linux = !image.is_some_and(SimImage::is_windows);
+    match (&req.adminpass, &req.keyname, &req.user_data) {
+        // Pages 000/003: with user_data a Linux adminpass is unavailable.
+        (Some(_), _, Some(_)) if linux => "user data (adminpass ignored)".into(),
+        (Some(_), _, Some(_)) => "password + user data".into(),
+        (Some(_), _, None) => "password".into(),
+        (None, Some(k), Some(_)) => format!("key pair {k} + user data"),
+        (None, Some(k), None) => format!("key pair {k}"),
+        (None, None, Some(_)) => "user data".into(),
+        (None, None, None) => "none".into(),
+    }
+}
+
 fn busy(s: &SimServer) -> bool {
     s.busy_job.is_some() || !s.task_state.is_empty()
+}
+
+fn failure_of(image: Option<&SimImage>, code: &str) -> Option<(String, String)> {
+    image.filter(|i| i.fails()).map(|i| {
+        (
+            code.to_string(),
+            format!(
+                "Failed to install the operating system from image {}.",
+                i.name
+            ),
+        )
+    })
 }
 
 pub fn ecs(world: &mut World, id: &str, op: OsOp, v2: bool, ctx: &Ctx<'_>) -> Reply {
@@ -106,16 +148,8 @@ pub fn ecs(world: &mut World, id: &str, op: OsOp, v2: bool, ctx: &Ctx<'_>) -> Re
         Ok(i) => i,
         Err(v) => return violation(v, service),
     };
-    if server.locked {
-        return Reply::service(400, "Ecs.0605", format!("Instance[{id}] is locked."));
-    }
-    if server.charging_mode() == "2" {
-        return Reply::service(
-            400,
-            "Ecs.0100",
-            "The ECS status does not meet requirements: spot-priced servers cannot change or reinstall the OS.",
-        );
-    }
+    // Pages 000/002/004: a system disk; no other operation meanwhile; stopped, or running
+    // with withStopServer (001/002/004), or left failed by a change (000).
     if !server.has_system_disk() {
         return Reply::service(400, "Ecs.0105", "No system disk found.");
     }
@@ -135,30 +169,24 @@ pub fn ecs(world: &mut World, id: &str, op: OsOp, v2: bool, ctx: &Ctx<'_>) -> Re
             ),
         );
     }
-    let failure = image.fails().then(|| {
-        (
-            ECS_FAIL_CODE.to_string(),
-            format!(
-                "Failed to install the operating system from image {}.",
-                image.name
-            ),
-        )
-    });
     let job_type = match op {
         OsOp::Change => "changeOS",
         OsOp::Reinstall => "reinstallOS",
     };
     let action = Action::Rebuild {
         server_id: server.id.clone(),
-        image_id: image.id.clone(),
+        image_id: image
+            .as_ref()
+            .map_or(server.image_id.clone(), |i| i.id.clone()),
         key_name: req.keyname.clone(),
-        failure,
+        failure: failure_of(image.as_ref(), ECS_FAIL_CODE),
+        injected: injected(&req, service, image.as_ref()),
     };
     // A prepaid server moving to a charged (market) image creates an order; unless it is
     // paid automatically the job waits for payment.
     let unpaid = op == OsOp::Change
         && server.charging_mode() == "1"
-        && image.productcode.is_some()
+        && image.as_ref().is_some_and(|i| i.productcode.is_some())
         && req.is_auto_pay.as_deref() != Some("true");
     if unpaid {
         let job = world.submit_pending_payment(ServerKind::Ecs, job_type, action);
@@ -182,10 +210,10 @@ pub fn bms(world: &mut World, id: &str, op: OsOp, ctx: &Ctx<'_>) -> Reply {
         Ok(i) => i,
         Err(v) => return violation(v, service),
     };
-    if server.locked {
-        return Reply::service(400, "BMS.0018", "The server is locked.");
-    }
-    if busy(&server) || !matches!(server.status.as_str(), "SHUTOFF" | "ERROR") {
+    // Page 003: changing needs a stopped BMS (or one a change left failed); no page
+    // states a state rule for reinstalling. No other operation meanwhile (every page).
+    let stopped = matches!(server.status.as_str(), "SHUTOFF" | "ERROR");
+    if busy(&server) || (op == OsOp::Change && !stopped) {
         return Reply::service(
             400,
             "BMS.0018",
@@ -195,15 +223,6 @@ pub fn bms(world: &mut World, id: &str, op: OsOp, ctx: &Ctx<'_>) -> Reply {
             ),
         );
     }
-    let failure = image.fails().then(|| {
-        (
-            BMS_FAIL_CODE.to_string(),
-            format!(
-                "Failed to install the operating system from image {}.",
-                image.name
-            ),
-        )
-    });
     let evs = server.has_system_disk();
     let job_type = match (op, evs) {
         (OsOp::Change, true) => "baremetalChangeOsVolumeBoot",
@@ -213,9 +232,12 @@ pub fn bms(world: &mut World, id: &str, op: OsOp, ctx: &Ctx<'_>) -> Reply {
     };
     let action = Action::Rebuild {
         server_id: server.id.clone(),
-        image_id: image.id.clone(),
+        image_id: image
+            .as_ref()
+            .map_or(server.image_id.clone(), |i| i.id.clone()),
         key_name: req.keyname.clone(),
-        failure,
+        failure: failure_of(image.as_ref(), BMS_FAIL_CODE),
+        injected: injected(&req, service, image.as_ref()),
     };
     let job = world.submit(ServerKind::Bms, job_type, action, ctx.config.job_seconds);
     match op {

@@ -27,8 +27,8 @@ pub fn show(world: &World, kind: ServerKind, id: &str, ctx: &Ctx<'_>) -> Reply {
     }
 }
 
-pub fn show_job(world: &World, id: &str) -> Reply {
-    match world.jobs.table.get(id) {
+pub fn show_job(world: &World, id: &str, service: Option<ServerKind>) -> Reply {
+    match world.job_of(id, service) {
         Some(job) => Reply::ok(world.render_job(job)),
         None => Reply::service(
             400,

@@ -129,14 +129,16 @@ mod tests {
         let (t, x) = select(
             vec![
                 server("a", ServerKind::Ecs, "SHUTOFF", false),
-                server("b", ServerKind::Ecs, "SHUTOFF", true),
+                server("b", ServerKind::Ecs, "REBOOT", false),
                 server("c", ServerKind::Bms, "ACTIVE", false),
+                // No page says what a lock forbids: the service decides (a warning).
+                server("d", ServerKind::Ecs, "SHUTOFF", true),
             ],
             OpKind::Change,
         );
-        assert_eq!(t.len(), 1);
+        assert_eq!(t.len(), 2);
         assert_eq!(x.len(), 2);
-        assert!(x[0].reason.contains("locked"), "{}", x[0].reason);
+        assert!(x[0].reason.contains("status REBOOT"), "{}", x[0].reason);
         assert!(x[1].reason.contains("press s to stop it first"));
     }
 

@@ -3,7 +3,7 @@
 
 use super::fields::Slot;
 use super::{Ctx, FormState, Stage, bulk, picker, review, rows};
-use crate::ops::OpKind;
+use crate::ops::{Field, OpKind};
 use crate::tui::text::{fit, width};
 use crate::tui::theme::{Glyphs, Theme};
 use ratatui::Frame;
@@ -98,6 +98,7 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
     let inner = frame(f, area, &title_of(form, g.sep), hints, th, look.glyphs);
     let w = inner.width as usize;
     let errors = form.errors(ctx);
+    let warnings = form.warnings(ctx);
     let mut lines: Vec<Line> = Vec::new();
     if form.is_bulk() || !form.excluded.is_empty() {
         let routes = form.routes(ctx);
@@ -183,6 +184,13 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
         for e in field_errors.into_iter().flatten() {
             lines.extend(error_lines(e, w, th, g));
         }
+        // What the service may refuse shows under the field too (never blocking).
+        let field_warnings = warnings
+            .get(&slot.field())
+            .filter(|_| owns_errors(*slot, &slots) && slot.field() != Field::Server);
+        for text in field_warnings.into_iter().flatten() {
+            lines.extend(note_lines(text, w, th.warn));
+        }
         if focused {
             focus_span = (start, lines.len());
         }
@@ -250,6 +258,18 @@ fn text_cursor(form: &FormState, slot: Slot) -> Option<usize> {
         Slot::KmsKey => Some(line_col(&form.kms).min(36)),
         _ => None,
     }
+}
+
+/// `! warning` under a field, wrapped with a hanging indent.
+fn note_lines<'a>(text: &str, w: usize, style: ratatui::style::Style) -> Vec<Line<'a>> {
+    wrap_words(text, w.saturating_sub(6).max(10))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let lead = if i == 0 { "    ! " } else { "      " };
+            Line::styled(format!("{lead}{l}"), style)
+        })
+        .collect()
 }
 
 /// `✘ message; fix` under a field, wrapped with a hanging indent.

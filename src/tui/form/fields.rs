@@ -105,12 +105,13 @@ impl FormState {
             .collect()
     }
 
-    /// Login modes ops accepts for every target's route and OS (all three while unknown).
+    /// Login modes ops accepts for every target's route and OS (all of them while unknown).
     pub(crate) fn login_modes(&self, ctx: &Ctx<'_>) -> Vec<LoginMode> {
         let all = [
             LoginMode::Password,
             LoginMode::Keypair,
             LoginMode::UserDataOnly,
+            LoginMode::PasswordHash,
         ];
         let routes = self.routes(ctx);
         let ok: Vec<LoginMode> = all
@@ -119,13 +120,14 @@ impl FormState {
                 self.targets.iter().zip(&routes).all(|(t, r)| match r {
                     Some(r) => {
                         let os = self.with_input(ctx, t, |i| i.resulting_os());
-                        ops::check_login_mode(*r, os, *m).is_none()
+                        ops::check_login_mode(*r, os, *m, self.op).is_none()
                     }
-                    None => true,
+                    // The hashed password needs a known route and OS (Linux, /v2 or BMS).
+                    None => *m != LoginMode::PasswordHash,
                 })
             })
             .collect();
-        if ok.is_empty() { all.to_vec() } else { ok }
+        if ok.is_empty() { all[..3].to_vec() } else { ok }
     }
 
     /// Keeps `entries.user_data` in step with the editor (or the loaded binary file).

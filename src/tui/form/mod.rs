@@ -212,6 +212,15 @@ impl FormState {
         f: impl FnOnce(&Input<'_>) -> R,
     ) -> R {
         let op = self.operation();
+        // "Stop first" is for the ECS of a mixed bulk form: a BMS has no such mode. (The
+        // copy's secrets are wiped when it drops.)
+        let bms_copy = (server.kind == crate::cloud::model::ServerKind::Bms
+            && self.entries.stop_first
+            && self.targets.iter().any(|t| t.kind != server.kind))
+        .then(|| Entries {
+            stop_first: false,
+            ..self.entries.clone()
+        });
         let input = Input {
             project_id: ctx.project_id,
             server,
@@ -220,7 +229,7 @@ impl FormState {
             images: ctx.images,
             keypairs: ctx.keypairs,
             user_id: ctx.user_id,
-            entries: &self.entries,
+            entries: bms_copy.as_ref().unwrap_or(&self.entries),
         };
         f(&input)
     }
@@ -241,6 +250,27 @@ impl FormState {
 
     /// Errors by field, as ops words them; in bulk, an error that holds for only some
     /// servers names them.
+    /// What the service may refuse, per field (ops's warnings with a field), once each.
+    pub fn warnings(&self, ctx: &Ctx<'_>) -> BTreeMap<Field, Vec<String>> {
+        let mut out: BTreeMap<Field, Vec<String>> = BTreeMap::new();
+        for s in &self.targets {
+            for w in self
+                .with_input(ctx, s, ops::warnings)
+                .into_iter()
+                .filter(ops::Warning::is_refusal_risk)
+            {
+                let (Some(field), text) = (w.field(), w.message()) else {
+                    continue;
+                };
+                let list = out.entry(field).or_default();
+                if !list.contains(&text) {
+                    list.push(text);
+                }
+            }
+        }
+        out
+    }
+
     pub fn errors(&self, ctx: &Ctx<'_>) -> BTreeMap<Field, Vec<String>> {
         let per: Vec<Vec<ops::FieldError>> = self
             .targets

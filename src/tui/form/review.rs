@@ -3,7 +3,6 @@
 
 use super::draw::{Look, cap, frame, plural, wrap_words};
 use super::{FormState, Outcome, SendState, Stage};
-use crate::ops;
 use crate::ops::{OpKind, Plan, Route};
 use crate::tui::cmdline::Edit;
 use crate::tui::text::short_id;
@@ -136,6 +135,15 @@ pub(super) fn lines<'a>(
                 Span::raw(format!("{path}{more}")),
             ]));
             out.push(Line::styled(p.masked_body(), th.base));
+            // The script reimage wrote (hashed password), the hash masked.
+            if let Some(script) = p.user_data_shown {
+                out.push(Line::styled("user_data, before base64:", th.dim));
+                out.extend(
+                    script
+                        .lines()
+                        .map(|l| Line::styled(format!("  {l}"), th.base)),
+                );
+            }
             out.push(Line::styled(
                 format!("Route: {} ({})", p.route.route.label(), p.route.reason),
                 th.dim,
@@ -245,7 +253,7 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
         form.op.label(),
         plural(n)
     );
-    let hints = if form.entries.login == ops::LoginMode::Password {
+    let hints = if form.entries.login.takes_password() {
         " Enter submit · Esc back to the form · Up/Down scroll · Ctrl-K keep password "
     } else {
         " Enter submit · Esc back to the form · Up/Down scroll "
@@ -267,7 +275,7 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
     };
     let keep = if form.keep_secrets { "[x]" } else { "[ ]" };
     let mut tail = Vec::new();
-    if form.entries.login == ops::LoginMode::Password {
+    if form.entries.login.takes_password() {
         tail.push(Line::from(vec![
             Span::styled(format!("{keep} "), th.label),
             Span::styled("keep the password in memory for a retry (Ctrl-K)", th.dim),

@@ -90,10 +90,20 @@ pub(super) fn value<'a>(
         }
         Slot::Login => {
             let mut out = Vec::new();
-            for m in form.login_modes(ctx) {
+            let modes = form.login_modes(ctx);
+            // Full labels when they fit, short ones otherwise (four modes at 80 columns).
+            let full: usize = modes.iter().map(|m| m.label().len() + 6).sum();
+            let label = |m: ops::LoginMode| {
+                if full <= w {
+                    m.label()
+                } else {
+                    m.short_label()
+                }
+            };
+            for m in modes {
                 let on = m == e.login;
                 out.push(Span::styled(
-                    format!("({}) {}  ", if on { "*" } else { " " }, m.label()),
+                    format!("({}) {}  ", if on { "*" } else { " " }, label(m)),
                     if on { th.title } else { th.base },
                 ));
             }
