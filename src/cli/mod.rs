@@ -1,5 +1,6 @@
 //! The scriptable face: `reimage list` and `reimage doctor`, over the same client as the TUI.
 
+mod connect;
 mod doctor;
 mod jobs;
 mod list;
@@ -9,6 +10,7 @@ mod table;
 mod tui;
 mod tui_jobs;
 
+pub use connect::{Connected, Face, connect_with};
 pub use doctor::run_doctor;
 pub use jobs::{JobsArgs, run_jobs};
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
@@ -16,8 +18,7 @@ pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
 pub use tui::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEffects, job_view, run_tui};
 
 use crate::cloud::CloudError;
-use crate::cloud::bootstrap::{self, Connected};
-use crate::config::{Env, GlobalArgs};
+use connect::connect;
 
 /// Errors of the CLI commands, printed by the binary.
 #[derive(Debug, thiserror::Error)]
@@ -55,29 +56,4 @@ fn cloud_line(e: &CloudError) -> String {
         Some(h) => format!("{e}\n  hint: {h}"),
         None => e.to_string(),
     }
-}
-
-/// Resolve the configuration and connect (or start the sandbox), telling stderr which.
-pub(crate) async fn connect(global: &GlobalArgs, env: &Env) -> Result<Connected, CliError> {
-    let resolved = crate::config::resolve(global, env)?;
-    if resolved.settings.insecure {
-        eprintln!(
-            "WARNING: --insecure: TLS certificates are NOT checked; anyone on the network path can read and change your requests"
-        );
-    }
-    let connected = bootstrap::connect(&resolved).await?;
-    for n in &connected.notices {
-        eprintln!("note: {n}");
-    }
-    if connected.sandbox.is_some() {
-        eprintln!(
-            "reimage: using the built-in SANDBOX cloud at {} (no real servers are touched)",
-            connected
-                .client
-                .context()
-                .endpoints
-                .url(crate::cloud::Service::Ecs)
-        );
-    }
-    Ok(connected)
 }
