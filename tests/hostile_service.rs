@@ -31,19 +31,26 @@ fn host(url: &str) -> &str {
     url.trim_start_matches("http://")
 }
 
+/// The run failed, `op` was received once (not re-sent, not retried), nothing reached the
+/// sink, and stderr says where the service pointed. Returns stderr.
+fn assert_redirect_refused(h: &Hostile, out: &std::process::Output, op: &str) -> String {
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(h.sink.seen().is_empty(), "followed: {:?}", h.sink.seen());
+    assert_eq!(h.count(op), 1, "{op} sent once: {err}");
+    assert!(
+        err.contains("redirect") && err.contains(host(&h.sink.url)),
+        "says where the service pointed: {err}"
+    );
+    err
+}
+
 #[tokio::test]
 async fn a_change_answered_307_is_not_resent_and_fails() {
     let h = Hostile::start().await;
     h.answer("ecs.changeos.v2", h.redirect_to_sink(307));
     let out = h.reimage(&APPLY, &stdin()).await;
-    let err = text(&out.stderr);
-    assert!(!out.status.success(), "{err}");
-    assert!(h.sink.seen().is_empty(), "re-sent: {:?}", h.sink.seen());
-    assert_eq!(h.count("ecs.changeos.v2"), 1, "sent once");
-    assert!(
-        err.contains("redirect") && err.contains(host(&h.sink.url)),
-        "says where the service pointed: {err}"
-    );
+    let err = assert_redirect_refused(&h, &out, "ecs.changeos.v2");
     assert!(err.contains("not accepted"), "{err}");
     assert!(h.journal().is_empty(), "no job: {:?}", h.journal());
 }
@@ -54,14 +61,7 @@ async fn a_cross_host_redirect_of_a_read_forwards_no_token() {
     h.answer("ecs.list", h.redirect_to_sink(302));
     let token = [("HUAWEICLOUD_SDK_SECURITY_TOKEN", "tok-never-elsewhere")];
     let out = h.reimage_with(&token, &["list", "servers"], "").await;
-    let err = text(&out.stderr);
-    assert!(!out.status.success(), "{err}");
-    assert!(h.sink.seen().is_empty(), "followed: {:?}", h.sink.seen());
-    assert_eq!(h.count("ecs.list"), 1, "a redirect is not retried");
-    assert!(
-        err.contains("redirect") && err.contains(host(&h.sink.url)),
-        "{err}"
-    );
+    assert_redirect_refused(&h, &out, "ecs.list");
 }
 
 /// Every redirect status, on a change, a read and the IAM project lookup, at the client.
@@ -442,9 +442,17 @@ async fn endless_pages_stop_at_the_record_ceiling() {
 }
 
 /// At the client, the read timeout (not the whole one) ends a stalled body: 200 ms of
-/// silence, while the whole request could take a minute.
+/// silence, while the whole request may take an hour. The guard only turns a missing read
+/// timeout into a failure instead of an hour's hang; it measures nothing.
 #[tokio::test]
 async fn the_read_timeout_ends_a_stalled_body() {
+    let hang_guard = std::time::Duration::from_secs(120);
+    tokio::time::timeout(hang_guard, read_timeout_ends_a_stalled_body())
+        .await
+        .expect("the read timeout did not end the stalled body");
+}
+
+async fn read_timeout_ends_a_stalled_body() {
     let h = Hostile::start().await;
     h.answer(
         "ims.list",
@@ -454,6 +462,7 @@ async fn the_read_timeout_ends_a_stalled_body() {
         },
     );
     let mut settings = h.settings();
+    settings.timeout = std::time::Duration::from_secs(3600);
     settings.read_timeout = std::time::Duration::from_millis(200);
     let c = reimage::cloud::Client::connect(settings)
         .await

@@ -134,8 +134,7 @@ impl Endpoints {
                     "default".into(),
                 )
             };
-            let url = normalize(&url, &origin)?;
-            check_scheme(svc, &url, &origin)?;
+            let url = checked_url(svc, &url, &origin)?;
             map.insert(svc, Endpoint { url, origin });
         }
         Ok(Endpoints { map })
@@ -169,29 +168,23 @@ fn default_url(svc: Service, region: &str, domain: &str) -> String {
 }
 
 /// Add `https://` when no scheme is given (as the SDK does) and drop a trailing `/`.
-fn normalize(url: &str, origin: &str) -> Result<String, CloudError> {
+/// Plain http only to this machine: elsewhere it would carry the signed requests, admin
+/// passwords and tokens in clear text.
+fn checked_url(svc: Service, url: &str, origin: &str) -> Result<String, CloudError> {
     let url = url.trim().trim_end_matches('/');
     let url = if url.starts_with("http://") || url.starts_with("https://") {
         url.to_string()
     } else {
         format!("https://{url}")
     };
-    reqwest::Url::parse(&url).map_err(|e| {
+    let parsed = reqwest::Url::parse(&url).map_err(|e| {
         CloudError::config(format!(
             "bad endpoint URL '{}' (from {origin}): {e}",
             url.escape_debug()
         ))
     })?;
-    Ok(url)
-}
-
-/// Plain http only to this machine: elsewhere it would carry the signed requests, admin
-/// passwords and tokens in clear text.
-fn check_scheme(svc: Service, url: &str, origin: &str) -> Result<(), CloudError> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| CloudError::config(format!("bad endpoint URL '{url}': {e}")))?;
     if crate::config::net::endpoint_allowed(&parsed) {
-        return Ok(());
+        return Ok(url);
     }
     Err(CloudError::config(format!(
         "plain http:// is refused for the {} endpoint {url} (from {origin}): requests carry \
