@@ -3,6 +3,7 @@
 //! none panics. Resolved through the library against temp HOMEs (no process environment
 //! is read); the metadata service "down" is a closed loopback port.
 
+use reimage::cli::{Face, connect_with};
 use reimage::config::{CredentialSource, Env, GlobalArgs, resolve};
 use std::os::unix::fs::PermissionsExt;
 
@@ -123,7 +124,7 @@ fn credential_cases() -> Vec<Case> {
         out.push(case(only_sk, &[ak, sk, "set both"]).env(sk, "s3cr3t"));
     }
     out.extend([
-        case("credentials: blank access key is no access key", &["HUAWEICLOUD_SDK_AK is not", "set both"])
+        case("credentials: blank access key is no access key", &["HUAWEICLOUD_SDK_AK is set but empty", "unset it"])
             .env("HUAWEICLOUD_SDK_AK", "   ")
             .env("HUAWEICLOUD_SDK_SK", "s3cr3t"),
         case("credentials: profile access key empty", &["access key", "profile 'a'", "is empty"])
@@ -297,9 +298,10 @@ fn secret_files_readable_by_others_are_warned_about() {
     }
 }
 
-/// The metadata service down: not an error, the sandbox with a notice saying why.
+/// A metadata URL that was set but does not answer: an error naming the setting and the
+/// fix, in the TUI as in a script. The sandbox never stands in for a configured source.
 #[tokio::test]
-async fn metadata_service_down_falls_back_to_the_sandbox_and_says_why() {
+async fn a_configured_metadata_service_that_is_down_is_an_error_naming_it() {
     let home = tempfile::tempdir().expect("tmp");
     // A port that was free a moment ago: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -312,18 +314,55 @@ async fn metadata_service_down_falls_back_to_the_sandbox_and_says_why() {
         ("REIMAGE_METADATA_URL", format!("http://127.0.0.1:{port}")),
     ]);
     let r = resolve(&GlobalArgs::default(), &env).expect("resolves");
-    let connected = reimage::cloud::bootstrap::connect(&r)
-        .await
-        .expect("sandbox");
-    assert!(connected.sandbox.is_some());
+    for face in [Face::Tui, Face::Script] {
+        let e = connect_with(&r, face).await.expect_err("no sandbox");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("no ECS metadata service")
+                && msg.contains("REIMAGE_METADATA_URL")
+                && msg.contains("--sandbox")
+                && msg.contains("HUAWEICLOUD_SDK_AK"),
+            "{face:?}: {msg}"
+        );
+    }
+}
+
+/// Nothing set at all: the TUI opens the sandbox and says why; a script is told how to
+/// set credentials or pass --sandbox, and runs on the sandbox only when it does.
+#[tokio::test]
+async fn with_nothing_set_only_the_tui_falls_back_to_the_sandbox() {
+    let home = tempfile::tempdir().expect("tmp");
+    let env = Env::from_map([
+        ("HOME", home.path().display().to_string()),
+        ("REIMAGE_HOME", home.path().join("rh").display().to_string()),
+        ("REIMAGE_METADATA_URL", "off".to_string()),
+    ]);
+    let r = resolve(&GlobalArgs::default(), &env).expect("resolves");
+    let connected = connect_with(&r, Face::Tui).await.expect("sandbox");
+    assert!(connected.client.context().is_sandbox);
     assert!(
         connected
             .notices
             .iter()
-            .any(|n| n.contains("no ECS metadata service") && n.contains("SANDBOX")),
+            .any(|n| n.contains("no credentials found") && n.contains("SANDBOX")),
         "{:?}",
         connected.notices
     );
+    if let Some(sb) = connected.sandbox {
+        sb.shutdown();
+    }
+    let e = connect_with(&r, Face::Script).await.expect_err("a script");
+    assert!(
+        e.to_string().contains("--sandbox") && e.to_string().contains("HUAWEICLOUD_SDK_AK"),
+        "{e}"
+    );
+    let asked = GlobalArgs {
+        sandbox: true,
+        ..GlobalArgs::default()
+    };
+    let r = resolve(&asked, &env).expect("resolves");
+    let connected = connect_with(&r, Face::Script).await.expect("asked");
+    assert!(connected.client.context().is_sandbox);
     if let Some(sb) = connected.sandbox {
         sb.shutdown();
     }
@@ -348,7 +387,7 @@ async fn expired_temporary_keys_fail_with_a_hint() {
         ..GlobalArgs::default()
     };
     let r = resolve(&args, &env).expect("resolves");
-    let connected = reimage::cloud::bootstrap::connect(&r)
+    let connected = connect_with(&r, Face::Script)
         .await
         .expect("temporary keys from the metadata service");
     assert!(connected.sandbox.is_none());

@@ -24,10 +24,53 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// Without credentials a script is told how to set them or pass --sandbox; `doctor`
+/// fails. Nothing runs on the sandbox unasked.
 #[tokio::test]
-async fn list_without_credentials_uses_the_sandbox_and_says_so() {
+async fn without_credentials_the_scriptable_faces_fail_and_say_how_to_fix_it() {
     let home = tempfile::tempdir().expect("tmp");
-    let out = reimage(home.path(), &[], &["list", "servers", "--format", "json"]).await;
+    let plan = [
+        "plan",
+        "--server",
+        "web-03",
+        "--reinstall",
+        "--keypair",
+        "kp-admin",
+    ];
+    // (`jobs --watch` connects only when the journal has open jobs: `tests/jobs_cli.rs`.)
+    for args in [&["list", "servers"][..], &plan, &["doctor"]] {
+        let out = reimage(home.path(), &[], args).await;
+        let all = text(&out.stdout) + &text(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {all}");
+        assert!(
+            all.contains("no credentials found")
+                && all.contains("HUAWEICLOUD_SDK_AK")
+                && all.contains("--sandbox"),
+            "{args:?}: {all}"
+        );
+        assert!(
+            !all.contains("using the built-in SANDBOX"),
+            "{args:?}: {all}"
+        );
+    }
+    let out = reimage(home.path(), &[], &["--sandbox", "doctor"]).await;
+    let report = text(&out.stdout);
+    assert!(out.status.success(), "{report}{}", text(&out.stderr));
+    assert!(
+        report.contains("ok    credentials   built-in SANDBOX"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn list_with_sandbox_uses_the_sandbox_and_says_so() {
+    let home = tempfile::tempdir().expect("tmp");
+    let out = reimage(
+        home.path(),
+        &[],
+        &["--sandbox", "list", "servers", "--format", "json"],
+    )
+    .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("SANDBOX"),
@@ -161,15 +204,18 @@ async fn bad_config_names_line_and_key() {
     assert!(err.contains("line 3") && err.contains("endpont"), "{err}");
 }
 
+/// A metadata URL that was set and does not answer: an error naming it, not the sandbox.
 #[tokio::test]
-async fn no_metadata_service_falls_back_to_the_sandbox() {
+async fn a_configured_metadata_service_that_is_down_is_an_error() {
     let home = tempfile::tempdir().expect("tmp");
     let vars = [("REIMAGE_METADATA_URL", "http://127.0.0.1:1")];
     let out = reimage(home.path(), &vars, &["list", "images"]).await;
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
     assert!(
-        err.contains("SANDBOX") && err.contains("no credentials found"),
+        err.contains("no ECS metadata service at http://127.0.0.1:1")
+            && err.contains("REIMAGE_METADATA_URL")
+            && !err.contains("using the built-in SANDBOX"),
         "{err}"
     );
 }

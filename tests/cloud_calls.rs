@@ -263,6 +263,7 @@ async fn metadata_credentials_sign_with_security_token() {
     let mut s = settings(&sb);
     s.credentials = Credentials::Metadata {
         url: sb.url.clone(),
+        origin: "the test".into(),
     };
     s.source = CredentialSource::EcsMetadata(sb.url.clone());
     s.project_id = None;

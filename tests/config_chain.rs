@@ -1,7 +1,7 @@
 //! The credential chain and settings resolution, against temp HOMEs and made-up
 //! environments (no process environment is touched).
 
-use reimage::config::{CredentialSource, Credentials, Env, GlobalArgs, resolve};
+use reimage::config::{CredentialSource, Credentials, Env, GlobalArgs, SandboxUse, resolve};
 use std::path::Path;
 
 fn write(path: &Path, text: &str) {
@@ -49,12 +49,87 @@ const HW: [(&str, &str); 4] = [
     ("HW_SECURITY_TOKEN", "tok"),
 ];
 
+/// Nothing set: the TUI may open the sandbox. Asked for, it is used; an endpoint rules it
+/// out, and `--sandbox` with `--endpoint` is a contradiction.
 #[test]
-fn nothing_found_means_sandbox() {
+fn nothing_set_allows_the_sandbox_and_an_endpoint_rules_it_out() {
     let home = tempfile::tempdir().expect("tmp");
     let r = resolve(&args(None), &env(home.path(), &[])).expect("resolves");
-    assert!(r.use_sandbox);
-    assert_eq!(r.settings.source, CredentialSource::Sandbox);
+    assert_eq!(r.sandbox, SandboxUse::IfNothingFound);
+    assert_eq!(r.settings.source, CredentialSource::Nothing);
+    let asked = GlobalArgs {
+        sandbox: true,
+        ..args(None)
+    };
+    let r = resolve(&asked, &env(home.path(), &[])).expect("resolves");
+    assert_eq!(r.sandbox, SandboxUse::Asked);
+    let endpoint = GlobalArgs {
+        endpoint: vec!["https://ecs.example.com".into()],
+        ..args(Some("r"))
+    };
+    let r = resolve(&endpoint, &env(home.path(), &[])).expect("resolves");
+    assert_eq!(r.sandbox, SandboxUse::Never);
+    let both = GlobalArgs {
+        sandbox: true,
+        ..endpoint
+    };
+    let e = resolve(&both, &env(home.path(), &[])).expect_err("both");
+    assert!(e.to_string().contains("--sandbox and --endpoint"), "{e}");
+}
+
+/// A source that is set but empty or broken is an error naming it, never "nothing set".
+#[test]
+fn empty_or_broken_sources_are_errors_naming_them() {
+    let home = tempfile::tempdir().expect("tmp");
+    let h = home.path();
+    for (vars, says) in [
+        (
+            vec![("HUAWEICLOUD_SDK_AK", ""), ("HUAWEICLOUD_SDK_SK", "")],
+            "HUAWEICLOUD_SDK_AK is set but empty",
+        ),
+        (
+            vec![
+                ("HUAWEICLOUD_SDK_AK", "AK0000000000000001"),
+                ("HUAWEICLOUD_SDK_SK", " "),
+            ],
+            "HUAWEICLOUD_SDK_SK is set but empty",
+        ),
+        (
+            vec![("HW_ACCESS_KEY", "")],
+            "HW_ACCESS_KEY is set but empty",
+        ),
+        (vec![("REIMAGE_METADATA_URL", "")], "REIMAGE_METADATA_URL"),
+        (
+            vec![("REIMAGE_METADATA_URL", "not a url")],
+            "from REIMAGE_METADATA_URL is not a URL",
+        ),
+        (
+            vec![("REIMAGE_METADATA_URL", "http://metadata.example.com")],
+            "neither loopback nor link-local",
+        ),
+        (
+            vec![("REIMAGE_METADATA_URL", "ftp://169.254.169.254")],
+            "is not http:// or https://",
+        ),
+    ] {
+        let e = resolve(&args(Some("r")), &env(h, &vars)).expect_err(says);
+        assert!(e.to_string().contains(says), "{says}: {e}");
+    }
+    for (text, says) in [
+        ("", "no [basic] section"),
+        ("[basic]\nproject_id = p\n", "no ak and sk"),
+        (
+            "[basic]\nak = AK0000000000000001\n",
+            "only one of ak and sk",
+        ),
+    ] {
+        write(&h.join(".huaweicloud/credentials"), text);
+        let e = resolve(&args(Some("r")), &env(h, &[])).expect_err(says);
+        assert!(
+            e.to_string().contains(says) && e.to_string().contains(".huaweicloud/credentials"),
+            "{says}: {e}"
+        );
+    }
 }
 
 #[test]
@@ -189,7 +264,11 @@ fn koocli_plain_and_encrypted() {
         r#"{"current":"default","profiles":[{"name":"default","mode":"AKSK","accessKeyId":"0Ab3+x/Qz9==","secretAccessKey":"9fK+/zz=="}]}"#,
     );
     let r = resolve(&args(None), &env(h, &[])).expect("encrypted");
-    assert!(r.use_sandbox);
+    assert_eq!(
+        r.sandbox,
+        SandboxUse::Never,
+        "a KooCLI profile is a source: the sandbox does not replace it"
+    );
     assert!(
         r.notices
             .iter()
@@ -210,11 +289,12 @@ fn metadata_is_the_last_source_and_can_be_pointed_elsewhere() {
         ),
     )
     .expect("md");
-    assert!(!r.use_sandbox);
+    assert_eq!(r.sandbox, SandboxUse::Never, "a metadata URL was set");
     assert_eq!(
         r.settings.credentials,
         Credentials::Metadata {
-            url: "http://127.0.0.1:9".into()
+            url: "http://127.0.0.1:9".into(),
+            origin: "REIMAGE_METADATA_URL".into(),
         }
     );
 }
@@ -234,8 +314,14 @@ fn endpoint_flags_and_profile() {
     };
     let r = resolve(&a, &env(h, &SDK)).expect("endpoints");
     let e = &r.settings.endpoints;
-    assert_eq!(e.per_service["ecs"], "https://ecs.corp.example");
-    assert_eq!(e.per_service["kps"], "http://127.0.0.1:1");
+    assert_eq!(e.per_service["ecs"].url, "https://ecs.corp.example");
+    assert!(
+        e.per_service["ecs"].origin.contains("profile 's'"),
+        "{:?}",
+        e.per_service["ecs"]
+    );
+    assert_eq!(e.per_service["kps"].url, "http://127.0.0.1:1");
+    assert_eq!(e.per_service["kps"].origin, "--endpoint kps=");
     assert_eq!(e.cloud_domain, "cloud.example.com");
     let a = GlobalArgs {
         endpoint: vec!["nova=http://x".into()],

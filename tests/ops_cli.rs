@@ -1,5 +1,5 @@
-//! The real binary: `reimage plan` and `reimage apply` on the built-in sandbox (no
-//! credentials, temp HOME), password on stdin.
+//! The real binary: `reimage plan` and `reimage apply` on the built-in sandbox
+//! (`--sandbox`, no credentials, temp HOME), password on stdin.
 
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -12,6 +12,7 @@ async fn reimage(home: &Path, args: &[&str], stdin: &str) -> Output {
         .env("REIMAGE_HOME", home.join("rh"))
         .env("REIMAGE_METADATA_URL", "off")
         .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .arg("--sandbox")
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

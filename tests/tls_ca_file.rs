@@ -74,7 +74,10 @@ async fn ca_file_trusts_a_corporate_ca() {
     std::fs::write(&ca_path, ca_pem).expect("write ca");
 
     let mut s = settings(&sb);
-    s.endpoints.all = Some(format!("https://localhost:{port}"));
+    s.endpoints.all = Some(reimage::config::SourcedUrl::new(
+        format!("https://localhost:{port}"),
+        "the test",
+    ));
     s.retry.max_attempts = 1;
     let e = Client::connect(s.clone())
         .await

@@ -2,8 +2,8 @@
 //! skew against the cloud, and one test call per service, each line ok or the error + hint.
 
 use super::CliError;
-use crate::cloud::bootstrap;
-use crate::cloud::{CloudError, Service};
+use super::connect::{Face, connect_with};
+use crate::cloud::{CloudError, ErrorKind, Service};
 use crate::config::{Env, GlobalArgs};
 use crate::safe_text::escape;
 use std::io::Write;
@@ -66,8 +66,12 @@ pub async fn run_doctor(
     for n in &resolved.notices {
         r.info("note", n)?;
     }
-    let connected = match bootstrap::connect(&resolved).await {
+    let connected = match connect_with(&resolved, Face::Script).await {
         Ok(c) => c,
+        Err(e) if e.kind == ErrorKind::Credentials => {
+            r.cloud_fail("credentials", &e)?;
+            return Err(CliError::ChecksFailed(r.failed));
+        }
         Err(e) => {
             r.info("credentials", &resolved.settings.source.to_string())?;
             r.info(

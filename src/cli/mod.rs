@@ -2,6 +2,7 @@
 
 mod apply_job;
 mod console;
+mod connect;
 mod doctor;
 mod jobs;
 mod list;
@@ -12,6 +13,7 @@ mod tui;
 mod tui_jobs;
 
 pub use console::Console;
+pub use connect::{Connected, Face, connect_with};
 pub use doctor::run_doctor;
 pub use jobs::{JobsArgs, run_jobs};
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
@@ -19,9 +21,8 @@ pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
 pub use tui::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEffects, job_view, run_tui};
 
 use crate::cloud::CloudError;
-use crate::cloud::bootstrap::{self, Connected};
-use crate::config::{Env, GlobalArgs};
 use crate::safe_text::escape;
+use connect::connect;
 
 /// Errors of the CLI commands, printed by the binary. What they quote from the cloud is
 /// escaped here, one line each, so a line break in a message cannot fake an output line;
@@ -74,29 +75,4 @@ fn cloud_line(e: &CloudError) -> String {
         Some(h) => format!("{}\n  hint: {h}", escape(&line)),
         None => escape(&line).into_owned(),
     }
-}
-
-/// Resolve the configuration and connect (or start the sandbox), telling stderr which.
-pub(crate) async fn connect(global: &GlobalArgs, env: &Env) -> Result<Connected, CliError> {
-    let resolved = crate::config::resolve(global, env)?;
-    if resolved.settings.insecure {
-        eprintln!(
-            "WARNING: --insecure: TLS certificates are NOT checked; anyone on the network path can read and change your requests"
-        );
-    }
-    let connected = bootstrap::connect(&resolved).await?;
-    for n in &connected.notices {
-        eprintln!("note: {}", escape(n));
-    }
-    if connected.sandbox.is_some() {
-        eprintln!(
-            "reimage: using the built-in SANDBOX cloud at {} (no real servers are touched)",
-            connected
-                .client
-                .context()
-                .endpoints
-                .url(crate::cloud::Service::Ecs)
-        );
-    }
-    Ok(connected)
 }

@@ -9,8 +9,8 @@
 //! next refresh tries again.
 
 use super::CliError;
+use super::connect::{Connected, Face, connect_with, sandbox_certain};
 use super::submit;
-use crate::cloud::bootstrap::{self, Connected};
 use crate::cloud::model::ServerKind;
 use crate::cloud::{Client, CloudError, ImageQuery};
 use crate::config::{Env, GlobalArgs, Resolved};
@@ -102,9 +102,9 @@ fn config_error(message: String) -> CliError {
 }
 
 /// The header before the connection is up: what the configuration already says. The
-/// sandbox is known at once when no credentials exist.
+/// sandbox is known at once when asked for, or when no credential source exists.
 fn connecting_header(resolved: &Resolved) -> HeaderInfo {
-    let sandbox = resolved.use_sandbox;
+    let sandbox = sandbox_certain(resolved, Face::Tui);
     // With only the metadata service left to ask, the probe decides: a cloud or the sandbox.
     let probing = matches!(
         resolved.settings.credentials,
@@ -312,7 +312,7 @@ impl Shared {
     /// Connects, then runs the commands that waited; a failure answers each of them and
     /// leaves the settings for the next attempt (the next refresh).
     async fn connect(self: Arc<Self>, resolved: Box<Resolved>, tx: UnboundedSender<Msg>) {
-        let outcome = bootstrap::connect(&resolved).await;
+        let outcome = connect_with(&resolved, Face::Tui).await;
         let connected = match outcome {
             Ok(connected) => connected,
             Err(e) => {
@@ -530,7 +530,7 @@ impl Shared {
         tokio::spawn(async move {
             let outcome = async {
                 let resolved = crate::config::resolve(&global, &shared.env)?;
-                let connected = bootstrap::connect(&resolved).await?;
+                let connected = connect_with(&resolved, Face::Tui).await?;
                 Ok::<_, CliError>((header_of(&resolved, &connected), connected))
             }
             .await;

@@ -3,6 +3,7 @@
 use super::credentials::{MetadataProvider, Provider};
 use super::endpoints::{Endpoints, Service};
 use super::error::{CloudError, ErrorKind};
+use super::paging::Tally;
 use super::request::{Call, Reply, Transport};
 use super::{iam, model::ServerKind};
 use crate::config::{CredentialSource, Credentials};
@@ -38,6 +39,7 @@ struct Inner {
     ctx: CloudContext,
     configured_user_id: Option<String>,
     user_id: OnceCell<String>,
+    max_records: usize,
 }
 
 /// Huawei Cloud client (ECS, BMS, IMS, KPS/Nova, IAM).
@@ -52,9 +54,9 @@ impl Client {
         // Credentials first: a missing metadata service must read as "no credentials".
         let provider = match &settings.credentials {
             Credentials::Static(k) => Provider::Static(k.into()),
-            Credentials::Metadata { url } => {
+            Credentials::Metadata { url, origin } => {
                 let m = MetadataProvider::new(url, settings.metadata_timeout)?;
-                m.current().await?;
+                m.current().await.map_err(|e| with_origin(e, origin))?;
                 Provider::Metadata(m)
             }
             Credentials::None => {
@@ -92,6 +94,7 @@ impl Client {
                 ctx,
                 configured_user_id: settings.user_id.clone(),
                 user_id: OnceCell::new(),
+                max_records: settings.max_records,
             }),
         })
     }
@@ -114,6 +117,11 @@ impl Client {
 
     pub(crate) fn project_id(&self) -> &str {
         &self.inner.ctx.project_id
+    }
+
+    /// A record counter for one listing, bounded as configured.
+    pub(crate) fn tally(&self, what: &'static str, limit: Option<u64>) -> Tally {
+        Tally::new(what, limit, self.inner.max_records)
     }
 
     /// Send a call with this client's project id on regional services.
@@ -158,6 +166,17 @@ impl Client {
             ));
         }
         Ok(())
+    }
+}
+
+/// A metadata failure names the setting that chose its URL, unless it is the built-in one.
+fn with_origin(e: CloudError, origin: &str) -> CloudError {
+    if origin == crate::config::credentials::METADATA_DEFAULT {
+        return e;
+    }
+    CloudError {
+        message: format!("{} (the metadata URL is set by {origin})", e.message),
+        ..e
     }
 }
 

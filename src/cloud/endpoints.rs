@@ -118,9 +118,9 @@ impl Endpoints {
                 Some((url.clone(), path.clone()))
             });
             let (url, origin) = if let Some(u) = settings.per_service.get(svc.name()) {
-                (u.clone(), format!("override {}=URL", svc.name()))
+                (u.url.clone(), u.origin.clone())
             } else if let Some(u) = &settings.all {
-                (u.clone(), "override for all services".into())
+                (u.url.clone(), u.origin.clone())
             } else if let (Service::Iam, Some(u)) = (svc, &settings.iam_endpoint) {
                 (u.clone(), "HUAWEICLOUD_SDK_IAM_ENDPOINT".into())
             } else if let Some(v) = settings.sdk_region_env.get(&env_name) {
@@ -134,13 +134,8 @@ impl Endpoints {
                     "default".into(),
                 )
             };
-            map.insert(
-                svc,
-                Endpoint {
-                    url: normalize(&url)?,
-                    origin,
-                },
-            );
+            let url = checked_url(svc, &url, &origin)?;
+            map.insert(svc, Endpoint { url, origin });
         }
         Ok(Endpoints { map })
     }
@@ -173,16 +168,31 @@ fn default_url(svc: Service, region: &str, domain: &str) -> String {
 }
 
 /// Add `https://` when no scheme is given (as the SDK does) and drop a trailing `/`.
-fn normalize(url: &str) -> Result<String, CloudError> {
+/// Plain http only to this machine: elsewhere it would carry the signed requests, admin
+/// passwords and tokens in clear text.
+fn checked_url(svc: Service, url: &str, origin: &str) -> Result<String, CloudError> {
     let url = url.trim().trim_end_matches('/');
     let url = if url.starts_with("http://") || url.starts_with("https://") {
         url.to_string()
     } else {
         format!("https://{url}")
     };
-    reqwest::Url::parse(&url)
-        .map_err(|e| CloudError::config(format!("bad endpoint URL '{url}': {e}")))?;
-    Ok(url)
+    let parsed = reqwest::Url::parse(&url).map_err(|e| {
+        CloudError::config(format!(
+            "bad endpoint URL '{}' (from {origin}): {e}",
+            url.escape_debug()
+        ))
+    })?;
+    if crate::config::net::endpoint_allowed(&parsed) {
+        return Ok(url);
+    }
+    Err(CloudError::config(format!(
+        "plain http:// is refused for the {} endpoint {url} (from {origin}): requests carry \
+         signatures, admin passwords and tokens, so they need TLS. Use https://{}; only \
+         loopback addresses (127.0.0.1, ::1, localhost) may use http://",
+        svc.name().to_ascii_uppercase(),
+        url.trim_start_matches("http://")
+    )))
 }
 
 /// The subset of the SDK's `regions.yaml` that maps regions to endpoints:
@@ -245,6 +255,7 @@ pub fn parse_regions_yaml(text: &str) -> BTreeMap<(String, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::SourcedUrl;
 
     fn settings() -> EndpointSettings {
         EndpointSettings {
@@ -299,12 +310,31 @@ mod tests {
             e.get(Service::Ecs).origin,
             "HUAWEICLOUD_SDK_REGION_ECS_CN_NORTH_4"
         );
-        s.all = Some("http://127.0.0.1:8086/".into());
-        s.per_service
-            .insert("bms".into(), "http://127.0.0.1:9/".into());
+        s.all = Some(SourcedUrl::new("http://127.0.0.1:8086/", "--endpoint"));
+        s.per_service.insert(
+            "bms".into(),
+            SourcedUrl::new("http://127.0.0.1:9/", "--endpoint bms="),
+        );
         let e = Endpoints::resolve(&s, "cn-north-4").expect("ok");
         assert_eq!(e.url(Service::Ecs), "http://127.0.0.1:8086");
         assert_eq!(e.url(Service::Bms), "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn plain_http_off_loopback_is_refused_naming_its_origin() {
+        let mut s = settings();
+        s.sdk_region_env.insert(
+            "HUAWEICLOUD_SDK_REGION_IMS_CN_NORTH_4".into(),
+            "http://ims.internal.example".into(),
+        );
+        let e = Endpoints::resolve(&s, "cn-north-4").expect_err("http to a remote host");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("IMS endpoint http://ims.internal.example")
+                && msg.contains("(from HUAWEICLOUD_SDK_REGION_IMS_CN_NORTH_4)")
+                && msg.contains("https://ims.internal.example"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub enum ErrorKind {
     Credentials,
     /// Refused locally: the session is read-only.
     ReadOnly,
+    /// The service broke the API's rules (a redirect, a reply over the size limit, a page
+    /// larger than asked, endless pages): refused, never retried.
+    Protocol,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +131,13 @@ impl CloudError {
             ErrorKind::Credentials => {
                 return Some(
                     "run `reimage doctor` to see which credential source is used and why it fails",
+                );
+            }
+            ErrorKind::Protocol => {
+                return Some(
+                    "the endpoint does not answer as the Huawei Cloud API does: check the \
+                     endpoint settings (`reimage doctor` lists each one and where it came from); \
+                     if it is the real service, report the request id",
                 );
             }
             _ => {}

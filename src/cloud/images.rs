@@ -73,6 +73,7 @@ impl Client {
     /// Every image matching the query (marker paging until a short page).
     pub async fn list_images(&self, query: &ImageQuery) -> Result<Vec<Image>, CloudError> {
         let limit = query.limit.unwrap_or(500).max(1);
+        let mut tally = self.tally("IMS ListImages", Some(limit.into()));
         let mut all: Vec<Image> = Vec::new();
         let mut marker: Option<String> = None;
         loop {
@@ -87,6 +88,7 @@ impl Client {
             let page: Page = self.send(call).await?.json("IMS ListImages")?;
             let images = page.images.unwrap_or_default();
             let n = images.len();
+            tally.page(n)?;
             let last = images.last().map(|i| i.id.clone());
             all.extend(images);
             match last {

@@ -47,17 +47,16 @@ impl Client {
             .send(Call::get(Service::Ecs, path))
             .await?
             .json("Nova key pairs")?;
-        Ok(list
-            .keypairs
-            .unwrap_or_default()
-            .into_iter()
-            .map(|w| w.keypair)
-            .collect())
+        let keys = list.keypairs.unwrap_or_default();
+        // One page, no size asked: only the ceiling applies.
+        self.tally("Nova key pairs", None).page(keys.len())?;
+        Ok(keys.into_iter().map(|w| w.keypair).collect())
     }
 
     async fn kps_keypairs(&self) -> Result<Vec<Keypair>, CloudError> {
         let path = format!("/v3/{}/keypairs", encode(self.project_id()));
         let mut all = Vec::new();
+        let mut tally = self.tally("KPS key pairs", Some(KPS_PAGE.into()));
         let mut marker: Option<String> = None;
         loop {
             let mut call =
@@ -73,6 +72,7 @@ impl Client {
                 .map(|w| w.keypair)
                 .collect();
             let n = keys.len();
+            tally.page(n)?;
             all.extend(keys);
             let next = page
                 .page_info

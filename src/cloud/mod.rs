@@ -1,6 +1,5 @@
 //! Huawei Cloud client: signer, credentials, endpoints, ECS/BMS/IMS/KPS/IAM calls, errors.
 
-pub mod bootstrap;
 pub mod client;
 pub mod credentials;
 pub mod endpoints;
@@ -12,7 +11,9 @@ mod keyed;
 mod keypairs;
 mod lenient;
 pub mod model;
+mod paging;
 pub mod probe;
+pub mod reply;
 pub mod request;
 pub mod retry;
 mod servers;

@@ -3,6 +3,7 @@
 use super::credentials::Provider;
 use super::endpoints::{Endpoints, Service};
 use super::error::{CloudError, ErrorKind};
+use super::reply::{self, BodyError};
 use super::{retry, signer};
 use crate::config::{ClientSettings, RetryPolicy};
 use reqwest::Method;
@@ -177,6 +178,11 @@ impl Transport {
         let mut b = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
+            // A body that stops coming ends here, not when the whole timeout runs out.
+            .read_timeout(settings.read_timeout)
+            // Requests go only where the user sent them: a redirect is an answer to report,
+            // never a second request (it would carry the signed body or the token away).
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT)
             // HTTP/1.1 as the SDKs speak it: the signed Host header goes out as is.
             .http1_only();
@@ -222,13 +228,19 @@ impl Transport {
         let mut attempt = 1;
         loop {
             let result = self.send_once(call).await;
-            let (err, retry_after) = match result {
+            let Failed {
+                err,
+                retry_after,
+                in_body,
+            } = match result {
                 Ok(reply) => return Ok(reply),
                 Err(e) => e,
             };
+            // A body that stalled was answered: asking again would only wait again.
             let retryable = call.safety == Safety::Safe
                 && match err.kind {
-                    ErrorKind::Network | ErrorKind::Timeout => true,
+                    ErrorKind::Network => true,
+                    ErrorKind::Timeout => !in_body,
                     ErrorKind::Api => err.is_retryable_status(),
                     _ => false,
                 };
@@ -242,25 +254,18 @@ impl Transport {
         }
     }
 
-    /// One attempt; on failure also returns the server's `Retry-After`.
-    async fn send_once(
-        &self,
-        call: &Call,
-    ) -> Result<Reply, (CloudError, Option<std::time::Duration>)> {
-        let keys = self.provider.current().await.map_err(|e| (e, None))?;
+    /// One attempt.
+    async fn send_once(&self, call: &Call) -> Result<Reply, Failed> {
+        let keys = self.provider.current().await?;
         let base = self.endpoints.url(call.service);
-        let mut url = reqwest::Url::parse(&format!("{base}{}", call.path)).map_err(|e| {
-            (
-                CloudError::config(format!("bad URL {base}{}: {e}", call.path)),
-                None,
-            )
-        })?;
+        let mut url = reqwest::Url::parse(&format!("{base}{}", call.path))
+            .map_err(|e| CloudError::config(format!("bad URL {base}{}: {e}", call.path)))?;
         let query = signer::canonical_query(&call.query);
         url.set_query(if query.is_empty() { None } else { Some(&query) });
         let host = match (url.host_str(), url.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_string(),
-            (None, _) => return Err((CloudError::config(format!("no host in {url}")), None)),
+            (None, _) => return Err(CloudError::config(format!("no host in {url}")).into()),
         };
         let date = signer::sdk_date(time::OffsetDateTime::now_utc());
         let body = call.body.clone().unwrap_or_default();
@@ -294,16 +299,25 @@ impl Transport {
             .body(body)
             .send()
             .await;
-        let resp = match sent {
-            Ok(r) => r,
-            Err(e) => return Err((transport_error(call, &e), None)),
-        };
+        let resp = sent.map_err(|e| transport_error(call, &e))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = match resp.bytes().await {
-            // Takes over the buffer when the body came in one piece: no copy of a page.
-            Ok(b) => Vec::from(b),
-            Err(e) => return Err((transport_error(call, &e), None)),
+        if (300..400).contains(&status) {
+            let location = headers.get("location").and_then(|v| v.to_str().ok());
+            let target = reply::redirect_target(&url, location);
+            return Err(reply::redirect_error(status, &target, call.safety == Safety::Once).into());
+        }
+        let ok = (200..300).contains(&status);
+        let (limit, truncate) = if ok {
+            (reply::MAX_REPLY_BYTES, false)
+        } else {
+            (reply::MAX_ERROR_BYTES, true)
+        };
+        let body = match reply::read_body(resp, limit, truncate).await {
+            Ok(body) => body,
+            // The status already says what happened; its text is a bonus.
+            Err(BodyError::Read(_)) if !ok => Vec::new(),
+            Err(e) => return Err(body_error(call, e)),
         };
         tracing::debug!(
             method = %call.method, path = %url.path(), status,
@@ -311,7 +325,7 @@ impl Transport {
             ms = started.elapsed().as_millis() as u64,
             "cloud call"
         );
-        if (200..300).contains(&status) {
+        if ok {
             return Ok(Reply {
                 status,
                 headers,
@@ -330,28 +344,87 @@ impl Transport {
         let retry_after =
             retry::parse_retry_after(headers.get("retry-after").and_then(|v| v.to_str().ok()));
         err.retry_after = retry_after;
-        Err((err, retry_after))
+        Err(Failed {
+            err,
+            retry_after,
+            in_body: false,
+        })
     }
 }
 
-fn header_name(name: &str) -> Result<HeaderName, (CloudError, Option<std::time::Duration>)> {
-    HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-        (
-            CloudError::config(format!("invalid header name {name}")),
-            None,
-        )
-    })
+/// A failed attempt: the error, the service's `Retry-After`, and whether it failed while
+/// reading an answer's body (the service answered; a stall there is not retried).
+struct Failed {
+    err: CloudError,
+    retry_after: Option<std::time::Duration>,
+    in_body: bool,
 }
 
-fn header_value(value: &str) -> Result<HeaderValue, (CloudError, Option<std::time::Duration>)> {
+impl From<CloudError> for Failed {
+    fn from(err: CloudError) -> Failed {
+        Failed {
+            err,
+            retry_after: None,
+            in_body: false,
+        }
+    }
+}
+
+/// A success's body that could not be read: too large, or cut or stalled while reading. A
+/// change answered with success may have been applied, so its outcome is unknown.
+fn body_error(call: &Call, e: BodyError) -> Failed {
+    let err = match e {
+        BodyError::TooLarge { limit } => CloudError::new(
+            ErrorKind::Protocol,
+            format!(
+                "the reply to {} {} is larger than {}, more than any real answer: refused \
+                 unread",
+                call.method,
+                call.path,
+                reply::size_text(limit)
+            ),
+        ),
+        BodyError::Read(e) if e.is_timeout() && call.safety == Safety::Safe => CloudError::new(
+            ErrorKind::Timeout,
+            format!(
+                "timed out reading the reply to {} {}: the service stopped sending it ({})",
+                call.method,
+                call.path,
+                chain(&e)
+            ),
+        ),
+        BodyError::Read(e) => transport_error(call, &e),
+    };
+    let err = if call.safety == Safety::Once && err.kind != ErrorKind::AmbiguousSend {
+        CloudError {
+            kind: ErrorKind::AmbiguousSend,
+            message: format!(
+                "the service accepted {} {} but its reply could not be read ({}); it was not \
+                 retried",
+                call.method, call.path, err.message
+            ),
+            ..err
+        }
+    } else {
+        err
+    };
+    Failed {
+        err,
+        retry_after: None,
+        in_body: true,
+    }
+}
+
+fn header_name(name: &str) -> Result<HeaderName, Failed> {
+    HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| CloudError::config(format!("invalid header name {name}")).into())
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, Failed> {
     // Never echo the value: it may be a token.
     HeaderValue::from_str(value).map_err(|_| {
-        (
-            CloudError::config(
-                "a header value (key, token or id) holds characters HTTP does not allow",
-            ),
-            None,
-        )
+        CloudError::config("a header value (key, token or id) holds characters HTTP does not allow")
+            .into()
     })
 }
 

@@ -78,22 +78,28 @@ impl Client {
         kind: ServerKind,
         mut on_page: impl FnMut(Vec<Server>) + Send,
     ) -> Result<usize, CloudError> {
+        let what = match kind {
+            ServerKind::Ecs => "ECS list",
+            ServerKind::Bms => "BMS list",
+        };
+        let mut tally = self.tally(what, Some(PAGE_SIZE));
         let (first, count) = self.server_page(kind, 1).await?;
-        let mut total = first.len();
+        tally.page(first.len())?;
         let short = (first.len() as u64) < PAGE_SIZE;
         on_page(first);
         if short {
-            return Ok(total);
+            return Ok(tally.total());
         }
         match (kind, count) {
             (ServerKind::Ecs, Some(count)) => {
+                tally.claim(count)?;
                 let pages = count.div_ceil(PAGE_SIZE);
                 let mut stream = futures::stream::iter(2..=pages)
                     .map(|p| self.server_page(kind, p))
                     .buffered(PARALLEL_PAGES);
                 while let Some(page) = stream.next().await {
                     let (servers, _) = page?;
-                    total += servers.len();
+                    tally.page(servers.len())?;
                     on_page(servers);
                 }
             }
@@ -101,7 +107,7 @@ impl Client {
                 for p in 2.. {
                     let (servers, _) = self.server_page(kind, p).await?;
                     let n = servers.len();
-                    total += n;
+                    tally.page(n)?;
                     if n > 0 {
                         on_page(servers);
                     }
@@ -111,7 +117,7 @@ impl Client {
                 }
             }
         }
-        Ok(total)
+        Ok(tally.total())
     }
 
     pub async fn show_server(&self, kind: ServerKind, id: &str) -> Result<Server, CloudError> {

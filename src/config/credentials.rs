@@ -28,9 +28,14 @@ pub enum CredentialSource {
     HwEnv,
     OsEnv,
     CredentialsFile(PathBuf),
-    KooCli { path: PathBuf, profile: String },
+    KooCli {
+        path: PathBuf,
+        profile: String,
+    },
     EcsMetadata(String),
     Sandbox,
+    /// No source is set.
+    Nothing,
 }
 
 impl std::fmt::Display for CredentialSource {
@@ -46,6 +51,7 @@ impl std::fmt::Display for CredentialSource {
             }
             Self::EcsMetadata(url) => write!(f, "ECS instance metadata ({url}), temporary keys"),
             Self::Sandbox => f.write_str("built-in SANDBOX cloud (simulated, no real servers)"),
+            Self::Nothing => f.write_str("none (no credential source is set)"),
         }
     }
 }
@@ -54,13 +60,18 @@ impl std::fmt::Display for CredentialSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {
     Static(StaticKeys),
-    /// Ask the ECS metadata service at this base URL (may turn out absent).
+    /// Ask the ECS metadata service at this base URL (may turn out absent). `origin` says
+    /// where the URL came from: [`METADATA_DEFAULT`], or the variable or profile that set it.
     Metadata {
         url: String,
+        origin: String,
     },
-    /// Nothing: use the sandbox.
+    /// Nothing (the metadata service switched off).
     None,
 }
+
+/// The origin of the built-in metadata URL.
+pub const METADATA_DEFAULT: &str = "default";
 
 /// The chain's answer, with notices to show the user (e.g. an encrypted KooCLI file).
 #[derive(Debug, Clone)]
@@ -68,6 +79,9 @@ pub struct Found {
     pub source: CredentialSource,
     pub credentials: Credentials,
     pub notices: Vec<String>,
+    /// No source is set at all: no keys anywhere, no KooCLI profile (even encrypted), no
+    /// metadata URL but the built-in one. Only then may the TUI open the sandbox unasked.
+    pub nothing_set: bool,
 }
 
 /// Run steps 1 to 5; fall through to metadata (step 6) unless it is switched off.
@@ -105,10 +119,12 @@ fn check_key(what: &str, value: &str, source: &CredentialSource) -> Result<(), C
 
 fn find_credentials(profile: Option<(&str, &Profile)>, env: &Env) -> Result<Found, ConfigError> {
     let mut notices = Vec::new();
+    let mut koocli_encrypted = false;
     let found = |source, keys| Found {
         source,
         credentials: Credentials::Static(keys),
         notices: Vec::new(),
+        nothing_set: false,
     };
     if let Some((name, p)) = profile
         && let Some(keys) = from_profile(name, p)?
@@ -172,34 +188,80 @@ fn find_credentials(profile: Option<(&str, &Profile)>, env: &Env) -> Result<Foun
             super::koocli::KooCli::Keys { profile, keys } => {
                 return Ok(found(CredentialSource::KooCli { path, profile }, keys));
             }
-            super::koocli::KooCli::Encrypted { profile } => notices.push(format!(
-                "KooCLI profile '{profile}' in {} keeps its keys encrypted, so reimage cannot \
+            super::koocli::KooCli::Encrypted { profile } => {
+                koocli_encrypted = true;
+                notices.push(format!(
+                    "KooCLI profile '{profile}' in {} keeps its keys encrypted, so reimage cannot \
                  read them. Export them instead: `export HUAWEICLOUD_SDK_AK=<access key> \
                  HUAWEICLOUD_SDK_SK=<secret key>` (or write them to ~/.huaweicloud/credentials \
                  under [basic] as ak = ... and sk = ...).",
-                path.display()
-            )),
+                    path.display()
+                ))
+            }
             super::koocli::KooCli::Absent => {}
         }
     }
-    let metadata = env
-        .get("REIMAGE_METADATA_URL")
-        .or(profile.and_then(|(_, p)| p.metadata_url.as_deref()))
-        .unwrap_or(METADATA_URL);
-    let (source, credentials) = if metadata.eq_ignore_ascii_case("off") {
-        (CredentialSource::Sandbox, Credentials::None)
+    let (metadata, origin) = if let Some(v) = env.raw("REIMAGE_METADATA_URL") {
+        (v, "REIMAGE_METADATA_URL".to_string())
+    } else if let Some((name, url)) =
+        profile.and_then(|(n, p)| Some((n, p.metadata_url.as_deref()?)))
+    {
+        (
+            url,
+            format!("metadata_url of profile '{name}' in config.toml"),
+        )
     } else {
-        let url = metadata.trim_end_matches('/').to_string();
+        (METADATA_URL, METADATA_DEFAULT.to_string())
+    };
+    let off = metadata.trim().eq_ignore_ascii_case("off");
+    let nothing_set = !koocli_encrypted && (off || origin == METADATA_DEFAULT);
+    let (source, credentials) = if off {
+        (CredentialSource::Nothing, Credentials::None)
+    } else {
+        let url = metadata_url(metadata, &origin)?;
         (
             CredentialSource::EcsMetadata(url.clone()),
-            Credentials::Metadata { url },
+            Credentials::Metadata { url, origin },
         )
     };
     Ok(Found {
         source,
         credentials,
         notices,
+        nothing_set,
     })
+}
+
+/// The metadata service's base URL: `http` only on loopback or link-local addresses (the
+/// service lives at 169.254.169.254), no path, query or credentials in it.
+fn metadata_url(raw: &str, origin: &str) -> Result<String, ConfigError> {
+    let bad = |why: &str| {
+        ConfigError::Credentials(format!(
+            "the ECS metadata URL '{}' from {origin} {why}: use a base URL such as {METADATA_URL}, \
+             or `off` to skip the metadata service",
+            raw.escape_debug()
+        ))
+    };
+    let trimmed = raw.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Err(bad("is empty"));
+    }
+    let url = reqwest::Url::parse(trimmed).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("is not http:// or https://"));
+    }
+    let Some(host) = url.host_str() else {
+        return Err(bad("has no host"));
+    };
+    if url.scheme() == "http" && !super::net::is_local(host, true) {
+        return Err(bad(
+            "uses plain http:// to a host that is neither loopback nor link-local",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+        return Err(bad("holds a user name, password or query"));
+    }
+    Ok(trimmed.to_string())
 }
 
 fn from_profile(name: &str, p: &Profile) -> Result<Option<StaticKeys>, ConfigError> {
@@ -222,9 +284,18 @@ fn from_profile(name: &str, p: &Profile) -> Result<Option<StaticKeys>, ConfigErr
     }
 }
 
-/// Names: AK, SK, token, project id, domain id, region.
+/// Names: AK, SK, token, project id, domain id, region. A key variable set but empty is
+/// an error naming it (a script that meant to export it), never "unset".
 fn from_env(env: &Env, names: [&str; 6]) -> Result<Option<StaticKeys>, ConfigError> {
     let [ak, sk, token, project, domain, region] = names;
+    for name in [ak, sk] {
+        if env.raw(name).is_some_and(|v| v.trim().is_empty()) {
+            return Err(ConfigError::Credentials(format!(
+                "{name} is set but empty: set it to your {} key, or unset it (`unset {name}`)",
+                if name == ak { "access" } else { "secret" }
+            )));
+        }
+    }
     match (env.get(ak), env.get(sk)) {
         (None, None) => Ok(None),
         (Some(a), Some(s)) => Ok(Some(StaticKeys {

@@ -57,6 +57,12 @@ impl Env {
             .filter(|v| !v.trim().is_empty())
     }
 
+    /// A variable's value as set, empty included: a credential variable set but empty is
+    /// a mistake to report, not "unset".
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
     pub fn home(&self) -> Option<&PathBuf> {
         self.home.as_ref()
     }

@@ -40,9 +40,6 @@ pub fn from_credentials_file(path: &Path) -> Result<Option<StaticKeys>, ConfigEr
     };
     let ini = parse_ini(&text);
     let Some(sec) = ini.get("basic").or_else(|| ini.get("global")) else {
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
         let found: Vec<&str> = ini
             .keys()
             .map(|k| k.as_str())
@@ -69,7 +66,11 @@ pub fn from_credentials_file(path: &Path) -> Result<Option<StaticKeys>, ConfigEr
             domain_id: get("domain_id"),
             region: get("region"),
         })),
-        (None, None) => Ok(None),
+        // A file that is there but holds no keys is a mistake, not "no credentials".
+        (None, None) => Err(ConfigError::Credentials(format!(
+            "{} has no ak and sk in its [basic] section: set both, or remove the file",
+            path.display()
+        ))),
         _ => Err(ConfigError::Credentials(format!(
             "{} has only one of ak and sk in its [basic] section: set both",
             path.display()

@@ -6,6 +6,7 @@ pub mod credentials;
 mod env;
 pub mod file;
 pub mod koocli;
+pub mod net;
 pub mod paths;
 pub mod perms;
 mod secret;
@@ -17,7 +18,10 @@ pub use env::Env;
 pub use file::{ConfigFile, Profile};
 pub use paths::Paths;
 pub use secret::Secret;
-pub use settings::{ClientSettings, EndpointSettings, Resolved, RetryPolicy, resolve};
+pub use settings::{
+    ClientSettings, EndpointSettings, MAX_RECORDS, Resolved, RetryPolicy, SandboxUse, SourcedUrl,
+    resolve,
+};
 
 use std::path::PathBuf;
 

@@ -26,15 +26,31 @@ impl Default for RetryPolicy {
     }
 }
 
+/// A base URL and where it was set (`--endpoint`, a profile, ...), for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcedUrl {
+    pub url: String,
+    pub origin: String,
+}
+
+impl SourcedUrl {
+    pub fn new(url: impl Into<String>, origin: impl Into<String>) -> SourcedUrl {
+        SourcedUrl {
+            url: url.into(),
+            origin: origin.into(),
+        }
+    }
+}
+
 /// The raw inputs of endpoint resolution (done by `cloud::endpoints`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EndpointSettings {
     /// `myhuaweicloud.com` unless a profile says otherwise.
     pub cloud_domain: String,
     /// One base URL for every service.
-    pub all: Option<String>,
+    pub all: Option<SourcedUrl>,
     /// Per-service base URLs keyed by lower-case service name; these beat `all`.
-    pub per_service: BTreeMap<String, String>,
+    pub per_service: BTreeMap<String, SourcedUrl>,
     /// `HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>` variables.
     pub sdk_region_env: BTreeMap<String, String>,
     /// `HUAWEICLOUD_SDK_IAM_ENDPOINT`.
@@ -59,11 +75,26 @@ pub struct ClientSettings {
     pub read_only: bool,
     pub is_sandbox: bool,
     pub connect_timeout: Duration,
+    /// The whole request, body included.
     pub timeout: Duration,
+    /// Longest wait for the next bytes of an answer: a body that stops coming ends here.
+    pub read_timeout: Duration,
     pub metadata_timeout: Duration,
     pub retry: RetryPolicy,
+    /// Most records one listing reads before it is refused as endless.
+    pub max_records: usize,
     /// Where discovered project ids are cached; `None` keeps them in memory only.
     pub project_cache: Option<PathBuf>,
+}
+
+/// Most records one listing reads (servers of a kind, images, key pairs): far above any
+/// account's quota, low enough that a service sending endless pages is stopped.
+pub const MAX_RECORDS: usize = 1_000_000;
+
+/// The read timeout: the whole timeout, at most 30 s (a gap that long in an answer is a
+/// stall, not a slow network).
+fn read_timeout(timeout: Duration) -> Duration {
+    timeout.min(Duration::from_secs(30))
 }
 
 impl ClientSettings {
@@ -78,7 +109,7 @@ impl ClientSettings {
             source: CredentialSource::Sandbox,
             endpoints: EndpointSettings {
                 cloud_domain: self.endpoints.cloud_domain.clone(),
-                all: Some(url.to_string()),
+                all: Some(SourcedUrl::new(url, "the built-in sandbox")),
                 ..EndpointSettings::default()
             },
             is_sandbox: true,
@@ -98,7 +129,7 @@ impl ClientSettings {
             source: CredentialSource::Profile("inline".into()),
             endpoints: EndpointSettings {
                 cloud_domain: DEFAULT_DOMAIN.into(),
-                all: Some(url.to_string()),
+                all: Some(SourcedUrl::new(url, "the client settings")),
                 ..EndpointSettings::default()
             },
             ca_file: None,
@@ -107,8 +138,10 @@ impl ClientSettings {
             is_sandbox: false,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
+            read_timeout: read_timeout(Duration::from_secs(60)),
             metadata_timeout: Duration::from_secs(3),
             retry: RetryPolicy::default(),
+            max_records: MAX_RECORDS,
             project_cache: None,
         }
     }
@@ -124,11 +157,23 @@ pub struct Resolved {
     /// Name of the profile in use, if any.
     pub profile: Option<String>,
     pub settings: ClientSettings,
-    /// `--sandbox` was given, or no credential source exists (metadata switched off).
-    /// When credentials are `Metadata`, the cloud layer decides after probing it.
-    pub use_sandbox: bool,
+    /// Whether the built-in sandbox may serve this run.
+    pub sandbox: SandboxUse,
     /// Things to tell the user once (e.g. an encrypted KooCLI file).
     pub notices: Vec<String>,
+}
+
+/// Whether the built-in sandbox may serve a run. It never stands in for something the user
+/// set: a credential source (even a broken one) or an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxUse {
+    /// `--sandbox`.
+    Asked,
+    /// No credential source and no endpoint is set: the TUI may open the sandbox when the
+    /// built-in metadata service (if on) gives nothing; the scriptable faces refuse.
+    IfNothingFound,
+    /// Something is set: its failure is an error.
+    Never,
 }
 
 /// Read `config.toml` and the environment, and apply the flags.
@@ -165,10 +210,33 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Resolved, ConfigError> {
             found.source
         )));
     }
+    if args.sandbox && !args.endpoint.is_empty() {
+        return Err(ConfigError::Invalid(
+            "--sandbox and --endpoint cannot be used together: the sandbox serves every \
+             service at its own address. Drop --endpoint to use the sandbox, or --sandbox to \
+             use the endpoint"
+                .into(),
+        ));
+    }
     let read_only = if args.write {
         false
     } else {
         args.read_only || profile.read_only.unwrap_or(false)
+    };
+    let endpoints = endpoints(
+        args,
+        selected.as_ref().map(|(n, _)| n.as_str()),
+        &profile,
+        &paths,
+        env,
+    )?;
+    let timeout = Duration::from_secs(profile.timeout_secs.unwrap_or(60));
+    let sandbox = if args.sandbox {
+        SandboxUse::Asked
+    } else if found.nothing_set && endpoints.all.is_none() && endpoints.per_service.is_empty() {
+        SandboxUse::IfNothingFound
+    } else {
+        SandboxUse::Never
     };
     let settings = ClientSettings {
         region,
@@ -183,20 +251,22 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Resolved, ConfigError> {
         user_id: profile.user_id.clone(),
         credentials: found.credentials.clone(),
         source: found.source.clone(),
-        endpoints: endpoints(args, &profile, env)?,
+        endpoints,
         ca_file: args.ca_file.clone().or(profile.ca_file.clone()),
         insecure: args.insecure || profile.insecure.unwrap_or(false),
         read_only,
         is_sandbox: false,
         connect_timeout: Duration::from_secs(profile.connect_timeout_secs.unwrap_or(10)),
-        timeout: Duration::from_secs(profile.timeout_secs.unwrap_or(60)),
+        timeout,
+        read_timeout: read_timeout(timeout),
         metadata_timeout: Duration::from_secs(3),
         retry: RetryPolicy::default(),
+        max_records: MAX_RECORDS,
         project_cache: Some(paths.project_cache()),
     };
     let notices = with_permission_warning(found.notices, &found.source, &paths);
     Ok(Resolved {
-        use_sandbox: args.sandbox || found.credentials == Credentials::None,
+        sandbox,
         paths,
         config,
         profile: selected.map(|(n, _)| n),
@@ -251,38 +321,63 @@ fn service_name(raw: &str) -> Result<String, ConfigError> {
     }
 }
 
-fn check_url(url: &str) -> Result<String, ConfigError> {
+/// A base URL as given (`https://` added when no scheme is), with where it was set; the
+/// rules every endpoint must meet are checked in `cloud::endpoints`, whatever set it.
+fn check_url(url: &str, origin: String) -> Result<SourcedUrl, ConfigError> {
     let url = url.trim().trim_end_matches('/');
     let with_scheme = if url.starts_with("http://") || url.starts_with("https://") {
         url.to_string()
     } else {
         format!("https://{url}")
     };
-    reqwest::Url::parse(&with_scheme)
-        .map_err(|e| ConfigError::Invalid(format!("bad endpoint URL '{url}': {e}")))?;
-    Ok(with_scheme)
+    reqwest::Url::parse(&with_scheme).map_err(|e| {
+        ConfigError::Invalid(format!("bad endpoint URL '{url}' (from {origin}): {e}"))
+    })?;
+    Ok(SourcedUrl::new(with_scheme, origin))
 }
 
-fn endpoints(args: &GlobalArgs, p: &Profile, env: &Env) -> Result<EndpointSettings, ConfigError> {
+fn endpoints(
+    args: &GlobalArgs,
+    profile_name: Option<&str>,
+    p: &Profile,
+    paths: &Paths,
+    env: &Env,
+) -> Result<EndpointSettings, ConfigError> {
     let mut cli_all = None;
     let mut cli_per = BTreeMap::new();
     for e in &args.endpoint {
         // `ecs=https://..`: a service name before `=` and no scheme before it.
         match e.split_once('=') {
             Some((svc, url)) if !svc.contains(':') && !svc.contains('/') => {
-                cli_per.insert(service_name(svc)?, check_url(url)?);
+                let svc = service_name(svc)?;
+                let origin = format!("--endpoint {svc}=");
+                cli_per.insert(svc, check_url(url, origin)?);
             }
-            _ => cli_all = Some(check_url(e)?),
+            _ => cli_all = Some(check_url(e, "--endpoint".into())?),
         }
     }
+    let in_profile = |key: &str| {
+        format!(
+            "`{key}` of profile '{}' in {}",
+            profile_name.unwrap_or_default(),
+            paths.config_file().display()
+        )
+    };
     let (all, mut per_service) = if cli_all.is_some() {
         (cli_all, BTreeMap::new())
     } else {
         let mut per = BTreeMap::new();
         for (svc, url) in &p.endpoints {
-            per.insert(service_name(svc)?, check_url(url)?);
+            let name = service_name(svc)?;
+            let origin = in_profile(&format!("endpoints.{svc}"));
+            per.insert(name, check_url(url, origin)?);
         }
-        (p.endpoint.as_deref().map(check_url).transpose()?, per)
+        let all = p.endpoint.as_deref();
+        (
+            all.map(|u| check_url(u, in_profile("endpoint")))
+                .transpose()?,
+            per,
+        )
     };
     per_service.extend(cli_per);
     let regions_file = env

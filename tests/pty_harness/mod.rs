@@ -23,6 +23,18 @@ pub struct Pty {
 impl Pty {
     /// Start the binary with `args` and extra environment, in a `cols`x`rows` terminal.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
+        Self::spawn_without(args, env, &[], cols, rows)
+    }
+
+    /// [`Pty::spawn`], with the variables named in `unset` removed from the environment
+    /// the program inherits (a variable set but empty is not the same as unset).
+    pub fn spawn_without(
+        args: &[&str],
+        env: &[(&str, &str)],
+        unset: &[&str],
+        cols: u16,
+        rows: u16,
+    ) -> Pty {
         let system = native_pty_system();
         let pair = system
             .openpty(PtySize {
@@ -35,6 +47,9 @@ impl Pty {
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_reimage"));
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
+        for k in unset {
+            cmd.env_remove(k);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -1,8 +1,8 @@
 //! The whole TUI against the in-process sandbox: the real `App`, the real effects
 //! (`reimage::cli::TuiEffects`: client, journal, poller) and loopback HTTP.
 
+use reimage::cli::Connected;
 use reimage::cli::{EffectsParts, Start, TuiEffects};
-use reimage::cloud::bootstrap::Connected;
 use reimage::cloud::model::{Server, ServerKind};
 use reimage::cloud::{Client, ClientSettings};
 use reimage::config::{Env, GlobalArgs, Secret, StaticKeys};

@@ -3,6 +3,7 @@
 
 use super::Keys;
 use crate::cloud::error::{CloudError, ErrorKind};
+use crate::cloud::reply;
 use crate::config::Secret;
 use serde_json::Value;
 use std::time::Duration;
@@ -12,6 +13,8 @@ use tokio::sync::Mutex;
 const TOKEN_PATH: &str = "/meta-data/latest/api/token";
 const KEY_PATH: &str = "/openstack/latest/securitykey";
 const NO_AGENCY: &str = "Please configure Cloud Service Agency first";
+/// A session token or a key document is a few hundred bytes.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// Refresh when less than this validity remains (the SDK's rule)...
 const REFRESH_MARGIN: Duration = Duration::from_secs(40 * 60);
 
@@ -54,6 +57,8 @@ impl MetadataProvider {
             .no_proxy()
             .connect_timeout(timeout)
             .timeout(timeout)
+            // Keys come only from the address configured, and its token goes nowhere else.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| cred_err(format!("cannot build the metadata HTTP client: {e}")))?;
         Ok(MetadataProvider {
@@ -97,7 +102,8 @@ impl MetadataProvider {
         if !resp.status().is_success() {
             return Ok(None);
         }
-        Ok(resp.text().await.ok().filter(|t| !t.trim().is_empty()))
+        let token = read_text(resp).await.unwrap_or_default();
+        Ok(Some(token).filter(|t| !t.trim().is_empty()))
     }
 
     fn unreachable(&self, e: &reqwest::Error) -> CloudError {
@@ -117,7 +123,18 @@ impl MetadataProvider {
             }
             let resp = req.send().await.map_err(|e| self.unreachable(&e))?;
             let status = resp.status().as_u16();
-            let text = resp.text().await.unwrap_or_default();
+            if (300..400).contains(&status) {
+                let location = resp.headers().get("location").and_then(|v| v.to_str().ok());
+                let target = reply::redirect_target(resp.url(), location);
+                return Err(cred_err(format!(
+                    "ECS metadata at {} gave no keys: it answered a redirect (HTTP {status}) to \
+                     {target}, which reimage does not follow",
+                    self.base
+                )));
+            }
+            let text = read_text(resp).await.map_err(|e| {
+                cred_err(format!("ECS metadata at {} gave no keys: {e}", self.base))
+            })?;
             if status == 401 && !text.contains(NO_AGENCY) && attempt == 0 {
                 token = self.session_token().await?;
                 continue;
@@ -139,6 +156,18 @@ impl MetadataProvider {
         Err(cred_err(
             "ECS metadata kept refusing the session token".into(),
         ))
+    }
+}
+
+/// A metadata answer: a token or a small JSON document, never more than the limit.
+async fn read_text(resp: reqwest::Response) -> Result<String, String> {
+    match reply::read_body(resp, MAX_ANSWER_BYTES, false).await {
+        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(reply::BodyError::TooLarge { limit }) => Err(format!(
+            "its answer is larger than {}",
+            reply::size_text(limit)
+        )),
+        Err(reply::BodyError::Read(e)) => Err(crate::cloud::request::chain(&e)),
     }
 }
 
