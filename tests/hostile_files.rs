@@ -60,8 +60,9 @@ fn refused(ran: &Ran, says: &[&str]) {
     }
 }
 
-fn plan_with_user_data(file: &str) -> [&str; 8] {
+fn plan_with_user_data(file: &str) -> [&str; 9] {
     [
+        "--sandbox",
         "plan",
         "--server",
         "web-03",
