@@ -315,7 +315,7 @@ fn help_lists_every_binding_and_takes_keys() {
     for needle in [
         "quit",
         "change OS",
-        "fuzzy filter",
+        "filter: rows containing it (~text fuzzy",
         "filter: x86 / arm",
         ":region X",
     ] {

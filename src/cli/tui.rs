@@ -93,6 +93,7 @@ fn ui_options(resolved: &Resolved) -> Result<UiOptions, CliError> {
         glyphs: GlyphChoice::default(),
         keymap,
         mouse: false,
+        filter: resolved.config.ui.filter.unwrap_or_default(),
     })
 }
 

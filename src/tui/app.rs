@@ -61,6 +61,8 @@ pub struct App {
     /// Narrow screens: details shown instead of the table.
     pub(crate) zoom: bool,
     pub(crate) spin: usize,
+    /// How `/` matches rows without a `~` (for the help text; each table keeps its own).
+    pub(crate) filter_mode: crate::config::FilterMode,
     next_generation: u64,
     dirty: bool,
     quitting: bool,
@@ -85,10 +87,15 @@ impl App {
             changes: Default::default(),
             zoom: false,
             spin: 0,
+            filter_mode: options.filter,
             next_generation: 0,
             dirty: true,
             quitting: false,
         };
+        app.servers.table.set_filter_mode(options.filter);
+        app.images.table.set_filter_mode(options.filter);
+        app.keypairs.table.set_filter_mode(options.filter);
+        app.jobs.table.set_filter_mode(options.filter);
         app.apply_layout();
         app
     }

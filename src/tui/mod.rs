@@ -86,6 +86,8 @@ pub struct UiOptions {
     pub keymap: Keymap,
     /// Mouse capture (off by default: it breaks text selection over SSH).
     pub mouse: bool,
+    /// How `/` matches rows (`[ui] filter` in config.toml); a `~` query is always fuzzy.
+    pub filter: crate::config::FilterMode,
 }
 
 #[derive(Debug, thiserror::Error)]
