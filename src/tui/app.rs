@@ -290,8 +290,10 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
         match msg {
             Msg::Key(key) => super::keys::handle_key(self, key),
-            Msg::Paste(text) => {
+            Msg::Paste(mut text) => {
                 super::keys::paste(self, &text);
+                // It may have been a password.
+                zeroize::Zeroize::zeroize(&mut text);
                 Vec::new()
             }
             Msg::Mouse(m) => {

@@ -94,21 +94,41 @@ fn request_quit(app: &mut App, force_key: bool) -> Vec<Command> {
     Vec::new()
 }
 
+/// A bracketed paste: into the text field on top, applied and drawn at once like a key.
+/// Never read as keys: a line break in a one-line field cuts the paste (with a note)
+/// instead of pressing Enter, and with no text field focused nothing happens.
 pub(crate) fn paste(app: &mut App, text: &str) {
+    app.dirty_key();
+    if let Some(top) = app.modals.last_mut() {
+        if let Modal::Help(state) = top
+            && state.filtering
+        {
+            state.scroll = 0;
+            let note = state.filter.paste(text).note(false);
+            note_paste(app, note);
+        }
+        return;
+    }
     if super::form::glue::paste(app, text) {
         return;
     }
     match &mut app.input {
         Some(Input::Filter(line)) => {
-            line.insert_str(text);
+            let pasted = line.paste(text);
             let t = line.text.clone();
             set_filter(app, &t);
+            note_paste(app, pasted.note(false));
         }
-        Some(Input::Command { line, .. }) => {
-            line.insert_str(text);
-            app.dirty_key();
+        Some(Input::Command { line, note }) => {
+            *note = line.paste(text).note(false);
         }
         None => {}
+    }
+}
+
+fn note_paste(app: &mut App, note: Option<String>) {
+    if let Some(n) = note {
+        app.note(Level::Warn, n, None);
     }
 }
 

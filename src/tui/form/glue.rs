@@ -164,6 +164,8 @@ fn placeholder(app: &mut App, key: &str, s: &Server, operation: &str) {
     app.jobs.rebuild();
 }
 
+/// A paste while the form or the stop confirmation is open (which has no text field);
+/// false when neither is.
 pub(crate) fn paste(app: &mut App, text: &str) -> bool {
     match app.changes.form.as_mut() {
         Some(form) => {

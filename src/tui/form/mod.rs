@@ -13,6 +13,7 @@ pub(crate) mod bulk;
 mod draw;
 mod fields;
 pub(crate) mod glue;
+mod paste;
 mod picker;
 mod review;
 mod rows;
@@ -380,10 +381,6 @@ impl FormState {
         }
     }
 
-    /// Bracketed paste into the focused text field.
-    pub fn paste(&mut self, text: &str) {
-        fields::paste(self, text);
-    }
 }
 
 impl Drop for FormState {
