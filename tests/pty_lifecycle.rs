@@ -159,7 +159,18 @@ fn insecure_warns_on_the_normal_screen_before_the_tui_starts() {
     let env = isolated(home.path());
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut pty = Pty::spawn(&["--insecure"], &env, 100, 30);
-    pty.wait_for("api-01", WAIT);
+    let screen = pty.wait_for("api-01", WAIT);
+    // On the TUI's own screen too: the header says so and `M` keeps the warning.
+    let top = screen.lines().next().unwrap_or_default();
+    assert!(top.contains("INSECURE"), "{screen}");
+    pty.send("M");
+    let m = pty.wait_for("Messages (newest first)", WAIT);
+    assert!(m.contains("TLS certificates are NOT checked"), "{m}");
+    pty.send("\x1b");
+    let start = std::time::Instant::now();
+    while pty.screen().contains("Messages") && start.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let raw = String::from_utf8_lossy(&pty.raw_output()).into_owned();
     let warned = raw
         .find("WARNING: --insecure")

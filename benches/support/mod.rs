@@ -113,6 +113,7 @@ pub fn header() -> HeaderInfo {
         region: "ap-southeast-3".into(),
         project_id: "5f3c0e6d2a8b4c1e9f7a6b5c4d3e2f6b".into(),
         read_only: false,
+        insecure: false,
         credential_source: "sandbox".into(),
     }
 }

@@ -20,6 +20,10 @@ use crate::cloud::model::ServerKind;
 use ratatui::layout::Rect;
 use std::time::Instant;
 
+/// What the header's INSECURE stands for, kept in the message history.
+pub(crate) const INSECURE_WARNING: &str = "INSECURE: TLS certificates are NOT checked; anyone on the network path can read and change your requests";
+const INSECURE_HINT: &str = "drop --insecure (or insecure = true in the profile); for a corporate CA use --ca-file PEM";
+
 /// A focused one-line text input: it takes every key except Ctrl-C.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Input {
@@ -97,7 +101,24 @@ impl App {
         app.keypairs.table.set_filter_mode(options.filter);
         app.jobs.table.set_filter_mode(options.filter);
         app.apply_layout();
+        app.warn_insecure(false);
         app
+    }
+
+    /// With TLS checks off, the warning stays in the message history (`M`): the one
+    /// printed at start is behind the alternate screen. Said again when a profile switch
+    /// turns them off.
+    fn warn_insecure(&mut self, was: bool) {
+        if self.header.insecure && !was {
+            self.note(Level::Warn, INSECURE_WARNING, Some(INSECURE_HINT.into()));
+        }
+    }
+
+    /// Takes a new header (connected, or another profile or region).
+    fn set_header(&mut self, header: HeaderInfo) {
+        let was = self.header.insecure;
+        self.header = header;
+        self.warn_insecure(was);
     }
 
     /// The first commands: load every listing.
@@ -396,12 +417,12 @@ impl App {
             Msg::JobEnded { key, bell } => super::job_msgs::job_ended(self, &key, bell),
             Msg::ServerUpdated(server) => super::job_msgs::server_updated(self, *server),
             Msg::Connected(header) => {
-                self.header = header;
+                self.set_header(header);
                 self.dirty = true;
                 Vec::new()
             }
             Msg::ContextChanged(header) => {
-                self.header = header;
+                self.set_header(header);
                 // Another project: the form's servers and the user id no longer apply.
                 self.changes = Default::default();
                 self.servers.table.set_rows(Vec::new());

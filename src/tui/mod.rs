@@ -73,6 +73,8 @@ pub struct HeaderInfo {
     pub region: String,
     pub project_id: String,
     pub read_only: bool,
+    /// TLS certificates are not checked (`--insecure` or `insecure = true`).
+    pub insecure: bool,
     /// Where the credentials came from, e.g. `env`, `profile default`, `sandbox`.
     pub credential_source: String,
 }
