@@ -40,6 +40,9 @@ pub(crate) struct Ctx<'a> {
     pub keypairs: &'a [Keypair],
     /// Empty until IAM has answered (a key pair then shows why it cannot be used yet).
     pub user_id: &'a str,
+    /// The terminal's size: the review scrolls no further than its last row.
+    pub screen: ratatui::layout::Rect,
+    pub look: draw::Look<'a>,
 }
 
 /// One request the form asks to send.
@@ -376,7 +379,7 @@ impl FormState {
                 Outcome::Stay
             }
             Stage::Edit => fields::handle_key(self, ctx, key),
-            Stage::Review { .. } => review::handle_key(self, key),
+            Stage::Review { .. } => review::handle_key(self, ctx, key),
             Stage::Sending { .. } => review::handle_sending_key(self, key),
         }
     }
