@@ -32,7 +32,10 @@ fn a_paste_is_drawn_without_another_key() {
     let mut pty = tui(home.path());
     pty.wait_for("Servers 47", WAIT);
     let raw = String::from_utf8_lossy(&pty.raw_output()).into_owned();
-    assert!(raw.contains("\x1b[?2004h"), "bracketed paste is switched on");
+    assert!(
+        raw.contains("\x1b[?2004h"),
+        "bracketed paste is switched on"
+    );
 
     // Into the filter: the rows change with nothing typed after the paste.
     pty.send("/");

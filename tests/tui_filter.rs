@@ -51,14 +51,14 @@ async fn mark_all_after_a_filter_marks_only_the_rows_that_contain_it() {
     }
     // Case is ignored; the text may be anywhere in the visible columns (IMAGE here).
     mark_filtered(&mut live.app, "WEB-GOLDEN");
-    assert_eq!(marked_names(&live).await, ["web-staging".to_string()].into());
+    assert_eq!(
+        marked_names(&live).await,
+        ["web-staging".to_string()].into()
+    );
     // `~` asks for fuzzy matching: then w..e..b matches more than "web".
     mark_filtered(&mut live.app, "~web");
     let fuzzy = marked_names(&live).await;
-    assert!(
-        fuzzy.len() > 4 && fuzzy.contains("win-sql-01"),
-        "{fuzzy:?}"
-    );
+    assert!(fuzzy.len() > 4 && fuzzy.contains("win-sql-01"), "{fuzzy:?}");
 }
 
 #[test]

@@ -131,7 +131,12 @@ fn bulk_groups_and_exclusions() {
 fn with_twins(n: usize, w: u16, h: u16) -> App {
     let (mut app, cmds) = common::app(w, h);
     let mut fx = fixture();
-    let web02 = fx.ecs.iter().find(|s| s.name == "web-02").cloned().expect("web-02");
+    let web02 = fx
+        .ecs
+        .iter()
+        .find(|s| s.name == "web-02")
+        .cloned()
+        .expect("web-02");
     for i in 1..=n {
         let mut twin = web02.clone();
         twin.id = format!("0000{i:04}-0000-4000-8000-00000000{i:04}");
@@ -168,7 +173,10 @@ fn the_bulk_review_lists_every_server_by_name_and_scrolls_to_the_last_row() {
     for _ in 0..20 {
         key(&mut app, KeyCode::PageDown);
         let now = screen(&app, w, h);
-        assert!(now.contains("servers (30) to confirm"), "the count prompt stays: {now}");
+        assert!(
+            now.contains("servers (30) to confirm"),
+            "the count prompt stays: {now}"
+        );
         seen.push_str(&now);
         if now == last {
             break;

@@ -481,11 +481,21 @@ fn insecure_is_marked_in_the_header_and_kept_in_the_messages() {
     let mut safe = h.clone();
     safe.insecure = false;
     app.update(Msg::ContextChanged(safe));
-    assert!(!screen(&app, 80, 24).lines().next().unwrap_or_default().contains("INSECURE"));
+    assert!(
+        !screen(&app, 80, 24)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("INSECURE")
+    );
     app.update(Msg::ContextChanged(h));
     typing(&mut app, "M");
     let text = screen(&app, 80, 24);
-    assert_eq!(text.matches("TLS certificates are NOT checked").count(), 2, "{text}");
+    assert_eq!(
+        text.matches("TLS certificates are NOT checked").count(),
+        2,
+        "{text}"
+    );
 }
 
 #[test]

@@ -46,13 +46,23 @@ fn a_line_break_cuts_a_one_line_paste_and_never_presses_enter() {
     let mut app = ready();
     typing(&mut app, "/");
     paste(&mut app, "web-01\nq");
-    assert!(!app.should_quit(), "the q after the line break is not a key");
+    assert!(
+        !app.should_quit(),
+        "the q after the line break is not a key"
+    );
     assert_eq!(app.shown_ids().len(), 1);
-    let note = app.toast().unwrap_or_default();
-    assert!(note.contains("cut at the line break"), "{note}");
+    assert!(
+        shows(&app, "cut at the line break"),
+        "{}",
+        screen(&app, 100, 30)
+    );
     // Still typing in the filter: Enter was not pressed.
     typing(&mut app, "x");
-    assert!(shows(&app, "filter \"web-01x\""), "{}", screen(&app, 100, 30));
+    assert!(
+        shows(&app, "filter \"web-01x\""),
+        "{}",
+        screen(&app, 100, 30)
+    );
     key(&mut app, KeyCode::Esc);
 
     typing(&mut app, ":");
@@ -60,7 +70,11 @@ fn a_line_break_cuts_a_one_line_paste_and_never_presses_enter() {
     assert!(redraw && cmds.is_empty() && !app.should_quit());
     assert!(shows(&app, ":quit"), "{}", screen(&app, 100, 30));
     paste(&mut app, "\nregion eu-west-0");
-    assert!(shows(&app, "cut at the line break"), "{}", screen(&app, 100, 30));
+    assert!(
+        shows(&app, "cut at the line break"),
+        "{}",
+        screen(&app, 100, 30)
+    );
 }
 
 #[test]
@@ -75,7 +89,10 @@ fn with_no_text_field_a_paste_does_nothing() {
     let (_, redraw) = paste(&mut app, "arch");
     assert!(redraw && app.help_open());
     let s = screen(&app, 100, 30);
-    assert!(s.contains("filter: x86 / arm") && !s.contains("move down"), "{s}");
+    assert!(
+        s.contains("filter: x86 / arm") && !s.contains("move down"),
+        "{s}"
+    );
 }
 
 /// The change form for web-02 with an image and password login, focus on Password.
@@ -95,7 +112,10 @@ fn at_password(app: &mut App) {
 fn a_password_paste_says_how_many_characters_arrived() {
     let mut app = ready();
     at_password(&mut app);
-    assert!(shows(&app, "Ubuntu 22.04 server 64bit"), "picked by a pasted search");
+    assert!(
+        shows(&app, "Ubuntu 22.04 server 64bit"),
+        "picked by a pasted search"
+    );
     let (_, redraw) = paste(&mut app, PASSWORD);
     assert!(redraw);
     let s = screen(&app, 100, 30);
@@ -112,11 +132,16 @@ fn a_password_paste_says_how_many_characters_arrived() {
     // Both match: the review opens and the paste into its confirmation sends nothing.
     ctrl(&mut app, 's');
     let (cmds, redraw) = paste(&mut app, "web-02\n");
-    assert!(cmds.is_empty() && redraw, "a pasted line break never submits: {cmds:?}");
+    assert!(
+        cmds.is_empty() && redraw,
+        "a pasted line break never submits: {cmds:?}"
+    );
     assert!(shows(&app, "web-02_"), "{}", screen(&app, 100, 30));
     let cmds = key(&mut app, KeyCode::Enter);
     assert_eq!(
-        cmds.iter().filter(|c| matches!(c, Command::Submit(_))).count(),
+        cmds.iter()
+            .filter(|c| matches!(c, Command::Submit(_)))
+            .count(),
         1
     );
 }

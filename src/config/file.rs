@@ -215,8 +215,8 @@ endpoints = { ecs = "https://ecs.example.com" }
             .expect_err("unknown mode");
         let msg = err.to_string();
         assert!(msg.contains("fuzy") && msg.contains("literal"), "{msg}");
-        let err = ConfigFile::parse(Path::new("c.toml"), "[ui]\nfiltre = \"fuzzy\"\n")
-            .expect_err("typo");
+        let err =
+            ConfigFile::parse(Path::new("c.toml"), "[ui]\nfiltre = \"fuzzy\"\n").expect_err("typo");
         assert!(err.to_string().contains("filtre"), "{err}");
     }
 

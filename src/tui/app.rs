@@ -22,12 +22,17 @@ use std::time::Instant;
 
 /// What the header's INSECURE stands for, kept in the message history.
 pub(crate) const INSECURE_WARNING: &str = "INSECURE: TLS certificates are NOT checked; anyone on the network path can read and change your requests";
-const INSECURE_HINT: &str = "drop --insecure (or insecure = true in the profile); for a corporate CA use --ca-file PEM";
+const INSECURE_HINT: &str =
+    "drop --insecure (or insecure = true in the profile); for a corporate CA use --ca-file PEM";
 
 /// A focused one-line text input: it takes every key except Ctrl-C.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Input {
-    Filter(LineInput),
+    Filter {
+        line: LineInput,
+        /// What a paste left out, shown beside the line.
+        note: Option<String>,
+    },
     Command {
         line: LineInput,
         /// Completion candidates or an error to show beside the line.

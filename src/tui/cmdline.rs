@@ -267,9 +267,15 @@ mod tests {
     fn paste_notes_say_what_arrived() {
         let p = |chars, cut| Pasted { chars, cut };
         assert_eq!(p(3, false).note(false), None);
-        assert_eq!(p(14, false).note(true).as_deref(), Some("pasted 14 characters"));
+        assert_eq!(
+            p(14, false).note(true).as_deref(),
+            Some("pasted 14 characters")
+        );
         let cut = p(5, true).note(false).unwrap_or_default();
-        assert!(cut.starts_with("pasted 5 characters; cut at the line break"), "{cut}");
+        assert!(
+            cut.starts_with("pasted 5 characters; cut at the line break"),
+            "{cut}"
+        );
         assert_eq!(first_line("pw\n  \n"), ("pw", false));
         assert_eq!(first_line("pw\rrm -rf /"), ("pw", true));
     }
@@ -288,9 +294,21 @@ mod tests {
         l.handle(&KeyEvent::from(KeyCode::Home));
         l.handle(&KeyEvent::from(KeyCode::Char('x')));
         assert_eq!(l.text, "x数");
-        assert_eq!(l.paste("a\tb\nq\r\n"), Pasted { chars: 2, cut: true });
+        assert_eq!(
+            l.paste("a\tb\nq\r\n"),
+            Pasted {
+                chars: 2,
+                cut: true
+            }
+        );
         assert_eq!(l.text, "xab数", "the first line only, never Enter");
-        assert_eq!(l.paste("c\r\n"), Pasted { chars: 1, cut: false });
+        assert_eq!(
+            l.paste("c\r\n"),
+            Pasted {
+                chars: 1,
+                cut: false
+            }
+        );
         assert_eq!(l.text, "xabc数");
         l.handle(&KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
         assert_eq!(l.text, "");

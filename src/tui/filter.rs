@@ -253,7 +253,8 @@ mod tests {
         assert!(f.score("web-02  ACTIVE").is_some());
         assert!(f.score("WEB-02").is_some(), "case is ignored");
         assert!(
-            f.score("win-sql-01  Windows Server 2022 Datacenter 64bit").is_none(),
+            f.score("win-sql-01  Windows Server 2022 Datacenter 64bit")
+                .is_none(),
             "w..e..b is not web"
         );
         let mut f = Filter::new("  数据库 ", Literal);
@@ -295,7 +296,11 @@ mod tests {
 
     #[test]
     fn prepared_haystacks_score_as_the_text_does() {
-        let texts = ["web-01  ACTIVE", "Win-SQL-01  Windows", "数据库-主节点  SHUTOFF"];
+        let texts = [
+            "web-01  ACTIVE",
+            "Win-SQL-01  Windows",
+            "数据库-主节点  SHUTOFF",
+        ];
         for (query, mode) in [("web", Literal), ("WIN", Literal), ("~wsql", Literal)] {
             let mut f = Filter::new(query, mode);
             let mut h = Haystacks::default();
@@ -306,7 +311,11 @@ mod tests {
                 assert_eq!(h.score(&mut f, i), want, "{query} on {t}");
             }
             h.replace(0, texts.len(), "WIN-02".into());
-            assert_eq!(h.score(&mut f, 0), f.score("WIN-02"), "{query} after replace");
+            assert_eq!(
+                h.score(&mut f, 0),
+                f.score("WIN-02"),
+                "{query} after replace"
+            );
         }
     }
 

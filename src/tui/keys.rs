@@ -104,8 +104,9 @@ pub(crate) fn paste(app: &mut App, text: &str) {
             && state.filtering
         {
             state.scroll = 0;
-            let note = state.filter.paste(text).note(false);
-            note_paste(app, note);
+            if let Some(n) = state.filter.paste(text).note(false) {
+                app.note(Level::Warn, n, None);
+            }
         }
         return;
     }
@@ -113,22 +114,15 @@ pub(crate) fn paste(app: &mut App, text: &str) {
         return;
     }
     match &mut app.input {
-        Some(Input::Filter(line)) => {
-            let pasted = line.paste(text);
+        Some(Input::Filter { line, note }) => {
+            *note = line.paste(text).note(false);
             let t = line.text.clone();
             set_filter(app, &t);
-            note_paste(app, pasted.note(false));
         }
         Some(Input::Command { line, note }) => {
             *note = line.paste(text).note(false);
         }
         None => {}
-    }
-}
-
-fn note_paste(app: &mut App, note: Option<String>) {
-    if let Some(n) = note {
-        app.note(Level::Warn, n, None);
     }
 }
 
@@ -167,16 +161,16 @@ pub(crate) fn mouse(app: &mut App, m: MouseEvent) {
 
 fn input_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
     match app.input.take() {
-        Some(Input::Filter(mut line)) => {
+        Some(Input::Filter { mut line, note }) => {
             match line.handle(key) {
                 Edit::Submit => {}
                 Edit::Cancel => set_filter(app, ""),
                 Edit::Changed => {
                     let t = line.text.clone();
-                    app.input = Some(Input::Filter(line));
+                    app.input = Some(Input::Filter { line, note: None });
                     set_filter(app, &t);
                 }
-                _ => app.input = Some(Input::Filter(line)),
+                _ => app.input = Some(Input::Filter { line, note }),
             }
             Vec::new()
         }
@@ -371,7 +365,10 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::Top => with_table(app, |t| t.top()),
         Action::Bottom => with_table(app, |t| t.bottom()),
         Action::Filter => {
-            app.input = Some(Input::Filter(LineInput::with_text(current_filter(app))))
+            app.input = Some(Input::Filter {
+                line: LineInput::with_text(current_filter(app)),
+                note: None,
+            })
         }
         Action::SortNext => {
             with_table(app, |t| t.sort_next());

@@ -383,7 +383,6 @@ impl FormState {
             Stage::Sending { .. } => review::handle_sending_key(self, key),
         }
     }
-
 }
 
 impl Drop for FormState {

@@ -106,7 +106,13 @@ mod tests {
     fn a_secret_takes_the_first_line_only() {
         let mut s = super::super::fields::secret_buffer();
         let p = paste_secret(&mut s, "Kx9@mQ2$vLp7w\r\nrm -rf /\n");
-        assert_eq!(p, Pasted { chars: 13, cut: true });
+        assert_eq!(
+            p,
+            Pasted {
+                chars: 13,
+                cut: true
+            }
+        );
         assert_eq!(s.expose(), "Kx9@mQ2$vLp7w");
     }
 

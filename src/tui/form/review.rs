@@ -271,7 +271,11 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
     let top = (*scroll as usize).min(rows.len().saturating_sub(room));
     let more = if rows.len() > room {
         let last = (top + room).min(rows.len());
-        let down = if last < rows.len() { ", Down for more" } else { "" };
+        let down = if last < rows.len() {
+            ", Down for more"
+        } else {
+            ""
+        };
         format!(
             " {} rows {}-{last} of {}{down}",
             look.glyphs.sep,
