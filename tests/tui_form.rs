@@ -190,7 +190,7 @@ fn the_bulk_review_lists_every_server_by_name_and_scrolls_to_the_last_row() {
     assert!(!last.contains("Down for more"), "{last}");
     let body: Vec<&str> = last.lines().skip(2).take(18).collect();
     assert!(
-        body.iter().all(|l| l.trim_matches(['│', ' ']).len() > 0),
+        body.iter().all(|l| !l.trim_matches(['│', ' ']).is_empty()),
         "no blank rows below the end:\n{last}"
     );
     key(&mut app, KeyCode::Down);
