@@ -15,15 +15,7 @@ fn paste(text: &str) -> String {
 }
 
 fn tui(home: &std::path::Path) -> Pty {
-    let h = home.display().to_string();
-    let env = [
-        ("REIMAGE_HOME", h.as_str()),
-        ("HOME", h.as_str()),
-        ("XDG_CONFIG_HOME", h.as_str()),
-        ("REIMAGE_METADATA_URL", "off"),
-        ("NO_COLOR", "1"),
-    ];
-    Pty::spawn(&[], &env, 100, 30)
+    Pty::isolated(home, &[], &[], 100, 30)
 }
 
 #[test]
