@@ -171,8 +171,11 @@ fn insecure_warns_on_the_normal_screen_before_the_tui_starts() {
 #[test]
 fn the_fuzzy_filter_of_config_toml_reaches_the_tui() {
     let home = tempfile::tempdir().expect("tempdir");
-    std::fs::write(home.path().join("config.toml"), "[ui]\nfilter = \"fuzzy\"\n")
-        .expect("config written");
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[ui]\nfilter = \"fuzzy\"\n",
+    )
+    .expect("config written");
     let mut pty = spawn(home.path(), &[], 100, 30);
     pty.wait_for("Servers 47", WAIT);
     // No `~`: w..s..q..l is a fuzzy match of win-sql-01 only with the fuzzy mode.
