@@ -46,6 +46,8 @@ async fn mark_all_after_a_filter_marks_only_the_rows_that_contain_it() {
         .map(String::from)
         .into();
     assert_eq!(names, want, "{}", screen(&live.app, 100, 30));
+    let note = live.app.toast().unwrap_or_default();
+    assert!(note.starts_with("marked 4 shown server(s)"), "{note}");
     for other in ["k8s-master-01", "win-sql-01", "erp-prod"] {
         assert!(!names.contains(other), "{other} marked by /web");
     }
@@ -59,6 +61,8 @@ async fn mark_all_after_a_filter_marks_only_the_rows_that_contain_it() {
     mark_filtered(&mut live.app, "~web");
     let fuzzy = marked_names(&live).await;
     assert!(fuzzy.len() > 4 && fuzzy.contains("win-sql-01"), "{fuzzy:?}");
+    let note = live.app.toast().unwrap_or_default();
+    assert!(note.contains("the filter is fuzzy"), "{note}");
 }
 
 #[test]

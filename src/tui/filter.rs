@@ -66,6 +66,11 @@ impl Filter {
         matches!(self.kind, Kind::All)
     }
 
+    /// Rows may match without containing the text.
+    pub fn is_fuzzy(&self) -> bool {
+        matches!(self.kind, Kind::Fuzzy { .. })
+    }
+
     /// The form of haystack [`Self::score_prepared`] needs (none for an empty filter).
     fn needs(&self) -> Option<FilterMode> {
         match self.kind {

@@ -320,6 +320,24 @@ impl<T: TableRow> TableNav for super::table::Table<T> {
     }
 }
 
+/// `A`: marks every row the filter keeps, and says how many; a fuzzy filter (opted into)
+/// also keeps rows that do not contain the text, so that is said too.
+fn mark_all(app: &mut App) {
+    let table = &mut app.servers.table;
+    table.mark_all_shown();
+    let (shown, marked) = (table.shown(), table.marks().len());
+    let text = format!("marked {shown} shown server(s), {marked} marked in all");
+    if table.matcher().is_fuzzy() {
+        app.note(
+            Level::Warn,
+            format!("{text}: the filter is fuzzy, so not every one contains the typed text; check them before a bulk change"),
+            None,
+        );
+    } else {
+        app.note(Level::Info, text, None);
+    }
+}
+
 /// Why a dangerous action is refused in read-only mode.
 pub(crate) const READ_ONLY_WHY: &str = "read-only: changes are disabled (--read-only or read_only = true in the profile; --write lifts it for one run)";
 
@@ -399,7 +417,7 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
             app.servers.table.toggle_mark();
             app.servers.table.move_by(1);
         }
-        Action::MarkAll => app.servers.table.mark_all_shown(),
+        Action::MarkAll => mark_all(app),
         Action::UnmarkAll => app.servers.table.unmark_all(),
         Action::ChangeOs => return super::form::glue::open(app, crate::ops::OpKind::Change),
         Action::Reinstall => return super::form::glue::open(app, crate::ops::OpKind::Reinstall),
