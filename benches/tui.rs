@@ -5,10 +5,11 @@ mod support;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use reimage::config::FilterMode;
 use reimage::tui::{App, Msg, Screen};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use support::{Inventory, counting_terminal, loaded_app};
+use support::{Inventory, counting_terminal, loaded_app, loaded_app_with};
 
 fn key(c: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
@@ -101,12 +102,21 @@ fn typed(app: &mut App, term: &mut Term, query: &str, upto: usize, time_from: us
 }
 
 /// Typing `web-00` into the filter over 11,000 servers: each keystroke handled and drawn.
-/// The first key filters all rows; each later one extends the query.
-fn filter(c: &mut Criterion, inv: &Inventory) {
-    let mut g = c.benchmark_group("filter");
+/// The first key filters all rows; each later one extends the query. `filter` is the
+/// default (literal) filter, `filter_fuzzy` the one `[ui] filter = "fuzzy"` selects.
+fn filter(c: &mut Criterion, inv: &Inventory, mode: FilterMode) {
+    let name = match mode {
+        FilterMode::Literal => "filter",
+        FilterMode::Fuzzy => "filter_fuzzy",
+    };
+    let mut g = c.benchmark_group(name);
     g.sample_size(20).measurement_time(Duration::from_secs(4));
     let query = "web-00";
-    let mut app = loaded_app(inv, 200, 60);
+    let options = reimage::tui::UiOptions {
+        filter: mode,
+        ..support::options()
+    };
+    let mut app = loaded_app_with(inv, 200, 60, &options);
     let (mut term, _) = counting_terminal(200, 60);
     Screen::draw(&mut term, &app).expect("draw");
     g.bench_function("first_key", |b| {
@@ -151,7 +161,8 @@ fn all(c: &mut Criterion) {
     );
     frame(c, &inv);
     navigate(c, &inv);
-    filter(c, &inv);
+    filter(c, &inv, FilterMode::Literal);
+    filter(c, &inv, FilterMode::Fuzzy);
 }
 
 criterion_group!(benches, all);

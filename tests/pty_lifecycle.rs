@@ -10,24 +10,8 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Environment that keeps the machine's own config and credentials out: the TUI opens on
-/// its in-process sandbox.
-fn isolated(home: &std::path::Path) -> Vec<(String, String)> {
-    let h = home.display().to_string();
-    vec![
-        ("REIMAGE_HOME".into(), h.clone()),
-        ("HOME".into(), h.clone()),
-        ("XDG_CONFIG_HOME".into(), h.clone()),
-        ("REIMAGE_METADATA_URL".into(), "off".into()),
-        ("NO_COLOR".into(), "1".into()),
-    ]
-}
-
 fn spawn(home: &std::path::Path, extra: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
-    let env = isolated(home);
-    let mut all: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    all.extend_from_slice(extra);
-    Pty::spawn(&[], &all, cols, rows)
+    Pty::isolated(home, &[], extra, cols, rows)
 }
 
 /// The terminal is back to normal and the process is gone.
@@ -156,10 +140,19 @@ fn injected_panic_restores_the_terminal_before_the_report() {
 #[test]
 fn insecure_warns_on_the_normal_screen_before_the_tui_starts() {
     let home = tempfile::tempdir().expect("tempdir");
-    let env = isolated(home.path());
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut pty = Pty::spawn(&["--insecure"], &env, 100, 30);
-    pty.wait_for("api-01", WAIT);
+    let mut pty = Pty::isolated(home.path(), &["--insecure"], &[], 100, 30);
+    let screen = pty.wait_for("api-01", WAIT);
+    // On the TUI's own screen too: the header says so and `M` keeps the warning.
+    let top = screen.lines().next().unwrap_or_default();
+    assert!(top.contains("INSECURE"), "{screen}");
+    pty.send("M");
+    let m = pty.wait_for("Messages (newest first)", WAIT);
+    assert!(m.contains("TLS certificates are NOT checked"), "{m}");
+    pty.send("\x1b");
+    let start = std::time::Instant::now();
+    while pty.screen().contains("Messages") && start.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let raw = String::from_utf8_lossy(&pty.raw_output()).into_owned();
     let warned = raw
         .find("WARNING: --insecure")
@@ -173,4 +166,22 @@ fn insecure_warns_on_the_normal_screen_before_the_tui_starts() {
         screen.contains("WARNING: --insecure"),
         "still readable after quitting:\n{screen}"
     );
+}
+
+#[test]
+fn the_fuzzy_filter_of_config_toml_reaches_the_tui() {
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[ui]\nfilter = \"fuzzy\"\n",
+    )
+    .expect("config written");
+    let mut pty = spawn(home.path(), &[], 100, 30);
+    pty.wait_for("Servers 47", WAIT);
+    // No `~`: w..s..q..l is a fuzzy match of win-sql-01 only with the fuzzy mode.
+    pty.send("/wsql");
+    let screen = pty.wait_for("filter \"wsql\"", WAIT);
+    assert!(screen.contains("win-sql-01"), "{screen}");
+    pty.send("\x03");
+    assert_restored(&mut pty, "Ctrl-C");
 }

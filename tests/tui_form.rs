@@ -127,6 +127,79 @@ fn bulk_groups_and_exclusions() {
     });
 }
 
+/// The fixture with `n` more stopped ECS servers (web-02's twins, bulk-01...) at `w`x`h`.
+fn with_twins(n: usize, w: u16, h: u16) -> App {
+    let (mut app, cmds) = common::app(w, h);
+    let mut fx = fixture();
+    let web02 = fx
+        .ecs
+        .iter()
+        .find(|s| s.name == "web-02")
+        .cloned()
+        .expect("web-02");
+    for i in 1..=n {
+        let mut twin = web02.clone();
+        twin.id = format!("0000{i:04}-0000-4000-8000-00000000{i:04}");
+        twin.name = format!("bulk-{i:02}");
+        fx.ecs.push(twin);
+    }
+    for msg in cmds.iter().filter_map(|c| load_reply(&fx, c)) {
+        app.update(msg);
+    }
+    app.update(Msg::UserIdLoaded(Ok(USER.into())));
+    app
+}
+
+#[test]
+fn the_bulk_review_lists_every_server_by_name_and_scrolls_to_the_last_row() {
+    let (w, h) = (80, 24);
+    let mut app = with_twins(30, w, h);
+    typing(&mut app, "/bulk-");
+    key(&mut app, KeyCode::Enter);
+    typing(&mut app, "A");
+    key(&mut app, KeyCode::Char('R'));
+    let names: Vec<String> = (1..=30).map(|i| format!("bulk-{i:02}")).collect();
+    // The form names every one of them (wrapped, none behind an ellipsis).
+    let form = screen(&app, w, h);
+    for n in &names {
+        assert!(form.contains(n.as_str()), "{n} not on the form:\n{form}");
+    }
+    ctrl(&mut app, 's');
+    let first = screen(&app, w, h);
+    settings().bind(|| insta::assert_snapshot!("form_bulk_many_review_80x24", first.clone()));
+    assert!(first.contains("Down for more"), "{first}");
+    let mut seen = first.clone();
+    let mut last = first;
+    for _ in 0..20 {
+        key(&mut app, KeyCode::PageDown);
+        let now = screen(&app, w, h);
+        assert!(
+            now.contains("servers (30) to confirm"),
+            "the count prompt stays: {now}"
+        );
+        seen.push_str(&now);
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    for n in &names {
+        assert!(seen.contains(&format!("{n}  ECS /v2")), "{n} never shown");
+    }
+    // The end: the last row is at the bottom, and Down goes no further.
+    assert!(!last.contains("Down for more"), "{last}");
+    let body: Vec<&str> = last.lines().skip(2).take(18).collect();
+    assert!(
+        body.iter().all(|l| !l.trim_matches(['│', ' ']).is_empty()),
+        "no blank rows below the end:\n{last}"
+    );
+    key(&mut app, KeyCode::Down);
+    assert_eq!(screen(&app, w, h), last);
+    // Back up one row at a time from there, not from past the end.
+    key(&mut app, KeyCode::Up);
+    assert_ne!(screen(&app, w, h), last);
+}
+
 /// Web-02 through review to sending; returns the submit commands.
 fn submit_web02(app: &mut App) -> Vec<Command> {
     select(app, "web-02");

@@ -315,7 +315,7 @@ fn help_lists_every_binding_and_takes_keys() {
     for needle in [
         "quit",
         "change OS",
-        "fuzzy filter",
+        "filter: rows containing it (~text fuzzy",
         "filter: x86 / arm",
         ":region X",
     ] {
@@ -454,6 +454,48 @@ fn past_messages_stay_one_key_away() {
     typing(&mut app, "j");
     key(&mut app, KeyCode::Esc);
     assert!(!screen(&app, 80, 24).contains("Messages"));
+}
+
+#[test]
+fn insecure_is_marked_in_the_header_and_kept_in_the_messages() {
+    let mut h = header(true);
+    h.insecure = true;
+    let mut app = reimage::tui::App::new(h.clone(), &options(false));
+    app.update(Msg::Resize(80, 24));
+    let cmds = app.start();
+    answer(&mut app, cmds);
+    let text = screen(&app, 80, 24);
+    let top = text.lines().next().unwrap_or_default();
+    for marker in ["SANDBOX", "READ-ONLY", "INSECURE"] {
+        assert!(top.contains(marker), "{marker} missing at 80x24: {top}");
+    }
+    // Long after the note left the status line, `M` still has it.
+    key(&mut app, KeyCode::Esc);
+    typing(&mut app, "M");
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("TLS certificates are NOT checked"), "{text}");
+    assert!(text.contains("drop --insecure"), "{text}");
+    key(&mut app, KeyCode::Esc);
+    // Said again only when a switch turns the checks off.
+    app.update(Msg::Connected(h.clone()));
+    let mut safe = h.clone();
+    safe.insecure = false;
+    app.update(Msg::ContextChanged(safe));
+    assert!(
+        !screen(&app, 80, 24)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("INSECURE")
+    );
+    app.update(Msg::ContextChanged(h));
+    typing(&mut app, "M");
+    let text = screen(&app, 80, 24);
+    assert_eq!(
+        text.matches("TLS certificates are NOT checked").count(),
+        2,
+        "{text}"
+    );
 }
 
 #[test]

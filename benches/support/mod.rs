@@ -113,6 +113,7 @@ pub fn header() -> HeaderInfo {
         region: "ap-southeast-3".into(),
         project_id: "5f3c0e6d2a8b4c1e9f7a6b5c4d3e2f6b".into(),
         read_only: false,
+        insecure: false,
         credential_source: "sandbox".into(),
     }
 }
@@ -165,7 +166,12 @@ pub fn feed(app: &mut App, cmds: Vec<Command>, inv: &Inventory) {
 
 /// An `App` at `w`x`h` with the whole inventory loaded.
 pub fn loaded_app(inv: &Inventory, w: u16, h: u16) -> App {
-    let mut app = App::new(header(), &options());
+    loaded_app_with(inv, w, h, &options())
+}
+
+/// [`loaded_app`] with other UI options (e.g. the fuzzy filter of `[ui] filter`).
+pub fn loaded_app_with(inv: &Inventory, w: u16, h: u16, options: &UiOptions) -> App {
+    let mut app = App::new(header(), options);
     app.update(Msg::Resize(w, h));
     let cmds = app.start();
     feed(&mut app, cmds, inv);

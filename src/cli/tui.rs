@@ -94,6 +94,7 @@ fn ui_options(resolved: &Resolved) -> Result<UiOptions, CliError> {
         glyphs: GlyphChoice::default(),
         keymap,
         mouse: false,
+        filter: resolved.config.ui.filter.unwrap_or_default(),
     })
 }
 
@@ -122,6 +123,7 @@ fn connecting_header(resolved: &Resolved) -> HeaderInfo {
         region: resolved.settings.region.clone().unwrap_or_default(),
         project_id: resolved.settings.project_id.clone().unwrap_or_default(),
         read_only: resolved.settings.read_only,
+        insecure: resolved.settings.insecure,
         credential_source: String::new(),
     }
 }
@@ -139,6 +141,7 @@ fn header_of(resolved: &Resolved, connected: &Connected) -> HeaderInfo {
         region: ctx.region.clone(),
         project_id: ctx.project_id.clone(),
         read_only: ctx.read_only,
+        insecure: resolved.settings.insecure,
         credential_source: ctx.source_label(),
     }
 }

@@ -23,6 +23,29 @@ pub struct ConfigFile {
     /// Job polling, time limits and the journal (`[jobs]`).
     #[serde(default)]
     pub jobs: JobsConfig,
+    /// How the TUI behaves (`[ui]`).
+    #[serde(default)]
+    pub ui: UiConfig,
+}
+
+/// The `[ui]` table; every key is optional.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    /// How `/` matches rows (default `literal`).
+    pub filter: Option<FilterMode>,
+}
+
+/// How the TUI's `/` filter matches a row. A query starting with `~` is fuzzy in both.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FilterMode {
+    /// Rows whose visible text contains the typed text, ignoring case: what is marked
+    /// with `A` is exactly what the text names.
+    #[default]
+    Literal,
+    /// nucleo's fuzzy matching (smart case), best matches first.
+    Fuzzy,
 }
 
 /// The `[jobs]` table; every key is optional, defaults in the README.
@@ -177,6 +200,21 @@ endpoints = { ecs = "https://ecs.example.com" }
         let err =
             ConfigFile::parse(Path::new("c.toml"), "[jobs]\nconcurency = 4\n").expect_err("typo");
         assert!(err.to_string().contains("concurency"), "{err}");
+    }
+
+    #[test]
+    fn ui_table_picks_the_filter_mode_and_rejects_others() {
+        let f = ConfigFile::parse(Path::new("c.toml"), "").expect("empty");
+        assert_eq!(f.ui.filter, None, "literal unless asked");
+        let f = ConfigFile::parse(Path::new("c.toml"), "[ui]\nfilter = \"fuzzy\"\n").expect("ok");
+        assert_eq!(f.ui.filter, Some(FilterMode::Fuzzy));
+        let err = ConfigFile::parse(Path::new("c.toml"), "[ui]\nfilter = \"fuzy\"\n")
+            .expect_err("unknown mode");
+        let msg = err.to_string();
+        assert!(msg.contains("fuzy") && msg.contains("literal"), "{msg}");
+        let err =
+            ConfigFile::parse(Path::new("c.toml"), "[ui]\nfiltre = \"fuzzy\"\n").expect_err("typo");
+        assert!(err.to_string().contains("filtre"), "{err}");
     }
 
     #[test]

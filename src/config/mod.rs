@@ -15,7 +15,7 @@ pub mod settings;
 pub use args::GlobalArgs;
 pub use credentials::{CredentialSource, Credentials, StaticKeys};
 pub use env::Env;
-pub use file::{ConfigFile, Profile};
+pub use file::{ConfigFile, FilterMode, Profile, UiConfig};
 pub use paths::Paths;
 pub use secret::Secret;
 pub use settings::{

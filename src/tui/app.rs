@@ -20,10 +20,19 @@ use crate::cloud::model::ServerKind;
 use ratatui::layout::Rect;
 use std::time::Instant;
 
+/// What the header's INSECURE stands for, kept in the message history.
+pub(crate) const INSECURE_WARNING: &str = "INSECURE: TLS certificates are NOT checked; anyone on the network path can read and change your requests";
+const INSECURE_HINT: &str =
+    "drop --insecure (or insecure = true in the profile); for a corporate CA use --ca-file PEM";
+
 /// A focused one-line text input: it takes every key except Ctrl-C.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Input {
-    Filter(LineInput),
+    Filter {
+        line: LineInput,
+        /// What a paste left out, shown beside the line.
+        note: Option<String>,
+    },
     Command {
         line: LineInput,
         /// Completion candidates or an error to show beside the line.
@@ -61,6 +70,8 @@ pub struct App {
     /// Narrow screens: details shown instead of the table.
     pub(crate) zoom: bool,
     pub(crate) spin: usize,
+    /// How `/` matches rows without a `~` (for the help text; each table keeps its own).
+    pub(crate) filter_mode: crate::config::FilterMode,
     next_generation: u64,
     dirty: bool,
     quitting: bool,
@@ -85,12 +96,34 @@ impl App {
             changes: Default::default(),
             zoom: false,
             spin: 0,
+            filter_mode: options.filter,
             next_generation: 0,
             dirty: true,
             quitting: false,
         };
+        app.servers.table.set_filter_mode(options.filter);
+        app.images.table.set_filter_mode(options.filter);
+        app.keypairs.table.set_filter_mode(options.filter);
+        app.jobs.table.set_filter_mode(options.filter);
         app.apply_layout();
+        app.warn_insecure(false);
         app
+    }
+
+    /// With TLS checks off, the warning stays in the message history (`M`): the one
+    /// printed at start is behind the alternate screen. Said again when a profile switch
+    /// turns them off.
+    fn warn_insecure(&mut self, was: bool) {
+        if self.header.insecure && !was {
+            self.note(Level::Warn, INSECURE_WARNING, Some(INSECURE_HINT.into()));
+        }
+    }
+
+    /// Takes a new header (connected, or another profile or region).
+    fn set_header(&mut self, header: HeaderInfo) {
+        let was = self.header.insecure;
+        self.header = header;
+        self.warn_insecure(was);
     }
 
     /// The first commands: load every listing.
@@ -283,8 +316,10 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
         match msg {
             Msg::Key(key) => super::keys::handle_key(self, key),
-            Msg::Paste(text) => {
+            Msg::Paste(mut text) => {
                 super::keys::paste(self, &text);
+                // It may have been a password.
+                zeroize::Zeroize::zeroize(&mut text);
                 Vec::new()
             }
             Msg::Mouse(m) => {
@@ -387,12 +422,12 @@ impl App {
             Msg::JobEnded { key, bell } => super::job_msgs::job_ended(self, &key, bell),
             Msg::ServerUpdated(server) => super::job_msgs::server_updated(self, *server),
             Msg::Connected(header) => {
-                self.header = header;
+                self.set_header(header);
                 self.dirty = true;
                 Vec::new()
             }
             Msg::ContextChanged(header) => {
-                self.header = header;
+                self.set_header(header);
                 // Another project: the form's servers and the user id no longer apply.
                 self.changes = Default::default();
                 self.servers.table.set_rows(Vec::new());

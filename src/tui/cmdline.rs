@@ -10,6 +10,37 @@ pub struct LineInput {
     pub cursor: usize,
 }
 
+/// The text before the first line break of a paste, and whether anything but blanks came
+/// after it (a trailing newline from a copied line is not worth a note).
+pub fn first_line(text: &str) -> (&str, bool) {
+    match text.find(['\n', '\r']) {
+        Some(at) => (&text[..at], !text[at..].trim().is_empty()),
+        None => (text, false),
+    }
+}
+
+/// What a paste put in a one-line field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pasted {
+    /// Characters inserted.
+    pub chars: usize,
+    /// Text after a line break was left out.
+    pub cut: bool,
+}
+
+impl Pasted {
+    /// The note to show: always for a masked field (what arrived cannot be seen), else
+    /// only when the paste was cut.
+    pub fn note(self, masked: bool) -> Option<String> {
+        let cut = if self.cut {
+            "; cut at the line break (a one-line field): the rest was not used"
+        } else {
+            ""
+        };
+        (masked || self.cut).then(|| format!("pasted {} characters{cut}", self.chars))
+    }
+}
+
 /// What a key did to a line input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edit {
@@ -36,12 +67,16 @@ impl LineInput {
             .map_or(self.text.len(), |(b, _)| b)
     }
 
-    pub fn insert_str(&mut self, s: &str) {
-        // Pasted newlines would submit nothing useful in a one-line field.
-        let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+    /// A bracketed paste: its first line goes in at the cursor (control characters
+    /// dropped); a line break never submits the field, and what follows it is left out.
+    pub fn paste(&mut self, s: &str) -> Pasted {
+        let (line, cut) = first_line(s);
+        let clean: String = line.chars().filter(|c| !c.is_control()).collect();
         let at = self.byte(self.cursor);
         self.text.insert_str(at, &clean);
-        self.cursor += clean.chars().count();
+        let chars = clean.chars().count();
+        self.cursor += chars;
+        Pasted { chars, cut }
     }
 
     pub fn handle(&mut self, key: &KeyEvent) -> Edit {
@@ -229,6 +264,23 @@ mod tests {
     }
 
     #[test]
+    fn paste_notes_say_what_arrived() {
+        let p = |chars, cut| Pasted { chars, cut };
+        assert_eq!(p(3, false).note(false), None);
+        assert_eq!(
+            p(14, false).note(true).as_deref(),
+            Some("pasted 14 characters")
+        );
+        let cut = p(5, true).note(false).unwrap_or_default();
+        assert!(
+            cut.starts_with("pasted 5 characters; cut at the line break"),
+            "{cut}"
+        );
+        assert_eq!(first_line("pw\n  \n"), ("pw", false));
+        assert_eq!(first_line("pw\rrm -rf /"), ("pw", true));
+    }
+
+    #[test]
     fn completes_unique_prefixes() {
         assert_eq!(complete("ke"), Ok("keypairs ".into()));
         assert_eq!(complete("re"), Err(vec!["region", "refresh"]));
@@ -242,8 +294,22 @@ mod tests {
         l.handle(&KeyEvent::from(KeyCode::Home));
         l.handle(&KeyEvent::from(KeyCode::Char('x')));
         assert_eq!(l.text, "x数");
-        l.insert_str("a\nb");
-        assert_eq!(l.text, "xab数");
+        assert_eq!(
+            l.paste("a\tb\nq\r\n"),
+            Pasted {
+                chars: 2,
+                cut: true
+            }
+        );
+        assert_eq!(l.text, "xab数", "the first line only, never Enter");
+        assert_eq!(
+            l.paste("c\r\n"),
+            Pasted {
+                chars: 1,
+                cut: false
+            }
+        );
+        assert_eq!(l.text, "xabc数");
         l.handle(&KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
         assert_eq!(l.text, "");
     }

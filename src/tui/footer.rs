@@ -15,7 +15,7 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     let ell = app.glyphs.ellipsis;
     let w = area.width as usize;
     let (prefix, line, note) = match &app.input {
-        Some(Input::Filter(l)) => ("/", Some(l), None),
+        Some(Input::Filter { line, note }) => ("/", Some(line), note.as_deref()),
         Some(Input::Command { line, note }) => (":", Some(line), note.as_deref()),
         None => ("", None, None),
     };
@@ -85,7 +85,7 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
         }
     } else if let Some(input) = &app.input {
         match input {
-            Input::Filter(_) => vec![("Enter".into(), "keep filter"), ("Esc".into(), "clear")],
+            Input::Filter { .. } => vec![("Enter".into(), "keep filter"), ("Esc".into(), "clear")],
             Input::Command { .. } => vec![
                 ("Enter".into(), "run"),
                 ("Tab".into(), "complete"),

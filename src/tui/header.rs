@@ -1,5 +1,5 @@
-//! The top two lines: where reimage is pointed (SANDBOX loud, READ-ONLY marked, job counts)
-//! and the pane tabs with their row counts.
+//! The top two lines: where reimage is pointed (SANDBOX loud, READ-ONLY and INSECURE
+//! marked, job counts) and the pane tabs with their row counts.
 
 use super::app::{App, Pane};
 use super::text::{short_id, width};
@@ -22,6 +22,10 @@ pub fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     if h.read_only {
         line.push(Span::raw(" "));
         line.push(Span::styled(" READ-ONLY ", t.read_only));
+    }
+    if h.insecure {
+        line.push(Span::raw(" "));
+        line.push(Span::styled(" INSECURE ", t.insecure));
     }
     let (running, ok, failed) = app.jobs.counts();
     let mut right = Vec::new();

@@ -92,6 +92,9 @@ pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
                 continue;
             }
             let mut what = a.help().to_string();
+            if a == Action::Filter && app.filter_mode == crate::config::FilterMode::Fuzzy {
+                what = "fuzzy filter ([ui] filter in config.toml; Esc clears)".into();
+            }
             if a.is_dangerous() && app.header.read_only {
                 what = format!("[disabled] {what}: {READ_ONLY_WHY}");
             }

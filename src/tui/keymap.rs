@@ -80,7 +80,7 @@ actions! {
     PageDown "page_down" Table false "page down" ["pgdn", "ctrl-d"];
     Top "top" Table false "first row" ["g", "home"];
     Bottom "bottom" Table false "last row" ["G", "end"];
-    Filter "filter" Table false "fuzzy filter (Esc clears)" ["/"];
+    Filter "filter" Table false "filter: rows containing it (~text fuzzy; Esc clears)" ["/"];
     SortNext "sort" Table false "sort by the next column" ["o"];
     SortReverse "sort_reverse" Table false "reverse the sort" ["O"];
     Details "details" Table false "details of the row (narrow screens)" ["enter"];

@@ -94,19 +94,33 @@ fn request_quit(app: &mut App, force_key: bool) -> Vec<Command> {
     Vec::new()
 }
 
+/// A bracketed paste: into the text field on top, applied and drawn at once like a key.
+/// Never read as keys: a line break in a one-line field cuts the paste (with a note)
+/// instead of pressing Enter, and with no text field focused nothing happens.
 pub(crate) fn paste(app: &mut App, text: &str) {
+    app.dirty_key();
+    if let Some(top) = app.modals.last_mut() {
+        if let Modal::Help(state) = top
+            && state.filtering
+        {
+            state.scroll = 0;
+            if let Some(n) = state.filter.paste(text).note(false) {
+                app.note(Level::Warn, n, None);
+            }
+        }
+        return;
+    }
     if super::form::glue::paste(app, text) {
         return;
     }
     match &mut app.input {
-        Some(Input::Filter(line)) => {
-            line.insert_str(text);
+        Some(Input::Filter { line, note }) => {
+            *note = line.paste(text).note(false);
             let t = line.text.clone();
             set_filter(app, &t);
         }
-        Some(Input::Command { line, .. }) => {
-            line.insert_str(text);
-            app.dirty_key();
+        Some(Input::Command { line, note }) => {
+            *note = line.paste(text).note(false);
         }
         None => {}
     }
@@ -147,16 +161,16 @@ pub(crate) fn mouse(app: &mut App, m: MouseEvent) {
 
 fn input_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
     match app.input.take() {
-        Some(Input::Filter(mut line)) => {
+        Some(Input::Filter { mut line, note }) => {
             match line.handle(key) {
                 Edit::Submit => {}
                 Edit::Cancel => set_filter(app, ""),
                 Edit::Changed => {
                     let t = line.text.clone();
-                    app.input = Some(Input::Filter(line));
+                    app.input = Some(Input::Filter { line, note: None });
                     set_filter(app, &t);
                 }
-                _ => app.input = Some(Input::Filter(line)),
+                _ => app.input = Some(Input::Filter { line, note }),
             }
             Vec::new()
         }
@@ -306,6 +320,24 @@ impl<T: TableRow> TableNav for super::table::Table<T> {
     }
 }
 
+/// `A`: marks every row the filter keeps, and says how many; a fuzzy filter (opted into)
+/// also keeps rows that do not contain the text, so that is said too.
+fn mark_all(app: &mut App) {
+    let table = &mut app.servers.table;
+    table.mark_all_shown();
+    let (shown, marked) = (table.shown(), table.marks().len());
+    let text = format!("marked {shown} shown server(s), {marked} marked in all");
+    if table.matcher().is_fuzzy() {
+        app.note(
+            Level::Warn,
+            format!("{text}: the filter is fuzzy, so not every one contains the typed text; check them before a bulk change"),
+            None,
+        );
+    } else {
+        app.note(Level::Info, text, None);
+    }
+}
+
 /// Why a dangerous action is refused in read-only mode.
 pub(crate) const READ_ONLY_WHY: &str = "read-only: changes are disabled (--read-only or read_only = true in the profile; --write lifts it for one run)";
 
@@ -351,7 +383,10 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::Top => with_table(app, |t| t.top()),
         Action::Bottom => with_table(app, |t| t.bottom()),
         Action::Filter => {
-            app.input = Some(Input::Filter(LineInput::with_text(current_filter(app))))
+            app.input = Some(Input::Filter {
+                line: LineInput::with_text(current_filter(app)),
+                note: None,
+            })
         }
         Action::SortNext => {
             with_table(app, |t| t.sort_next());
@@ -382,7 +417,7 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
             app.servers.table.toggle_mark();
             app.servers.table.move_by(1);
         }
-        Action::MarkAll => app.servers.table.mark_all_shown(),
+        Action::MarkAll => mark_all(app),
         Action::UnmarkAll => app.servers.table.unmark_all(),
         Action::ChangeOs => return super::form::glue::open(app, crate::ops::OpKind::Change),
         Action::Reinstall => return super::form::glue::open(app, crate::ops::OpKind::Reinstall),

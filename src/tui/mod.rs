@@ -73,6 +73,8 @@ pub struct HeaderInfo {
     pub region: String,
     pub project_id: String,
     pub read_only: bool,
+    /// TLS certificates are not checked (`--insecure` or `insecure = true`).
+    pub insecure: bool,
     /// Where the credentials came from, e.g. `env`, `profile default`, `sandbox`.
     pub credential_source: String,
 }
@@ -86,6 +88,8 @@ pub struct UiOptions {
     pub keymap: Keymap,
     /// Mouse capture (off by default: it breaks text selection over SSH).
     pub mouse: bool,
+    /// How `/` matches rows (`[ui] filter` in config.toml); a `~` query is always fuzzy.
+    pub filter: crate::config::FilterMode,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -3,8 +3,7 @@
 //! the cursor to another server.
 
 pub use super::columns::{Column, layout_columns};
-use super::filter::{Fuzzy, HAYSTACK_SEP, narrows};
-use nucleo_matcher::Utf32String;
+use super::filter::{Filter, FilterMode, HAYSTACK_SEP, Haystacks, narrows};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
@@ -46,18 +45,20 @@ pub struct Table<T> {
     pinned: bool,
     marks: BTreeSet<String>,
     filter: String,
+    /// How `filter` matches (a `~` query is fuzzy in either mode).
+    mode: FilterMode,
     sort: Option<(usize, bool)>,
     search_cols: Vec<usize>,
     ncols: usize,
     /// The filter `view` was computed for, while no row has changed since: a query that
     /// extends it can only match a subset of `view`, so only those rows are searched.
     view_filter: Option<String>,
+    /// The sort `view` was computed under (the chain below records it with each view).
+    view_sort: Option<(usize, bool)>,
     /// Per row, its searchable columns joined (built when a filter first needs them), and
     /// its key in the sort column `keys_for`: a keystroke then neither formats cells nor
     /// lowercases names. Both are dropped whenever a row changes.
-    /// Already in the matcher's form: a keystroke does not re-check every haystack's
-    /// encoding.
-    hay: Vec<Utf32String>,
+    hay: Haystacks,
     keys: Vec<SortKey>,
     keys_for: Option<usize>,
     /// The views this chain of narrowing queries started from (query, sort, view), oldest
@@ -86,11 +87,13 @@ impl<T: TableRow> Table<T> {
             pinned: false,
             marks: BTreeSet::new(),
             filter: String::new(),
+            mode: FilterMode::default(),
             sort,
             search_cols: (0..ncols).collect(),
             ncols,
             view_filter: None,
-            hay: Vec::new(),
+            view_sort: None,
+            hay: Haystacks::default(),
             keys: Vec::new(),
             keys_for: None,
             narrowed_from: Vec::new(),
@@ -180,18 +183,19 @@ impl<T: TableRow> Table<T> {
         self.rows[i] = row;
         // The views of a narrowing chain were computed with the old row.
         self.narrowed_from.clear();
-        if self.hay.len() == self.rows.len() {
-            self.hay[i] = self.haystack(&self.rows[i]);
-        }
+        let n = self.rows.len();
+        self.hay
+            .replace(i, n, row_text(&self.search_cols, &self.rows[i]));
         let sort_col = self.sort.map(|(c, _)| c);
         if let Some(c) = sort_col
             && self.keys.len() == self.rows.len()
         {
             self.keys[i] = self.rows[i].sort_key(c);
         }
-        let mut fuzzy = Fuzzy::new(&self.filter);
+        let mut filter = self.matcher();
         let current = self.view_filter.as_deref() == Some(self.filter.as_str())
-            && (fuzzy.is_empty() || self.hay.len() == self.rows.len())
+            && self.view_sort == self.sort
+            && self.hay.ready(&filter, n)
             && (sort_col.is_none()
                 || (self.keys_for == sort_col && self.keys.len() == self.rows.len()));
         if !current {
@@ -202,22 +206,16 @@ impl<T: TableRow> Table<T> {
         if let Some(p) = self.view.iter().position(|&v| v == i) {
             self.view.remove(p);
         }
-        let score = if !keep(&self.rows[i]) {
-            None
-        } else if fuzzy.is_empty() {
-            Some(0)
+        let score = if keep(&self.rows[i]) {
+            self.hay.score(&mut filter, i)
         } else {
-            fuzzy.score_prepared(&self.hay[i])
+            None
         };
         if let Some(score) = score {
             let desc = self.sort.is_some_and(|(_, d)| d);
             let (keys, hay) = (&self.keys, &self.hay);
             let at = self.view.partition_point(|&v| {
-                let s = if fuzzy.is_empty() {
-                    0
-                } else {
-                    fuzzy.score_prepared(&hay[v]).unwrap_or(0)
-                };
+                let s = hay.score(&mut filter, v).unwrap_or(0);
                 view_order(keys, desc, (v, s), (i, score)) == std::cmp::Ordering::Less
             });
             self.view.insert(at, i);
@@ -255,6 +253,20 @@ impl<T: TableRow> Table<T> {
         self.filter = text.to_string();
     }
 
+    /// Literal or fuzzy matching for queries without `~`.
+    pub fn set_filter_mode(&mut self, mode: FilterMode) {
+        if mode != self.mode {
+            self.view_filter = None;
+            self.narrowed_from.clear();
+        }
+        self.mode = mode;
+    }
+
+    /// The filter in force, compiled (for scoring and highlighting).
+    pub fn matcher(&self) -> Filter {
+        Filter::new(&self.filter, self.mode)
+    }
+
     pub fn set_search_cols(&mut self, cols: Vec<usize>) {
         if cols != self.search_cols {
             self.view_filter = None;
@@ -270,13 +282,13 @@ impl<T: TableRow> Table<T> {
         self.scroll_to_cursor();
     }
 
-    /// Recomputes the view: `keep` (the pane's own filters), the fuzzy filter over the
+    /// Recomputes the view: `keep` (the pane's own filters), the `/` filter over the
     /// searchable columns, then the sort; the cursor follows the selected id.
     pub fn rebuild(&mut self, keep: &dyn Fn(&T) -> bool) {
-        let mut fuzzy = Fuzzy::new(&self.filter);
-        if !fuzzy.is_empty() && self.hay.len() != self.rows.len() {
-            self.hay = self.rows.iter().map(|r| self.haystack(r)).collect();
-        }
+        let mut filter = self.matcher();
+        let (rows, cols) = (&self.rows, &self.search_cols);
+        self.hay
+            .prepare(&filter, rows.len(), |i| row_text(cols, &rows[i]));
         let sort_col = self.sort.map(|(c, _)| c);
         if self.keys_for != sort_col || self.keys.len() != self.rows.len() {
             self.keys = match sort_col {
@@ -295,18 +307,19 @@ impl<T: TableRow> Table<T> {
             self.narrowed_from.truncate(pos);
             self.view = n.view;
             self.view_filter = Some(self.filter.clone());
+            self.view_sort = self.sort;
             self.follow_selection();
             return;
         }
         let narrowing = self
             .view_filter
             .as_deref()
-            .is_some_and(|old| narrows(old, &self.filter));
+            .is_some_and(|old| narrows(old, &self.filter, self.mode));
         let candidates: Vec<usize> = match self.view_filter.take() {
             Some(old) if narrowing => {
                 self.narrowed_from.push(Narrowed {
                     filter: old,
-                    sort: self.sort,
+                    sort: self.view_sort,
                     view: self.view.clone(),
                 });
                 std::mem::take(&mut self.view)
@@ -322,30 +335,17 @@ impl<T: TableRow> Table<T> {
             if !keep(&self.rows[i]) {
                 continue;
             }
-            if fuzzy.is_empty() {
-                scored.push((i, 0));
-            } else if let Some(s) = fuzzy.score_prepared(&self.hay[i]) {
+            if let Some(s) = self.hay.score(&mut filter, i) {
                 scored.push((i, s));
             }
         }
         self.view_filter = Some(self.filter.clone());
+        self.view_sort = self.sort;
         let desc = self.sort.is_some_and(|(_, d)| d);
         let keys = &self.keys;
         scored.sort_by(|a, b| view_order(keys, desc, *a, *b));
         self.view = scored.into_iter().map(|(i, _)| i).collect();
         self.follow_selection();
-    }
-
-    /// A row's searchable columns, joined.
-    fn haystack(&self, row: &T) -> Utf32String {
-        let mut h = String::new();
-        for (k, &c) in self.search_cols.iter().enumerate() {
-            if k > 0 {
-                h.push_str(HAYSTACK_SEP);
-            }
-            h.push_str(&row.cell(c));
-        }
-        Utf32String::from(h)
     }
 
     /// Puts the cursor back on the selected row (once the user picked one), else keeps its
@@ -461,6 +461,18 @@ impl<T: TableRow> Table<T> {
     pub fn unmark_all(&mut self) {
         self.marks.clear();
     }
+}
+
+/// A row's searchable columns, joined.
+fn row_text<T: TableRow>(search_cols: &[usize], row: &T) -> String {
+    let mut h = String::new();
+    for (k, &c) in search_cols.iter().enumerate() {
+        if k > 0 {
+            h.push_str(HAYSTACK_SEP);
+        }
+        h.push_str(&row.cell(c));
+    }
+    h
 }
 
 /// The order of a view of `(row, match score)`: while filtering the best matches first,
@@ -647,11 +659,11 @@ mod tests {
 
         fn op() -> impl Strategy<Value = Op> {
             prop_oneof![
-                (0u8..30, "[a-c]{0,4}", 0u64..5).prop_map(|(i, n, v)| Op::Upsert(i, n, v)),
-                (0u8..30, "[a-c]{0,4}", 0u64..5).prop_map(|(i, n, v)| Op::Replace(i, n, v)),
+                (0u8..30, "[a-cA]{0,4}", 0u64..5).prop_map(|(i, n, v)| Op::Upsert(i, n, v)),
+                (0u8..30, "[a-cA]{0,4}", 0u64..5).prop_map(|(i, n, v)| Op::Replace(i, n, v)),
                 (0u8..30).prop_map(Op::Retain),
                 "[a-c]{0,2}".prop_map(Op::Filter),
-                "[a-c !$^']{1,2}".prop_map(Op::Type),
+                "[a-cA !$^'~]{1,2}".prop_map(Op::Type),
                 Just(Op::Backspace),
                 any::<i8>().prop_map(Op::Move),
                 any::<bool>().prop_map(Op::Page),
@@ -666,8 +678,12 @@ mod tests {
 
         proptest! {
             #[test]
-            fn cursor_and_window_stay_consistent(ops in proptest::collection::vec(op(), 1..60)) {
+            fn cursor_and_window_stay_consistent(
+                ops in proptest::collection::vec(op(), 1..60),
+                fuzzy in any::<bool>(),
+            ) {
                 let mut t: Table<P> = Table::new(2, None);
+                t.set_filter_mode(if fuzzy { FilterMode::Fuzzy } else { FilterMode::Literal });
                 for o in ops {
                     let replaced = matches!(o, Op::Replace(..));
                     match o {

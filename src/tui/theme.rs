@@ -134,6 +134,7 @@ pub struct Theme {
     pub title: Style,
     pub sandbox: Style,
     pub read_only: Style,
+    pub insecure: Style,
     pub tab: Style,
     pub tab_active: Style,
     pub table_header: Style,
@@ -176,6 +177,10 @@ impl Theme {
                 .fg(Color::Black)
                 .bg(Color::Cyan)
                 .add_modifier(Modifier::BOLD),
+            insecure: s
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
             tab: s,
             tab_active: s
                 .fg(Color::Cyan)
@@ -207,6 +212,7 @@ impl Theme {
             title: bold,
             sandbox: s.add_modifier(Modifier::BOLD | Modifier::REVERSED),
             read_only: s.add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            insecure: s.add_modifier(Modifier::BOLD | Modifier::REVERSED),
             tab: s,
             tab_active: s.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             table_header: bold,

@@ -20,7 +20,35 @@ pub struct Pty {
     raw: Arc<Mutex<Vec<u8>>>,
 }
 
+/// Environment that keeps the machine's own config, credentials and metadata service out:
+/// the TUI opens on its in-process sandbox, without colour.
+pub fn isolated(home: &std::path::Path) -> Vec<(String, String)> {
+    let h = home.display().to_string();
+    vec![
+        ("REIMAGE_HOME".into(), h.clone()),
+        ("HOME".into(), h.clone()),
+        ("XDG_CONFIG_HOME".into(), h.clone()),
+        ("REIMAGE_METADATA_URL".into(), "off".into()),
+        ("NO_COLOR".into(), "1".into()),
+    ]
+}
+
 impl Pty {
+    /// The binary with `args` in the [`isolated`] environment of `home`, plus `extra`.
+    pub fn isolated(
+        home: &std::path::Path,
+        args: &[&str],
+        extra: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> Pty {
+        let env = isolated(home);
+        let mut all: Vec<(&str, &str)> =
+            env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        all.extend_from_slice(extra);
+        Pty::spawn(args, &all, cols, rows)
+    }
+
     /// Start the binary with `args` and extra environment, in a `cols`x`rows` terminal.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
         Self::spawn_without(args, env, &[], cols, rows)

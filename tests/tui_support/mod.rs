@@ -81,6 +81,7 @@ pub fn header(read_only: bool) -> HeaderInfo {
         region: "ap-southeast-3".into(),
         project_id: fixture().project_id,
         read_only,
+        insecure: false,
         credential_source: "sandbox".into(),
     }
 }

@@ -8,6 +8,7 @@ use crate::tui::text::{fit, width};
 use crate::tui::theme::{Glyphs, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
@@ -15,6 +16,7 @@ const LABEL_W: usize = 12;
 const EDITOR_H: u16 = 5;
 
 /// Everything the drawing needs besides the form.
+#[derive(Clone, Copy)]
 pub(crate) struct Look<'a> {
     pub theme: &'a Theme,
     pub glyphs: &'a Glyphs,
@@ -23,7 +25,7 @@ pub(crate) struct Look<'a> {
 
 /// The modal's frame: everything below the header row, at most 100 columns. It covers the
 /// footer too: its own key hints are on its bottom border.
-fn modal_area(screen: Rect) -> Rect {
+pub(super) fn modal_area(screen: Rect) -> Rect {
     let w = screen.width.min(100);
     let x = screen.x + (screen.width - w) / 2;
     Rect::new(x, screen.y + 1, w, screen.height.saturating_sub(1))
@@ -105,14 +107,19 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
         for (label, names) in bulk::groups(form.targets.iter().zip(routes)) {
             // A group label may be longer than the field labels ("ECS route unknown").
             let label_w = LABEL_W.max(width(label) + 1);
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {label:label_w$}"), th.label),
-                Span::raw(fit(
-                    &names.join(", "),
-                    w.saturating_sub(label_w + 2),
-                    g.ellipsis,
-                )),
-            ]));
+            // Every name, wrapped: none hides behind an ellipsis.
+            let room = w.saturating_sub(label_w + 2).max(10);
+            for (i, part) in wrap_words(&names.join(", "), room).into_iter().enumerate() {
+                let lead = if i == 0 {
+                    format!("  {label:label_w$}")
+                } else {
+                    " ".repeat(label_w + 2)
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(lead, th.label),
+                    Span::raw(part),
+                ]));
+            }
         }
         for x in &form.excluded {
             let text = format!("excluded: {} ({})", x.name, x.reason);
@@ -307,6 +314,64 @@ pub(super) fn wrap_words(text: &str, w: usize) -> Vec<String> {
     }
     out.into_iter()
         .map(|l| fit(&l, w, "…").trim_end().to_string())
+        .collect()
+}
+
+/// Wraps a styled line at spaces to `w` columns (a longer word is cut), keeping each
+/// span's style: a view that scrolls by rows then knows how many rows it draws.
+pub(super) fn wrap_line(line: &Line<'_>, w: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let w = w.max(1);
+    let cells: Vec<(char, Style)> = line
+        .spans
+        .iter()
+        .flat_map(|s| {
+            let style = line.style.patch(s.style);
+            s.content.chars().map(move |c| (c, style))
+        })
+        .collect();
+    let cw = |c: char| c.width().unwrap_or(0);
+    let mut rows: Vec<Vec<(char, Style)>> = Vec::new();
+    let mut row: Vec<(char, Style)> = Vec::new();
+    let mut row_w = 0;
+    for run in cells.chunk_by(|a, b| (a.0 == ' ') == (b.0 == ' ')) {
+        let run_w: usize = run.iter().map(|&(c, _)| cw(c)).sum();
+        if run[0].0 == ' ' {
+            if row_w + run_w <= w {
+                row.extend_from_slice(run);
+                row_w += run_w;
+            } else {
+                // The line breaks here; the spaces go with the break.
+                rows.push(std::mem::take(&mut row));
+                row_w = 0;
+            }
+            continue;
+        }
+        if row_w > 0 && row_w + run_w > w {
+            while row.last().is_some_and(|&(c, _)| c == ' ') {
+                row.pop();
+            }
+            rows.push(std::mem::take(&mut row));
+            row_w = 0;
+        }
+        for &(c, style) in run {
+            if row_w + cw(c) > w && row_w > 0 {
+                rows.push(std::mem::take(&mut row));
+                row_w = 0;
+            }
+            row.push((c, style));
+            row_w += cw(c);
+        }
+    }
+    rows.push(row);
+    rows.into_iter()
+        .map(|r| {
+            let spans: Vec<Span<'static>> = r
+                .chunk_by(|a, b| a.1 == b.1)
+                .map(|run| Span::styled(run.iter().map(|&(c, _)| c).collect::<String>(), run[0].1))
+                .collect();
+            Line::from(spans)
+        })
         .collect()
 }
 

@@ -236,7 +236,9 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) {
             };
             match key.code {
                 KeyCode::Char('u') if ctrl => *secret = secret_buffer(),
-                KeyCode::Char(c) if !ctrl => push_secret(secret, c),
+                KeyCode::Char(c) if !ctrl => {
+                    push_secret(secret, c);
+                }
                 KeyCode::Backspace => secret.pop(),
                 KeyCode::Enter => form.move_focus(ctx, true),
                 _ => {}
@@ -283,10 +285,13 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) {
     }
 }
 
-fn push_secret(secret: &mut Secret, c: char) {
-    if secret.expose().len() + c.len_utf8() <= SECRET_CAP {
+/// Appends `c` unless the buffer is full; false when it was.
+pub(super) fn push_secret(secret: &mut Secret, c: char) -> bool {
+    let room = secret.expose().len() + c.len_utf8() <= SECRET_CAP;
+    if room {
         secret.push(c);
     }
+    room
 }
 
 /// Keys the multi-line editor may have: characters, Enter, deletion and movement.
@@ -369,31 +374,4 @@ fn read_user_data(path: &str) -> Result<(UserData, String), String> {
         .unwrap_or_else(|| path.to_string());
     let note = format!("loaded {name} ({} B)", bytes.len());
     Ok((UserData::file(name, bytes), note))
-}
-
-pub(super) fn paste(form: &mut FormState, text: &str) {
-    if let Some(p) = form.picker.as_mut() {
-        p.filter.insert_str(text);
-        p.refresh();
-        return;
-    }
-    match form.focus {
-        Slot::Password => text
-            .chars()
-            .for_each(|c| push_secret(&mut form.entries.password, c)),
-        Slot::Confirm => text
-            .chars()
-            .for_each(|c| push_secret(&mut form.entries.password_confirm, c)),
-        Slot::UserData => {
-            form.user_data.insert_str(text);
-            form.sync_user_data();
-        }
-        Slot::UserDataFile => form.file_path.insert_str(text),
-        Slot::KmsKey => {
-            form.kms.insert_str(text);
-            form.entries.kms_key_id = form.kms.text.trim().to_string();
-        }
-        _ => {}
-    }
-    form.touched.insert(form.focus);
 }

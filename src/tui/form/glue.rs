@@ -41,19 +41,28 @@ fn ctx<'a>(app: &'a App) -> Ctx<'a> {
         images: app.images.table.rows(),
         keypairs: app.keypairs.table.rows(),
         user_id: app.changes.user_id.as_deref().unwrap_or(""),
+        screen: app.size,
+        look: Look {
+            theme: &app.theme,
+            glyphs: &app.glyphs,
+            spin: app.spin,
+        },
     }
 }
 
-/// The marked servers, or the one under the cursor.
+/// The marked servers by name (as the form and the review list them), or the one under
+/// the cursor.
 pub(crate) fn chosen_servers(app: &App) -> Vec<Server> {
     let marks = app.servers.table.marks();
     if marks.is_empty() {
         return app.servers.table.selected().cloned().into_iter().collect();
     }
-    marks
+    let mut servers: Vec<Server> = marks
         .iter()
         .filter_map(|id| app.servers.table.get(id).cloned())
-        .collect()
+        .collect();
+    servers.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    servers
 }
 
 /// `c` / `R`: opens the form, or says why the server cannot take it.
@@ -164,6 +173,8 @@ fn placeholder(app: &mut App, key: &str, s: &Server, operation: &str) {
     app.jobs.rebuild();
 }
 
+/// A paste while the form or the stop confirmation is open (which has no text field);
+/// false when neither is.
 pub(crate) fn paste(app: &mut App, text: &str) -> bool {
     match app.changes.form.as_mut() {
         Some(form) => {
@@ -229,15 +240,11 @@ pub(crate) fn submitted(app: &mut App, key: &str, outcome: SubmitOutcome) {
 }
 
 pub(crate) fn draw(f: &mut Frame, app: &App) {
-    let look = Look {
-        theme: &app.theme,
-        glyphs: &app.glyphs,
-        spin: app.spin,
-    };
+    let ctx = ctx(app);
     if let Some(form) = &app.changes.form {
-        super::draw(f, f.area(), form, &ctx(app), &look);
+        super::draw(f, f.area(), form, &ctx, &ctx.look);
     }
     if let Some(stop) = &app.changes.stop {
-        stop.draw(f, f.area(), &look);
+        stop.draw(f, f.area(), &ctx.look);
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod bulk;
 mod draw;
 mod fields;
 pub(crate) mod glue;
+mod paste;
 mod picker;
 mod review;
 mod rows;
@@ -39,6 +40,9 @@ pub(crate) struct Ctx<'a> {
     pub keypairs: &'a [Keypair],
     /// Empty until IAM has answered (a key pair then shows why it cannot be used yet).
     pub user_id: &'a str,
+    /// The terminal's size: the review scrolls no further than its last row.
+    pub screen: ratatui::layout::Rect,
+    pub look: draw::Look<'a>,
 }
 
 /// One request the form asks to send.
@@ -405,14 +409,9 @@ impl FormState {
                 Outcome::Stay
             }
             Stage::Edit => fields::handle_key(self, ctx, key),
-            Stage::Review { .. } => review::handle_key(self, key),
+            Stage::Review { .. } => review::handle_key(self, ctx, key),
             Stage::Sending { .. } => review::handle_sending_key(self, key),
         }
-    }
-
-    /// Bracketed paste into the focused text field.
-    pub fn paste(&mut self, text: &str) {
-        fields::paste(self, text);
     }
 }
 

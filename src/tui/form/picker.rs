@@ -1,10 +1,14 @@
-//! The image and key pair pickers: a list with a fuzzy filter. Images that fit every target
-//! come first; the others are hidden until Tab shows them, greyed with ops's short reason.
+//! The image and key pair pickers: a list with a filter. Rows whose words are the typed
+//! words come first, then rows with words starting with them, then rows containing them,
+//! then fuzzy matches; within each, images that fit every target come first. Images that
+//! do not fit are hidden until Tab shows them, greyed with ops's short reason, except one
+//! that matches the typed words better than any that fits: "CentOS 7.6" never picks
+//! CentOS 7.8 because 7.6 does not fit; it shows 7.6 and why.
 
 use super::{Ctx, FormState, Slot};
 use crate::ops;
 use crate::tui::cmdline::{Edit, LineInput};
-use crate::tui::filter::Fuzzy;
+use crate::tui::filter::Filter;
 use crate::tui::panes::images::{arch, firmware};
 use crate::tui::text::fit;
 use crate::tui::text::short_id;
@@ -70,28 +74,84 @@ impl Picker {
         (fit, self.rows.len() - fit)
     }
 
-    /// Applies the filter and the fit toggle; fitting rows stay first.
+    /// Applies the filter and the fit toggle.
     pub fn refresh(&mut self) {
-        let mut fuzzy = Fuzzy::new(&self.filter.text);
-        let mut scored: Vec<(bool, u32, usize)> = self
+        let typed = words(&self.filter.text);
+        let mut fuzzy = Filter::fuzzy(&self.filter.text);
+        // (how the words match, does not fit, fuzzy score, row) of every matching row.
+        let matched: Vec<(Tier, bool, u32, usize)> = self
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| self.show_unfit || r.fits())
             .filter_map(|(i, r)| {
                 let hay = format!("{}  {}", r.name, r.detail);
-                fuzzy.score(&hay).map(|s| (!r.fits(), s, i))
+                let score = fuzzy.score(&hay);
+                let tier = tier(&typed, &hay).or(score.map(|_| Tier::Fuzzy))?;
+                Some((tier, !r.fits(), score.unwrap_or(0), i))
             })
             .collect();
-        // Fitting first, then best match, then listing order (already by name).
-        scored.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-        self.shown = scored.into_iter().map(|(_, _, i)| i).collect();
+        let best_fitting = matched.iter().filter(|m| !m.1).map(|m| m.0).min();
+        let mut shown: Vec<_> = matched
+            .into_iter()
+            .filter(|&(tier, unfit, ..)| {
+                !unfit
+                    || self.show_unfit
+                    || (tier < Tier::Fuzzy && best_fitting.is_none_or(|best| tier < best))
+            })
+            .collect();
+        // Best tier, fitting first, best fuzzy score, listing order (already by name).
+        shown.sort_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then(b.2.cmp(&a.2))
+                .then(a.3.cmp(&b.3))
+        });
+        self.shown = shown.into_iter().map(|m| m.3).collect();
         self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
     }
 
     pub fn selected(&self) -> Option<&PickRow> {
         self.shown.get(self.cursor).map(|&i| &self.rows[i])
     }
+}
+
+/// How the typed words match a row, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    /// Each typed word is a word of the row ("7.6" in "CentOS 7.6 64bit").
+    Words,
+    /// Each is a word or the start of one ("cent 7" in "CentOS 7.6").
+    Prefixes,
+    /// Each is inside the row's text.
+    Within,
+    /// Only the fuzzy match holds.
+    Fuzzy,
+}
+
+/// Lower-cased words: letters, digits and dots ("22.04" stays one word).
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '.'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The worst way one of the `typed` words matches `text`, `None` if one is not in it.
+fn tier(typed: &[String], text: &str) -> Option<Tier> {
+    let own = words(text);
+    let lower = text.to_lowercase();
+    typed.iter().try_fold(Tier::Words, |worst, t| {
+        let this = if own.iter().any(|w| w == t) {
+            Tier::Words
+        } else if own.iter().any(|w| w.starts_with(t.as_str())) {
+            Tier::Prefixes
+        } else if lower.contains(t.as_str()) {
+            Tier::Within
+        } else {
+            return None;
+        };
+        Some(worst.max(this))
+    })
 }
 
 fn image_rows(form: &FormState, ctx: &Ctx<'_>) -> Vec<PickRow> {

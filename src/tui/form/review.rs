@@ -1,8 +1,10 @@
 //! The review (what will be sent, what it wipes, a typed confirmation) and the results of
-//! sending. The review lists ops's plans as they are: path, masked body, warnings.
+//! sending. The review lists ops's plans as they are: every server by name (and those left
+//! out, with why), then path, masked body, warnings; it scrolls by the rows it draws and
+//! stops at the last one.
 
-use super::draw::{Look, cap, frame, plural, wrap_words};
-use super::{FormState, Outcome, SendState, Stage};
+use super::draw::{Look, cap, frame, modal_area, plural, wrap_line, wrap_words};
+use super::{Ctx, FormState, Outcome, SendState, Stage};
 use crate::ops::{OpKind, Plan, Route};
 use crate::tui::cmdline::Edit;
 use crate::tui::text::short_id;
@@ -13,9 +15,46 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-pub(super) fn handle_key(form: &mut FormState, key: &KeyEvent) -> Outcome {
+/// The scrolled part of the review on `screen`: (width, height).
+fn body_size(screen: Rect) -> (usize, usize) {
+    body_size_in(modal_area(screen))
+}
+
+/// The scrolled part of the review drawn in `area`: (width, height).
+fn body_size_in(area: Rect) -> (usize, usize) {
+    // Border and one column of air each side; border and the confirmation rows below.
+    (
+        area.width.saturating_sub(4).max(1) as usize,
+        area.height.saturating_sub(2 + TAIL) as usize,
+    )
+}
+
+/// Rows at the bottom: the keep-password tick, the confirmation, its note.
+const TAIL: u16 = 3;
+
+/// The body as drawn: every line wrapped to `w`.
+fn body_rows(form: &FormState, plans: &[Plan], look: &Look<'_>, w: usize) -> Vec<Line<'static>> {
+    lines(form, plans, look.theme, look.glyphs)
+        .iter()
+        .flat_map(|l| wrap_line(l, w))
+        .collect()
+}
+
+/// The furthest the body scrolls: its last row at the bottom.
+fn max_scroll(form: &FormState, plans: &[Plan], ctx: &Ctx<'_>) -> u16 {
+    let (w, h) = body_size(ctx.screen);
+    let rows = body_rows(form, plans, &ctx.look, w).len();
+    u16::try_from(rows.saturating_sub(h)).unwrap_or(u16::MAX)
+}
+
+pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let word = form.confirm_word();
+    let max = match &form.stage {
+        Stage::Review { plans, .. } => max_scroll(form, plans, ctx),
+        _ => 0,
+    };
+    let page = u16::try_from(body_size(ctx.screen).1.saturating_sub(1).max(1)).unwrap_or(1);
     let Stage::Review {
         plans,
         confirm,
@@ -32,9 +71,9 @@ pub(super) fn handle_key(form: &mut FormState, key: &KeyEvent) -> Outcome {
         }
         KeyCode::Char('k') if ctrl => form.keep_secrets = !form.keep_secrets,
         KeyCode::Up => *scroll = scroll.saturating_sub(1),
-        KeyCode::Down => *scroll = scroll.saturating_add(1),
-        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-        KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+        KeyCode::Down => *scroll = scroll.saturating_add(1).min(max),
+        KeyCode::PageUp => *scroll = scroll.saturating_sub(page),
+        KeyCode::PageDown => *scroll = scroll.saturating_add(page).min(max),
         KeyCode::Enter if confirm.text.trim() == word => {
             let plans = std::mem::take(plans);
             return form.submit(plans);
@@ -234,16 +273,23 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
     };
     let th = look.theme;
     let n = form.targets.len();
-    let body_lines = lines(form, plans, th, look.glyphs);
-    // Rows after wrapping (estimated by width), to say when there is more below.
-    let w = area.width.saturating_sub(4).max(1) as usize;
-    let rows: usize = body_lines
-        .iter()
-        .map(|l| l.width().div_ceil(w).max(1))
-        .sum();
-    let room = area.height.saturating_sub(5) as usize;
-    let more = if rows > room + *scroll as usize {
-        format!(" {} more below (Down)", look.glyphs.sep)
+    let (w, room) = body_size_in(area);
+    let rows = body_rows(form, plans, look, w);
+    // A smaller screen than when the key was pressed: never past the last row.
+    let top = (*scroll as usize).min(rows.len().saturating_sub(room));
+    let more = if rows.len() > room {
+        let last = (top + room).min(rows.len());
+        let down = if last < rows.len() {
+            ", Down for more"
+        } else {
+            ""
+        };
+        format!(
+            " {} rows {}-{last} of {}{down}",
+            look.glyphs.sep,
+            top + 1,
+            rows.len()
+        )
     } else {
         String::new()
     };
@@ -259,14 +305,10 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
         " Enter submit · Esc back to the form · Up/Down scroll "
     };
     let inner = frame(f, area, &title, hints, th, look.glyphs);
-    let bottom = 3.min(inner.height);
+    let bottom = TAIL.min(inner.height);
     let body = Rect::new(inner.x, inner.y, inner.width, inner.height - bottom);
-    f.render_widget(
-        Paragraph::new(body_lines)
-            .wrap(Wrap { trim: false })
-            .scroll((*scroll, 0)),
-        body,
-    );
+    let shown: Vec<Line> = rows.into_iter().skip(top).take(room).collect();
+    f.render_widget(Paragraph::new(shown), body);
     let word = form.confirm_word();
     let what = if n == 1 {
         "the server name"

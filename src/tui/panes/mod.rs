@@ -6,7 +6,7 @@ pub mod jobs;
 pub mod keypairs;
 pub mod servers;
 
-use super::filter::{Fuzzy, haystack};
+use super::filter::haystack;
 use super::table::{Column, Table, TableRow, layout_columns};
 use super::text::{fit, fit_right, width};
 use super::theme::{Glyphs, Theme};
@@ -201,18 +201,18 @@ pub fn render_table<T: TableRow>(
     }
     lines.push(Line::from(head));
 
-    let mut fuzzy = Fuzzy::new(table.filter());
+    let mut filter = table.matcher();
     let full = inner.width as usize;
     for (pos, row) in table.visible() {
         let is_cursor = pos == table.cursor();
         let marked = table.is_marked(row.id());
-        let matches = if fuzzy.is_empty() {
+        let matches = if filter.is_empty() {
             Vec::new()
         } else {
             let cells: Vec<Cow<'_, str>> =
                 table.search_cols().iter().map(|&c| row.cell(c)).collect();
             let (h, starts) = haystack(cells.iter().map(|c| c.as_ref()));
-            let idx = fuzzy.indices(&h);
+            let idx = filter.indices(&h);
             // Per searchable column: the char indices matched within it.
             table
                 .search_cols()
