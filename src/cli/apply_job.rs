@@ -3,13 +3,13 @@
 //! it, `--wait` follows the job with the TUI's poller, so each state goes to the journal
 //! and the outcome to the audit log, once even when `reimage jobs --watch` follows it too.
 
-use crate::safe_text::escape;
 use super::CliError;
 use crate::config::Resolved;
 use crate::jobs::audit::Actor;
 use crate::jobs::journal::Journal;
 use crate::jobs::poller::JobEvent;
 use crate::jobs::record::{JobRecord, TrackedState};
+use crate::safe_text::escape;
 use std::sync::Arc;
 
 /// The journal, opened before anything is sent. Refused when it or the audit log cannot

@@ -1,8 +1,8 @@
 //! The scriptable face: `reimage list` and `reimage doctor`, over the same client as the TUI.
 
 mod apply_job;
-mod console;
 mod connect;
+mod console;
 mod doctor;
 mod jobs;
 mod list;
@@ -12,8 +12,8 @@ mod table;
 mod tui;
 mod tui_jobs;
 
-pub use console::Console;
 pub use connect::{Connected, Face, connect_with};
+pub use console::Console;
 pub use doctor::run_doctor;
 pub use jobs::{JobsArgs, run_jobs};
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
