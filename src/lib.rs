@@ -15,4 +15,5 @@ pub mod logging;
 pub mod ops;
 pub mod safe_text;
 pub mod sandbox;
+pub mod secret;
 pub mod tui;

@@ -139,7 +139,7 @@ async fn start_sandbox(resolved: &Resolved, notices: Vec<String>) -> Result<Conn
         .map_err(|e| CloudError::config(format!("cannot start the sandbox cloud: {e}")))?;
     let keys = crate::config::StaticKeys {
         ak: sandbox.ak.clone(),
-        sk: crate::config::Secret::new(sandbox.sk.clone()),
+        sk: crate::secret::Secret::new(sandbox.sk.clone()),
         security_token: None,
         project_id: Some(sandbox.project_id.clone()),
         domain_id: Some(sandbox.domain_id.clone()),
