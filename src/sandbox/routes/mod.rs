@@ -244,7 +244,7 @@ pub fn route(method: &Method, path: &str) -> Option<Op> {
         .trim_end_matches('/')
         .split('/')
         .skip(1)
-        .map(crate::cloud::signer::decode)
+        .map(crate::safe_text::percent::decode)
         .collect();
     let (prefix, rest) = match segs.first().map(String::as_str) {
         Some("ecs") => (Some(ServerKind::Ecs), &segs[1..]),
