@@ -116,37 +116,4 @@ mod tests {
         let b = SecretBytes::new(b"#!/bin/sh\necho hi\n".to_vec());
         assert_eq!(format!("{b:?}"), "SecretBytes(18 bytes)");
     }
-
-    /// The secret key of the credential chain and the admin password of a request are the
-    /// same wiped type (they were two, and the secret key's was a plain `String`).
-    #[test]
-    fn credentials_and_passwords_share_the_wiped_type() {
-        fn wiped_on_drop<T: ZeroizeOnDrop>(_: &T) {}
-        let sk: crate::config::Secret = crate::ops::Secret::new("the-secret-key");
-        wiped_on_drop(&sk);
-        let keys = crate::config::StaticKeys {
-            ak: "AK".into(),
-            sk,
-            security_token: Some(Secret::new("the-token")),
-            project_id: None,
-            domain_id: None,
-            region: None,
-        };
-        wiped_on_drop(&keys.sk);
-        let shown = format!("{keys:?}");
-        assert!(
-            !shown.contains("the-secret-key") && !shown.contains("the-token"),
-            "{shown}"
-        );
-    }
-
-    #[test]
-    fn a_profile_secret_is_read_into_the_wiped_type() {
-        let text = "[profiles.p]\naccess_key = \"AK\"\nsecret_key = \"from-the-file\"\n";
-        let file =
-            crate::config::ConfigFile::parse(std::path::Path::new("c.toml"), text).expect("parses");
-        let sk: &Secret = file.profiles["p"].secret_key.as_ref().expect("set");
-        assert_eq!(sk.expose(), "from-the-file");
-        assert!(!format!("{:?}", file.profiles["p"]).contains("from-the-file"));
-    }
 }

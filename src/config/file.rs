@@ -224,6 +224,15 @@ endpoints = { ecs = "https://ecs.example.com" }
     }
 
     #[test]
+    fn a_profile_secret_is_read_into_the_wiped_type() {
+        let text = "[profiles.p]\naccess_key = \"AK\"\nsecret_key = \"from-the-file\"\n";
+        let file = ConfigFile::parse(Path::new("c.toml"), text).expect("parses");
+        let sk: &Secret = file.profiles["p"].secret_key.as_ref().expect("set");
+        assert_eq!(sk.expose(), "from-the-file");
+        assert!(!format!("{:?}", file.profiles["p"]).contains("from-the-file"));
+    }
+
+    #[test]
     fn debug_redacts_secrets() {
         let p = Profile {
             secret_key: Some("very-secret".into()),
