@@ -1,9 +1,9 @@
 //! reimage: change or reinstall the OS of Huawei Cloud ECS and BMS servers.
 //!
-//! Layers, each importing only those below it: `cli` > `tui` > `jobs` > `ops` / `sandbox`
-//! > `cloud` > `config` > `fsio`, with `secret` and `safe_text` under all of them. The table
-//! of what each may import is in docs/architecture.md; `tests/architecture.rs` holds the
-//! code to it.
+//! Layers, each importing only those below it: `cli`, `tui`, `jobs`, `ops` and `sandbox`,
+//! `cloud`, `config`, `fsio`, with `secret` and `safe_text` under all of them. The table of
+//! what each may import is in docs/architecture.md; `tests/architecture.rs` holds the code
+//! to it.
 #![forbid(unsafe_code)]
 
 pub mod cli;

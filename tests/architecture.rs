@@ -537,7 +537,9 @@ fn the_table_is_read_as_written() {
     assert_eq!(r.breaches, vec![("src/tui/x.rs".into(), "fsio".into())]);
     // The real table has a row for the layers the code has.
     let real = rules();
-    for layer in ["cli", "tui", "jobs", "ops", "sandbox", "cloud", "config", "fsio"] {
+    for layer in [
+        "cli", "tui", "jobs", "ops", "sandbox", "cloud", "config", "fsio",
+    ] {
         assert!(real.layers.contains_key(layer), "{layer}");
     }
 }
@@ -555,7 +557,10 @@ fn a_single_path_allows_that_module_only() {
     ] {
         let p = problems_in("src/sandbox/auth.rs", bad);
         assert_eq!(p.len(), 1, "{bad}: {p:?}");
-        assert!(p[0].contains("sandbox may import only cloud::signer"), "{p:?}");
+        assert!(
+            p[0].contains("sandbox may import only cloud::signer"),
+            "{p:?}"
+        );
     }
 }
 
@@ -609,7 +614,10 @@ fn a_layer_without_a_row_and_a_long_file_are_refused() {
         "fn g() {}\n".repeat(MAX_LINES - 12),
         "fn t() {}\n".repeat(MAX_LINES)
     );
-    assert_eq!(problems_in("src/ops/x.rs", &with_tests), Vec::<String>::new());
+    assert_eq!(
+        problems_in("src/ops/x.rs", &with_tests),
+        Vec::<String>::new()
+    );
     let one_more = with_tests.replacen("fn f() {}\n", "fn f() {}\nfn e() {}\n", 1);
     assert_eq!(problems_in("src/ops/x.rs", &one_more).len(), 1);
 }
@@ -620,7 +628,10 @@ fn a_listed_breach_is_allowed_for_its_file_only() {
         problems_in("src/tui/x.rs", "use crate::fsio::read;"),
         Vec::<String>::new()
     );
-    assert_eq!(problems_in("src/tui/y.rs", "use crate::fsio::read;").len(), 1);
+    assert_eq!(
+        problems_in("src/tui/y.rs", "use crate::fsio::read;").len(),
+        1
+    );
 }
 
 // --- one secret type ----------------------------------------------------------------------
