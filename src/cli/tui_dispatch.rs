@@ -94,12 +94,11 @@ mod tests {
     use crate::cli::{Connected, EffectsParts, Start, TuiEffects};
     use crate::cloud::model::ServerKind;
     use crate::cloud::{Client, ClientSettings};
-    use crate::config::{Env, GlobalArgs, StaticKeys};
+    use crate::config::{Env, GlobalArgs};
     use crate::jobs::audit::{Actor, AuditLog};
     use crate::jobs::journal::Journal;
     use crate::jobs::pacing::JobSettings;
     use crate::sandbox::{InventorySpec, SandboxConfig};
-    use crate::secret::Secret;
     use crate::tui::{Command, Effects, Msg};
     use std::sync::Arc;
 
@@ -120,14 +119,7 @@ mod tests {
         })
         .await
         .expect("sandbox starts");
-        let keys = StaticKeys {
-            ak: sandbox.ak.clone(),
-            sk: Secret::new(sandbox.sk.clone()),
-            security_token: None,
-            project_id: Some(sandbox.project_id.clone()),
-            domain_id: None,
-            region: None,
-        };
+        let keys = crate::cli::connect::sandbox_keys(&sandbox);
         let settings = ClientSettings::with_keys(&sandbox.url, keys, &sandbox.region);
         let client = Client::connect(settings).await.expect("client");
         let dir = tempfile::tempdir().expect("temp dir");
