@@ -1,8 +1,9 @@
 //! reimage: change or reinstall the OS of Huawei Cloud ECS and BMS servers.
 //!
-//! Layers, each importing only those below it (see docs/architecture.md):
-//! `tui` > `jobs` > `ops` > `cloud` > `sandbox` > `config` > `fsio`, and `safe_text` (terminal-safe
-//! text) under all of them.
+//! Layers, each importing only those below it: `cli`, `tui`, `jobs`, `ops` and `sandbox`,
+//! `cloud`, `config`, `fsio`, with `secret` and `safe_text` under all of them. The table of
+//! what each may import is in docs/architecture.md; `tests/architecture.rs` holds the code
+//! to it.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -15,4 +16,5 @@ pub mod logging;
 pub mod ops;
 pub mod safe_text;
 pub mod sandbox;
+pub mod secret;
 pub mod tui;

@@ -133,18 +133,23 @@ fn no_credentials(resolved: &Resolved, e: CloudError) -> CloudError {
     }
 }
 
-async fn start_sandbox(resolved: &Resolved, notices: Vec<String>) -> Result<Connected, CloudError> {
-    let sandbox = crate::sandbox::start(crate::sandbox::SandboxConfig::default())
-        .await
-        .map_err(|e| CloudError::config(format!("cannot start the sandbox cloud: {e}")))?;
-    let keys = crate::config::StaticKeys {
+/// The keys that open a sandbox.
+pub(super) fn sandbox_keys(sandbox: &Sandbox) -> crate::config::StaticKeys {
+    crate::config::StaticKeys {
         ak: sandbox.ak.clone(),
-        sk: crate::config::Secret::new(sandbox.sk.clone()),
+        sk: crate::secret::Secret::new(sandbox.sk.clone()),
         security_token: None,
         project_id: Some(sandbox.project_id.clone()),
         domain_id: Some(sandbox.domain_id.clone()),
         region: Some(sandbox.region.clone()),
-    };
+    }
+}
+
+async fn start_sandbox(resolved: &Resolved, notices: Vec<String>) -> Result<Connected, CloudError> {
+    let sandbox = crate::sandbox::start(crate::sandbox::SandboxConfig::default())
+        .await
+        .map_err(|e| CloudError::config(format!("cannot start the sandbox cloud: {e}")))?;
+    let keys = sandbox_keys(&sandbox);
     let settings =
         resolved
             .settings

@@ -7,7 +7,7 @@
 //! is asked for with echo off ([`hidden`]); from a pipe it is the first line.
 
 use super::CliError;
-use crate::ops::Secret;
+use crate::secret::Secret;
 use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::os::fd::AsFd;

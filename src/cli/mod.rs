@@ -10,7 +10,11 @@ mod plan;
 mod submit;
 mod table;
 mod tui;
+mod tui_dispatch;
+mod tui_effects;
 mod tui_jobs;
+mod tui_link;
+mod tui_listings;
 
 pub use connect::{Connected, Face, connect_with};
 pub use console::Console;
@@ -18,7 +22,8 @@ pub use doctor::run_doctor;
 pub use jobs::{JobsArgs, run_jobs};
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
 pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
-pub use tui::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEffects, job_view, run_tui};
+pub use tui::run_tui;
+pub use tui_effects::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEffects};
 
 use crate::cloud::CloudError;
 use crate::safe_text::escape;

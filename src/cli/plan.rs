@@ -12,10 +12,9 @@ use crate::cloud::{Client, ImageQuery};
 use crate::config::{Env, GlobalArgs};
 use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::record::TrackedState;
-use crate::ops::{
-    self, Entries, FieldError, Input, LoginMode, Operation, Plan, Route, Secret, UserData,
-};
+use crate::ops::{self, Entries, FieldError, Input, LoginMode, Operation, Plan, Route, UserData};
 use crate::safe_text::{self, escape};
+use crate::secret::Secret;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use std::io::Write;

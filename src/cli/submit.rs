@@ -170,7 +170,7 @@ fn accept(
     if let Err(e) = log.submitted(actor, &rec, login) {
         tracing::error!(job_id = %rec.job_id, error = %e, "cannot write the audit log");
     }
-    let _ = tx.send(Msg::JobUpdated(super::job_view(&rec)));
+    let _ = tx.send(Msg::JobUpdated(super::tui_jobs::job_view(&rec)));
     if let Some(p) = &sink.poller {
         p.track(rec.clone());
     }

@@ -213,7 +213,7 @@ mod tests {
             "http://127.0.0.1:1",
             crate::config::StaticKeys {
                 ak: "a".into(),
-                sk: crate::config::Secret::new("s"),
+                sk: crate::secret::Secret::new("s"),
                 security_token: None,
                 project_id: None,
                 domain_id: None,

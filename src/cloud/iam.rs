@@ -93,7 +93,10 @@ struct CredentialInfo {
 /// IAM `ShowPermanentAccessKey`: `GET /v3.0/OS-CREDENTIAL/credentials/{ak}`.
 pub async fn user_id_of_ak(t: &Transport) -> Result<String, CloudError> {
     let ak = t.provider().current().await?.ak;
-    let path = format!("/v3.0/OS-CREDENTIAL/credentials/{}", signer::encode(&ak));
+    let path = format!(
+        "/v3.0/OS-CREDENTIAL/credentials/{}",
+        crate::safe_text::percent::encode(&ak)
+    );
     let reply = t.send(&Call::get(Service::Iam, path)).await?;
     let c: CredentialReply = reply.json("IAM ShowPermanentAccessKey")?;
     if c.credential.user_id.is_empty() {

@@ -4,7 +4,7 @@ use super::client::{Client, service_of};
 use super::error::{CloudError, ErrorKind};
 use super::model::{Job, JobAccepted, ServerKind};
 use super::request::Call;
-use super::signer::encode;
+use crate::safe_text::percent::encode;
 use serde_json::Value;
 use zeroize::Zeroizing;
 

@@ -6,7 +6,7 @@ use super::endpoints::Service;
 use super::error::CloudError;
 use super::model::{Keypair, KeypairSource};
 use super::request::Call;
-use super::signer::encode;
+use crate::safe_text::percent::encode;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@ use super::client::Client;
 use super::endpoints::Service;
 use super::error::CloudError;
 use super::request::Call;
-use super::signer::encode;
+use crate::safe_text::percent::encode;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 

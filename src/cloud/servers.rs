@@ -6,7 +6,7 @@ use super::error::CloudError;
 use super::lenient;
 use super::model::{JobAccepted, Server, ServerKind};
 use super::request::Call;
-use super::signer::encode;
+use crate::safe_text::percent::encode;
 use futures::StreamExt;
 use serde::Deserialize;
 

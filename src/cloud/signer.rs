@@ -6,7 +6,6 @@
 //! text before encoding, headers with `_` never signed) follow the API doc, section 2.2.
 
 use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
@@ -19,22 +18,9 @@ pub const EMPTY_PAYLOAD_HASH: &str =
 pub const HEADER_DATE: &str = "X-Sdk-Date";
 pub const HEADER_CONTENT_SHA256: &str = "X-Sdk-Content-Sha256";
 
-/// RFC 3986 unreserved characters stay literal; everything else is `%XX` (upper-case hex).
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Percent-encode one path segment, query key or query value the way the signer does.
-pub fn encode(s: &str) -> String {
-    utf8_percent_encode(s, UNRESERVED).to_string()
-}
-
-/// Percent-decode, keeping `+` literal (SDK clients always send `%2B` / `%20`).
-pub fn decode(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
-}
+/// The signer's percent-encoding: the one the client, `ops` and the sandbox put ids into
+/// paths with, so what is sent is what is signed.
+pub use crate::safe_text::percent::{decode, encode};
 
 /// Canonical URI: decode, re-encode each segment, and always end with `/`.
 pub fn canonical_uri(path: &str) -> String {

@@ -2,7 +2,8 @@
 //! Step 6 (ECS metadata) needs the network and is done by `cloud::credentials`; this
 //! module only says where to look for it. Step 7 (nothing) means the sandbox.
 
-use super::{ConfigError, Env, Profile, Secret};
+use super::{ConfigError, Env, Profile};
+use crate::secret::Secret;
 use std::path::{Path, PathBuf};
 
 /// Default base URL of the ECS instance metadata service.
@@ -269,8 +270,8 @@ fn from_profile(name: &str, p: &Profile) -> Result<Option<StaticKeys>, ConfigErr
         (None, None) => Ok(None),
         (Some(ak), Some(sk)) => Ok(Some(StaticKeys {
             ak: ak.trim().to_string(),
-            sk: Secret::new(sk.trim()),
-            security_token: p.security_token.as_deref().map(Secret::new),
+            sk: Secret::new(sk.expose().trim()),
+            security_token: p.security_token.clone(),
             project_id: p.project_id.clone(),
             domain_id: p.domain_id.clone(),
             region: p.region.clone(),

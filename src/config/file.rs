@@ -2,6 +2,7 @@
 //! silently falls back to a default.
 
 use super::ConfigError;
+use crate::secret::Secret;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,8 +77,8 @@ pub struct Profile {
     /// IAM user id of the AK, used when IAM cannot tell it (temporary keys).
     pub user_id: Option<String>,
     pub access_key: Option<String>,
-    pub secret_key: Option<String>,
-    pub security_token: Option<String>,
+    pub secret_key: Option<Secret>,
+    pub security_token: Option<Secret>,
     /// `myhuaweicloud.com` by default; other domains for Huawei Cloud Stack or partner clouds.
     pub cloud_domain: Option<String>,
     /// Every service at this base URL (as the sandbox serves them).
@@ -97,15 +98,14 @@ pub struct Profile {
 
 impl std::fmt::Debug for Profile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let redact = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
         f.debug_struct("Profile")
             .field("region", &self.region)
             .field("project_id", &self.project_id)
             .field("domain_id", &self.domain_id)
             .field("user_id", &self.user_id)
             .field("access_key", &self.access_key)
-            .field("secret_key", &redact(&self.secret_key))
-            .field("security_token", &redact(&self.security_token))
+            .field("secret_key", &self.secret_key)
+            .field("security_token", &self.security_token)
             .field("cloud_domain", &self.cloud_domain)
             .field("endpoint", &self.endpoint)
             .field("endpoints", &self.endpoints)
@@ -221,6 +221,15 @@ endpoints = { ecs = "https://ecs.example.com" }
     fn bad_syntax_names_line() {
         let err = ConfigFile::parse(Path::new("c.toml"), "a = 1\nb = = 2\n").expect_err("bad");
         assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn a_profile_secret_is_read_into_the_wiped_type() {
+        let text = "[profiles.p]\naccess_key = \"AK\"\nsecret_key = \"from-the-file\"\n";
+        let file = ConfigFile::parse(Path::new("c.toml"), text).expect("parses");
+        let sk: &Secret = file.profiles["p"].secret_key.as_ref().expect("set");
+        assert_eq!(sk.expose(), "from-the-file");
+        assert!(!format!("{:?}", file.profiles["p"]).contains("from-the-file"));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Credentials other tools leave on disk: the SDK's `~/.huaweicloud/credentials` (INI) and
 //! KooCLI's `~/.hcloud/config.json`.
 
+use super::ConfigError;
 use super::credentials::StaticKeys;
-use super::{ConfigError, Secret};
 use crate::fsio::{self, FileKind};
+use crate::secret::Secret;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -9,15 +9,15 @@ pub mod koocli;
 pub mod net;
 pub mod paths;
 pub mod perms;
-mod secret;
 pub mod settings;
 
+/// The wiped holder of the secret key and token, named here for the credential chain's users.
+pub use crate::secret::Secret;
 pub use args::GlobalArgs;
 pub use credentials::{CredentialSource, Credentials, StaticKeys};
 pub use env::Env;
 pub use file::{ConfigFile, FilterMode, Profile, UiConfig};
 pub use paths::Paths;
-pub use secret::Secret;
 pub use settings::{
     ClientSettings, EndpointSettings, MAX_RECORDS, Resolved, RetryPolicy, SandboxUse, SourcedUrl,
     resolve,

@@ -400,7 +400,7 @@ fn endpoints(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
+    use crate::secret::Secret;
 
     #[test]
     fn debug_never_shows_secrets() {

@@ -14,7 +14,7 @@
 
 use super::input::OpKind;
 use super::route::Route;
-use super::secret::Secret;
+use crate::secret::Secret;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::fmt;
 use std::io;

@@ -12,11 +12,11 @@ use super::input::{Input, LoginMode, OpKind, Operation, UserData};
 use super::login::{check_keypair, check_login_mode, check_user_data_allowed};
 use super::password::{PasswordTarget, check_password, check_password_confirm};
 use super::route::{Route, RouteDecision, decide_route};
-use super::secret::Secret;
 use super::sources;
 use super::state::{Readiness, is_spot, server_can_take};
 use super::user_data::encode_user_data;
 use crate::cloud::model::ServerKind;
+use crate::secret::Secret;
 
 /// Length of a KMS key id (`__system__cmkid`).
 pub const KMS_KEY_LEN: usize = 36;

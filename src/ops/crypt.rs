@@ -2,7 +2,7 @@
 //! and set on the server by a `chpasswd -e` script sent as the user data, so the plain
 //! password never leaves this machine. Cloud-Init runs the same script on an ECS (/v2).
 
-use super::secret::Secret;
+use crate::secret::Secret;
 use rand::RngCore;
 use sha_crypt::{CustomizedPasswordHasher, Params, ShaCrypt};
 use zeroize::Zeroize;

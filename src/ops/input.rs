@@ -4,8 +4,8 @@
 use super::compat::{Incompatibility, image_compatibility};
 use super::errors::{Field, FieldError, OsFamily};
 use super::route::{Route, ecs_route_for};
-use super::secret::{Secret, SecretBytes};
 use crate::cloud::model::{Image, Keypair, Server, ServerKind};
+use crate::secret::{Secret, SecretBytes};
 
 /// Change to another image, or reinstall the image the server has.
 #[derive(Debug, Clone, PartialEq, Eq)]

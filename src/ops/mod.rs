@@ -27,11 +27,12 @@ mod login;
 mod password;
 mod plan;
 mod route;
-mod secret;
 pub mod sources;
 mod state;
 mod user_data;
 
+/// The wiped holders, named here for the form and the scripts that fill an [`Input`].
+pub use crate::secret::{Secret, SecretBytes};
 pub use body::{Body, Metadata, PASSWORD_MASK};
 pub use checks::KMS_KEY_LEN;
 pub use compat::{
@@ -47,7 +48,6 @@ pub use password::{
 };
 pub use plan::{Plan, plan, warnings};
 pub use route::{Route, RouteDecision, decide_route, ecs_route_for};
-pub use secret::{Secret, SecretBytes};
 pub use sources::Cite;
 pub use state::{Readiness, Refusal, is_prepaid, is_spot, server_can_take};
 pub use user_data::{

@@ -8,8 +8,8 @@
 use super::errors::{Field, FieldError, OsFamily, Warning};
 use super::input::OpKind;
 use super::route::Route;
-use super::secret::Secret;
 use super::sources::{self, Cite};
+use crate::secret::Secret;
 use subtle::ConstantTimeEq;
 
 /// Special characters of the ECS pages (000, 004): `!@$%^-_=+[{}]:,./?~#*`.

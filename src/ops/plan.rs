@@ -8,7 +8,7 @@ use super::errors::{FieldError, Precondition, Warning};
 use super::input::{Input, OpKind, Operation};
 use super::route::RouteDecision;
 use crate::cloud::model::{Image, ServerKind};
-use crate::cloud::signer::encode;
+use crate::safe_text::percent::encode;
 use std::fmt;
 
 /// A request ready to send, with what the user must read first.

@@ -3,7 +3,7 @@
 
 use super::errors::{Field, FieldError, Warning};
 use super::input::UserData;
-use super::secret::Secret;
+use crate::secret::Secret;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 

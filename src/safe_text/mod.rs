@@ -1,5 +1,6 @@
-//! Text that came from the cloud or from a file, made safe to show on a terminal. The TUI
-//! and every command-line face print such text through this module only.
+//! Text that came from the cloud or from a file, made safe for where it goes: a terminal
+//! (here), JSON output ([`json`]), a URL path or query ([`percent`]). The TUI and every
+//! command-line face print such text through this module only.
 //!
 //! What is unsafe ([`is_unsafe`]): the C0 controls and DEL (an ESC from a server name could
 //! clear the screen, retitle the terminal or write the clipboard with OSC 52), the C1
@@ -16,6 +17,7 @@
 //! JSON output keeps its own notation (`\u001b`): see [`json`].
 
 pub mod json;
+pub mod percent;
 
 use std::borrow::Cow;
 

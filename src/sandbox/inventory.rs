@@ -1,7 +1,7 @@
 //! Inventory: the hand-made default set in `assets/sandbox/` and the expansion of compact
 //! server records into full servers (addresses, volumes, platform metadata).
 
-use crate::cloud::model::ServerKind;
+use crate::sandbox::kind::SimKind;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -179,7 +179,7 @@ pub fn build(config: &SandboxConfig) -> Result<World, SandboxError> {
     };
     let by_id: BTreeMap<&str, &SimImage> = images.iter().map(|i| (i.id.as_str(), i)).collect();
     let mut out = Vec::with_capacity(ecs.len() + bms.len());
-    for (kind, specs) in [(ServerKind::Ecs, &ecs), (ServerKind::Bms, &bms)] {
+    for (kind, specs) in [(SimKind::Ecs, &ecs), (SimKind::Bms, &bms)] {
         for spec in specs {
             out.push(expand(spec, kind, &by_id, config)?);
         }
@@ -187,8 +187,8 @@ pub fn build(config: &SandboxConfig) -> Result<World, SandboxError> {
     Ok(World::new(out, images, keypairs))
 }
 
-fn power_of(kind: ServerKind, status: &str) -> (&'static str, u8, &'static str) {
-    let stopped = if kind == ServerKind::Bms {
+fn power_of(kind: SimKind, status: &str) -> (&'static str, u8, &'static str) {
+    let stopped = if kind == SimKind::Bms {
         "shutoff"
     } else {
         "stopped"
@@ -205,7 +205,7 @@ fn power_of(kind: ServerKind, status: &str) -> (&'static str, u8, &'static str) 
 
 /// Platform metadata that follows the server's image (also rewritten after a change OS).
 pub fn image_metadata(
-    kind: ServerKind,
+    kind: SimKind,
     image: &SimImage,
     flavor: &str,
     md: &mut BTreeMap<String, String>,
@@ -217,7 +217,7 @@ pub fn image_metadata(
     md.insert("metering.image_id".into(), image.id.clone());
     md.insert("metering.imagetype".into(), image.imagetype.clone());
     md.insert("metering.resourcespeccode".into(), format!("{flavor}.{os}"));
-    if kind == ServerKind::Ecs && image.env == "IsoImage" {
+    if kind == SimKind::Ecs && image.env == "IsoImage" {
         md.insert("virtual_env_type".into(), "IsoImage".into());
     } else {
         md.remove("virtual_env_type");
@@ -226,11 +226,11 @@ pub fn image_metadata(
 
 fn expand(
     spec: &ServerSpec,
-    kind: ServerKind,
+    kind: SimKind,
     images: &BTreeMap<&str, &SimImage>,
     config: &SandboxConfig,
 ) -> Result<SimServer, SandboxError> {
-    let asset = if kind == ServerKind::Ecs {
+    let asset = if kind == SimKind::Ecs {
         "ecs_servers.json"
     } else {
         "bms_servers.json"
@@ -250,12 +250,12 @@ fn expand(
     metadata.insert("vpc_id".into(), VPC_ID.into());
     metadata.insert("EcmResStatus".into(), "normal".into());
     match kind {
-        ServerKind::Ecs => {
+        SimKind::Ecs => {
             metadata.insert("charging_mode".into(), spec.charging_mode.clone());
             metadata.insert("metering.resourcetype".into(), "1".into());
             metadata.insert("__support_agent_list".into(), "hss,ces".into());
         }
-        ServerKind::Bms => {
+        SimKind::Bms => {
             metadata.insert("chargingMode".into(), spec.charging_mode.clone());
             metadata.insert(
                 "metering.resourcetype".into(),
@@ -293,7 +293,7 @@ fn expand(
             ..addresses[0].clone()
         });
     }
-    let prefix = if kind == ServerKind::Bms {
+    let prefix = if kind == SimKind::Bms {
         "/dev/sd"
     } else {
         "/dev/vd"
@@ -360,7 +360,7 @@ mod tests {
             let image = world.image(&s.image_id).expect("image exists");
             assert_eq!(s.metadata["image_name"], image.name, "{}", s.name);
             let bms_image = image.env == "Ironic";
-            assert_eq!(bms_image, s.kind == ServerKind::Bms, "{}", s.name);
+            assert_eq!(bms_image, s.kind == SimKind::Bms, "{}", s.name);
             assert_eq!(image.arm, s.flavor.arm, "{}", s.name);
         }
         assert!(world.servers.iter().any(|s| s.locked));
@@ -368,7 +368,7 @@ mod tests {
             world
                 .servers
                 .iter()
-                .any(|s| !s.has_system_disk() && s.kind == ServerKind::Ecs)
+                .any(|s| !s.has_system_disk() && s.kind == SimKind::Ecs)
         );
         assert!(world.servers.iter().any(|s| s.charging_mode() == "2"));
         assert!(world.images.iter().any(|i| i.fails()));

@@ -3,7 +3,7 @@
 //! `INIT` -> `RUNNING` (server rebuilding / powering off) -> `SUCCESS` or `FAIL`.
 //! State advances lazily from timestamps whenever a request comes in.
 
-use crate::cloud::model::ServerKind;
+use crate::sandbox::kind::SimKind;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -33,7 +33,7 @@ pub enum Action {
 #[derive(Debug, Clone)]
 pub struct SimJob {
     pub id: String,
-    pub service: ServerKind,
+    pub service: SimKind,
     pub job_type: &'static str,
     pub status: &'static str,
     pub begin_time: String,
@@ -75,7 +75,7 @@ impl World {
     /// Register a job; the servers it touches become busy at once.
     pub fn submit(
         &mut self,
-        service: ServerKind,
+        service: SimKind,
         job_type: &'static str,
         action: Action,
         seconds: f64,
@@ -124,7 +124,7 @@ impl World {
     /// A job waiting for an unpaid order: it stays `PENDING_PAYMENT` and touches nothing.
     pub fn submit_pending_payment(
         &mut self,
-        service: ServerKind,
+        service: SimKind,
         job_type: &'static str,
         action: Action,
     ) -> String {
@@ -245,7 +245,7 @@ impl World {
                         s.busy_job = None;
                         s.task_state = String::new();
                         s.status = "SHUTOFF".into();
-                        s.vm_state = if s.kind == ServerKind::Bms {
+                        s.vm_state = if s.kind == SimKind::Bms {
                             "shutoff"
                         } else {
                             "stopped"
@@ -271,7 +271,7 @@ impl World {
 
     /// The job `id` as `service` knows it: a job belongs to the service that created it
     /// (`None`: the sandbox's single address, which serves both).
-    pub fn job_of(&self, id: &str, service: Option<ServerKind>) -> Option<&SimJob> {
+    pub fn job_of(&self, id: &str, service: Option<SimKind>) -> Option<&SimJob> {
         self.jobs
             .table
             .get(id)
@@ -280,7 +280,7 @@ impl World {
 
     /// The wire shape of a job (API doc 10.1 / 10.2).
     pub fn render_job(&self, job: &SimJob) -> Value {
-        let bms = job.service == ServerKind::Bms;
+        let bms = job.service == SimKind::Bms;
         let entities = match &job.action {
             Action::Rebuild { server_id, .. } if bms => {
                 json!({"server_id": server_id, "sub_jobs_total": 0, "sub_jobs": []})
@@ -310,7 +310,7 @@ impl World {
         failure: &Option<(String, String)>,
         sub_id: &str,
     ) -> Value {
-        let bms = job.service == ServerKind::Bms;
+        let bms = job.service == SimKind::Bms;
         let status = match (job.status, failure) {
             ("SUCCESS" | "FAIL", Some(_)) => "FAIL",
             ("SUCCESS" | "FAIL", None) => "SUCCESS",

@@ -13,6 +13,7 @@ pub mod faults;
 mod generate;
 mod inventory;
 mod jobs;
+mod kind;
 mod render;
 mod routes;
 pub mod rules;

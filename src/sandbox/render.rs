@@ -1,7 +1,7 @@
 //! Wire shapes of servers, images and key pairs (API doc sections 4 to 7). Numbers the SDK
 //! types as strings (flavor sizes, address version, `__*` flags) are rendered as strings.
 
-use crate::cloud::model::ServerKind;
+use crate::sandbox::kind::SimKind;
 use base64::Engine;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -92,13 +92,13 @@ pub fn server(s: &SimServer, project_id: &str) -> Value {
         obj.extend(more);
     }
     match s.kind {
-        ServerKind::Ecs => {
+        SimKind::Ecs => {
             obj.insert(
                 "os:scheduler_hints".into(),
                 json!({"group": [], "tenancy": [], "dedicated_host_id": []}),
             );
         }
-        ServerKind::Bms => {
+        SimKind::Bms => {
             obj.insert(
                 "os:scheduler_hints".into(),
                 json!({"dec_baremetal": ["share"]}),

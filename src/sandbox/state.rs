@@ -2,7 +2,7 @@
 //! credentials. Servers are kept in one Vec sorted once (created desc, then id), so a list
 //! page is a slice of the matching positions.
 
-use crate::cloud::model::ServerKind;
+use crate::sandbox::kind::SimKind;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,7 +36,7 @@ pub struct SimVolume {
 
 #[derive(Debug, Clone)]
 pub struct SimServer {
-    pub kind: ServerKind,
+    pub kind: SimKind,
     pub id: String,
     pub name: String,
     pub status: String,
@@ -75,8 +75,8 @@ impl SimServer {
 
     pub fn charging_mode(&self) -> &str {
         let key = match self.kind {
-            ServerKind::Ecs => "charging_mode",
-            ServerKind::Bms => "chargingMode",
+            SimKind::Ecs => "charging_mode",
+            SimKind::Bms => "chargingMode",
         };
         self.metadata.get(key).map(String::as_str).unwrap_or("0")
     }
@@ -190,8 +190,8 @@ impl World {
                 .map(|(i, _)| i)
                 .collect::<Vec<_>>()
         };
-        let ecs_order = order(ServerKind::Ecs);
-        let bms_order = order(ServerKind::Bms);
+        let ecs_order = order(SimKind::Ecs);
+        let bms_order = order(SimKind::Bms);
         World {
             servers,
             server_index,
@@ -206,7 +206,7 @@ impl World {
         }
     }
 
-    pub fn server(&self, kind: ServerKind, id: &str) -> Option<&SimServer> {
+    pub fn server(&self, kind: SimKind, id: &str) -> Option<&SimServer> {
         self.server_index
             .get(id)
             .map(|&i| &self.servers[i])

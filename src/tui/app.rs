@@ -415,7 +415,7 @@ impl App {
                 Vec::new()
             }
             Msg::JobProgress(p) => {
-                self.jobs.progress.insert(p.key.clone(), p);
+                self.jobs.note_progress(p);
                 self.dirty = true;
                 Vec::new()
             }

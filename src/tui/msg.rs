@@ -41,12 +41,15 @@ pub struct JobView {
     pub submitting: bool,
     pub status: JobStatus,
     pub elapsed: Duration,
-    /// Progress or failure text, e.g. `rebuild_spawning` or `BMS.0111 none or multiple passwords`.
+    /// Progress or failure text, e.g. `rebuild_spawning` or `none or multiple passwords`;
+    /// the pane shows `error_code` before it.
     pub detail: String,
     pub error_code: Option<String>,
 }
 
-/// The details of a job the Jobs pane shows below its row.
+/// The details of a job the Jobs pane shows below its row. Sent as what one poll said
+/// (empty fields: nothing new); the pane adds it to what it keeps
+/// ([`JobsPane::note_progress`](super::panes::jobs::JobsPane::note_progress)).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct JobProgress {
     /// [`JobView::key`] of the job.

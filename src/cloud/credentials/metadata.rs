@@ -4,7 +4,7 @@
 use super::Keys;
 use crate::cloud::error::{CloudError, ErrorKind};
 use crate::cloud::reply;
-use crate::config::Secret;
+use crate::secret::Secret;
 use serde_json::Value;
 use std::time::Duration;
 use time::OffsetDateTime;

@@ -6,7 +6,8 @@ mod metadata;
 pub use metadata::MetadataProvider;
 
 use super::error::CloudError;
-use crate::config::{Secret, StaticKeys};
+use crate::config::StaticKeys;
+use crate::secret::Secret;
 
 /// One AK/SK pair, with the security token of temporary keys.
 #[derive(Debug, Clone, PartialEq, Eq)]

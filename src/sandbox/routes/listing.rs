@@ -4,19 +4,19 @@
 use serde_json::{Value, json};
 
 use super::Ctx;
-use crate::cloud::model::ServerKind;
 use crate::sandbox::errors::Reply;
+use crate::sandbox::kind::SimKind;
 use crate::sandbox::render;
 use crate::sandbox::state::{SimServer, World};
 
-fn invalid(kind: ServerKind, message: String) -> Reply {
+fn invalid(kind: SimKind, message: String) -> Reply {
     match kind {
-        ServerKind::Ecs => Reply::service(400, "Ecs.0005", message),
-        ServerKind::Bms => Reply::service(400, "BMS.0018", message),
+        SimKind::Ecs => Reply::service(400, "Ecs.0005", message),
+        SimKind::Bms => Reply::service(400, "BMS.0018", message),
     }
 }
 
-fn number(ctx: &Ctx<'_>, kind: ServerKind, key: &str, default: usize) -> Result<usize, Reply> {
+fn number(ctx: &Ctx<'_>, kind: SimKind, key: &str, default: usize) -> Result<usize, Reply> {
     match ctx.q(key) {
         None | Some("") => Ok(default),
         Some(v) => v.trim().parse::<usize>().map_err(|_| {
@@ -84,14 +84,14 @@ fn matches(s: &SimServer, ctx: &Ctx<'_>) -> bool {
     true
 }
 
-pub fn list_servers(world: &World, kind: ServerKind, ctx: &Ctx<'_>) -> Reply {
+pub fn list_servers(world: &World, kind: SimKind, ctx: &Ctx<'_>) -> Reply {
     let order = match kind {
-        ServerKind::Ecs => &world.ecs_order,
-        ServerKind::Bms => &world.bms_order,
+        SimKind::Ecs => &world.ecs_order,
+        SimKind::Bms => &world.bms_order,
     };
     let project = &ctx.config.project_id;
     // server_id: the listed ids only, other filters ignored; unknown ids as {id, fault}.
-    if kind == ServerKind::Ecs
+    if kind == SimKind::Ecs
         && let Some(ids) = ctx.q("server_id")
     {
         let servers: Vec<Value> = ids

@@ -16,7 +16,7 @@ use super::SandboxConfig;
 use super::errors::Reply;
 use super::rules::OsOp;
 use super::state::World;
-use crate::cloud::model::ServerKind;
+use crate::sandbox::kind::SimKind;
 
 pub use admin::AdminOp;
 
@@ -24,11 +24,11 @@ pub use admin::AdminOp;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     ServerList {
-        kind: ServerKind,
+        kind: SimKind,
         project: String,
     },
     ServerShow {
-        kind: ServerKind,
+        kind: SimKind,
         project: String,
         id: String,
     },
@@ -44,7 +44,7 @@ pub enum Op {
         op: OsOp,
     },
     Action {
-        kind: ServerKind,
+        kind: SimKind,
         project: String,
     },
     JobShow {
@@ -52,7 +52,7 @@ pub enum Op {
         id: String,
         /// The service asked: from an `/ecs` or `/bms` path prefix, else from the `Host`
         /// (`ecs.…`, `bms.…`); `None` on the sandbox's single address.
-        service: Option<ServerKind>,
+        service: Option<SimKind>,
     },
     ImsList,
     NovaList {
@@ -113,7 +113,7 @@ pub const OPERATION_NAMES: &[&str] = &[
 
 impl Op {
     pub fn name(&self) -> &'static str {
-        let ecs = |k: &ServerKind| *k == ServerKind::Ecs;
+        let ecs = |k: &SimKind| *k == SimKind::Ecs;
         match self {
             Op::ServerList { kind, .. } => {
                 if ecs(kind) {
@@ -207,10 +207,10 @@ impl Op {
 
 /// Find the operation for a method and raw path; `None` is the gateway's 404.
 /// The server collection of a path segment: ECS and BMS share every listing route.
-fn kind_of(collection: &str) -> Option<ServerKind> {
+fn kind_of(collection: &str) -> Option<SimKind> {
     match collection {
-        "cloudservers" => Some(ServerKind::Ecs),
-        "baremetalservers" => Some(ServerKind::Bms),
+        "cloudservers" => Some(SimKind::Ecs),
+        "baremetalservers" => Some(SimKind::Bms),
         _ => None,
     }
 }
@@ -224,13 +224,13 @@ fn os_op(action: &str) -> OsOp {
 }
 
 /// The ECS or BMS host an operation is served by (`None`: neither).
-fn host_of(op: &Op) -> Option<ServerKind> {
+fn host_of(op: &Op) -> Option<SimKind> {
     match op {
         Op::ServerList { kind, .. } | Op::ServerShow { kind, .. } | Op::Action { kind, .. } => {
             Some(*kind)
         }
-        Op::EcsOs { .. } | Op::NovaList { .. } | Op::NovaShow { .. } => Some(ServerKind::Ecs),
-        Op::BmsOs { .. } => Some(ServerKind::Bms),
+        Op::EcsOs { .. } | Op::NovaList { .. } | Op::NovaShow { .. } => Some(SimKind::Ecs),
+        Op::BmsOs { .. } => Some(SimKind::Bms),
         Op::JobShow { service, .. } => *service,
         _ => None,
     }
@@ -244,11 +244,11 @@ pub fn route(method: &Method, path: &str) -> Option<Op> {
         .trim_end_matches('/')
         .split('/')
         .skip(1)
-        .map(crate::cloud::signer::decode)
+        .map(crate::safe_text::percent::decode)
         .collect();
     let (prefix, rest) = match segs.first().map(String::as_str) {
-        Some("ecs") => (Some(ServerKind::Ecs), &segs[1..]),
-        Some("bms") => (Some(ServerKind::Bms), &segs[1..]),
+        Some("ecs") => (Some(SimKind::Ecs), &segs[1..]),
+        Some("bms") => (Some(SimKind::Bms), &segs[1..]),
         _ => (None, &segs[..]),
     };
     let op = route_segments(method, rest, prefix)?;
@@ -258,7 +258,7 @@ pub fn route(method: &Method, path: &str) -> Option<Op> {
     }
 }
 
-fn route_segments(method: &Method, segs: &[String], service: Option<ServerKind>) -> Option<Op> {
+fn route_segments(method: &Method, segs: &[String], service: Option<SimKind>) -> Option<Op> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let get = method == Method::GET;
     let post = method == Method::POST;
@@ -364,17 +364,14 @@ fn project_mismatch(op: &Op, ctx: &Ctx<'_>) -> Option<Reply> {
         "The project ID in the request does not match the project of the credentials or the URL.";
     Some(match op {
         Op::ServerList {
-            kind: ServerKind::Ecs,
-            ..
+            kind: SimKind::Ecs, ..
         }
         | Op::ServerShow {
-            kind: ServerKind::Ecs,
-            ..
+            kind: SimKind::Ecs, ..
         }
         | Op::EcsOs { .. }
         | Op::Action {
-            kind: ServerKind::Ecs,
-            ..
+            kind: SimKind::Ecs, ..
         }
         | Op::JobShow { .. } => Reply::service(400, "Ecs.0023", message),
         _ => Reply::service(400, "Common.0018", message),
@@ -394,8 +391,8 @@ pub fn handle(op: &Op, world: &mut World, ctx: &Ctx<'_>) -> Reply {
         Op::Action { kind, .. } => servers::action(world, *kind, ctx),
         Op::JobShow { id, service, .. } => {
             let by_host = ctx.header("host").and_then(|h| match h.split('.').next() {
-                Some("ecs") => Some(ServerKind::Ecs),
-                Some("bms") => Some(ServerKind::Bms),
+                Some("ecs") => Some(SimKind::Ecs),
+                Some("bms") => Some(SimKind::Bms),
                 _ => None,
             });
             servers::show_job(world, id, service.or(by_host))

@@ -9,9 +9,9 @@ use serde_json::json;
 
 use super::Ctx;
 use super::servers::not_found;
-use crate::cloud::model::ServerKind;
 use crate::sandbox::errors::Reply;
 use crate::sandbox::jobs::Action;
+use crate::sandbox::kind::SimKind;
 use crate::sandbox::rules::{self, OsOp, OsRequest, Service, Violation};
 use crate::sandbox::state::{SimImage, SimServer, World};
 
@@ -141,8 +141,8 @@ pub fn ecs(world: &mut World, id: &str, op: OsOp, v2: bool, ctx: &Ctx<'_>) -> Re
         Ok(r) => r,
         Err(v) => return violation(v, service),
     };
-    let Some(server) = world.server(ServerKind::Ecs, id).cloned() else {
-        return not_found(ServerKind::Ecs, id);
+    let Some(server) = world.server(SimKind::Ecs, id).cloned() else {
+        return not_found(SimKind::Ecs, id);
     };
     let image = match validate(world, &server, &req, op, service) {
         Ok(i) => i,
@@ -189,11 +189,11 @@ pub fn ecs(world: &mut World, id: &str, op: OsOp, v2: bool, ctx: &Ctx<'_>) -> Re
         && image.as_ref().is_some_and(|i| i.productcode.is_some())
         && req.is_auto_pay.as_deref() != Some("true");
     if unpaid {
-        let job = world.submit_pending_payment(ServerKind::Ecs, job_type, action);
+        let job = world.submit_pending_payment(SimKind::Ecs, job_type, action);
         let order = format!("CS{}", job.get(..16).unwrap_or(&job).to_uppercase());
         return Reply::ok(json!({"job_id": job, "order_id": order}));
     }
-    let job = world.submit(ServerKind::Ecs, job_type, action, ctx.config.job_seconds);
+    let job = world.submit(SimKind::Ecs, job_type, action, ctx.config.job_seconds);
     Reply::ok(json!({"job_id": job}))
 }
 
@@ -203,8 +203,8 @@ pub fn bms(world: &mut World, id: &str, op: OsOp, ctx: &Ctx<'_>) -> Reply {
         Ok(r) => r,
         Err(v) => return violation(v, service),
     };
-    let Some(server) = world.server(ServerKind::Bms, id).cloned() else {
-        return not_found(ServerKind::Bms, id);
+    let Some(server) = world.server(SimKind::Bms, id).cloned() else {
+        return not_found(SimKind::Bms, id);
     };
     let image = match validate(world, &server, &req, op, service) {
         Ok(i) => i,
@@ -239,7 +239,7 @@ pub fn bms(world: &mut World, id: &str, op: OsOp, ctx: &Ctx<'_>) -> Reply {
         failure: failure_of(image.as_ref(), BMS_FAIL_CODE),
         injected: injected(&req, service, image.as_ref()),
     };
-    let job = world.submit(ServerKind::Bms, job_type, action, ctx.config.job_seconds);
+    let job = world.submit(SimKind::Bms, job_type, action, ctx.config.job_seconds);
     match op {
         OsOp::Change => Reply::ok(json!({"jobId": job})),
         OsOp::Reinstall => Reply::ok(json!({"job_id": job})),

@@ -3,31 +3,31 @@
 use serde_json::{Value, json};
 
 use super::Ctx;
-use crate::cloud::model::ServerKind;
 use crate::sandbox::errors::Reply;
 use crate::sandbox::jobs::Action;
+use crate::sandbox::kind::SimKind;
 use crate::sandbox::render;
 use crate::sandbox::state::World;
 
-pub fn not_found(kind: ServerKind, id: &str) -> Reply {
+pub fn not_found(kind: SimKind, id: &str) -> Reply {
     match kind {
-        ServerKind::Ecs => Reply::service(
+        SimKind::Ecs => Reply::service(
             404,
             "Ecs.0114",
             format!("Instance[{id}] could not be found."),
         ),
-        ServerKind::Bms => Reply::service(400, "BMS.0040", "The server does not exist."),
+        SimKind::Bms => Reply::service(400, "BMS.0040", "The server does not exist."),
     }
 }
 
-pub fn show(world: &World, kind: ServerKind, id: &str, ctx: &Ctx<'_>) -> Reply {
+pub fn show(world: &World, kind: SimKind, id: &str, ctx: &Ctx<'_>) -> Reply {
     match world.server(kind, id) {
         Some(s) => Reply::ok(json!({"server": render::server(s, &ctx.config.project_id)})),
         None => not_found(kind, id),
     }
 }
 
-pub fn show_job(world: &World, id: &str, service: Option<ServerKind>) -> Reply {
+pub fn show_job(world: &World, id: &str, service: Option<SimKind>) -> Reply {
     match world.job_of(id, service) {
         Some(job) => Reply::ok(world.render_job(job)),
         None => Reply::service(
@@ -38,27 +38,25 @@ pub fn show_job(world: &World, id: &str, service: Option<ServerKind>) -> Reply {
     }
 }
 
-fn bad(kind: ServerKind, message: &str) -> Reply {
+fn bad(kind: SimKind, message: &str) -> Reply {
     match kind {
-        ServerKind::Ecs => Reply::service(400, "Ecs.0005", message),
-        ServerKind::Bms => Reply::service(400, "BMS.0018", message),
+        SimKind::Ecs => Reply::service(400, "Ecs.0005", message),
+        SimKind::Bms => Reply::service(400, "BMS.0018", message),
     }
 }
 
 /// `POST .../action` with `os-stop`: a batch stop job.
-pub fn action(world: &mut World, kind: ServerKind, ctx: &Ctx<'_>) -> Reply {
+pub fn action(world: &mut World, kind: SimKind, ctx: &Ctx<'_>) -> Reply {
     if ctx.body.iter().all(u8::is_ascii_whitespace) {
         return match kind {
-            ServerKind::Ecs => Reply::service(400, "Common.0002", "The request body is empty."),
-            ServerKind::Bms => Reply::service(400, "BMS.0001", "The request body is empty."),
+            SimKind::Ecs => Reply::service(400, "Common.0002", "The request body is empty."),
+            SimKind::Bms => Reply::service(400, "BMS.0001", "The request body is empty."),
         };
     }
     let Ok(doc) = serde_json::from_slice::<Value>(ctx.body) else {
         return match kind {
-            ServerKind::Ecs => bad(kind, "The request body is not valid JSON."),
-            ServerKind::Bms => {
-                Reply::service(400, "BMS.0001", "The request body is not valid JSON.")
-            }
+            SimKind::Ecs => bad(kind, "The request body is not valid JSON."),
+            SimKind::Bms => Reply::service(400, "BMS.0001", "The request body is not valid JSON."),
         };
     };
     let Some(stop) = doc.get("os-stop").and_then(Value::as_object) else {
@@ -106,10 +104,10 @@ pub fn action(world: &mut World, kind: ServerKind, ctx: &Ctx<'_>) -> Reply {
             return not_found(kind, &id);
         };
         let failure = match kind {
-            ServerKind::Bms if s.status == "SHUTOFF" => {
+            SimKind::Bms if s.status == "SHUTOFF" => {
                 return Reply::service(400, "BMS.0039", "Server is stopped, not allow to stop.");
             }
-            ServerKind::Bms
+            SimKind::Bms
                 if s.busy_job.is_some() || !s.task_state.is_empty() || s.status != "ACTIVE" =>
             {
                 return Reply::service(
@@ -118,10 +116,10 @@ pub fn action(world: &mut World, kind: ServerKind, ctx: &Ctx<'_>) -> Reply {
                     format!("The server status {} does not allow stopping.", s.status),
                 );
             }
-            ServerKind::Ecs if s.locked => {
+            SimKind::Ecs if s.locked => {
                 return Reply::service(400, "Ecs.0605", format!("Instance[{id}] is locked."));
             }
-            ServerKind::Ecs
+            SimKind::Ecs
                 if s.busy_job.is_some() || !s.task_state.is_empty() || s.status != "ACTIVE" =>
             {
                 Some((
@@ -134,8 +132,8 @@ pub fn action(world: &mut World, kind: ServerKind, ctx: &Ctx<'_>) -> Reply {
         plan.push((id, failure));
     }
     let (service, job_type) = match kind {
-        ServerKind::Ecs => (ServerKind::Ecs, "batchStopServer"),
-        ServerKind::Bms => (ServerKind::Bms, "baremetalBatchOperate"),
+        SimKind::Ecs => (SimKind::Ecs, "batchStopServer"),
+        SimKind::Bms => (SimKind::Bms, "baremetalBatchOperate"),
     };
     let id = world.submit(
         service,

@@ -102,6 +102,29 @@ impl JobsPane {
             .collect()
     }
 
+    /// What one poll said about a job (`Msg::JobProgress`), added to what earlier polls
+    /// said: a field the poll left empty keeps its value, and an answered poll clears the
+    /// last poll error.
+    pub fn note_progress(&mut self, p: JobProgress) {
+        let kept = self.progress.entry(p.key.clone()).or_default();
+        kept.key = p.key;
+        if p.last_poll.is_some() {
+            kept.last_poll = p.last_poll;
+            kept.poll_error = None;
+        }
+        let set = |old: &mut Option<String>, new: Option<String>| {
+            if new.is_some() {
+                *old = new;
+            }
+        };
+        set(&mut kept.poll_error, p.poll_error);
+        set(&mut kept.fail_reason, p.fail_reason);
+        set(&mut kept.hint, p.hint);
+        if !p.sub_jobs.is_empty() {
+            kept.sub_jobs = p.sub_jobs;
+        }
+    }
+
     pub fn submitting(&self) -> usize {
         self.table.rows().iter().filter(|j| j.submitting).count()
     }

@@ -1,10 +1,13 @@
-//! Secret holders for the admin password and user data: wiped from memory on drop, never
-//! printed by `Debug` or `Display`.
+//! The holders of every secret reimage keeps: the secret key and security token (config,
+//! cloud), the admin password and user data (ops, the form, the console). One type for
+//! all of them, below every layer that needs one, so each secret is wiped from memory on
+//! drop and no `Debug` can print it, wherever it travels.
 
 use std::fmt;
-use zeroize::Zeroizing;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
-/// A secret text (the admin password). `Debug` shows only whether it is set.
+/// A secret text: a secret key, a security token, an admin password. Wiped on drop;
+/// `Debug` shows only whether it is set; there is no `Display`.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(Zeroizing<String>);
 
@@ -13,7 +16,7 @@ impl Secret {
         Self(Zeroizing::new(value.into()))
     }
 
-    /// The secret itself; call only to validate it or to put it on the wire.
+    /// The secret itself; call only to validate it, sign with it or put it on the wire.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -37,6 +40,9 @@ impl Secret {
     }
 }
 
+/// Its only field is `Zeroizing`, which wipes the text when the secret is dropped.
+impl ZeroizeOnDrop for Secret {}
+
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
         Self::new(value)
@@ -46,6 +52,13 @@ impl From<&str> for Secret {
 impl From<String> for Secret {
     fn from(value: String) -> Self {
         Self::new(value)
+    }
+}
+
+/// `secret_key = "…"` in config.toml: the decoded text moves into the wiped holder.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
     }
 }
 
@@ -59,7 +72,8 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Secret bytes (user data as typed or read from a file). `Debug` shows only the size.
+/// Secret bytes (user data as typed or read from a file). Wiped on drop; `Debug` shows
+/// only the size.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct SecretBytes(Zeroizing<Vec<u8>>);
 
@@ -80,6 +94,9 @@ impl SecretBytes {
         self.0.is_empty()
     }
 }
+
+/// Its only field is `Zeroizing`, which wipes the bytes when they are dropped.
+impl ZeroizeOnDrop for SecretBytes {}
 
 impl fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
