@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod docs_gen;
 pub mod hardening;
 pub mod jobs;
 pub mod logging;
