@@ -1,6 +1,8 @@
 //! What an admin installs beside the binary: completion scripts and the man page, generated
-//! by the real binary.
+//! by the real binary; the release profile that keeps it small; the script that checks a
+//! binary before it is shipped to older servers.
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 const SUBCOMMANDS: [&str; 8] = [
@@ -197,4 +199,133 @@ fn man_page_is_one_roff_page_with_every_command() {
         .expect("groff runs (groff-base)");
     let warnings = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && warnings.is_empty(), "{warnings}");
+}
+
+fn cargo_toml() -> toml::Table {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .expect("Cargo.toml");
+    text.parse().expect("Cargo.toml parses")
+}
+
+/// The release binary (what admins copy to a bastion) carries no debug info; the line tables
+/// that profilers need live in the `profiling` profile. Its size is checked by
+/// scripts/check-binary.sh on a real build, not here (a release build is too slow for tests).
+#[test]
+fn release_is_lean_and_profiling_keeps_line_tables() {
+    let toml = cargo_toml();
+    let profile = |name: &str| {
+        toml["profile"][name]
+            .as_table()
+            .unwrap_or_else(|| panic!("[profile.{name}]"))
+            .clone()
+    };
+    let release = profile("release");
+    let debug = release.get("debug").map(ToString::to_string);
+    assert!(
+        matches!(debug.as_deref(), None | Some("false" | "0" | "\"none\"")),
+        "release debug = {debug:?}"
+    );
+    let strip = release.get("strip").map(ToString::to_string);
+    assert!(
+        matches!(
+            strip.as_deref(),
+            Some("\"debuginfo\"" | "\"symbols\"" | "true")
+        ),
+        "release strip = {strip:?}"
+    );
+    let profiling = profile("profiling");
+    assert_eq!(profiling["inherits"].as_str(), Some("release"));
+    assert_eq!(profiling["debug"].as_str(), Some("line-tables-only"));
+    assert_eq!(profiling["strip"].as_str(), Some("none"));
+}
+
+fn check_binary(bin: &Path, env: &[(&str, &str)]) -> Output {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check-binary.sh");
+    Command::new("bash")
+        .arg(script)
+        .arg(bin)
+        .envs(env.iter().copied())
+        .output()
+        .expect("bash runs")
+}
+
+/// The glibc versions a binary needs, read from its version-needs section by readelf, and
+/// the highest of them compared as numbers (2.9 < 2.17).
+fn highest_glibc(bin: &Path) -> Vec<u32> {
+    let out = Command::new("readelf")
+        .args(["-V", "--wide"])
+        .arg(bin)
+        .output()
+        .expect("readelf runs (binutils)");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("GLIBC_"))
+        .filter_map(|v| v.split('.').map(|n| n.parse().ok()).collect())
+        .max()
+        .expect("the test binary is linked against glibc")
+}
+
+/// The binary cargo built for these tests was linked on this machine, against its own (newer)
+/// glibc and with the dev profile: the check must refuse it and say why, and must accept it
+/// once the limits are raised to exactly what it needs.
+#[test]
+fn check_binary_refuses_a_host_build_and_accepts_it_at_its_own_limits() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_reimage"));
+    let highest = highest_glibc(bin);
+    let highest_text = highest
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(".");
+    assert!(
+        highest > vec![2, 17],
+        "this machine's glibc is older than 2.17?"
+    );
+
+    let out = check_binary(bin, &[("MAX_MB", "1")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("needs glibc newer than 2.17")
+            && stderr.contains(&format!("GLIBC_{highest_text}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("is over 1 MB"), "{stderr}");
+
+    let size_mb = (std::fs::metadata(bin).expect("binary").len() / 1_000_000 + 1).to_string();
+    // readelf's names for the machines reimage is built for.
+    let (this, other) = match std::env::consts::ARCH {
+        "aarch64" => ("AArch64", "X86-64"),
+        _ => ("X86-64", "AArch64"),
+    };
+    let out = check_binary(
+        bin,
+        &[
+            ("MAX_GLIBC", &highest_text),
+            ("MAX_MB", &size_mb),
+            ("MACHINE", this),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("needs GLIBC_{highest_text} at most")),
+        "{stdout}"
+    );
+
+    let out = check_binary(
+        bin,
+        &[
+            ("MAX_GLIBC", &highest_text),
+            ("MAX_MB", &size_mb),
+            ("MACHINE", other),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("expected {other}")), "{stderr}");
 }
