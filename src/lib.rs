@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod docs_gen;
 pub mod fsio;
 pub mod hardening;
 pub mod jobs;

@@ -1,6 +1,6 @@
 //! The `reimage` binary: parses the command line and hands over to the library.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use reimage::config::{Env, GlobalArgs};
 
 #[derive(Debug, Parser)]
@@ -31,6 +31,10 @@ enum Command {
     /// Serve the sandbox cloud (a simulated Huawei Cloud) on an address, for scripts, SDKs
     /// and tests.
     Sandbox(reimage::sandbox::SandboxArgs),
+    /// Print the shell completion script (see docs/install.md for where to put it).
+    Completions(reimage::docs_gen::CompletionsArgs),
+    /// Print the man page (roff) of reimage and every command: `reimage man | man -l -`.
+    Man,
 }
 
 fn main() -> color_eyre::Result<()> {
@@ -87,8 +91,24 @@ fn main() -> color_eyre::Result<()> {
                 exit_with(&e);
             }
         }
+        Some(Command::Completions(args)) => print_generated(Ok(reimage::docs_gen::completions(
+            Cli::command(),
+            args.shell,
+        ))),
+        Some(Command::Man) => print_generated(reimage::docs_gen::man_page(Cli::command())),
     }
     Ok(())
+}
+
+/// Print a generated text; a reader that stops early (`| head`) ends it quietly.
+fn print_generated(text: std::io::Result<Vec<u8>>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match text.and_then(|t| stdout.write_all(&t).and_then(|()| stdout.flush())) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => exit_with(&e),
+    }
 }
 
 type CliFuture<'a> =
@@ -110,8 +130,14 @@ where
         Ok(rt) => rt.block_on(run(global, &env, &mut stdout)),
         Err(e) => Err(reimage::cli::CliError::Io(e)),
     };
-    if let Err(e) = result {
-        exit_with(&e);
+    match result {
+        Ok(()) => {}
+        // The reader stopped early (`reimage list servers | head`): what it wanted was
+        // written, and anything that must not be lost (a job id) is journaled and on stderr.
+        Err(reimage::cli::CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            std::process::exit(0)
+        }
+        Err(e) => exit_with(&e),
     }
 }
 
