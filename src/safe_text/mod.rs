@@ -4,9 +4,11 @@
 //!
 //! What is unsafe ([`is_unsafe`]): the C0 controls and DEL (an ESC from a server name could
 //! clear the screen, retitle the terminal or write the clipboard with OSC 52), the C1
-//! controls U+0080–U+009F (8-bit CSI and OSC on some terminals), and the bidirectional
-//! embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069 (they reorder what
-//! is shown, so a name could read as another).
+//! controls U+0080–U+009F (8-bit CSI and OSC on some terminals), the bidirectional
+//! embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069 and the marks
+//! U+200E, U+200F and U+061C (they reorder what is shown, so a name could read as
+//! another), and the line and paragraph separators U+2028 and U+2029 (a line break to
+//! some terminals, so a name could fake an output line).
 //!
 //! How it is shown: escaped, so the reader sees that something was there and what.
 //! `\n`, `\r` and `\t` stand for themselves; every other character below U+0100 is
@@ -26,9 +28,19 @@ pub fn is_unsafe(c: char) -> bool {
     c.is_control() || is_bidi_control(c)
 }
 
-/// The bidirectional embeddings, overrides and isolates.
+/// The bidirectional embeddings, overrides, isolates and marks, and the Unicode line and
+/// paragraph separators: none is a `char::is_control`, all change how a line reads.
 fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
 }
 
 /// One line of text for the terminal: every unsafe character escaped, line breaks too
@@ -88,6 +100,11 @@ mod tests {
             ("rtl\u{202E}fdp.exe", "rtl\\u{202e}fdp.exe"),
             ("lre\u{202A}pdf\u{202C}", "lre\\u{202a}pdf\\u{202c}"),
             ("iso\u{2066}x\u{2069}", "iso\\u{2066}x\\u{2069}"),
+            (
+                "lrm\u{200E}rlm\u{200F}alm\u{61C}",
+                "lrm\\u{200e}rlm\\u{200f}alm\\u{061c}",
+            ),
+            ("ls\u{2028}ps\u{2029}", "ls\\u{2028}ps\\u{2029}"),
             ("nul\0bs\x08", "nul\\x00bs\\x08"),
             ("数据库 ü \\x1b", "数据库 ü \\x1b"),
         ];

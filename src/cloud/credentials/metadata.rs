@@ -5,10 +5,11 @@ use super::Keys;
 use crate::cloud::error::{CloudError, ErrorKind};
 use crate::cloud::reply;
 use crate::secret::Secret;
-use serde_json::Value;
+use serde::Deserialize;
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::Mutex;
+use zeroize::Zeroizing;
 
 const TOKEN_PATH: &str = "/meta-data/latest/api/token";
 const KEY_PATH: &str = "/openstack/latest/securitykey";
@@ -87,7 +88,7 @@ impl MetadataProvider {
     /// The optional session token; `None` when the service does not offer tokens.
     /// An unreachable service is an error at once, so a machine that is not an ECS waits
     /// one timeout, not two, before falling back.
-    async fn session_token(&self) -> Result<Option<String>, CloudError> {
+    async fn session_token(&self) -> Result<Option<Zeroizing<String>>, CloudError> {
         let sent = self
             .http
             .put(format!("{}{TOKEN_PATH}", self.base))
@@ -160,9 +161,10 @@ impl MetadataProvider {
 }
 
 /// A metadata answer: a token or a small JSON document, never more than the limit.
-async fn read_text(resp: reqwest::Response) -> Result<String, String> {
+/// The text is wiped on drop: it holds a session token or the keys themselves.
+async fn read_text(resp: reqwest::Response) -> Result<Zeroizing<String>, String> {
     match reply::read_body(resp, MAX_ANSWER_BYTES, false).await {
-        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Ok(bytes) => Ok(Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned())),
         Err(reply::BodyError::TooLarge { limit }) => Err(format!(
             "its answer is larger than {}",
             reply::size_text(limit)
@@ -171,37 +173,58 @@ async fn read_text(resp: reqwest::Response) -> Result<String, String> {
     }
 }
 
-/// Parse `{"credential": {"access", "secret", "securitytoken", "expires_at"}}` and the
-/// spelling variants the SDK accepts.
+/// The key fields under every spelling the SDK accepts. The secrets decode straight into
+/// wiped holders: no `serde_json::Value` keeps a copy of them.
+#[derive(Deserialize, Default)]
+struct KeyFields {
+    #[serde(alias = "accessKeyId", alias = "access_key_id")]
+    access: Option<String>,
+    #[serde(alias = "secretAccessKey", alias = "secret_access_key")]
+    secret: Option<Secret>,
+    #[serde(alias = "securityToken", alias = "security_token")]
+    securitytoken: Option<Secret>,
+    #[serde(alias = "expiration")]
+    expires_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct KeyDocument {
+    #[serde(alias = "credentials")]
+    credential: Option<KeyFields>,
+}
+
+/// Parse `{"credential": {"access", "secret", "securitytoken", "expires_at"}}`, the
+/// `credentials` wrapper or the bare fields. A decoding error names only where it is:
+/// serde's message could quote a value, and a value here may be a secret.
 fn parse_security_key(text: &str) -> Result<Cached, CloudError> {
-    let v: Value = serde_json::from_str(text)
-        .map_err(|e| cred_err(format!("ECS metadata keys are not JSON: {e}")))?;
-    let c = v
-        .get("credential")
-        .or_else(|| v.get("credentials"))
-        .unwrap_or(&v);
-    let field = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| c.get(*n).and_then(Value::as_str))
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
+    let not_keys = |e: serde_json::Error| {
+        cred_err(format!(
+            "ECS metadata keys are not the JSON document expected (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
     };
-    let ak = field(&["access", "accessKeyId", "access_key_id"]);
-    let sk = field(&["secret", "secretAccessKey", "secret_access_key"]);
-    let (Some(ak), Some(sk)) = (ak, sk) else {
+    let fields = match serde_json::from_str::<KeyDocument>(text).map_err(not_keys)? {
+        KeyDocument {
+            credential: Some(fields),
+        } => fields,
+        KeyDocument { credential: None } => serde_json::from_str(text).map_err(not_keys)?,
+    };
+    let set = |s: Option<Secret>| s.filter(|s| !s.is_empty());
+    let ak = fields.access.filter(|a| !a.is_empty());
+    let (Some(ak), Some(sk)) = (ak, set(fields.secret)) else {
         return Err(cred_err(
             "ECS metadata reply has no access/secret key".into(),
         ));
     };
-    let expires = field(&["expires_at", "expiration"]).and_then(|t| {
+    let expires = fields.expires_at.and_then(|t| {
         OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
     });
     Ok(Cached {
         keys: Keys {
             ak,
-            sk: Secret::new(sk),
-            token: field(&["securitytoken", "securityToken", "security_token"]).map(Secret::new),
+            sk,
+            token: set(fields.securitytoken),
         },
         fetched: OffsetDateTime::now_utc(),
         expires,
@@ -227,6 +250,17 @@ mod tests {
         .expect("parse");
         assert_eq!(c.keys.sk.expose(), "S");
         assert!(parse_security_key(r#"{"credential":{}}"#).is_err());
+        let bare = parse_security_key(r#"{"access_key_id":"B","secret_access_key":"Z"}"#);
+        assert_eq!(bare.expect("bare fields").keys.ak, "B");
+        let empty = parse_security_key(r#"{"credential":{"access":"A","secret":""}}"#);
+        assert!(empty.is_err(), "an empty secret is no secret");
+    }
+
+    #[test]
+    fn a_malformed_key_document_never_quotes_its_values() {
+        let e = parse_security_key(r#"{"credential":{"access":"AK","secret":98765432}}"#)
+            .expect_err("a number is not a secret");
+        assert!(!format!("{e:?} {e}").contains("98765432"), "{e}");
     }
 
     #[test]
