@@ -259,11 +259,7 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
             Edit::Changed => form.file_note = None,
             _ => {}
         },
-        Slot::KmsKey => {
-            if form.kms.handle(key) == Edit::Submit {
-                form.move_focus(ctx, true);
-            }
-        }
+        Slot::KmsKey if form.kms.handle(key) == Edit::Submit => form.move_focus(ctx, true),
         Slot::Encrypt | Slot::Byol | Slot::StopFirst | Slot::AutoPay if toggle => {
             let e = &mut form.entries;
             let flag = match slot {
