@@ -124,6 +124,26 @@ fn an_answer_to_an_older_read_or_after_typing_is_dropped() {
     assert!(s.contains("# mine"), "{s}");
 }
 
+#[test]
+fn an_answer_once_the_review_is_open_leaves_the_review_as_it_was() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("late.sh");
+    std::fs::write(&file, "#!/bin/sh\necho late\n").expect("write");
+    let mut app = ready();
+    at_file_field(&mut app);
+    typing(&mut app, &file.to_string_lossy());
+    let (id, path) = read_asked(&key(&mut app, KeyCode::Enter));
+    ctrl(&mut app, 's');
+    let review = screen(&app, 100, 30);
+    assert!(review.contains("Review"), "{review}");
+    app.update(reimage::cli::user_data_answer(id, &path, None));
+    assert_eq!(screen(&app, 100, 30), review);
+    key(&mut app, KeyCode::Esc);
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("not loaded: the review had opened"), "{s}");
+    assert!(s.contains("0 B / 32 KB"), "nothing loaded: {s}");
+}
+
 /// The messages of a short session: a listing failure, a note, ticks.
 fn session(app: &mut App, times: &[u64]) -> Vec<String> {
     let msgs = [

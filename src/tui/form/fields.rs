@@ -324,12 +324,19 @@ fn ask_file(form: &mut FormState) -> Outcome {
 
 impl FormState {
     /// The answer to the read asked with `id`: text goes into the editor, gzip is kept as
-    /// is; an error shows under the field. An answer to an older read is dropped.
+    /// is; an error shows under the field. An answer to an older read is dropped, and one
+    /// that comes once the review is open is not used.
     pub(crate) fn user_data_read(&mut self, id: u64, result: Result<UserData, String>) {
         let path = match &self.file_note {
             Some(FileNote::Reading { id: asked, path }) if *asked == id => path.clone(),
             _ => return,
         };
+        // The review shows what would be sent: the file never changes it behind the user.
+        if !matches!(self.stage, super::Stage::Edit) {
+            let note = format!("{path} was not loaded: the review had opened; Enter loads it");
+            self.file_note = Some(FileNote::Failed(note));
+            return;
+        }
         self.file_note = Some(match result.and_then(|data| self.load(&path, data)) {
             Ok(note) => FileNote::Loaded(note),
             Err(e) => FileNote::Failed(e),
