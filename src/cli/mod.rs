@@ -27,7 +27,6 @@ pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
 pub use tui::run_tui;
 pub use tui_effects::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEffects};
 pub use tui_files::user_data_answer;
-pub use user_data::read_user_data;
 
 use crate::cloud::CloudError;
 use crate::safe_text::escape;
