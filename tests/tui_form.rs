@@ -386,14 +386,16 @@ fn user_data_file_errors_show_beside_the_field() {
         let mut app = ready(100, 30);
         at_file_field(&mut app);
         typing(&mut app, &path.to_string_lossy());
-        key(&mut app, KeyCode::Enter);
+        let read = key(&mut app, KeyCode::Enter);
+        answer(&mut app, read);
         let s = screen(&app, 100, 30);
         assert!(s.contains(expected), "{expected}: {s}");
     }
     let mut app = ready(100, 30);
     at_file_field(&mut app);
     typing(&mut app, &dir.path().join("init.yaml").to_string_lossy());
-    key(&mut app, KeyCode::Enter);
+    let read = key(&mut app, KeyCode::Enter);
+    answer(&mut app, read);
     let s = screen(&app, 100, 30);
     assert!(
         s.contains("32 B / 32 KB") && s.contains("#cloud-config"),

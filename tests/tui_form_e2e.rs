@@ -359,3 +359,45 @@ async fn bulk_requests_respect_the_concurrency_bound() {
     );
     assert_eq!(live.count("ecs.reinstallos.v2"), 3);
 }
+
+/// A user-data path that is a FIFO: read by the effects off the UI task, it is an error
+/// under the field within moments, never a frozen form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_data_fifo_is_an_error_under_the_field_not_a_hang() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pipe = dir.path().join("pipe.yaml");
+    nix::unistd::mkfifo(&pipe, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+    let mut live = Live::start(3.0).await;
+    live.keys(|a| {
+        select(a, "web-03");
+        key(a, KeyCode::Char('c'))
+    });
+    live.settle().await;
+    let mut asked = Vec::new();
+    live.keys(|a| {
+        key(a, KeyCode::Enter);
+        typing(a, "ubuntu 24.04");
+        key(a, KeyCode::Enter);
+        for _ in 0..5 {
+            key(a, KeyCode::Tab);
+        }
+        typing(a, &pipe.to_string_lossy());
+        asked = key(a, KeyCode::Enter);
+        asked.clone()
+    });
+    assert!(
+        matches!(
+            asked.as_slice(),
+            [reimage::tui::Command::ReadUserData { .. }]
+        ),
+        "{asked:?}"
+    );
+    let started = std::time::Instant::now();
+    live.until("the FIFO error", |a| shows(a, "FIFO (named pipe)"))
+        .await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -12,9 +12,11 @@ mod table;
 mod tui;
 mod tui_dispatch;
 mod tui_effects;
+mod tui_files;
 mod tui_jobs;
 mod tui_link;
 mod tui_listings;
+mod user_data;
 
 pub use connect::{Connected, Face, connect_with};
 pub use console::Console;
@@ -24,6 +26,7 @@ pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
 pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
 pub use tui::run_tui;
 pub use tui_effects::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEffects};
+pub use tui_files::user_data_answer;
 
 use crate::cloud::CloudError;
 use crate::safe_text::escape;

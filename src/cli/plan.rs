@@ -12,7 +12,7 @@ use crate::cloud::{Client, ImageQuery};
 use crate::config::{Env, GlobalArgs};
 use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::record::TrackedState;
-use crate::ops::{self, Entries, FieldError, Input, LoginMode, Operation, Plan, Route, UserData};
+use crate::ops::{self, Entries, FieldError, Input, LoginMode, Operation, Plan, Route};
 use crate::safe_text::{self, escape};
 use crate::secret::Secret;
 use clap::{Args, ValueEnum};
@@ -180,10 +180,9 @@ fn entries(args: &PlanArgs, input: &mut Console) -> Result<Result<Entries, Field
     };
     let user_data = match &args.user_data {
         None => None,
-        Some(path) => Some(UserData::file(
-            path.display().to_string(),
-            read_user_data(path)?,
-        )),
+        Some(path) => Some(
+            super::user_data::read_user_data(path).map_err(|e| CliError::Usage(e.to_string()))?,
+        ),
     };
     Ok(Ok(Entries {
         login,
@@ -427,11 +426,4 @@ pub async fn run_apply(
         }),
         _ => Ok(()),
     }
-}
-
-/// Read a user-data file with the one bounded reader (a regular file, capped).
-fn read_user_data(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    let mut bytes = crate::fsio::read(path, crate::fsio::FileKind::UserData)
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok(std::mem::take(&mut *bytes))
 }

@@ -58,9 +58,34 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
         start: Start::Later(Box::new(resolved)),
     });
     let state = effects.state.clone();
+    #[cfg(debug_assertions)]
+    if env.raw(TEST_PANIC).is_some() {
+        let result =
+            crate::tui::run(header, options, PanicOnFirstCommand { _effects: effects }).await;
+        return result.map_err(|e| CliError::Io(std::io::Error::other(e.to_string())));
+    }
     let result = crate::tui::run(header, options, effects).await;
     state.shutdown_sandbox();
     result.map_err(|e| CliError::Io(std::io::Error::other(e.to_string())))
+}
+
+/// Debug builds only: set, it makes the TUI panic (see [`PanicOnFirstCommand`]).
+#[cfg(debug_assertions)]
+const TEST_PANIC: &str = "REIMAGE_TEST_PANIC";
+
+/// The effects, panicking on the first command the TUI sends: on the UI task, with the
+/// terminal in TUI mode and the connection's secrets held, so the tests see the terminal
+/// restored before the report and no secret in it. Release builds have no such hook.
+#[cfg(debug_assertions)]
+struct PanicOnFirstCommand {
+    _effects: TuiEffects,
+}
+
+#[cfg(debug_assertions)]
+impl crate::tui::Effects for PanicOnFirstCommand {
+    fn run(&self, _: crate::tui::Command, _: tokio::sync::mpsc::UnboundedSender<crate::tui::Msg>) {
+        panic!("{TEST_PANIC} is set: panicking on the TUI's first command");
+    }
 }
 
 fn ui_options(resolved: &Resolved) -> Result<UiOptions, CliError> {

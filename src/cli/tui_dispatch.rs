@@ -29,6 +29,7 @@ impl EffectsState {
             }
             Command::PollJobs(ids) => self.poll_now(&ids),
             Command::DismissJob(id) => self.dismiss(&id),
+            Command::ReadUserData { id, path } => self.read_user_data(id, path, tx),
             // On the cloud.
             Command::LoadServers { .. }
             | Command::LoadImages { .. }

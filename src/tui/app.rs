@@ -18,7 +18,7 @@ use super::toast::{Level, Toasts};
 use super::{HeaderInfo, UiOptions};
 use crate::cloud::model::ServerKind;
 use ratatui::layout::Rect;
-use std::time::Instant;
+use std::time::Duration;
 
 /// What the header's INSECURE stands for, kept in the message history.
 pub(crate) const INSECURE_WARNING: &str = "INSECURE: TLS certificates are NOT checked; anyone on the network path can read and change your requests";
@@ -72,7 +72,12 @@ pub struct App {
     pub(crate) spin: usize,
     /// How `/` matches rows without a `~` (for the help text; each table keeps its own).
     pub(crate) filter_mode: crate::config::FilterMode,
+    /// The time since the TUI started, as the run loop last told it ([`App::set_time`]):
+    /// `update` reads no clock, so the same messages at the same times give the same state.
+    pub(crate) now: Duration,
     next_generation: u64,
+    /// Numbers the requests the app follows (user-data reads, submissions, stops).
+    next_request: u64,
     dirty: bool,
     quitting: bool,
 }
@@ -97,7 +102,9 @@ impl App {
             zoom: false,
             spin: 0,
             filter_mode: options.filter,
+            now: Duration::ZERO,
             next_generation: 0,
+            next_request: 0,
             dirty: true,
             quitting: false,
         };
@@ -124,6 +131,11 @@ impl App {
         let was = self.header.insecure;
         self.header = header;
         self.warn_insecure(was);
+    }
+
+    /// The time since the TUI started, told before each message (it never goes back).
+    pub fn set_time(&mut self, since_start: Duration) {
+        self.now = self.now.max(since_start);
     }
 
     /// The first commands: load every listing.
@@ -217,6 +229,17 @@ impl App {
         self.next_generation
     }
 
+    /// A number no other request of this app has, to match its answer by.
+    pub(crate) fn request_id(&mut self) -> u64 {
+        self.next_request += 1;
+        self.next_request
+    }
+
+    /// A key no other request of this app has, to follow it until its job id is known.
+    pub(crate) fn request_key(&mut self, what: &str) -> String {
+        format!("{what}-{}", self.request_id())
+    }
+
     /// Reloads every listing; replies to earlier requests become stale.
     pub(crate) fn refresh_all(&mut self) -> Vec<Command> {
         let g = self.generation();
@@ -258,7 +281,7 @@ impl App {
     }
 
     pub(crate) fn note(&mut self, level: Level, text: impl Into<String>, hint: Option<String>) {
-        self.toasts.push(level, text, hint);
+        self.toasts.push(level, text, hint, self.now);
         self.dirty = true;
     }
 
@@ -337,7 +360,7 @@ impl App {
                     self.spin = self.spin.wrapping_add(1);
                     self.dirty = true;
                 }
-                if self.toasts.expire(Instant::now()) {
+                if self.toasts.expire(self.now) {
                     self.dirty = true;
                 }
                 Vec::new()
@@ -349,7 +372,7 @@ impl App {
                 page,
                 done,
             } => {
-                if self.servers.page(kind, generation, page, done) {
+                if self.servers.page(kind, generation, page, done, self.now) {
                     self.servers.rebuild();
                     self.dirty = true;
                 } else {
@@ -361,7 +384,7 @@ impl App {
                 if generation == self.images.load.generation && self.images.load.loading {
                     self.images.load.received = images.len();
                     self.images.table.set_rows(images);
-                    self.images.load.succeed();
+                    self.images.load.succeed(self.now);
                     self.images.rebuild();
                     self.dirty = true;
                 } else {
@@ -376,7 +399,7 @@ impl App {
                 if generation == self.keypairs.load.generation && self.keypairs.load.loading {
                     self.keypairs.load.received = keypairs.len();
                     self.keypairs.table.set_rows(keypairs);
-                    self.keypairs.load.succeed();
+                    self.keypairs.load.succeed(self.now);
                     self.keypairs.rebuild();
                     self.dirty = true;
                 } else {
@@ -452,16 +475,9 @@ impl App {
                 self.note(Level::Info, text, None);
                 Vec::new()
             }
-            Msg::UserIdLoaded(result) => {
-                super::form::glue::user_id_loaded(self, result);
-                self.dirty = true;
-                Vec::new()
-            }
-            Msg::Submitted { key, outcome } => {
-                super::form::glue::submitted(self, &key, outcome);
-                self.dirty = true;
-                Vec::new()
-            }
+            Msg::UserIdLoaded(result) => super::form::host::user_id_loaded(self, result),
+            Msg::UserDataRead { id, result } => super::form::host::user_data_read(self, id, result),
+            Msg::Submitted { key, outcome } => super::form::host::submitted(self, &key, outcome),
         }
     }
 }

@@ -150,9 +150,10 @@ impl LineInput {
     }
 }
 
-/// A parsed `:` command.
+/// A parsed `:` command line: its word and argument. (Not a [`Command`](super::Command),
+/// which is what the app asks the outside to do.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cmd {
+pub enum Verb {
     Servers,
     Images,
     Keypairs,
@@ -181,7 +182,7 @@ pub fn candidates(prefix: &str) -> Vec<&'static str> {
 }
 
 /// Parses a command line; the error says what is wrong and what would work.
-pub fn parse(line: &str) -> Result<Cmd, String> {
+pub fn parse(line: &str) -> Result<Verb, String> {
     let mut parts = line.split_whitespace();
     let Some(word) = parts.next() else {
         return Err(format!("empty command; try one of: {}", WORDS.join(", ")));
@@ -210,21 +211,21 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         arg.map(str::to_string)
             .ok_or_else(|| format!(":{word} needs a {what}, e.g. :{word} {example}"))
     };
-    let no_arg = |cmd: Cmd| match arg {
-        None => Ok(cmd),
+    let no_arg = |verb: Verb| match arg {
+        None => Ok(verb),
         Some(a) => Err(format!(":{word} takes no argument (got \"{a}\")")),
     };
     match word {
-        "servers" => no_arg(Cmd::Servers),
-        "images" => no_arg(Cmd::Images),
-        "keypairs" => no_arg(Cmd::Keypairs),
-        "jobs" => no_arg(Cmd::Jobs),
-        "refresh" => no_arg(Cmd::Refresh),
-        "help" => no_arg(Cmd::Help),
-        "messages" => no_arg(Cmd::Messages),
-        "quit" => no_arg(Cmd::Quit),
-        "region" => need("region id", "ap-southeast-3").map(Cmd::Region),
-        "profile" => need("profile name", "default").map(Cmd::Profile),
+        "servers" => no_arg(Verb::Servers),
+        "images" => no_arg(Verb::Images),
+        "keypairs" => no_arg(Verb::Keypairs),
+        "jobs" => no_arg(Verb::Jobs),
+        "refresh" => no_arg(Verb::Refresh),
+        "help" => no_arg(Verb::Help),
+        "messages" => no_arg(Verb::Messages),
+        "quit" => no_arg(Verb::Quit),
+        "region" => need("region id", "ap-southeast-3").map(Verb::Region),
+        "profile" => need("profile name", "default").map(Verb::Profile),
         _ => Err(format!("unknown command \":{word}\"")),
     }
 }
@@ -246,12 +247,12 @@ mod tests {
 
     #[test]
     fn parses_commands_and_prefixes() {
-        assert_eq!(parse("servers"), Ok(Cmd::Servers));
-        assert_eq!(parse("im"), Ok(Cmd::Images));
-        assert_eq!(parse("q"), Ok(Cmd::Quit));
+        assert_eq!(parse("servers"), Ok(Verb::Servers));
+        assert_eq!(parse("im"), Ok(Verb::Images));
+        assert_eq!(parse("q"), Ok(Verb::Quit));
         assert_eq!(
             parse("region cn-north-4"),
-            Ok(Cmd::Region("cn-north-4".into()))
+            Ok(Verb::Region("cn-north-4".into()))
         );
         assert!(parse("region").unwrap_err().contains("needs a region id"));
         assert!(

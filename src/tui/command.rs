@@ -38,6 +38,12 @@ pub enum Command {
     /// Ask IAM who the caller is (sent as `userid` with a key pair). Reply:
     /// `Msg::UserIdLoaded`.
     LoadUserId,
+    /// Read the user-data file named in the form, off the UI task (`path` as typed: `~/`
+    /// is left to the reader). Reply: `Msg::UserDataRead` with the same `id`.
+    ReadUserData {
+        id: u64,
+        path: String,
+    },
     /// Poll these jobs now (`r` in the Jobs pane).
     PollJobs(Vec<String>),
     /// Forget a finished job: journal the dismissal, stop following it (`d`).

@@ -2,7 +2,7 @@
 //! modal takes the key; else a focused text input; else the keymap's action.
 
 use super::app::{App, Input, Modal, Pane};
-use super::cmdline::{self, Cmd, Edit, LineInput};
+use super::cmdline::{self, Edit, LineInput, Verb};
 use super::command::Command;
 use super::help::HelpState;
 use super::keymap::{Action, Key};
@@ -52,7 +52,7 @@ pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         };
     }
     // The change/reinstall form and the stop confirmation take every key while open.
-    if let Some(cmds) = super::form::glue::handle_key(app, &key) {
+    if let Some(cmds) = super::form::host::handle_key(app, &key) {
         return cmds;
     }
     if app.input.is_some() {
@@ -110,7 +110,7 @@ pub(crate) fn paste(app: &mut App, text: &str) {
         }
         return;
     }
-    if super::form::glue::paste(app, text) {
+    if super::form::host::paste(app, text) {
         return;
     }
     match &mut app.input {
@@ -208,20 +208,20 @@ fn run_command(app: &mut App, text: &str) -> Vec<Command> {
             app.note(Level::Error, e, None);
             Vec::new()
         }
-        Ok(Cmd::Servers) => switch(app, Pane::Servers),
-        Ok(Cmd::Images) => switch(app, Pane::Images),
-        Ok(Cmd::Keypairs) => switch(app, Pane::Keypairs),
-        Ok(Cmd::Jobs) => switch(app, Pane::Jobs),
-        Ok(Cmd::Refresh) => app.refresh_all(),
-        Ok(Cmd::Help) => act(app, Action::Help),
-        Ok(Cmd::Messages) => act(app, Action::Messages),
-        Ok(Cmd::Quit) => request_quit(app, false),
-        Ok(Cmd::Region(r)) => {
+        Ok(Verb::Servers) => switch(app, Pane::Servers),
+        Ok(Verb::Images) => switch(app, Pane::Images),
+        Ok(Verb::Keypairs) => switch(app, Pane::Keypairs),
+        Ok(Verb::Jobs) => switch(app, Pane::Jobs),
+        Ok(Verb::Refresh) => app.refresh_all(),
+        Ok(Verb::Help) => act(app, Action::Help),
+        Ok(Verb::Messages) => act(app, Action::Messages),
+        Ok(Verb::Quit) => request_quit(app, false),
+        Ok(Verb::Region(r)) => {
             app.invalidate();
             app.note(Level::Info, format!("switching to region {r}"), None);
             vec![Command::SwitchRegion(r)]
         }
-        Ok(Cmd::Profile(p)) => {
+        Ok(Verb::Profile(p)) => {
             app.invalidate();
             app.note(Level::Info, format!("switching to profile {p}"), None);
             vec![Command::SwitchProfile(p)]
@@ -419,9 +419,9 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::MarkAll => mark_all(app),
         Action::UnmarkAll => app.servers.table.unmark_all(),
-        Action::ChangeOs => return super::form::glue::open(app, crate::ops::OpKind::Change),
-        Action::Reinstall => return super::form::glue::open(app, crate::ops::OpKind::Reinstall),
-        Action::Stop => return super::form::glue::open_stop(app),
+        Action::ChangeOs => return super::form::host::open(app, crate::ops::OpKind::Change),
+        Action::Reinstall => return super::form::host::open(app, crate::ops::OpKind::Reinstall),
+        Action::Stop => return super::form::host::open_stop(app),
         Action::ImageType => {
             app.images.cycle_type();
             app.images.rebuild();

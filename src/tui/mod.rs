@@ -1,6 +1,7 @@
 //! The full-screen TUI (Elm shape): one [`Msg`] enum, [`App::update`] mutates state and
-//! returns [`Command`]s, [`draw`] only reads state. The TUI never awaits the network: the
-//! caller's [`Effects`] run commands in tasks that send `Msg`s back.
+//! returns [`Command`]s, [`draw`] only reads state. The TUI never awaits the network nor
+//! reads a file or a clock in `update`: the caller's [`Effects`] run commands in tasks
+//! that send `Msg`s back, and the run loop tells the app the time.
 //!
 //! Entry point: [`run`]. Everything else is public for tests and for the caller's wiring.
 //!
@@ -18,6 +19,8 @@
 //!     Command::Submit(sub) | Command::StopServer { .. } => { /* send once (never retry);
 //!         journal the job, then Msg::JobUpdated(view) and Msg::Submitted { key, outcome } */ }
 //!     Command::LoadUserId => { /* Msg::UserIdLoaded(client.user_id()) */ }
+//!     Command::ReadUserData { id, path } => { /* read the file off the UI task;
+//!         Msg::UserDataRead { id, result } */ }
 //!     _ => {} // CopyToClipboard, RepaintAll and Quit never reach the effects
 //! };
 //! reimage::tui::run(header, UiOptions { keymap: Keymap::from_config(&cfg.keys)?, ..Default::default() }, effects).await?;

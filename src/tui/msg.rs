@@ -127,6 +127,11 @@ pub enum Msg {
     Info(String),
     /// The caller's IAM user id, or why it could not be found.
     UserIdLoaded(Result<String, String>),
+    /// What `Command::ReadUserData` read: the file's bytes, or why it could not be read.
+    UserDataRead {
+        id: u64,
+        result: Result<crate::ops::UserData, String>,
+    },
     /// How a `Command::Submit` or `Command::StopServer` went.
     Submitted {
         key: String,

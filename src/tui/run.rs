@@ -176,8 +176,8 @@ where
     St: Stream<Item = io::Result<Event>> + Unpin,
     E: Effects,
 {
-    let test_panic = std::env::var_os("REIMAGE_TEST_PANIC").is_some();
-    let mut first = true;
+    // The app's clock: the time since here, told before each message.
+    let started = Instant::now();
     let start = app.start();
     execute_all(screen, &tx, effects, start)?;
     let mut next_tick = Instant::now() + TICK;
@@ -188,10 +188,6 @@ where
         if app.needs_redraw() {
             screen.draw(&app)?;
             app.mark_drawn();
-            if first && test_panic {
-                panic!("REIMAGE_TEST_PANIC is set: panicking after the first frame");
-            }
-            first = false;
         }
         let ticking = app.wants_tick();
         if !ticking {
@@ -206,6 +202,7 @@ where
             }
         };
         let Some(msg) = msg else { continue };
+        app.set_time(started.elapsed());
         let cmds = app.update(msg);
         execute_all(screen, &tx, effects, cmds)?;
         // Every message already queued is handled before the next draw. (Terminal events
@@ -215,6 +212,7 @@ where
             if app.should_quit() {
                 break;
             }
+            app.set_time(started.elapsed());
             let cmds = app.update(m);
             execute_all(screen, &tx, effects, cmds)?;
         }

@@ -2,7 +2,7 @@
 //! longer and carry their hint. A new note never hides an error still waiting: errors queue.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -16,7 +16,8 @@ pub struct Toast {
     pub level: Level,
     pub text: String,
     pub hint: Option<String>,
-    pub until: Instant,
+    /// When it may go, on the app's clock (time since the TUI started).
+    pub until: Duration,
 }
 
 const INFO_FOR: Duration = Duration::from_secs(5);
@@ -33,7 +34,14 @@ pub struct Toasts {
 }
 
 impl Toasts {
-    pub fn push(&mut self, level: Level, text: impl Into<String>, hint: Option<String>) {
+    /// A note shown from `now` (the app's clock).
+    pub fn push(
+        &mut self,
+        level: Level,
+        text: impl Into<String>,
+        hint: Option<String>,
+        now: Duration,
+    ) {
         // Error text can quote the server (names, messages): never draw its escapes.
         let text = crate::safe_text::escape(&text.into()).into_owned();
         let hint = hint.map(|h| crate::safe_text::escape(&h).into_owned());
@@ -41,7 +49,7 @@ impl Toasts {
             Level::Error => tracing::warn!(%text, hint = hint.as_deref().unwrap_or(""), "shown"),
             _ => tracing::info!(%text, "shown"),
         }
-        let until = Instant::now()
+        let until = now
             + if level == Level::Error {
                 ERROR_FOR
             } else {
@@ -84,7 +92,7 @@ impl Toasts {
     }
 
     /// Drops what expired; the first error expires only once shown for its full time.
-    pub fn expire(&mut self, now: Instant) -> bool {
+    pub fn expire(&mut self, now: Duration) -> bool {
         let before = self.queue.len();
         let shown = self
             .queue
@@ -120,16 +128,17 @@ mod tests {
     #[test]
     fn errors_queue_and_expire_in_order() {
         let mut t = Toasts::default();
-        t.push(Level::Error, "first", Some("hint".into()));
-        t.push(Level::Error, "second", None);
-        t.push(Level::Info, "copied", None);
+        let now = Duration::from_secs(100);
+        t.push(Level::Error, "first", Some("hint".into()), now);
+        t.push(Level::Error, "second", None, now);
+        t.push(Level::Info, "copied", None, now);
         let (cur, more) = t.current().expect("one shown");
         assert_eq!(cur.text, "first");
         assert_eq!(more, 2);
-        assert!(t.expire(Instant::now() + ERROR_FOR + Duration::from_secs(1)));
+        assert!(t.expire(now + ERROR_FOR + Duration::from_secs(1)));
         assert_eq!(t.current().map(|c| c.0.text.as_str()), Some("second"));
         assert!(t.dismiss());
         assert_eq!(t.current().map(|c| c.0.text.as_str()), Some("copied"));
-        assert!(!t.expire(Instant::now()));
+        assert!(!t.expire(now));
     }
 }

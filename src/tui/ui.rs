@@ -43,7 +43,7 @@ fn draw_all(f: &mut Frame, app: &App) {
     }
     footer::draw_status(f, a.status, app);
     footer::draw_footer(f, a.footer, app);
-    super::form::glue::draw(f, app);
+    super::form::host::draw(f, app);
     for m in &app.modals {
         match m {
             Modal::Help(state) => help::draw(f, a.body, app, state),
@@ -84,7 +84,7 @@ fn draw_table(f: &mut Frame, area: Rect, app: &App) {
                 tb.shown(),
                 tb.total(),
                 tb.filter(),
-                app.servers.load.status(g, app.spin),
+                app.servers.load.status(g, app.spin, app.now),
             );
             if !tb.marks().is_empty() {
                 name.push_str(&format!(" {} {} marked", g.sep, tb.marks().len()));
@@ -127,7 +127,7 @@ fn draw_table(f: &mut Frame, area: Rect, app: &App) {
                 tb.shown(),
                 tb.total(),
                 tb.filter(),
-                app.images.load.status(g, app.spin),
+                app.images.load.status(g, app.spin, app.now),
             );
             let show = shower(|i: &crate::cloud::model::Image, c: usize| images::show(i, c, th));
             let empty = empty_text(app.images.load.loading, "no images match");
@@ -153,7 +153,7 @@ fn draw_table(f: &mut Frame, area: Rect, app: &App) {
                 tb.shown(),
                 tb.total(),
                 tb.filter(),
-                app.keypairs.load.status(g, app.spin),
+                app.keypairs.load.status(g, app.spin, app.now),
             );
             let show =
                 shower(|k: &crate::cloud::model::Keypair, c: usize| keypairs::show(k, c, th));

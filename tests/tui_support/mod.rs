@@ -110,9 +110,11 @@ pub fn app_with(w: u16, h: u16, read_only: bool, color: bool) -> (App, Vec<Comma
     (app, cmds)
 }
 
-/// What the effects would answer to a load command, from the fixture; `None` for others.
+/// What the effects would answer to a load command, from the fixture, or to a file read,
+/// read by the effects' own reader; `None` for others.
 pub fn load_reply(fx: &Fixture, cmd: &Command) -> Option<Msg> {
     Some(match *cmd {
+        Command::ReadUserData { id, ref path } => reimage::cli::user_data_answer(id, path, None),
         Command::LoadServers { kind, generation } => Msg::ServersLoaded {
             kind,
             generation,
@@ -135,7 +137,7 @@ pub fn load_reply(fx: &Fixture, cmd: &Command) -> Option<Msg> {
     })
 }
 
-/// Answers every load command with the fixture, as the effects would.
+/// Answers every load command with the fixture, and every file read, as the effects would.
 pub fn answer(app: &mut App, cmds: Vec<Command>) {
     let fx = fixture();
     for msg in cmds.iter().filter_map(|c| load_reply(&fx, c)) {

@@ -184,7 +184,7 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
             lines.extend((0..EDITOR_H).map(|_| Line::raw("")));
         }
         if *slot == Slot::UserDataFile
-            && let Some(Err(e)) = &form.file_note
+            && let Some(super::FileNote::Failed(e)) = &form.file_note
         {
             lines.extend(error_lines(e, w, th, g));
         }

@@ -2,7 +2,7 @@
 //! the focused one. Text fields take only editing keys, so Tab, Esc and Ctrl-S always reach
 //! the form.
 
-use super::{Ctx, FormState, Outcome, picker};
+use super::{Ctx, FileNote, FormState, Outcome, picker};
 use crate::cloud::model::ServerKind;
 use crate::ops::{self, Field, LoginMode, Route, Secret, UserData};
 use crate::tui::cmdline::Edit;
@@ -91,16 +91,16 @@ impl Slot {
 impl FormState {
     /// The rows shown, in order: a row shows when ops says its field applies to any target.
     pub(crate) fn visible_slots(&self, ctx: &Ctx<'_>) -> Vec<Slot> {
+        let entries = self.entries();
         Slot::ALL
             .into_iter()
             .filter(|slot| match slot {
                 Slot::Image => self.op == ops::OpKind::Change,
                 Slot::KmsKey => self.entries.encrypt,
                 // Errors about the user data show under "User data", never twice.
-                s => self
-                    .targets
-                    .iter()
-                    .any(|t| self.with_input(ctx, t, |i| ops::field_applies(i, s.field()))),
+                s => self.targets.iter().any(|t| {
+                    self.with_input(ctx, &entries, t, |i| ops::field_applies(i, s.field()))
+                }),
             })
             .collect()
     }
@@ -114,12 +114,13 @@ impl FormState {
             LoginMode::PasswordHash,
         ];
         let routes = self.routes(ctx);
+        let entries = self.entries();
         let ok: Vec<LoginMode> = all
             .into_iter()
             .filter(|m| {
                 self.targets.iter().zip(&routes).all(|(t, r)| match r {
                     Some(r) => {
-                        let os = self.with_input(ctx, t, |i| i.resulting_os());
+                        let os = self.with_input(ctx, &entries, t, |i| i.resulting_os());
                         ops::check_login_mode(*r, os, *m, self.op).is_none()
                     }
                     // The hashed password needs a known route and OS (Linux, /v2 or BMS).
@@ -130,17 +131,16 @@ impl FormState {
         if ok.is_empty() { all[..3].to_vec() } else { ok }
     }
 
-    /// Keeps `entries.user_data` in step with the editor (or the loaded binary file).
-    pub(crate) fn sync_user_data(&mut self) {
-        let text = self.user_data.lines().join("\n");
-        self.entries.user_data = if !text.is_empty() {
+    /// After the editor changed: typed text replaces a loaded binary file, and a read in
+    /// flight would overwrite what was typed, so its answer is dropped.
+    pub(crate) fn user_data_edited(&mut self) {
+        if !self.typed_user_data().is_empty() {
             self.file_data = None;
-            Some(UserData::typed(&text))
-        } else {
-            self.file_data.clone()
-        };
-        let mut text = text;
-        zeroize::Zeroize::zeroize(&mut text);
+        }
+        if let Some(FileNote::Reading { path, .. }) = &self.file_note {
+            let note = format!("{path} was not loaded: you typed user data meanwhile");
+            self.file_note = Some(FileNote::Failed(note));
+        }
     }
 
     fn move_focus(&mut self, ctx: &Ctx<'_>, forward: bool) {
@@ -195,13 +195,14 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
         KeyCode::Char('t') if ctrl => form.show_password = !form.show_password,
         KeyCode::Up if form.focus != Slot::UserData => form.move_focus(ctx, false),
         KeyCode::Down if form.focus != Slot::UserData => form.move_focus(ctx, true),
-        _ => edit(form, ctx, key),
+        _ => return edit(form, ctx, key),
     }
     Outcome::Stay
 }
 
 /// A key for the focused row.
-fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) {
+fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
+    let mut outcome = Outcome::Stay;
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let enter = key.code == KeyCode::Enter;
     let toggle = matches!(key.code, KeyCode::Char(' ') | KeyCode::Enter);
@@ -251,19 +252,14 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) {
             } else if editing_key(key) {
                 form.user_data.input(*key);
             }
-            form.sync_user_data();
+            form.user_data_edited();
         }
         Slot::UserDataFile => match form.file_path.handle(key) {
-            Edit::Submit => load_file(form),
+            Edit::Submit => outcome = ask_file(form),
             Edit::Changed => form.file_note = None,
             _ => {}
         },
-        Slot::KmsKey => {
-            if form.kms.handle(key) == Edit::Submit {
-                form.move_focus(ctx, true);
-            }
-            form.entries.kms_key_id = form.kms.text.trim().to_string();
-        }
+        Slot::KmsKey if form.kms.handle(key) == Edit::Submit => form.move_focus(ctx, true),
         Slot::Encrypt | Slot::Byol | Slot::StopFirst | Slot::AutoPay if toggle => {
             let e = &mut form.entries;
             let flag = match slot {
@@ -283,6 +279,7 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) {
     if form.op == ops::OpKind::Change && form.targets.iter().all(|t| t.kind == ServerKind::Bms) {
         form.entries.stop_first = false;
     }
+    outcome
 }
 
 /// Appends `c` unless the buffer is full; false when it was.
@@ -314,25 +311,65 @@ fn editing_key(key: &KeyEvent) -> bool {
     }
 }
 
-/// Reads the user data file; what went wrong shows beside the field.
-fn load_file(form: &mut FormState) {
+/// Enter on "from file": the app reads the file (off the UI task); meanwhile the row says
+/// so, and every field keeps what it holds.
+fn ask_file(form: &mut FormState) -> Outcome {
     let path = form.file_path.text.trim().to_string();
-    form.file_note = Some(read_user_data(&path).map(|(data, note)| {
-        match std::str::from_utf8(data.content.expose()) {
+    if path.is_empty() {
+        form.file_note = Some(FileNote::Failed("type the path of a file first".into()));
+        return Outcome::Stay;
+    }
+    Outcome::ReadUserData(path)
+}
+
+impl FormState {
+    /// The answer to the read asked with `id`: text goes into the editor, gzip is kept as
+    /// is; an error shows under the field. An answer to an older read is dropped, and one
+    /// that comes once the review is open is not used.
+    pub(crate) fn user_data_read(&mut self, id: u64, result: Result<UserData, String>) {
+        let path = match &self.file_note {
+            Some(FileNote::Reading { id: asked, path }) if *asked == id => path.clone(),
+            _ => return,
+        };
+        // The review shows what would be sent: the file never changes it behind the user.
+        if !matches!(self.stage, super::Stage::Edit) {
+            let note = format!("{path} was not loaded: the review had opened; Enter loads it");
+            self.file_note = Some(FileNote::Failed(note));
+            return;
+        }
+        self.file_note = Some(match result.and_then(|data| self.load(&path, data)) {
+            Ok(note) => FileNote::Loaded(note),
+            Err(e) => FileNote::Failed(e),
+        });
+    }
+
+    /// Puts a file's content in place: UTF-8 text into the editor, gzip aside.
+    fn load(&mut self, path: &str, data: UserData) -> Result<String, String> {
+        let bytes = data.content.expose();
+        let name = match &data.source {
+            ops::UserDataSource::File { name } => name.as_str(),
+            ops::UserDataSource::Typed => path,
+        };
+        let note = format!("loaded {name} ({} B)", bytes.len());
+        match std::str::from_utf8(bytes) {
             Ok(text) => {
                 // split, not lines: a final newline survives the round trip through the editor.
                 let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
-                replace_editor(form, TextArea::new(lines));
-                form.file_data = None;
+                replace_editor(self, TextArea::new(lines));
+                self.file_data = None;
+            }
+            Err(_) if bytes.starts_with(&[0x1f, 0x8b]) => {
+                replace_editor(self, TextArea::default());
+                self.file_data = Some(data);
             }
             Err(_) => {
-                replace_editor(form, TextArea::default());
-                form.file_data = Some(data);
+                return Err(format!(
+                    "{path} is not UTF-8 text (nor gzip); save it as UTF-8"
+                ));
             }
         }
-        note
-    }));
-    form.sync_user_data();
+        Ok(note)
+    }
 }
 
 /// Swaps the editor, wiping the text of the old one.
@@ -342,36 +379,4 @@ fn replace_editor(form: &mut FormState, mut editor: TextArea<'static>) {
     for mut line in old.into_lines() {
         zeroize::Zeroize::zeroize(&mut line);
     }
-}
-
-fn read_user_data(path: &str) -> Result<(UserData, String), String> {
-    if path.is_empty() {
-        return Err("type the path of a file first".into());
-    }
-    let expanded = match path.strip_prefix("~/") {
-        Some(rest) => std::env::var_os("HOME")
-            .map(|h| std::path::Path::new(&h).join(rest))
-            .unwrap_or_else(|| rest.into()),
-        None => path.into(),
-    };
-    let mut bytes = crate::fsio::read(&expanded, crate::fsio::FileKind::UserData).map_err(|e| {
-        if e.is_missing() {
-            format!("no file at {path}; check the path")
-        } else {
-            e.to_string()
-        }
-    })?;
-    let bytes = std::mem::take(&mut *bytes);
-    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
-    if !gzip && std::str::from_utf8(&bytes).is_err() {
-        return Err(format!(
-            "{path} is not UTF-8 text (nor gzip); save it as UTF-8"
-        ));
-    }
-    let name = expanded
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_string());
-    let note = format!("loaded {name} ({} B)", bytes.len());
-    Ok((UserData::file(name, bytes), note))
 }

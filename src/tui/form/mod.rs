@@ -12,7 +12,7 @@
 pub(crate) mod bulk;
 mod draw;
 mod fields;
-pub(crate) mod glue;
+pub(crate) mod host;
 mod paste;
 mod picker;
 mod review;
@@ -21,16 +21,15 @@ mod stop;
 
 pub(crate) use draw::draw;
 pub(crate) use fields::Slot;
-pub(crate) use glue::Changes;
+pub(crate) use host::Changes;
 
 use crate::cloud::model::{Image, Keypair, Server};
-use crate::ops::{self, Entries, Field, Input, OpKind, Operation, Plan, Route};
+use crate::ops::{self, Entries, Field, Input, OpKind, Operation, Plan, Route, UserData};
 use crate::tui::cmdline::LineInput;
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU64, Ordering};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// What the form reads from the app: the listings and who the caller is.
 #[derive(Clone, Copy)]
@@ -55,7 +54,22 @@ pub(crate) struct Request {
 pub(crate) enum Outcome {
     Stay,
     Close,
-    Submit(Vec<Request>),
+    /// Read the user-data file at this path (as typed).
+    ReadUserData(String),
+    /// Send these plans, one request each (the app names them: [`FormState::start_sending`]).
+    Submit(Vec<Plan>),
+}
+
+/// Beside the "from file" row: a read in flight, or how the last one went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FileNote {
+    /// Asked with this id; an answer with another id (an older read) is dropped.
+    Reading {
+        id: u64,
+        path: String,
+    },
+    Loaded(String),
+    Failed(String),
 }
 
 /// How one server's request went.
@@ -102,12 +116,15 @@ pub(crate) struct FormState {
     pub excluded: Vec<bulk::Excluded>,
     /// Change only: the chosen image id.
     pub image_id: Option<String>,
+    /// What was entered, but for the user data and the KMS key: their fields below hold
+    /// them, and [`FormState::entries`] puts them in.
     pub entries: Entries,
+    /// Typed user data (or a text file loaded into it).
     pub user_data: TextArea<'static>,
     /// Binary (gzip) user data loaded from a file; typed text replaces it.
     pub file_data: Option<ops::UserData>,
     pub file_path: LineInput,
-    pub file_note: Option<Result<String, String>>,
+    pub file_note: Option<FileNote>,
     pub kms: LineInput,
     pub focus: Slot,
     pub touched: BTreeSet<Slot>,
@@ -120,13 +137,6 @@ pub(crate) struct FormState {
     pub note: Option<String>,
     /// `Esc` was pressed once on a form with input: the next `Esc` discards it.
     pub discard_armed: bool,
-}
-
-static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
-
-/// A key unique in this process, to follow a request until its job id is known.
-pub(crate) fn next_key(what: &str) -> String {
-    format!("{what}-{}", NEXT_KEY.fetch_add(1, Ordering::Relaxed))
 }
 
 impl FormState {
@@ -189,7 +199,7 @@ impl FormState {
     pub fn has_input(&self) -> bool {
         !self.entries.password.expose().is_empty()
             || !self.entries.password_confirm.expose().is_empty()
-            || self.entries.user_data.is_some()
+            || !self.typed_user_data().is_empty()
             || self.file_data.is_some()
             || !self.kms.text.is_empty()
             || self.image_id.is_some()
@@ -208,10 +218,33 @@ impl FormState {
         }
     }
 
-    /// Runs `f` on the ops input for `server`.
+    /// The editor's text, wiped when dropped.
+    pub fn typed_user_data(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.user_data.lines().join("\n"))
+    }
+
+    /// Everything entered, as ops takes it: the typed user data (else the loaded binary
+    /// file) and the KMS key come from their fields. Build it once per check of the
+    /// targets; its secrets are wiped when it drops.
+    pub fn entries(&self) -> Entries {
+        let text = self.typed_user_data();
+        let user_data = if text.is_empty() {
+            self.file_data.clone()
+        } else {
+            Some(UserData::typed(&text))
+        };
+        Entries {
+            user_data,
+            kms_key_id: self.kms.text.trim().to_string(),
+            ..self.entries.clone()
+        }
+    }
+
+    /// Runs `f` on the ops input for `server`, with `entries` from [`FormState::entries`].
     pub fn with_input<R>(
         &self,
         ctx: &Ctx<'_>,
+        entries: &Entries,
         server: &Server,
         f: impl FnOnce(&Input<'_>) -> R,
     ) -> R {
@@ -219,11 +252,11 @@ impl FormState {
         // "Stop first" is for the ECS of a mixed bulk form: a BMS has no such mode. (The
         // copy's secrets are wiped when it drops.)
         let bms_copy = (server.kind == crate::cloud::model::ServerKind::Bms
-            && self.entries.stop_first
+            && entries.stop_first
             && self.targets.iter().any(|t| t.kind != server.kind))
         .then(|| Entries {
             stop_first: false,
-            ..self.entries.clone()
+            ..entries.clone()
         });
         let input = Input {
             project_id: ctx.project_id,
@@ -233,7 +266,7 @@ impl FormState {
             images: ctx.images,
             keypairs: ctx.keypairs,
             user_id: ctx.user_id,
-            entries: bms_copy.as_ref().unwrap_or(&self.entries),
+            entries: bms_copy.as_ref().unwrap_or(entries),
         };
         f(&input)
     }
@@ -257,9 +290,10 @@ impl FormState {
     /// What the service may refuse, per field (ops's warnings with a field), once each.
     pub fn warnings(&self, ctx: &Ctx<'_>) -> BTreeMap<Field, Vec<String>> {
         let mut out: BTreeMap<Field, Vec<String>> = BTreeMap::new();
+        let entries = self.entries();
         for s in &self.targets {
             for w in self
-                .with_input(ctx, s, ops::warnings)
+                .with_input(ctx, &entries, s, ops::warnings)
                 .into_iter()
                 .filter(ops::Warning::is_refusal_risk)
             {
@@ -276,10 +310,11 @@ impl FormState {
     }
 
     pub fn errors(&self, ctx: &Ctx<'_>) -> BTreeMap<Field, Vec<String>> {
+        let entries = self.entries();
         let per: Vec<Vec<ops::FieldError>> = self
             .targets
             .iter()
-            .map(|s| self.with_input(ctx, s, ops::validate))
+            .map(|s| self.with_input(ctx, &entries, s, ops::validate))
             .collect();
         let mut out: BTreeMap<Field, Vec<String>> = BTreeMap::new();
         for (i, errs) in per.iter().enumerate() {
@@ -304,9 +339,10 @@ impl FormState {
 
     /// One plan per target, or the errors.
     pub fn plans(&self, ctx: &Ctx<'_>) -> Option<Vec<Plan>> {
+        let entries = self.entries();
         self.targets
             .iter()
-            .map(|s| self.with_input(ctx, s, |i| ops::plan(i).ok()))
+            .map(|s| self.with_input(ctx, &entries, s, |i| ops::plan(i).ok()))
             .collect()
     }
 
@@ -361,24 +397,21 @@ impl FormState {
         }
     }
 
-    /// Starts sending: one request per plan. The password is wiped unless kept.
-    fn submit(&mut self, plans: Vec<Plan>) -> Outcome {
-        let mut requests = Vec::new();
-        let mut results = Vec::new();
-        for plan in plans {
-            let key = next_key("submit");
-            results.push(SendResult {
-                key: key.clone(),
-                server_name: plan.server_name.clone(),
+    /// Starts sending `requests` (one per plan, named by the app). The password is wiped
+    /// unless kept.
+    pub fn start_sending(&mut self, requests: &[Request]) {
+        let results = requests
+            .iter()
+            .map(|r| SendResult {
+                key: r.key.clone(),
+                server_name: r.plan.server_name.clone(),
                 state: SendState::Pending,
-            });
-            requests.push(Request { key, plan });
-        }
+            })
+            .collect();
         if !self.keep_secrets {
             self.wipe_password();
         }
         self.stage = Stage::Sending { results };
-        Outcome::Submit(requests)
     }
 
     pub fn wipe_password(&mut self) {
@@ -390,7 +423,6 @@ impl FormState {
     /// Zeroes every secret the form holds (on close).
     pub fn wipe(&mut self) {
         self.wipe_password();
-        self.entries.user_data = None;
         self.file_data = None;
         let editor = std::mem::take(&mut self.user_data);
         for mut line in editor.into_lines() {

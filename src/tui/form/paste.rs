@@ -46,18 +46,14 @@ impl FormState {
             }
             Slot::UserData => {
                 paste_lines(&mut self.user_data, text);
-                self.sync_user_data();
+                self.user_data_edited();
                 None
             }
             Slot::UserDataFile => {
                 self.file_note = None;
                 self.file_path.paste(text).note(false)
             }
-            Slot::KmsKey => {
-                let pasted = self.kms.paste(text);
-                self.entries.kms_key_id = self.kms.text.trim().to_string();
-                pasted.note(false)
-            }
+            Slot::KmsKey => self.kms.paste(text).note(false),
             _ => Some("nothing pasted: this row takes no text (Tab to a text field)".into()),
         };
         self.touched.insert(slot);

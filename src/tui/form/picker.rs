@@ -155,6 +155,7 @@ fn tier(typed: &[String], text: &str) -> Option<Tier> {
 }
 
 fn image_rows(form: &FormState, ctx: &Ctx<'_>) -> Vec<PickRow> {
+    let entries = form.entries();
     let mut rows: Vec<PickRow> = ctx
         .images
         .iter()
@@ -162,7 +163,7 @@ fn image_rows(form: &FormState, ctx: &Ctx<'_>) -> Vec<PickRow> {
             let mut reason = String::new();
             let mut notes: Vec<String> = Vec::new();
             for t in &form.targets {
-                match form.with_input(ctx, t, |i| i.image_fit(img)) {
+                match form.with_input(ctx, &entries, t, |i| i.image_fit(img)) {
                     Ok(adv) => notes.extend(adv.iter().map(ops::Incompatibility::short)),
                     Err(block) if reason.is_empty() => {
                         reason = block.first().map(|b| b.short()).unwrap_or_default();

@@ -75,8 +75,7 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
         KeyCode::PageUp => *scroll = scroll.saturating_sub(page),
         KeyCode::PageDown => *scroll = scroll.saturating_add(page).min(max),
         KeyCode::Enter if confirm.text.trim() == word => {
-            let plans = std::mem::take(plans);
-            return form.submit(plans);
+            return Outcome::Submit(std::mem::take(plans));
         }
         KeyCode::Enter => {
             *note = Some(format!("type {word} exactly to confirm, or Esc to go back"));

@@ -2,7 +2,7 @@
 //! login modes). Reads only.
 
 use super::fields::Slot;
-use super::{Ctx, FormState, bulk};
+use super::{Ctx, FileNote, FormState, bulk};
 use crate::ops::{self, OpKind};
 use crate::tui::text::{fit, short_id, width};
 use crate::tui::theme::{Glyphs, Theme};
@@ -148,7 +148,10 @@ pub(super) fn value<'a>(
             vec![Span::raw(boxed(name, 30)), Span::styled(who, th.dim)]
         }
         Slot::UserData => {
-            let size = e.user_data.as_ref().map_or(0, |u| u.content.len());
+            let size = form
+                .file_data
+                .as_ref()
+                .map_or_else(|| form.typed_user_data().len(), |u| u.content.len());
             let first = form.user_data.lines().first().cloned().unwrap_or_default();
             let summary = match (&form.file_data, size) {
                 (Some(_), _) => "binary file (gzip)".to_string(),
@@ -164,7 +167,8 @@ pub(super) fn value<'a>(
         }
         Slot::UserDataFile => {
             let note = match &form.file_note {
-                Some(Ok(n)) => format!("  {n}"),
+                Some(FileNote::Loaded(n)) => format!("  {n}"),
+                Some(FileNote::Reading { .. }) => format!("  reading{}", g.ellipsis),
                 _ => "  Enter loads".into(),
             };
             vec![

@@ -16,7 +16,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use std::borrow::Cow;
-use std::time::Instant;
+use std::time::Duration;
 
 use super::keymap::Scope;
 
@@ -85,7 +85,8 @@ pub struct Load {
     pub loading: bool,
     /// Rows received for the request in flight.
     pub received: usize,
-    pub last_ok: Option<Instant>,
+    /// When the last listing succeeded ([`App::now`](crate::tui::App)'s clock).
+    pub last_ok: Option<Duration>,
     /// The last failure, until the next success.
     pub error: Option<String>,
 }
@@ -97,10 +98,10 @@ impl Load {
         self.received = 0;
     }
 
-    pub fn succeed(&mut self) {
+    pub fn succeed(&mut self, now: Duration) {
         self.loading = false;
         self.error = None;
-        self.last_ok = Some(Instant::now());
+        self.last_ok = Some(now);
     }
 
     pub fn fail(&mut self, error: &str) {
@@ -109,7 +110,7 @@ impl Load {
     }
 
     /// Title suffix: loading count, or how stale the rows are after a failure.
-    pub fn status(&self, glyphs: &Glyphs, spin: usize) -> Option<String> {
+    pub fn status(&self, glyphs: &Glyphs, spin: usize, now: Duration) -> Option<String> {
         if self.loading {
             let frame = glyphs.spinner[spin % glyphs.spinner.len()];
             return Some(format!("{frame} loading {}", self.received));
@@ -117,7 +118,7 @@ impl Load {
         self.error.as_ref().map(|_| match self.last_ok {
             Some(t) => format!(
                 "stale {} {} r to retry",
-                super::text::age(t.elapsed()),
+                super::text::age(now.saturating_sub(t)),
                 glyphs.sep
             ),
             None => format!("failed {} r to retry", glyphs.sep),

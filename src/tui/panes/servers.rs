@@ -8,6 +8,7 @@ use crate::tui::table::{Column, SortKey, Table, TableRow};
 use crate::tui::theme::{Glyphs, Theme};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
+use std::time::Duration;
 
 pub const KIND: usize = 0;
 pub const NAME: usize = 1;
@@ -105,6 +106,7 @@ impl ServersPane {
         generation: u64,
         page: Vec<Server>,
         done: bool,
+        now: Duration,
     ) -> bool {
         if generation != self.load.generation || !self.pending.contains(&kind) {
             return false;
@@ -120,7 +122,7 @@ impl ServersPane {
             let seen = &self.seen;
             self.table
                 .retain(|s| s.kind != kind || seen.contains(&s.id));
-            self.finish_if_done();
+            self.finish_if_done(now);
         }
         true
     }
@@ -132,16 +134,19 @@ impl ServersPane {
         }
         self.failed.insert(kind);
         self.load.error = Some(error.to_string());
-        self.finish_if_done();
+        if self.pending.is_empty() {
+            self.load.fail(error);
+        }
         true
     }
 
-    fn finish_if_done(&mut self) {
+    /// Both listings answered (`now` is when a success happened).
+    fn finish_if_done(&mut self, now: Duration) {
         if !self.pending.is_empty() {
             return;
         }
         if self.failed.is_empty() {
-            self.load.succeed();
+            self.load.succeed(now);
         } else {
             let e = self.load.error.clone().unwrap_or_default();
             self.load.fail(&e);

@@ -4,7 +4,7 @@
 
 use super::draw::Look;
 use super::stop::StopConfirm;
-use super::{Ctx, FormState, Outcome, SendState};
+use super::{Ctx, FileNote, FormState, Outcome, Request, SendState};
 use crate::cloud::model::{JobStatus, Server};
 use crate::ops::OpKind;
 use crate::tui::app::App;
@@ -113,7 +113,7 @@ pub(crate) fn handle_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> 
             Some(servers) => servers
                 .into_iter()
                 .map(|s| {
-                    let key = super::next_key("stop");
+                    let key = app.request_key("stop");
                     placeholder(app, &key, &s, "stop");
                     Command::StopServer {
                         key,
@@ -134,7 +134,24 @@ pub(crate) fn handle_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> 
         }
         // Dropping the form wipes its secrets.
         Outcome::Close => Vec::new(),
-        Outcome::Submit(requests) => {
+        Outcome::ReadUserData(path) => {
+            let id = app.request_id();
+            form.file_note = Some(FileNote::Reading {
+                id,
+                path: path.clone(),
+            });
+            app.changes.form = Some(form);
+            vec![Command::ReadUserData { id, path }]
+        }
+        Outcome::Submit(plans) => {
+            let requests: Vec<Request> = plans
+                .into_iter()
+                .map(|plan| Request {
+                    key: app.request_key("submit"),
+                    plan,
+                })
+                .collect();
+            form.start_sending(&requests);
             let cmds = requests
                 .into_iter()
                 .map(|r| {
@@ -185,7 +202,8 @@ pub(crate) fn paste(app: &mut App, text: &str) -> bool {
     }
 }
 
-pub(crate) fn user_id_loaded(app: &mut App, result: Result<String, String>) {
+pub(crate) fn user_id_loaded(app: &mut App, result: Result<String, String>) -> Vec<Command> {
+    app.dirty_key();
     match result {
         Ok(id) => app.changes.user_id = Some(id),
         Err(e) => {
@@ -198,11 +216,26 @@ pub(crate) fn user_id_loaded(app: &mut App, result: Result<String, String>) {
             );
         }
     }
+    Vec::new()
+}
+
+/// The file the form asked for, read (or not); dropped when the form has closed.
+pub(crate) fn user_data_read(
+    app: &mut App,
+    id: u64,
+    result: Result<crate::ops::UserData, String>,
+) -> Vec<Command> {
+    app.dirty_key();
+    if let Some(form) = app.changes.form.as_mut() {
+        form.user_data_read(id, result);
+    }
+    Vec::new()
 }
 
 /// The effects' answer to one request: into the form's results, or a note when the form
 /// is closed.
-pub(crate) fn submitted(app: &mut App, key: &str, outcome: SubmitOutcome) {
+pub(crate) fn submitted(app: &mut App, key: &str, outcome: SubmitOutcome) -> Vec<Command> {
+    app.dirty_key();
     app.jobs.table.retain(|j| j.key != key);
     app.jobs.rebuild();
     let state = match &outcome {
@@ -224,7 +257,7 @@ pub(crate) fn submitted(app: &mut App, key: &str, outcome: SubmitOutcome) {
         .as_mut()
         .is_some_and(|f| f.result(key, state))
     {
-        return;
+        return Vec::new();
     }
     match outcome {
         SubmitOutcome::Accepted { job_id } => {
@@ -237,6 +270,7 @@ pub(crate) fn submitted(app: &mut App, key: &str, outcome: SubmitOutcome) {
             hint,
         ),
     }
+    Vec::new()
 }
 
 pub(crate) fn draw(f: &mut Frame, app: &App) {
