@@ -6,7 +6,10 @@ mod console;
 mod doctor;
 mod jobs;
 mod list;
+mod names;
 mod plan;
+mod steps;
+mod stop;
 mod submit;
 mod table;
 mod tui;
@@ -22,6 +25,7 @@ pub use doctor::run_doctor;
 pub use jobs::{JobsArgs, run_jobs};
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
 pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
+pub use stop::{StopArgs, run_stop};
 pub use tui::run_tui;
 pub use tui_effects::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEffects};
 

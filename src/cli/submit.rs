@@ -130,12 +130,10 @@ pub(super) async fn stop(
         .await;
     let outcome = match result {
         Ok(accepted) => {
-            let rec = record(
-                &client,
-                accepted,
-                server.kind,
-                JobOperation::Stop,
-                (&server.server_id, &server.server_name),
+            let rec = crate::jobs::submitted::record_for_stop(
+                (server.kind, &server.server_id, &server.server_name),
+                &accepted,
+                client.context(),
             );
             accept(&sink, &tx, rec, None)
         }

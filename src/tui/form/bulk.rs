@@ -22,7 +22,7 @@ pub fn select(servers: Vec<Server>, op: OpKind) -> (Vec<Server>, Vec<Excluded>) 
             Ok(_) => targets.push(s),
             Err(r) => excluded.push(Excluded {
                 name: s.name.clone(),
-                reason: format!("{}; {}", r.reason, r.way_out),
+                reason: format!("{}; {}{}", r.reason, r.way_out, super::key_hint(r.step)),
             }),
         }
     }
