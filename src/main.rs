@@ -166,7 +166,8 @@ fn main() -> color_eyre::Result<()> {
                 .enable_all()
                 .build()?;
             // A bad flag or a busy port is a plain message, as for every other command.
-            if let Err(e) = runtime.block_on(reimage::sandbox::serve_cli(args)) {
+            let env = Env::from_process();
+            if let Err(e) = runtime.block_on(reimage::cli::run_sandbox(args, &env)) {
                 exit_with(&e);
             }
         }

@@ -145,7 +145,10 @@ pub(super) fn sandbox_keys(sandbox: &Sandbox) -> crate::config::StaticKeys {
     }
 }
 
-async fn start_sandbox(resolved: &Resolved, notices: Vec<String>) -> Result<Connected, CloudError> {
+async fn start_sandbox(
+    resolved: &Resolved,
+    mut notices: Vec<String>,
+) -> Result<Connected, CloudError> {
     let config = crate::sandbox::SandboxConfig::default();
     if let Some(asked) = resolved.region_asked.as_deref()
         && asked != config.region
@@ -158,7 +161,8 @@ async fn start_sandbox(resolved: &Resolved, notices: Vec<String>) -> Result<Conn
             config.region
         )));
     }
-    let sandbox = crate::sandbox::start(config)
+    let kept = resolved.paths.sandbox_state();
+    let sandbox = super::sandbox_store::start_kept(config, &kept, &mut notices)
         .await
         .map_err(|e| CloudError::config(format!("cannot start the sandbox cloud: {e}")))?;
     let keys = sandbox_keys(&sandbox);
