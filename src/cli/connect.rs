@@ -154,11 +154,9 @@ async fn start_sandbox(
         && asked != config.region
     {
         return Err(CloudError::config(format!(
-            "unknown region \"{}\": the sandbox cloud serves one region, {}; pass --region {} \
-             or leave --region out",
+            "unknown region \"{}\": the sandbox cloud serves one region, {}, and no other",
             asked.escape_debug(),
             config.region,
-            config.region
         )));
     }
     let kept = resolved.paths.sandbox_state();

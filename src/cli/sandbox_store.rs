@@ -99,11 +99,9 @@ pub async fn run_sandbox(args: SandboxArgs, env: &Env) -> Result<(), CliError> {
         restore,
         ..args.try_config().map_err(sandbox_error)?
     };
-    crate::sandbox::serve(config, |sandbox| {
-        sandbox.keep_state(keeper(path.clone()))
-    })
-    .await
-    .map_err(sandbox_error)
+    crate::sandbox::serve(config, |sandbox| sandbox.keep_state(keeper(path.clone())))
+        .await
+        .map_err(sandbox_error)
 }
 
 /// Remove the stored state; a link or a directory there is left alone and said.

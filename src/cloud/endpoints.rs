@@ -128,9 +128,9 @@ pub const KNOWN_REGIONS: &[&str] = &[
 /// A region the default hosts do not serve: the known ones, and the ways to another cloud.
 fn unknown_region(region: &str) -> CloudError {
     CloudError::config(format!(
-        "unknown region \"{}\": Huawei Cloud has {}. Pass one with --region (or `region` in \
-         the profile, HUAWEICLOUD_SDK_REGION); for another cloud set cloud_domain or endpoints \
-         in the profile, or --endpoint",
+        "unknown region \"{}\": Huawei Cloud has {}. Choose one of them (--region, `region` \
+         in the profile, HUAWEICLOUD_SDK_REGION); for another cloud set cloud_domain or \
+         endpoints in the profile, or --endpoint",
         region.escape_debug(),
         KNOWN_REGIONS.join(", ")
     ))

@@ -108,7 +108,10 @@ impl World {
     /// This world (its images and key pairs) with the servers and jobs of `snap`.
     pub fn restored(mut self, snap: &Snapshot) -> Result<World, String> {
         if snap.version != VERSION {
-            return Err(format!("version {} (this reimage reads {VERSION})", snap.version));
+            return Err(format!(
+                "version {} (this reimage reads {VERSION})",
+                snap.version
+            ));
         }
         let (now, wall) = (Instant::now(), OffsetDateTime::now_utc());
         let images = std::mem::take(&mut self.images);
