@@ -397,12 +397,23 @@ async fn a_500_with_a_body_is_described_from_the_body() {
         ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
         ("HUAWEICLOUD_SDK_PROJECT_ID", sb.project_id.as_str()),
     ];
-    let args = ["stop", "web-01", "--yes", "--endpoint", &sb.url, "--region", &sb.region];
+    let args = [
+        "stop",
+        "web-01",
+        "--yes",
+        "--endpoint",
+        &sb.url,
+        "--region",
+        &sb.region,
+    ];
     let out = run(home.path(), &args, "", &keys).await;
     assert!(!out.status.success());
     let said = both(&out);
     assert!(said.contains("Common.0001: System exception."), "{said}");
-    assert!(said.contains("the service failed while taking the request"), "{said}");
+    assert!(
+        said.contains("the service failed while taking the request"),
+        "{said}"
+    );
     assert!(!said.contains("no answer came back"), "{said}");
     let sent = sb.counters().by_operation.get("ecs.action").copied();
     assert_eq!(sent, Some(1), "sent once");

@@ -139,7 +139,11 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(x.len(), 2);
         assert!(x[0].reason.contains("status REBOOT"), "{}", x[0].reason);
-        assert!(x[1].reason.contains("press s to stop it first"));
+        assert!(
+            x[1].reason.contains("stop it first (press s)"),
+            "{}",
+            x[1].reason
+        );
     }
 
     #[test]
