@@ -42,7 +42,9 @@ pub async fn run_stop(
     client.ensure_writable("stopping servers")?;
     let resolved = crate::config::resolve(global, env)?;
     let mut servers = super::names::servers(client, &args.servers).await?;
-    servers.dedup_by(|a, b| a.id == b.id);
+    // A server named twice (by id and by name) is stopped once.
+    let mut seen = std::collections::HashSet::new();
+    servers.retain(|s| seen.insert(s.id.clone()));
     let (ok, refused): (Vec<Server>, Vec<Server>) = servers
         .into_iter()
         .partition(|s| crate::ops::server_can_stop(s).is_ok());

@@ -158,10 +158,8 @@ fn accept(
                 "job {} was accepted but could not be written to the journal: {e}",
                 rec.job_id
             ),
-            hint: Some(
-                "it is tracked until reimage quits; check the disk and the journal path (reimage info)"
-                    .into(),
-            ),
+            // `e` names the journal's path; there is no command that shows it.
+            hint: Some("it is tracked until reimage quits; check the disk and that path".into()),
         });
     }
     let (log, actor) = &sink.audit;

@@ -11,7 +11,8 @@
 //! [`check_keypair`], [`check_user_data`], [`check_login_mode`], [`field_errors`], with
 //! [`field_applies`] and [`Entries::defaults_for`] to lay the form out; for pickers and
 //! menus: [`image_compatibility`] / [`Input::image_fit`] (short reasons) and
-//! [`server_can_take`] (the way out, e.g. "stop it first", and the [`Step`] each face names its own way).
+//! [`server_can_take`] (the way out, e.g. "stop it first", and the [`Step`] each face
+//! names its own way).
 //!
 //! Secrets (password, user data) live in [`Secret`]/[`SecretBytes`], are wiped on drop and
 //! appear masked in every `Debug` and in [`Plan::masked_body`].
