@@ -418,3 +418,52 @@ async fn a_500_with_a_body_is_described_from_the_body() {
     let sent = sb.counters().by_operation.get("ecs.action").copied();
     assert_eq!(sent, Some(1), "sent once");
 }
+
+/// Two images share a name: `--change-to NAME` lists both ids and sends nothing.
+#[tokio::test]
+async fn a_name_two_images_share_lists_their_ids() {
+    use reimage::sandbox::{InventoryAssets, InventorySpec, SandboxConfig};
+    let mut assets = InventoryAssets::builtin();
+    let mut images: Vec<serde_json::Value> = serde_json::from_str(&assets.images).expect("images");
+    let twin = "2b831177-91cc-52bd-afd8-133ae7ec6d5a";
+    for i in images.iter_mut().filter(|i| i["id"] == twin) {
+        i["name"] = "Ubuntu 22.04 server 64bit".into();
+    }
+    assets.images = serde_json::to_string(&images).expect("json");
+    let sb = reimage::sandbox::start(SandboxConfig {
+        inventory: InventorySpec::Custom(assets),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let home = tempfile::tempdir().expect("tmp");
+    let keys = [
+        ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
+        ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", sb.project_id.as_str()),
+    ];
+    let args = [
+        "plan",
+        "--server",
+        "web-03",
+        "--change-to",
+        "Ubuntu 22.04 server 64bit",
+        "--keypair",
+        "kp-admin",
+        "--endpoint",
+        &sb.url,
+        "--region",
+        &sb.region,
+    ];
+    let out = run(home.path(), &args, "", &keys).await;
+    assert!(!out.status.success());
+    let said = both(&out);
+    assert!(
+        said.contains("2 images are named \"Ubuntu 22.04 server 64bit\""),
+        "{said}"
+    );
+    assert!(
+        said.contains(twin) && said.contains("9c237b29-11fa-5e75-8317-1a32160370e7"),
+        "{said}"
+    );
+}
