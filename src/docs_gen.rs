@@ -40,10 +40,18 @@ pub fn man_page(cmd: Command) -> io::Result<Vec<u8>> {
     append(&mut page, &part, Level::Section);
     writeln!(
         page,
-        ".SH COMMANDS\nEach command has its section below. The OPTIONS above apply to every command."
+        ".SH COMMANDS\nEach command has its section below. The client options above apply to \
+         every command that uses the client, written before or after its name; \\-\\-log\\-level \
+         to every command."
     )?;
+    // Listed once, at the top: the global options and the client options a command shares.
+    let top_ids: Vec<String> = cmd
+        .get_arguments()
+        .filter(|a| a.get_help_heading().is_some())
+        .map(|a| a.get_id().to_string())
+        .collect();
     for sub in visible_subcommands(&cmd) {
-        command_section(sub, &mut page)?;
+        command_section(sub, &top_ids, &mut page)?;
     }
     part.clear();
     top.render_version_section(&mut part)?;
@@ -58,13 +66,20 @@ fn visible_subcommands(cmd: &Command) -> impl Iterator<Item = &Command> {
 /// A command's part of the page: `.SH REIMAGE LIST`, then its synopsis, description and
 /// options as subsections (clap_mangen renders them as the sections of a page of their
 /// own), then its own commands, if any.
-fn command_section(cmd: &Command, page: &mut Vec<u8>) -> io::Result<()> {
+fn command_section(cmd: &Command, top_ids: &[String], page: &mut Vec<u8>) -> io::Result<()> {
     let title = cmd.get_bin_name().unwrap_or(cmd.get_name()).to_uppercase();
     writeln!(page, ".SH \"{title}\"")?;
-    // The global options were propagated into every command by `build`: listed at the top.
-    let own = cmd
-        .clone()
-        .mut_args(|a| if a.is_global_set() { a.hide(true) } else { a });
+    // The global options were propagated into every command by `build`, and the client
+    // options are the top's own: both are listed at the top.
+    let own = cmd.clone().mut_args(|a| {
+        let shared =
+            a.get_help_heading().is_some() && top_ids.iter().any(|id| id == a.get_id().as_str());
+        if a.is_global_set() || shared {
+            a.hide(true)
+        } else {
+            a
+        }
+    });
     let man = clap_mangen::Man::new(own);
     let mut part = Vec::new();
     man.render_synopsis_section(&mut part)?;
@@ -72,7 +87,7 @@ fn command_section(cmd: &Command, page: &mut Vec<u8>) -> io::Result<()> {
     man.render_options_section(&mut part)?;
     append(page, &part, Level::Subsection);
     for sub in visible_subcommands(cmd) {
-        command_section(sub, page)?;
+        command_section(sub, top_ids, page)?;
     }
     Ok(())
 }

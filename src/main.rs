@@ -1,7 +1,7 @@
 //! The `reimage` binary: parses the command line and hands over to the library.
 
 use clap::{CommandFactory, Parser, Subcommand};
-use reimage::config::{Env, GlobalArgs};
+use reimage::config::{Env, GlobalArgs, LogArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -10,24 +10,56 @@ use reimage::config::{Env, GlobalArgs};
     about = "Change or reinstall the OS of Huawei Cloud ECS and BMS servers from the terminal"
 )]
 struct Cli {
+    /// The TUI's client flags; the commands that use the client take them after their
+    /// name too.
     #[command(flatten)]
-    global: GlobalArgs,
+    client: GlobalArgs,
+    #[command(flatten)]
+    log: LogArgs,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// A command of the client: its own flags, then the client's.
+macro_rules! with_client {
+    ($name:ident, $args:ty) => {
+        #[derive(Debug, clap::Args)]
+        struct $name {
+            #[command(flatten)]
+            args: $args,
+            #[command(flatten)]
+            client: GlobalArgs,
+        }
+    };
+}
+
+with_client!(ListCmd, reimage::cli::ListArgs);
+with_client!(PlanCmd, reimage::cli::PlanArgs);
+with_client!(ApplyCmd, reimage::cli::ApplyArgs);
+with_client!(JobsCmd, reimage::cli::JobsArgs);
+with_client!(StopCmd, reimage::cli::StopArgs);
+
+#[derive(Debug, clap::Args)]
+struct DoctorCmd {
+    #[command(flatten)]
+    client: GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Print servers, bare-metal servers, images or key pairs (table or JSON).
-    List(reimage::cli::ListArgs),
+    List(ListCmd),
     /// Check credentials, region, project, endpoints, clock and each service.
-    Doctor,
+    Doctor(DoctorCmd),
     /// Show the exact change/reinstall request (password masked) or every field error; sends nothing.
-    Plan(reimage::cli::PlanArgs),
+    Plan(PlanCmd),
     /// Send the change/reinstall request after a typed confirmation (or --yes); prints the job id.
-    Apply(reimage::cli::ApplyArgs),
+    Apply(ApplyCmd),
+    /// Stop servers (ECS SOFT unless --hard, BMS HARD) after a typed confirmation (or --yes);
+    /// prints one job id per server.
+    Stop(StopCmd),
     /// Print the job journal, or follow the open jobs with --watch (exit 1 if any fails).
-    Jobs(reimage::cli::JobsArgs),
+    Jobs(JobsCmd),
     /// Serve the sandbox cloud (a simulated Huawei Cloud) on an address, for scripts, SDKs
     /// and tests.
     Sandbox(reimage::sandbox::SandboxArgs),
@@ -37,6 +69,43 @@ enum Command {
     Man,
 }
 
+impl Command {
+    /// The client flags written after the command, if it takes them.
+    fn client(&self) -> Option<&GlobalArgs> {
+        match self {
+            Command::List(c) => Some(&c.client),
+            Command::Doctor(c) => Some(&c.client),
+            Command::Plan(c) => Some(&c.client),
+            Command::Apply(c) => Some(&c.client),
+            Command::Stop(c) => Some(&c.client),
+            Command::Jobs(c) => Some(&c.client),
+            Command::Sandbox(_) | Command::Completions(_) | Command::Man => None,
+        }
+    }
+}
+
+/// The client flags before and after the command as one set, or why they cannot be.
+fn client_flags(cli: &Cli) -> Result<GlobalArgs, String> {
+    let after = match &cli.command {
+        None => &GlobalArgs::default(),
+        Some(cmd) => match cmd.client() {
+            Some(after) => after,
+            None => {
+                let given = cli.client.given();
+                if !given.is_empty() {
+                    return Err(format!(
+                        "{} configure the client, which this command does not use: drop {}",
+                        given.join(", "),
+                        if given.len() == 1 { "it" } else { "them" }
+                    ));
+                }
+                &GlobalArgs::default()
+            }
+        },
+    };
+    cli.client.merged(after, &cli.log)
+}
+
 fn main() -> color_eyre::Result<()> {
     // Secrets live in this process's memory: keep them out of core files.
     if let Err(e) = reimage::hardening::forbid_core_dumps() {
@@ -44,8 +113,12 @@ fn main() -> color_eyre::Result<()> {
     }
     color_eyre::install()?;
     let cli = Cli::parse();
+    let global = match client_flags(&cli) {
+        Ok(g) => g,
+        Err(e) => exit_with(&e),
+    };
     // A bad --log-level must be said, not silently replaced by the default.
-    if let Some(level) = cli.global.log_level.as_deref()
+    if let Some(level) = global.log_level.as_deref()
         && cli.command.is_some()
         && let Err(e) = tracing_subscriber::EnvFilter::try_new(level)
     {
@@ -57,37 +130,44 @@ fn main() -> color_eyre::Result<()> {
         None => {
             let env = Env::from_process();
             let runtime = tokio::runtime::Runtime::new()?;
-            if let Err(e) = runtime.block_on(reimage::cli::run_tui(&cli.global, &env)) {
+            if let Err(e) = runtime.block_on(reimage::cli::run_tui(&global, &env)) {
                 exit_with(&e);
             }
         }
-        Some(Command::List(args)) => cli_command(&cli.global, |g, env, out| {
-            Box::pin(async move { reimage::cli::run_list(g, &args, env, out).await })
+        Some(Command::List(c)) => cli_command(&global, |g, env, out| {
+            Box::pin(async move { reimage::cli::run_list(g, &c.args, env, out).await })
         }),
-        Some(Command::Doctor) => cli_command(&cli.global, |g, env, out| {
+        Some(Command::Doctor(_)) => cli_command(&global, |g, env, out| {
             Box::pin(reimage::cli::run_doctor(g, env, out))
         }),
-        Some(Command::Plan(args)) => cli_command(&cli.global, |g, env, out| {
+        Some(Command::Plan(c)) => cli_command(&global, |g, env, out| {
             Box::pin(async move {
                 let mut stdin = reimage::cli::Console::stdin()?;
-                reimage::cli::run_plan(g, &args, env, &mut stdin, out).await
+                reimage::cli::run_plan(g, &c.args, env, &mut stdin, out).await
             })
         }),
-        Some(Command::Apply(args)) => cli_command(&cli.global, |g, env, out| {
+        Some(Command::Apply(c)) => cli_command(&global, |g, env, out| {
             Box::pin(async move {
                 let mut stdin = reimage::cli::Console::stdin()?;
-                reimage::cli::run_apply(g, &args, env, &mut stdin, out).await
+                reimage::cli::run_apply(g, &c.args, env, &mut stdin, out).await
             })
         }),
-        Some(Command::Jobs(args)) => cli_command(&cli.global, |g, env, out| {
-            Box::pin(async move { reimage::cli::run_jobs(g, &args, env, out).await })
+        Some(Command::Stop(c)) => cli_command(&global, |g, env, out| {
+            Box::pin(async move {
+                let mut stdin = reimage::cli::Console::stdin()?;
+                reimage::cli::run_stop(g, &c.args, env, &mut stdin, out).await
+            })
+        }),
+        Some(Command::Jobs(c)) => cli_command(&global, |g, env, out| {
+            Box::pin(async move { reimage::cli::run_jobs(g, &c.args, env, out).await })
         }),
         Some(Command::Sandbox(args)) => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
             // A bad flag or a busy port is a plain message, as for every other command.
-            if let Err(e) = runtime.block_on(reimage::sandbox::serve_cli(args)) {
+            let env = Env::from_process();
+            if let Err(e) = runtime.block_on(reimage::cli::run_sandbox(args, &env)) {
                 exit_with(&e);
             }
         }

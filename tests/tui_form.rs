@@ -268,7 +268,7 @@ fn refused_up_front_with_the_way_out() {
     select(&mut app, "bms-db-02");
     key(&mut app, KeyCode::Char('c'));
     let toast = app.toast().unwrap_or_default();
-    assert!(toast.contains("press s to stop it first"), "{toast}");
+    assert!(toast.contains("stop it first (press s)"), "{toast}");
 }
 
 #[test]

@@ -20,12 +20,24 @@ pub(super) fn open_journal_for(
     server_id: &str,
     server_name: &str,
 ) -> Result<Journal, CliError> {
+    open_journal_for_all(resolved, &[(server_id, server_name)])
+}
+
+/// [`open_journal_for`] several servers (`reimage stop`): refused when any has an open job.
+pub(super) fn open_journal_for_all(
+    resolved: &Resolved,
+    servers: &[(&str, &str)],
+) -> Result<Journal, CliError> {
     let (journal, replay) = Journal::open(resolved.paths.jobs_journal())?;
     crate::fsio::state::open_append(&resolved.paths.audit_log(), crate::fsio::FileKind::AuditLog)?;
     for w in &replay.warnings {
         eprintln!("warning: {}", escape(w));
     }
-    if let Some(open) = replay.unfinished().find(|j| j.server_id == server_id) {
+    let open = servers.iter().find_map(|(id, name)| {
+        let job = replay.unfinished().find(|j| j.server_id == *id)?;
+        Some((job, *name))
+    });
+    if let Some((open, server_name)) = open {
         return Err(CliError::Usage(format!(
             "server {server_name} has an open job {} ({}, {} at {}) in the journal {}: nothing \
              was sent. Follow it to its end with `reimage jobs --watch`, then run this again",

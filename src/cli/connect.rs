@@ -36,7 +36,7 @@ pub enum Face {
 }
 
 /// How to set credentials, said after every "no credentials" error.
-const HOW_TO_CONFIGURE: &str = "set credentials: export HUAWEICLOUD_SDK_AK and \
+pub(super) const HOW_TO_CONFIGURE: &str = "set credentials: export HUAWEICLOUD_SDK_AK and \
      HUAWEICLOUD_SDK_SK (with HUAWEICLOUD_SDK_REGION), set access_key and secret_key in a \
      profile of config.toml, or write ~/.huaweicloud/credentials; or pass --sandbox to use \
      the built-in sandbox cloud";
@@ -145,8 +145,22 @@ pub(super) fn sandbox_keys(sandbox: &Sandbox) -> crate::config::StaticKeys {
     }
 }
 
-async fn start_sandbox(resolved: &Resolved, notices: Vec<String>) -> Result<Connected, CloudError> {
-    let sandbox = crate::sandbox::start(crate::sandbox::SandboxConfig::default())
+async fn start_sandbox(
+    resolved: &Resolved,
+    mut notices: Vec<String>,
+) -> Result<Connected, CloudError> {
+    let config = crate::sandbox::SandboxConfig::default();
+    if let Some(asked) = resolved.region_asked.as_deref()
+        && asked != config.region
+    {
+        return Err(CloudError::config(format!(
+            "unknown region \"{}\": the sandbox cloud serves one region, {}, and no other",
+            asked.escape_debug(),
+            config.region,
+        )));
+    }
+    let kept = resolved.paths.sandbox_state();
+    let sandbox = super::sandbox_store::start_kept(config, &kept, &mut notices)
         .await
         .map_err(|e| CloudError::config(format!("cannot start the sandbox cloud: {e}")))?;
     let keys = sandbox_keys(&sandbox);

@@ -2,7 +2,7 @@
 //! skew against the cloud, and one test call per service, each line ok or the error + hint.
 
 use super::CliError;
-use super::connect::{Face, connect_with};
+use super::connect::{Face, HOW_TO_CONFIGURE, connect_with};
 use crate::cloud::{CloudError, ErrorKind, Service};
 use crate::config::{Env, GlobalArgs};
 use crate::safe_text::escape;
@@ -63,13 +63,20 @@ pub async fn run_doctor(
     };
     r.info("config", &format!("{}{absent}", file.display()))?;
     r.info("profile", resolved.profile.as_deref().unwrap_or("(none)"))?;
+    // The same check the TUI makes before it starts.
+    match super::tui::local_settings(&resolved) {
+        Ok(_) => r.ok("settings", "[keys], [ui] and [jobs] of config.toml")?,
+        Err(e) => r.fail("settings", &e.to_string(), None)?,
+    }
     for n in &resolved.notices {
         r.info("note", n)?;
     }
     let connected = match connect_with(&resolved, Face::Script).await {
         Ok(c) => c,
         Err(e) if e.kind == ErrorKind::Credentials => {
-            r.cloud_fail("credentials", &e)?;
+            // Every other face's hint sends the user here: say what to set instead.
+            let fix = (!e.message.contains(HOW_TO_CONFIGURE)).then_some(HOW_TO_CONFIGURE);
+            r.fail("credentials", &e.to_string(), fix)?;
             return Err(CliError::ChecksFailed(r.failed));
         }
         Err(e) => {

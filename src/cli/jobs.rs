@@ -144,7 +144,8 @@ pub async fn run_jobs(
             journal.path().display()
         ),
         OutputFormat::Table => {
-            let rows: Vec<Vec<String>> = shown.iter().map(|j| row(j)).collect();
+            let now = time::OffsetDateTime::now_utc();
+            let rows: Vec<Vec<String>> = shown.iter().map(|j| row(j, now)).collect();
             table::render(
                 &[
                     "JOB",
@@ -152,6 +153,7 @@ pub async fn run_jobs(
                     "OPERATION",
                     "STATUS",
                     "SUBMITTED",
+                    "ELAPSED",
                     "DETAIL",
                 ],
                 &rows,
@@ -171,13 +173,14 @@ fn updated_after(j: &JobRecord, t: time::OffsetDateTime) -> bool {
     .map_or(true, |u| u >= t)
 }
 
-fn row(j: &JobRecord) -> Vec<String> {
+fn row(j: &JobRecord, now: time::OffsetDateTime) -> Vec<String> {
     vec![
         j.job_id.clone(),
         j.server_name.clone(),
         operation(j),
         j.state.label().to_string(),
         j.submitted_at.clone(),
+        crate::tui::text::duration(j.elapsed(now)),
         detail(j),
     ]
 }
@@ -192,9 +195,8 @@ pub fn operation(j: &JobRecord) -> String {
 
 /// Error code and reason of a job that did not succeed, with the hint for the code.
 pub fn detail(j: &JobRecord) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    parts.extend(j.error_code.clone());
-    parts.extend(j.fail_reason.clone());
+    let mut parts: Vec<String> = vec![j.code_and_reason()];
+    parts.retain(|p| !p.is_empty());
     if let Some(h) = j.hint() {
         parts.push(format!("(hint: {h})"));
     }

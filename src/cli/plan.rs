@@ -7,7 +7,7 @@ use super::apply_job::{self, Followed};
 use super::console::Console;
 use super::list::OutputFormat;
 use super::{CliError, connect};
-use crate::cloud::model::{Image, Keypair, Server, ServerKind};
+use crate::cloud::model::{Image, Keypair, Server};
 use crate::cloud::{Client, ImageQuery};
 use crate::config::{Env, GlobalArgs};
 use crate::jobs::audit::{Actor, AuditLog};
@@ -99,27 +99,9 @@ struct Fetched {
 }
 
 async fn find_server(client: &Client, wanted: &str) -> Result<Server, CliError> {
-    let mut found = Vec::new();
-    for kind in [ServerKind::Ecs, ServerKind::Bms] {
-        let servers = client.list_servers(kind).await?;
-        found.extend(
-            servers
-                .into_iter()
-                .filter(|s| s.id == wanted || s.name == wanted),
-        );
-    }
-    if let Some(i) = found.iter().position(|s| s.id == wanted) {
-        return Ok(found.swap_remove(i));
-    }
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => Err(CliError::Usage(format!(
-            "no ECS or BMS server has the id or name \"{wanted}\" (see `reimage list servers`)"
-        ))),
-        n => Err(CliError::Usage(format!(
-            "{n} servers are named \"{wanted}\"; pass the id instead"
-        ))),
-    }
+    let mut found =
+        super::names::servers(client, std::slice::from_ref(&wanted.to_string())).await?;
+    Ok(found.remove(0))
 }
 
 async fn fetch(client: &Client, args: &PlanArgs) -> Result<Fetched, CliError> {
@@ -149,18 +131,13 @@ async fn fetch(client: &Client, args: &PlanArgs) -> Result<Fetched, CliError> {
 }
 
 /// `--change-to` takes an id or a unique name.
-fn operation(args: &PlanArgs, images: &[Image]) -> Operation {
-    match &args.change_to {
+fn operation(args: &PlanArgs, images: &[Image]) -> Result<Operation, CliError> {
+    Ok(match &args.change_to {
         None => Operation::Reinstall,
-        Some(wanted) => {
-            let by_name: Vec<&Image> = images.iter().filter(|i| &i.name == wanted).collect();
-            let id = match by_name.as_slice() {
-                [one] if !images.iter().any(|i| &i.id == wanted) => one.id.clone(),
-                _ => wanted.clone(),
-            };
-            Operation::Change { image_id: id }
-        }
-    }
+        Some(wanted) => Operation::Change {
+            image_id: super::names::image_id(wanted, images)?,
+        },
+    })
 }
 
 /// The form's fields from the flags; the password is read here, from stdin.
@@ -259,13 +236,19 @@ fn plan_text(p: &Plan) -> String {
     s
 }
 
-fn errors_out(errors: &[FieldError], format: OutputFormat) -> Result<String, CliError> {
+/// Every field error, its fix naming the flag or command (`server` as the user gave it).
+fn errors_out(
+    errors: &[FieldError],
+    format: OutputFormat,
+    server: &str,
+) -> Result<String, CliError> {
+    let fix = |e: &FieldError| super::steps::script_fix(&e.fix, e.step, server);
     Ok(match format {
         OutputFormat::Json => {
             let list: Vec<_> = errors
                 .iter()
                 .map(|e| {
-                    json!({"field": e.field.label(), "message": e.message, "fix": e.fix,
+                    json!({"field": e.field.label(), "message": e.message, "fix": fix(e),
                            "source": e.basis.map(|c| c.to_string())})
                 })
                 .collect();
@@ -274,7 +257,8 @@ fn errors_out(errors: &[FieldError], format: OutputFormat) -> Result<String, Cli
         OutputFormat::Table => errors
             .iter()
             .map(|e| {
-                let (message, fix) = (escape(&e.message), escape(&e.fix));
+                let fix = fix(e);
+                let (message, fix) = (escape(&e.message), escape(&fix));
                 let source = e
                     .basis
                     .map(|c| format!("  source: {}\n", escape(&c.to_string())))
@@ -295,12 +279,12 @@ async fn decide(
     let entries = match entries(args, input)? {
         Ok(e) => e,
         Err(e) => {
-            out.write_all(errors_out(&[e], args.format)?.as_bytes())?;
+            out.write_all(errors_out(&[e], args.format, &args.server)?.as_bytes())?;
             return Err(CliError::Refused(1));
         }
     };
     let f = fetch(client, args).await?;
-    let op = operation(args, &f.images);
+    let op = operation(args, &f.images)?;
     let verdict = ops::plan(&Input {
         project_id: &f.project_id,
         server: &f.server,
@@ -314,7 +298,7 @@ async fn decide(
     match verdict {
         Ok(plan) => Ok((plan, f.server)),
         Err(errors) => {
-            out.write_all(errors_out(&errors, args.format)?.as_bytes())?;
+            out.write_all(errors_out(&errors, args.format, &args.server)?.as_bytes())?;
             Err(CliError::Refused(errors.len()))
         }
     }

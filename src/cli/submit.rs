@@ -130,12 +130,10 @@ pub(super) async fn stop(
         .await;
     let outcome = match result {
         Ok(accepted) => {
-            let rec = record(
-                &client,
-                accepted,
-                server.kind,
-                JobOperation::Stop,
-                (&server.server_id, &server.server_name),
+            let rec = crate::jobs::submitted::record_for_stop(
+                (server.kind, &server.server_id, &server.server_name),
+                &accepted,
+                client.context(),
             );
             accept(&sink, &tx, rec, None)
         }
@@ -160,10 +158,8 @@ fn accept(
                 "job {} was accepted but could not be written to the journal: {e}",
                 rec.job_id
             ),
-            hint: Some(
-                "it is tracked until reimage quits; check the disk and the journal path (reimage info)"
-                    .into(),
-            ),
+            // `e` names the journal's path; there is no command that shows it.
+            hint: Some("it is tracked until reimage quits; check the disk and that path".into()),
         });
     }
     let (log, actor) = &sink.audit;

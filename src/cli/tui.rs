@@ -14,6 +14,7 @@ use super::tui_effects::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEff
 use crate::cloud::CloudError;
 use crate::config::{Env, GlobalArgs, Resolved};
 use crate::jobs::audit::AuditLog;
+use crate::jobs::pacing::JobSettings;
 use crate::safe_text::escape;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{ColorChoice, GlyphChoice};
@@ -36,7 +37,7 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     for n in resolved.notices.iter().filter(|n| n.starts_with("WARNING")) {
         eprintln!("reimage: {}", escape(n));
     }
-    let options = ui_options(&resolved)?;
+    let local = local_settings(&resolved)?;
     let (journal, replay) = super::jobs::open_journal(&resolved)?;
     for w in &replay.warnings {
         tracing::warn!("{w}");
@@ -45,12 +46,9 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     let effects = TuiEffects::new(EffectsParts {
         global: global.clone(),
         env: env.clone(),
-        job_settings: super::jobs::job_settings(&resolved)?,
+        job_settings: local.jobs,
         audit_log: AuditLog::new(resolved.paths.audit_log()),
-        submit_concurrency: resolved
-            .config
-            .bulk_concurrency
-            .unwrap_or(DEFAULT_SUBMIT_CONCURRENCY),
+        submit_concurrency: local.submit_concurrency,
         journal: Arc::new(journal),
         replay: replay.jobs,
         // Credentials, the metadata probe and project discovery can take round trips:
@@ -60,11 +58,15 @@ pub async fn run_tui(global: &GlobalArgs, env: &Env) -> Result<(), CliError> {
     let state = effects.state.clone();
     #[cfg(debug_assertions)]
     if env.raw(TEST_PANIC).is_some() {
-        let result =
-            crate::tui::run(header, options, PanicOnFirstCommand { _effects: effects }).await;
+        let result = crate::tui::run(
+            header,
+            local.options,
+            PanicOnFirstCommand { _effects: effects },
+        )
+        .await;
         return result.map_err(|e| CliError::Io(std::io::Error::other(e.to_string())));
     }
-    let result = crate::tui::run(header, options, effects).await;
+    let result = crate::tui::run(header, local.options, effects).await;
     state.shutdown_sandbox();
     result.map_err(|e| CliError::Io(std::io::Error::other(e.to_string())))
 }
@@ -86,6 +88,35 @@ impl crate::tui::Effects for PanicOnFirstCommand {
     fn run(&self, _: crate::tui::Command, _: tokio::sync::mpsc::UnboundedSender<crate::tui::Msg>) {
         panic!("{TEST_PANIC} is set: panicking on the TUI's first command");
     }
+}
+
+/// What config.toml sets beyond the client: key bindings, screen and job settings.
+pub(super) struct LocalSettings {
+    pub options: UiOptions,
+    pub jobs: JobSettings,
+    /// `bulk_concurrency`: requests the TUI sends at once.
+    pub submit_concurrency: usize,
+}
+
+/// The one check of config.toml's `[keys]`, `[ui]` and `[jobs]`: the TUI's start and
+/// `reimage doctor` agree on what is valid.
+pub(super) fn local_settings(resolved: &Resolved) -> Result<LocalSettings, CliError> {
+    let submit_concurrency = match resolved.config.bulk_concurrency {
+        None => DEFAULT_SUBMIT_CONCURRENCY,
+        // None would ever be sent: a bulk change would wait forever.
+        Some(0) => {
+            return Err(config_error(
+                "bulk_concurrency = 0 in config.toml sends nothing: set 1 or more (default 4)"
+                    .into(),
+            ));
+        }
+        Some(n) => n,
+    };
+    Ok(LocalSettings {
+        options: ui_options(resolved)?,
+        jobs: super::jobs::job_settings(resolved)?,
+        submit_concurrency,
+    })
 }
 
 fn ui_options(resolved: &Resolved) -> Result<UiOptions, CliError> {

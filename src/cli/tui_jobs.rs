@@ -167,23 +167,13 @@ pub(super) fn job_view(rec: &JobRecord) -> JobView {
         TrackedState::Running => JobStatus::Running,
         TrackedState::PendingPayment => JobStatus::PendingPayment,
         TrackedState::Success => JobStatus::Success,
-        // Final for reimage: shown as failures, the detail says which.
+        // Final for reimage: ended like failures, and named as reimage named them.
         TrackedState::Fail | TrackedState::Lost | TrackedState::TimedOut => JobStatus::Fail,
     };
-    let elapsed = time::OffsetDateTime::parse(
-        &rec.submitted_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map(|t| (time::OffsetDateTime::now_utc() - t).unsigned_abs())
-    .unwrap_or_default();
-    let mut detail = String::new();
-    if matches!(rec.state, TrackedState::Lost | TrackedState::TimedOut) {
-        detail.push_str(rec.state.label());
-        detail.push(' ');
-    }
-    if let Some(reason) = &rec.fail_reason {
-        detail.push_str(reason);
-    }
+    let gave_up =
+        matches!(rec.state, TrackedState::Lost | TrackedState::TimedOut).then(|| rec.state.label());
+    let elapsed = rec.elapsed(time::OffsetDateTime::now_utc());
+    let detail = rec.fail_reason.clone().unwrap_or_default();
     let operation = match &rec.route {
         Some(route) => format!("{} {route}", rec.operation.label()),
         None => rec.operation.label().to_string(),
@@ -197,6 +187,7 @@ pub(super) fn job_view(rec: &JobRecord) -> JobView {
         operation,
         submitting: false,
         status,
+        gave_up,
         elapsed,
         detail: detail.trim_end().to_string(),
         error_code: rec.error_code.clone(),
@@ -350,7 +341,8 @@ mod tests {
         assert_eq!(view.error_code.as_deref(), Some("BMS.0111"));
         rec.state = TrackedState::Lost;
         let view = job_view(&rec);
-        assert_eq!(view.detail, "LOST none or multiple passwords");
+        assert_eq!(view.detail, "none or multiple passwords");
+        assert_eq!(view.gave_up, Some("LOST"));
         assert_eq!(view.status, JobStatus::Fail);
     }
 

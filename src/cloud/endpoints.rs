@@ -83,6 +83,59 @@ const IAM_REGIONS: &[&str] = &[
     "cn-north-12",
 ];
 
+/// Regions of the public cloud: the SDK's ECS region table with the BMS one's extra
+/// (huaweicloud-sdk-go-v3 `services/{ecs,bms,ims}/.../region/region.go`). A region off
+/// this list reaches no service at the default hosts, so it is refused there rather than
+/// failing later as a DNS error; another cloud (`cloud_domain`) or an endpoint for the
+/// region is the way to use one.
+pub const KNOWN_REGIONS: &[&str] = &[
+    "af-north-1",
+    "af-south-1",
+    "ae-ad-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "cn-east-2",
+    "cn-east-3",
+    "cn-east-4",
+    "cn-east-5",
+    "cn-north-1",
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-9",
+    "cn-north-11",
+    "cn-north-12",
+    "cn-south-1",
+    "cn-south-2",
+    "cn-south-4",
+    "cn-southwest-2",
+    "cn-southwest-3",
+    "eu-west-0",
+    "eu-west-101",
+    "la-north-2",
+    "la-south-2",
+    "me-east-1",
+    "my-kualalumpur-1",
+    "na-mexico-1",
+    "ru-moscow-1",
+    "ru-northwest-2",
+    "sa-brazil-1",
+    "tr-west-1",
+];
+
+/// A region the default hosts do not serve: the known ones, and the ways to another cloud.
+fn unknown_region(region: &str) -> CloudError {
+    CloudError::config(format!(
+        "unknown region \"{}\": Huawei Cloud has {}. Choose one of them (--region, `region` \
+         in the profile, HUAWEICLOUD_SDK_REGION); for another cloud set cloud_domain or \
+         endpoints in the profile, or --endpoint",
+        region.escape_debug(),
+        KNOWN_REGIONS.join(", ")
+    ))
+}
+
 /// One resolved endpoint and where it came from (shown by `reimage doctor`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -128,6 +181,10 @@ impl Endpoints {
                 (first.unwrap_or_default().to_string(), env_name)
             } else if let Some((u, path)) = from_yaml {
                 (u, path)
+            } else if settings.cloud_domain == crate::config::settings::DEFAULT_DOMAIN
+                && !KNOWN_REGIONS.contains(&region)
+            {
+                return Err(unknown_region(region));
             } else {
                 (
                     default_url(svc, region, &settings.cloud_domain),
@@ -284,8 +341,10 @@ mod tests {
             e.url(Service::Iam),
             "https://iam.eu-west-101.myhuaweicloud.eu"
         );
-        let e = Endpoints::resolve(&settings(), "xx-new-9").expect("ok");
+        let e = Endpoints::resolve(&settings(), "ap-southeast-5").expect("ok");
         assert_eq!(e.url(Service::Iam), "https://iam.myhuaweicloud.com");
+        let e = Endpoints::resolve(&settings(), "xx-new-9").expect_err("unknown");
+        assert!(e.message.contains("ap-southeast-3"), "{e}");
         let stack = EndpointSettings {
             cloud_domain: "cloud.example.com".into(),
             ..settings()

@@ -100,10 +100,24 @@ impl CloudError {
     /// The code users can act on, with what to do about it.
     pub fn hint(&self) -> Option<&'static str> {
         if self.kind == ErrorKind::AmbiguousSend {
-            return Some(
-                "the request was sent but no answer came back: check the server's status and \
-                 its recent jobs before trying again, or the operation may run twice",
-            );
+            // What came back is in the message (code and text of an error body); the hint
+            // says what it means for a change.
+            return Some(match self.status {
+                Some(500..) => {
+                    "the service failed while taking the request and may still have applied \
+                     it: check the server's status and its recent jobs before trying again, or \
+                     the operation may run twice"
+                }
+                Some(_) => {
+                    "the service accepted the request but its answer could not be read: check \
+                     the server's status and its recent jobs before trying again, or the \
+                     operation may run twice"
+                }
+                None => {
+                    "the request was sent but no answer came back: check the server's status \
+                     and its recent jobs before trying again, or the operation may run twice"
+                }
+            });
         }
         if self.kind == ErrorKind::ReadOnly {
             return Some(

@@ -24,4 +24,4 @@ pub use client::{Client, ClientSettings, CloudContext};
 pub use endpoints::Service;
 pub use error::{CloudError, ErrorKind};
 pub use images::ImageQuery;
-pub use servers::PAGE_SIZE;
+pub use servers::{PAGE_SIZE, stop_type};

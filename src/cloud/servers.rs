@@ -133,20 +133,27 @@ impl Client {
         Ok(one.server)
     }
 
-    /// Stop servers (ECS soft stop, BMS hard stop: the only one BMS honours). Sent once.
+    /// Stop servers the usual way (ECS soft stop, BMS hard stop). Sent once.
     pub async fn stop_servers(
         &self,
         kind: ServerKind,
         ids: &[String],
     ) -> Result<JobAccepted, CloudError> {
+        self.stop_servers_as(kind, ids, stop_type(kind, false))
+            .await
+    }
+
+    /// Stop servers with the API's `type` (`SOFT` or `HARD`, see [`stop_type`]). Sent once.
+    pub async fn stop_servers_as(
+        &self,
+        kind: ServerKind,
+        ids: &[String],
+        kind_of_stop: &'static str,
+    ) -> Result<JobAccepted, CloudError> {
         self.ensure_writable("stopping servers")?;
         if ids.is_empty() {
             return Err(CloudError::config("no server to stop"));
         }
-        let kind_of_stop = match kind {
-            ServerKind::Ecs => "SOFT",
-            ServerKind::Bms => "HARD",
-        };
         let servers: Vec<_> = ids
             .iter()
             .map(|id| serde_json::json!({ "id": id }))
@@ -161,5 +168,14 @@ impl Client {
             .map_err(|e| CloudError::config(format!("cannot encode the request body: {e}")))?;
         self.submit(Call::post_once(service_of(kind), path, bytes))
             .await
+    }
+}
+
+/// The API's stop `type`: ECS stops `SOFT` (graceful) unless `hard`; a BMS always `HARD`,
+/// as `SOFT` is documented as not effective there.
+pub fn stop_type(kind: ServerKind, hard: bool) -> &'static str {
+    match (kind, hard) {
+        (ServerKind::Ecs, false) => "SOFT",
+        _ => "HARD",
     }
 }

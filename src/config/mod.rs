@@ -13,7 +13,7 @@ pub mod settings;
 
 /// The wiped holder of the secret key and token, named here for the credential chain's users.
 pub use crate::secret::Secret;
-pub use args::GlobalArgs;
+pub use args::{CLIENT_HEADING, GLOBAL_HEADING, GlobalArgs, LogArgs};
 pub use credentials::{CredentialSource, Credentials, StaticKeys};
 pub use env::Env;
 pub use file::{ConfigFile, FilterMode, Profile, UiConfig};

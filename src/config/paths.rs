@@ -61,6 +61,11 @@ impl Paths {
     pub fn project_cache(&self) -> PathBuf {
         self.cache_dir.join("projects.json")
     }
+
+    /// The built-in sandbox's servers and jobs, kept across restarts.
+    pub fn sandbox_state(&self) -> PathBuf {
+        self.cache_dir.join("sandbox.json")
+    }
 }
 
 #[cfg(test)]

@@ -161,6 +161,9 @@ pub struct Resolved {
     pub sandbox: SandboxUse,
     /// Things to tell the user once (e.g. an encrypted KooCLI file).
     pub notices: Vec<String>,
+    /// The region `--region` (or the TUI's `:region`) asked for: the sandbox serves one
+    /// region, and refuses another asked this way.
+    pub region_asked: Option<String>,
 }
 
 /// Whether the built-in sandbox may serve a run. It never stands in for something the user
@@ -272,6 +275,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Resolved, ConfigError> {
         profile: selected.map(|(n, _)| n),
         settings,
         notices,
+        region_asked: args.region.clone(),
     })
 }
 

@@ -37,6 +37,7 @@ pub enum FileKind {
     AuditLog,
     Log,
     ProjectCache,
+    SandboxState,
     StateDir,
 }
 
@@ -48,6 +49,8 @@ impl FileKind {
             Self::UserData => 48 * KIB,
             Self::Credentials => 64 * KIB,
             Self::Config | Self::KooCli | Self::Regions | Self::ProjectCache => MIB,
+            // The default inventory's servers and jobs take tens of KB.
+            Self::SandboxState => 16 * MIB,
             Self::CaFile => 4 * MIB,
             // Compacted at every start; thousands of jobs fit in a few MB.
             Self::Journal | Self::DamagedJournal => 64 * MIB,
@@ -70,6 +73,7 @@ impl FileKind {
             Self::AuditLog => "audit log",
             Self::Log => "log file",
             Self::ProjectCache => "project cache",
+            Self::SandboxState => "sandbox state",
             Self::StateDir => "state directory",
         }
     }
@@ -84,6 +88,7 @@ impl FileKind {
                 | Self::AuditLog
                 | Self::Log
                 | Self::ProjectCache
+                | Self::SandboxState
                 | Self::StateDir
         )
     }

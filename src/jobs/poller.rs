@@ -290,9 +290,11 @@ impl Poller {
             Err(e) if matches!(e.status, Some(400 | 404 | 410)) => Outcome {
                 state: TrackedState::Lost,
                 error_code: e.code.clone(),
+                // The code goes in `error_code` only: the faces put it before the reason.
                 fail_reason: Some(format!(
-                    "the service does not know this job ({e}): it may have been purged or never \
-                     existed here — check the server in the console"
+                    "the service does not know this job ({}): it may have been purged or never \
+                     existed here — check the server in the console",
+                    e.message
                 )),
                 detail: None,
             },

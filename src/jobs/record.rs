@@ -114,6 +114,35 @@ impl JobRecord {
             && (self.project_id.is_empty() || self.project_id == project_id)
     }
 
+    /// How long the job ran: until `updated_at` once it ended (its own duration, the same
+    /// after a restart), until `now` while it is open. Unreadable times count as zero.
+    pub fn elapsed(&self, now: time::OffsetDateTime) -> std::time::Duration {
+        let parse = |t: &str| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        };
+        let Some(start) = parse(&self.submitted_at) else {
+            return std::time::Duration::ZERO;
+        };
+        let end = if self.state.is_final() {
+            parse(&self.updated_at).unwrap_or(start)
+        } else {
+            now
+        };
+        (end - start).try_into().unwrap_or_default()
+    }
+
+    /// The failure text with the error code said once: `CODE reason`, or the reason alone
+    /// when it already quotes the code.
+    pub fn code_and_reason(&self) -> String {
+        let reason = self.fail_reason.as_deref().unwrap_or("");
+        match self.error_code.as_deref() {
+            Some(code) if !reason.contains(code) => {
+                format!("{code} {reason}").trim_end().to_string()
+            }
+            _ => reason.to_string(),
+        }
+    }
+
     /// What to do about the job's error code, when reimage knows.
     pub fn hint(&self) -> Option<&'static str> {
         let code = self.error_code.as_deref()?;

@@ -6,7 +6,7 @@
 use super::body::Metadata;
 use super::compat::image_compatibility;
 use super::crypt;
-use super::errors::{Field, FieldError, OsFamily, Precondition, Warning};
+use super::errors::{Field, FieldError, OsFamily, Precondition, Step, Warning};
 use super::form::auto_pay_offered;
 use super::input::{Input, LoginMode, OpKind, Operation, UserData};
 use super::login::{check_keypair, check_login_mode, check_user_data_allowed};
@@ -62,9 +62,10 @@ pub(super) fn server(input: &Input<'_>, d: &mut Draft) -> Option<&'static str> {
             FieldError::new(
                 Field::Server,
                 "the server id or the project id is unknown",
-                "refresh the server list (r) or check the profile's project",
+                "read the server list again, or check the profile's project",
             )
-            .cite(sources::PATH_IDS),
+            .cite(sources::PATH_IDS)
+            .step(Step::Refresh),
         );
     }
     let stop_first = input.entries.stop_first;
@@ -74,8 +75,9 @@ pub(super) fn server(input: &Input<'_>, d: &mut Draft) -> Option<&'static str> {
             FieldError::new(
                 Field::StopFirst,
                 "the server is running (ACTIVE) and must be stopped",
-                "choose \"stop first\" (withStopServer, --stop), or stop the server first (s)",
+                "let the service stop it first (withStopServer), or stop it yourself",
             )
+            .step(Step::StopFirst)
             .cite(match input.operation.kind() {
                 OpKind::Change => sources::ECS_STOPPED,
                 OpKind::Reinstall => sources::ECS_WITH_STOP,
@@ -111,9 +113,10 @@ pub(super) fn server(input: &Input<'_>, d: &mut Draft) -> Option<&'static str> {
                 FieldError::new(
                     Field::StopFirst,
                     "a bare-metal server cannot be stopped automatically (the BMS API has no mode)",
-                    "untick \"stop first\" and stop the server with s",
+                    "stop the server yourself first",
                 )
-                .cite(sources::BMS_NO_MODE),
+                .cite(sources::BMS_NO_MODE)
+                .step(Step::StopYourself),
             );
             None
         }
@@ -121,7 +124,7 @@ pub(super) fn server(input: &Input<'_>, d: &mut Draft) -> Option<&'static str> {
     }
 }
 
-pub(super) fn is_uuid(s: &str) -> bool {
+pub fn is_uuid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
         && parts
@@ -160,8 +163,8 @@ pub(super) fn image(input: &Input<'_>, d: &mut Draft) -> Option<String> {
                 d.errors.push(FieldError::new(
                     Field::Image,
                     format!("image {image_id} is not in the image list"),
-                    "pick an image from the list (r refreshes it), or force the route (/v1 or /v2) to send it unchecked",
-                ));
+                    "choose a listed image, or force the route (/v1 or /v2) to send it unchecked",
+                ).step(Step::ForceRoute));
                 return None;
             };
             let found = image_compatibility(

@@ -48,6 +48,22 @@ impl fmt::Display for Field {
     }
 }
 
+/// A step past a refusal that each face names its own way: the TUI by its key or form
+/// field, a script by its flag or command. The fix text around it is the same for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Read the server list again (the TUI's refresh; a script reads it on every run).
+    Refresh,
+    /// Stop the server (the TUI's stop key; `reimage stop`).
+    Stop,
+    /// Let the service stop it (the form's "stop first"; `--stop`), or stop it.
+    StopFirst,
+    /// No "stop first" (`--stop`) for this server: stop it yourself.
+    StopYourself,
+    /// Send an image the list does not have by forcing the route.
+    ForceRoute,
+}
+
 /// A blocking problem with one field: what is wrong, how to fix it, and the page or SDK
 /// sentence that makes it a requirement (`None` only for reimage's own input checks, such
 /// as an empty field or a confirmation that differs). Messages never contain a password
@@ -59,6 +75,8 @@ pub struct FieldError {
     pub message: String,
     pub fix: String,
     pub basis: Option<Cite>,
+    /// The step of the fix, which each face names its own way after `fix`.
+    pub step: Option<Step>,
 }
 
 impl FieldError {
@@ -68,7 +86,14 @@ impl FieldError {
             message: message.into(),
             fix: fix.into(),
             basis: None,
+            step: None,
         }
+    }
+
+    /// The step the fix takes, named by each face.
+    pub fn step(mut self, step: Step) -> Self {
+        self.step = Some(step);
+        self
     }
 
     /// The requirement this error enforces.

@@ -11,7 +11,8 @@
 //! [`check_keypair`], [`check_user_data`], [`check_login_mode`], [`field_errors`], with
 //! [`field_applies`] and [`Entries::defaults_for`] to lay the form out; for pickers and
 //! menus: [`image_compatibility`] / [`Input::image_fit`] (short reasons) and
-//! [`server_can_take`] (the way out, e.g. "press s to stop it first").
+//! [`server_can_take`] (the way out, e.g. "stop it first", and the [`Step`] each face
+//! names its own way).
 //!
 //! Secrets (password, user data) live in [`Secret`]/[`SecretBytes`], are wiped on drop and
 //! appear masked in every `Debug` and in [`Plan::masked_body`].
@@ -34,12 +35,12 @@ mod user_data;
 /// The wiped holders, named here for the form and the scripts that fill an [`Input`].
 pub use crate::secret::{Secret, SecretBytes};
 pub use body::{Body, Metadata, PASSWORD_MASK};
-pub use checks::KMS_KEY_LEN;
+pub use checks::{KMS_KEY_LEN, is_uuid};
 pub use compat::{
     Incompatibility, flavor_is_arm, image_compatibility, server_is_arm, server_is_uefi,
 };
 pub use crypt::{SCRIPT_MASKED as HASHED_PASSWORD_SCRIPT_MASKED, chpasswd_script, sha512_crypt};
-pub use errors::{Field, FieldError, OsFamily, Precondition, Warning};
+pub use errors::{Field, FieldError, OsFamily, Precondition, Step, Warning};
 pub use form::{auto_pay_offered, field_applies, field_errors, field_warnings, validate};
 pub use input::{Entries, Input, LoginMode, OpKind, Operation, UserData, UserDataSource};
 pub use login::{check_keypair, check_login_mode, check_user_data_allowed};
@@ -49,7 +50,7 @@ pub use password::{
 pub use plan::{Plan, plan, warnings};
 pub use route::{Route, RouteDecision, decide_route, ecs_route_for};
 pub use sources::Cite;
-pub use state::{Readiness, Refusal, is_prepaid, is_spot, server_can_take};
+pub use state::{Readiness, Refusal, is_prepaid, is_spot, server_can_stop, server_can_take};
 pub use user_data::{
     EncodedUserData, MAX_BYTES as USER_DATA_MAX_BYTES, check_user_data, encode_user_data,
 };

@@ -2,7 +2,7 @@
 //! lock, spot pricing or a running BMS being reinstalled are for the service to judge
 //! (warnings of [`super::plan`]).
 
-use super::errors::{Field, FieldError};
+use super::errors::{Field, FieldError, Step};
 use super::input::OpKind;
 use super::sources::{self, Cite};
 use crate::cloud::model::{Server, ServerKind};
@@ -11,10 +11,11 @@ use crate::cloud::model::{Server, ServerKind};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub reason: String,
+    /// Face-neutral; each face names `step` its own way after it.
     pub way_out: String,
-    /// Stopping the server (the `s` key) is the way out.
-    pub stop_helps: bool,
-    pub source: Cite,
+    pub step: Option<Step>,
+    /// The page sentence it rests on; `None` for reimage's own (a stop of a busy server).
+    pub source: Option<Cite>,
 }
 
 impl Refusal {
@@ -22,13 +23,23 @@ impl Refusal {
         Self {
             reason: reason.into(),
             way_out: way_out.into(),
-            stop_helps: false,
-            source,
+            step: None,
+            source: Some(source),
         }
     }
 
+    /// The way out ends in reading the server again.
+    fn then_refresh(mut self) -> Self {
+        self.step = Some(Step::Refresh);
+        self
+    }
+
     pub fn to_field_error(&self) -> FieldError {
-        FieldError::new(Field::Server, self.reason.clone(), self.way_out.clone()).cite(self.source)
+        FieldError {
+            basis: self.source,
+            step: self.step,
+            ..FieldError::new(Field::Server, self.reason.clone(), self.way_out.clone())
+        }
     }
 }
 
@@ -60,9 +71,10 @@ pub fn server_can_take(server: &Server, op: OpKind) -> Result<Readiness, Refusal
     if let Some(task) = server.task() {
         return Err(Refusal::new(
             format!("a task is running on the server ({task})"),
-            "wait for it to finish, then press r to refresh",
+            "wait for it to finish, then try again",
             sources::NO_OTHER_OPERATIONS,
-        ));
+        )
+        .then_refresh());
     }
     if server.kind == ServerKind::Ecs && server.system_disk().is_none() {
         // Local-disk BMS have no system volume and may still be reinstalled.
@@ -86,21 +98,57 @@ pub fn server_can_take(server: &Server, op: OpKind) -> Result<Readiness, Refusal
         (ServerKind::Bms, _, OpKind::Reinstall) => Ok(Readiness::BmsReinstallNotStopped),
         (ServerKind::Bms, "ACTIVE", OpKind::Change) => Err(Refusal {
             reason: format!("the bare-metal server is running; a BMS must be stopped to {what}"),
-            way_out: "press s to stop it first".into(),
-            stop_helps: true,
-            source: sources::BMS_STOPPED,
+            way_out: "stop it first".into(),
+            step: Some(Step::Stop),
+            source: Some(sources::BMS_STOPPED),
         }),
         (ServerKind::Bms, status, _) => Err(Refusal::new(
             format!("status {status} does not allow it (needs SHUTOFF)"),
-            "wait until the server is SHUTOFF, then press r to refresh",
+            "wait until the server is SHUTOFF, then try again",
             sources::BMS_STOPPED,
-        )),
+        )
+        .then_refresh()),
         (ServerKind::Ecs, status, _) => Err(Refusal::new(
             format!("status {status} does not allow it (needs SHUTOFF, or ACTIVE with stop first)"),
-            "wait until the server is SHUTOFF or ACTIVE, then press r to refresh",
+            "wait until the server is SHUTOFF or ACTIVE, then try again",
             ecs_state,
-        )),
+        )
+        .then_refresh()),
     }
+}
+
+/// Whether `server` can be stopped now: running, unlocked, no task on it. reimage's own
+/// rule (no page states it). The reason follows the server's name ("web-01 is locked");
+/// the way out is face-neutral, each face names the step.
+pub fn server_can_stop(server: &Server) -> Result<(), Refusal> {
+    let refusal = |reason: String, way_out: &str, step| Refusal {
+        reason,
+        way_out: way_out.into(),
+        step,
+        source: None,
+    };
+    if server.locked {
+        return Err(refusal(
+            "is locked".into(),
+            "unlock it in the console",
+            None,
+        ));
+    }
+    if let Some(task) = server.task() {
+        return Err(refusal(
+            format!("is busy ({task})"),
+            "wait for it to finish, then try again",
+            Some(Step::Refresh),
+        ));
+    }
+    if server.status != "ACTIVE" {
+        return Err(refusal(
+            format!("is {}, not running", server.status),
+            "nothing to stop",
+            None,
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -140,14 +188,14 @@ mod tests {
             r.reason,
             "status REBOOT does not allow it (needs SHUTOFF, or ACTIVE with stop first)"
         );
-        assert_eq!(r.source, sources::ECS_STOPPED);
+        assert_eq!(r.source, Some(sources::ECS_STOPPED));
         let bms = Server {
             kind: ServerKind::Bms,
             ..ecs("ACTIVE")
         };
         let r = server_can_take(&bms, OpKind::Change).unwrap_err();
-        assert!(r.stop_helps);
-        assert_eq!(r.way_out, "press s to stop it first");
+        assert_eq!(r.step, Some(Step::Stop));
+        assert_eq!(r.way_out, "stop it first");
         // Page 003 is about changing; nothing states the reinstall rule.
         assert_eq!(
             server_can_take(&bms, OpKind::Reinstall),

@@ -74,6 +74,13 @@ pub struct SandboxArgs {
     /// malformed_json, slow_body_ms).
     #[arg(long = "fault", value_name = "[OP:]FIELD=VALUE")]
     pub fault: Vec<String>,
+    /// Keep the servers and jobs across restarts, in the state the TUI's sandbox keeps
+    /// (under the cache directory); inventory flags apply only while none is stored.
+    #[arg(long)]
+    pub keep_state: bool,
+    /// Remove the stored sandbox state (the TUI's and --keep-state's), then exit.
+    #[arg(long, conflicts_with = "keep_state")]
+    pub reset: bool,
 }
 
 impl std::fmt::Debug for SandboxArgs {
@@ -128,7 +135,8 @@ impl SandboxArgs {
         })
     }
 
-    fn try_config(&self) -> Result<SandboxConfig, SandboxError> {
+    /// The sandbox these flags describe, or why they do not.
+    pub fn try_config(&self) -> Result<SandboxConfig, SandboxError> {
         let mut faults = Faults::default();
         faults.global.latency_ms = self.fault_latency_ms;
         faults.global.error_500 = self.fault_500;
@@ -154,14 +162,24 @@ impl SandboxArgs {
             job_seconds: self.job_seconds,
             clock_skew_seconds: self.clock_skew_seconds,
             faults,
+            restore: None,
         })
     }
 }
 
 /// Run the sandbox until SIGINT or SIGTERM, after printing one line with its address.
 pub async fn serve_cli(args: SandboxArgs) -> Result<(), SandboxError> {
-    let config = args.try_config()?;
+    serve(args.try_config()?, |_| ()).await
+}
+
+/// Start `config`, let `prepare` see the sandbox (to keep its state), print the one line,
+/// and run until SIGINT or SIGTERM.
+pub async fn serve(
+    config: SandboxConfig,
+    prepare: impl FnOnce(&super::Sandbox),
+) -> Result<(), SandboxError> {
     let sandbox = super::start(config).await?;
+    prepare(&sandbox);
     println!(
         "sandbox listening on {} region={} project_id={} ak={}",
         sandbox.url, sandbox.region, sandbox.project_id, sandbox.ak

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::state::World;
 
 /// What the job does when it finishes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     /// Change OS (new image) or reinstall (same image).
     Rebuild {
@@ -42,8 +42,8 @@ pub struct SimJob {
     pub fail_reason: Option<String>,
     pub action: Action,
     pub sub_job_ids: Vec<String>,
-    starts_at: Instant,
-    ends_at: Instant,
+    pub(super) starts_at: Instant,
+    pub(super) ends_at: Instant,
 }
 
 #[derive(Default)]
@@ -51,6 +51,16 @@ pub struct Jobs {
     pub table: HashMap<String, SimJob>,
     /// Jobs not yet finished.
     live: Vec<String>,
+}
+
+impl Jobs {
+    /// A job read back from a snapshot; followed again while it is INIT or RUNNING.
+    pub(super) fn insert(&mut self, job: SimJob) {
+        if matches!(job.status, "INIT" | "RUNNING") {
+            self.live.push(job.id.clone());
+        }
+        self.table.insert(job.id.clone(), job);
+    }
 }
 
 pub fn new_id() -> String {

@@ -3,7 +3,7 @@
 //! (it takes only the signer from `cloud/`), so a bug on one side cannot hide behind the
 //! same bug on the other.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum SimKind {
     Ecs,
     Bms,

@@ -14,6 +14,7 @@ mod generate;
 mod inventory;
 mod jobs;
 mod kind;
+mod persist;
 mod render;
 mod routes;
 pub mod rules;
@@ -24,9 +25,10 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use cli::{SandboxArgs, serve_cli};
+pub use cli::{SandboxArgs, serve, serve_cli};
 pub use faults::{FaultSpec, Faults};
 pub use inventory::InventoryAssets;
+pub use persist::Snapshot;
 pub use routes::OPERATION_NAMES;
 
 /// Access key the sandbox accepts by default.
@@ -57,7 +59,13 @@ pub struct SandboxConfig {
     /// Largest accepted difference between `X-Sdk-Date` and the sandbox clock.
     pub clock_skew_seconds: u64,
     pub faults: Faults,
+    /// Servers and jobs to start with instead of the inventory's (a stored state).
+    pub restore: Option<Arc<Snapshot>>,
 }
+
+/// Called with the sandbox's state after every request that may change it, and at
+/// shutdown, by a sandbox asked to keep its state (`Sandbox::keep_state`).
+pub type StateKeeper = Arc<dyn Fn(&Snapshot) + Send + Sync>;
 
 impl Default for SandboxConfig {
     fn default() -> Self {
@@ -71,6 +79,7 @@ impl Default for SandboxConfig {
             job_seconds: 8.0,
             clock_skew_seconds: 900,
             faults: Faults::default(),
+            restore: None,
         }
     }
 }
@@ -87,6 +96,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("job_seconds", &self.job_seconds)
             .field("clock_skew_seconds", &self.clock_skew_seconds)
             .field("faults", &self.faults)
+            .field("restore", &self.restore.is_some())
             .finish()
     }
 }
@@ -192,9 +202,22 @@ impl Sandbox {
         self.app.expire_temporary_credentials();
     }
 
-    /// Stop accepting connections and close the open ones.
+    /// Servers and jobs now, to start another sandbox from (`SandboxConfig::restore`).
+    pub fn snapshot(&self) -> Snapshot {
+        self.app.snapshot()
+    }
+
+    /// Hand `keeper` the state after every request that may change it (and at shutdown),
+    /// before the request is answered.
+    pub fn keep_state(&self, keeper: StateKeeper) {
+        self.app.keep_state(keeper);
+    }
+
+    /// Stop accepting connections and close the open ones; a kept state is handed over
+    /// one last time.
     pub fn shutdown(self) {
         let _ = self.stop.send(true);
+        self.app.hand_over();
     }
 }
 
@@ -207,7 +230,12 @@ pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         )));
     }
     config.faults.validate().map_err(SandboxError::Config)?;
-    let world = inventory::build(&config)?;
+    let mut world = inventory::build(&config)?;
+    if let Some(snap) = &config.restore {
+        world = world
+            .restored(snap)
+            .map_err(|e| SandboxError::Config(format!("the stored state cannot be used: {e}")))?;
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| SandboxError::Bind {

@@ -31,6 +31,7 @@ pub struct App {
     counters: Mutex<Counters>,
     in_flight: AtomicU64,
     rng: Mutex<StdRng>,
+    keeper: Mutex<Option<super::StateKeeper>>,
 }
 
 /// A poisoned lock only means a handler panicked mid-update; keep serving.
@@ -47,6 +48,23 @@ impl App {
             counters: Mutex::new(Counters::default()),
             in_flight: AtomicU64::new(0),
             rng: Mutex::new(StdRng::seed_from_u64(0x5eed)),
+            keeper: Mutex::new(None),
+        }
+    }
+
+    pub fn snapshot(&self) -> super::Snapshot {
+        lock(&self.world).snapshot()
+    }
+
+    pub fn keep_state(&self, keeper: super::StateKeeper) {
+        *lock(&self.keeper) = Some(keeper);
+    }
+
+    /// The state to the keeper, if one was given.
+    pub fn hand_over(&self) {
+        let keeper = lock(&self.keeper).clone();
+        if let Some(keep) = keeper {
+            keep(&self.snapshot());
         }
     }
 
@@ -271,6 +289,7 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
             }
         }
     }
+    let changes = parts.method != axum::http::Method::GET;
     let reply = match &op {
         Op::Admin(admin) => admin.handle(&app, &body),
         _ => {
@@ -285,6 +304,10 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
             routes::handle(&op, &mut world, &ctx)
         }
     };
+    // Kept before the answer, as the client's journal is: an accepted job is never lost.
+    if changes {
+        app.hand_over();
+    }
     let response = finish(reply, &request_id, malformed);
     if slow_body > 0 {
         faults::trickle(response, std::time::Duration::from_millis(slow_body)).await

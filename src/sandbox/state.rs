@@ -3,13 +3,13 @@
 //! page is a slice of the matching positions.
 
 use crate::sandbox::kind::SimKind;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use super::jobs::Jobs;
 
 /// A flavor as the sandbox knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimFlavor {
     pub id: String,
     pub vcpus: u32,
@@ -18,7 +18,7 @@ pub struct SimFlavor {
     pub arm: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimAddress {
     pub vpc_id: String,
     pub addr: String,
@@ -27,14 +27,14 @@ pub struct SimAddress {
     pub port_id: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimVolume {
     pub id: String,
     pub boot_index: i32,
     pub device: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimServer {
     pub kind: SimKind,
     pub id: String,

@@ -51,7 +51,7 @@ mod run;
 pub mod scroll_backend;
 mod table;
 mod terminal;
-mod text;
+pub mod text;
 pub mod theme;
 mod toast;
 mod ui;

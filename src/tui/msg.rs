@@ -40,6 +40,8 @@ pub struct JobView {
     /// `true` while the request is being sent (no job id yet): quitting then asks first.
     pub submitting: bool,
     pub status: JobStatus,
+    /// `LOST` or `TIMED_OUT`: reimage stopped following the job; shown instead of `status`.
+    pub gave_up: Option<&'static str>,
     pub elapsed: Duration,
     /// Progress or failure text, e.g. `rebuild_spawning` or `none or multiple passwords`;
     /// the pane shows `error_code` before it.

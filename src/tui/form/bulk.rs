@@ -22,7 +22,7 @@ pub fn select(servers: Vec<Server>, op: OpKind) -> (Vec<Server>, Vec<Excluded>) 
             Ok(_) => targets.push(s),
             Err(r) => excluded.push(Excluded {
                 name: s.name.clone(),
-                reason: format!("{}; {}", r.reason, r.way_out),
+                reason: format!("{}; {}{}", r.reason, r.way_out, super::key_hint(r.step)),
             }),
         }
     }
@@ -139,7 +139,11 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(x.len(), 2);
         assert!(x[0].reason.contains("status REBOOT"), "{}", x[0].reason);
-        assert!(x[1].reason.contains("press s to stop it first"));
+        assert!(
+            x[1].reason.contains("stop it first (press s)"),
+            "{}",
+            x[1].reason
+        );
     }
 
     #[test]

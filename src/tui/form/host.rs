@@ -183,6 +183,7 @@ fn placeholder(app: &mut App, key: &str, s: &Server, operation: &str) {
         operation: operation.to_string(),
         submitting: true,
         status: JobStatus::Init,
+        gave_up: None,
         elapsed: Duration::ZERO,
         detail: "sending".into(),
         error_code: None,

@@ -139,6 +139,18 @@ pub(crate) struct FormState {
     pub discard_armed: bool,
 }
 
+/// How the TUI names the step of a fix: its key or form field (a script names its flag).
+pub(crate) fn key_hint(step: Option<ops::Step>) -> &'static str {
+    match step {
+        None => "",
+        Some(ops::Step::Refresh) => " (press r to refresh)",
+        Some(ops::Step::Stop) => " (press s)",
+        Some(ops::Step::StopFirst) => " (tick \"stop first\", or press s)",
+        Some(ops::Step::StopYourself) => " (untick \"stop first\", then press s)",
+        Some(ops::Step::ForceRoute) => " (r refreshes the list; Left/Right on the route forces it)",
+    }
+}
+
 impl FormState {
     /// A form for `servers`, or why none of them can take `op` now (reason and way out).
     pub fn open(op: OpKind, servers: Vec<Server>) -> Result<FormState, String> {
@@ -322,7 +334,7 @@ impl FormState {
                 let mut text = if e.field == Field::Image && self.image_id.is_none() {
                     "no image chosen; press Enter to pick one".to_string()
                 } else {
-                    format!("{}; {}", e.message, e.fix)
+                    format!("{}; {}{}", e.message, e.fix, key_hint(e.step))
                 };
                 let everywhere = per.iter().all(|o| o.contains(e));
                 if self.is_bulk() && !everywhere {

@@ -23,15 +23,16 @@ fn n_more(n: usize) -> u16 {
     u16::from(n > 6)
 }
 
-/// Why a server cannot be stopped now, if so.
+/// Why a server cannot be stopped now, if so (ops decides; the TUI names the key).
 fn refusal(s: &Server) -> Option<String> {
-    if s.locked {
-        return Some(format!("{} is locked; unlock it in the console", s.name));
-    }
-    if let Some(task) = s.task() {
-        return Some(format!("{} is busy ({task}); wait, then press r", s.name));
-    }
-    (s.status != "ACTIVE").then(|| format!("{} is {}, not running", s.name, s.status))
+    let r = crate::ops::server_can_stop(s).err()?;
+    Some(format!(
+        "{} {}; {}{}",
+        s.name,
+        r.reason,
+        r.way_out,
+        super::key_hint(r.step)
+    ))
 }
 
 impl StopConfirm {

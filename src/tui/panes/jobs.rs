@@ -29,7 +29,7 @@ pub fn status_word(j: &JobView) -> &'static str {
     if j.submitting {
         "SENDING"
     } else {
-        j.status.as_str()
+        j.gave_up.unwrap_or(j.status.as_str())
     }
 }
 
@@ -46,7 +46,7 @@ impl TableRow for JobView {
             STATUS => Cow::Borrowed(status_word(self)),
             ELAPSED => Cow::Owned(text::duration(self.elapsed)),
             DETAIL => Cow::Owned(match &self.error_code {
-                Some(code) if !self.detail.starts_with(code.as_str()) => {
+                Some(code) if !self.detail.contains(code.as_str()) => {
                     format!("{code} {}", self.detail)
                 }
                 _ => self.detail.clone(),
