@@ -1,10 +1,9 @@
 //! The TUI state and [`App::update`]: the only place state changes. `update` never blocks
 //! and never does I/O; what must happen outside comes back as [`Command`]s.
 
-use super::cmdline::LineInput;
 use super::command::Command;
-use super::help::HelpState;
 use super::keymap::Keymap;
+use super::layers::Layer;
 use super::layout;
 use super::msg::{Msg, Resource};
 pub use super::panes::Pane;
@@ -25,36 +24,12 @@ pub(crate) const INSECURE_WARNING: &str = "INSECURE: TLS certificates are NOT ch
 const INSECURE_HINT: &str =
     "drop --insecure (or insecure = true in the profile); for a corporate CA use --ca-file PEM";
 
-/// A focused one-line text input: it takes every key except Ctrl-C.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Input {
-    Filter {
-        line: LineInput,
-        /// What a paste left out, shown beside the line.
-        note: Option<String>,
-    },
-    Command {
-        line: LineInput,
-        /// Completion candidates or an error to show beside the line.
-        note: Option<String>,
-    },
-}
-
-/// Layers over the panes; the top one takes every key except Ctrl-C. The change and
-/// reinstall form and the stop confirmation live in [`App::changes`] and sit below these
-/// (a quit confirmation must be able to cover a form that is sending).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Modal {
-    Help(HelpState),
-    /// Past notes, newest first; the number is the scroll offset.
-    Messages(usize),
-    ConfirmQuit,
-}
-
 pub struct App {
     pub(crate) header: HeaderInfo,
     pub(crate) theme: Theme,
     pub(crate) glyphs: Glyphs,
+    /// The bindings in force: the configured ones, less the dangerous actions in
+    /// read-only mode ([`Keymap::for_mode`]).
     pub(crate) keymap: Keymap,
     pub(crate) size: Rect,
     pub(crate) pane: Pane,
@@ -62,10 +37,10 @@ pub struct App {
     pub(crate) images: ImagesPane,
     pub(crate) keypairs: KeypairsPane,
     pub(crate) jobs: JobsPane,
-    pub(crate) input: Option<Input>,
-    pub(crate) modals: Vec<Modal>,
+    /// Everything over the panes, bottom to top; the top one takes the keys.
+    pub(crate) layers: Vec<Layer>,
     pub(crate) toasts: Toasts,
-    /// The change/reinstall form and the stop confirmation (modal while open).
+    /// What the change/reinstall form needs to know about the caller.
     pub(crate) changes: super::form::Changes,
     /// Narrow screens: details shown instead of the table.
     pub(crate) zoom: bool,
@@ -80,18 +55,17 @@ pub struct App {
 impl App {
     pub fn new(header: HeaderInfo, options: &UiOptions) -> Self {
         let mut app = App {
-            header,
+            header: header.clone(),
             theme: Theme::new(options.color.use_color()),
             glyphs: Glyphs::new(options.glyphs),
-            keymap: options.keymap.clone(),
+            keymap: options.keymap.for_mode(header.read_only),
             size: Rect::new(0, 0, 80, 24),
             pane: Pane::Servers,
             servers: ServersPane::default(),
             images: ImagesPane::default(),
             keypairs: KeypairsPane::default(),
             jobs: JobsPane::default(),
-            input: None,
-            modals: Vec::new(),
+            layers: Vec::new(),
             toasts: Toasts::default(),
             changes: Default::default(),
             zoom: false,
@@ -122,6 +96,7 @@ impl App {
     /// Takes a new header (connected, or another profile or region).
     fn set_header(&mut self, header: HeaderInfo) {
         let was = self.header.insecure;
+        self.keymap = self.keymap.for_mode(header.read_only);
         self.header = header;
         self.warn_insecure(was);
     }
@@ -143,7 +118,7 @@ impl App {
 
     /// A timer is needed (spinner, toast expiry); when false the loop sleeps until input.
     pub fn wants_tick(&self) -> bool {
-        self.loading() || !self.toasts.is_empty() || self.changes.sending()
+        self.loading() || !self.toasts.is_empty() || self.sending()
     }
 
     pub fn should_quit(&self) -> bool {
@@ -196,7 +171,14 @@ impl App {
     }
 
     pub fn help_open(&self) -> bool {
-        self.modals.iter().any(|m| matches!(m, Modal::Help(_)))
+        self.layers.iter().any(|l| matches!(l, Layer::Help(_)))
+    }
+
+    /// The form's requests are being sent (the spinner runs).
+    pub(crate) fn sending(&self) -> bool {
+        self.layers
+            .iter()
+            .any(|l| matches!(l, Layer::Form(form) if form.sending()))
     }
 
     /// Change/reinstall/stop requests sent and not answered yet.
@@ -205,7 +187,7 @@ impl App {
     }
 
     pub fn confirm_quit_open(&self) -> bool {
-        self.modals.contains(&Modal::ConfirmQuit)
+        self.layers.iter().any(|l| matches!(l, Layer::ConfirmQuit))
     }
 
     pub(crate) fn loading(&self) -> bool {
@@ -333,7 +315,7 @@ impl App {
                 vec![Command::RepaintAll]
             }
             Msg::Tick => {
-                if self.loading() || self.changes.sending() {
+                if self.loading() || self.sending() {
                     self.spin = self.spin.wrapping_add(1);
                     self.dirty = true;
                 }
@@ -430,6 +412,8 @@ impl App {
                 self.set_header(header);
                 // Another project: the form's servers and the user id no longer apply.
                 self.changes = Default::default();
+                self.layers
+                    .retain(|l| !matches!(l, Layer::Form(_) | Layer::Stop(_)));
                 self.servers.table.set_rows(Vec::new());
                 self.images.table.set_rows(Vec::new());
                 self.keypairs.table.set_rows(Vec::new());

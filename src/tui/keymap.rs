@@ -5,7 +5,8 @@
 pub use super::key::{Key, KeyCodeOrd};
 use std::collections::BTreeMap;
 
-/// Where a binding applies. Lookup goes pane scope, then `Table`, then `Global`.
+/// Where a binding applies. On a pane, lookup goes pane scope, then `Table`, then
+/// `Global`; a popup's scope stands alone (a popup takes every key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
     Global,
@@ -13,9 +14,35 @@ pub enum Scope {
     Servers,
     Images,
     Jobs,
+    /// The change / reinstall form while editing.
+    Form,
+    /// The form's image or key pair picker.
+    Picker,
+    /// The form's review with its typed confirmation.
+    Review,
+    /// The form's results while and after sending.
+    Sending,
+    /// The stop confirmation.
+    Stop,
+    Help,
+    Messages,
+    /// "Quit?" while requests are being sent.
+    QuitConfirm,
 }
 
 impl Scope {
+    /// The popups, in the order help lists them.
+    pub const POPUPS: [Scope; 8] = [
+        Scope::Form,
+        Scope::Picker,
+        Scope::Review,
+        Scope::Sending,
+        Scope::Stop,
+        Scope::Help,
+        Scope::Messages,
+        Scope::QuitConfirm,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Scope::Global => "Anywhere",
@@ -23,12 +50,29 @@ impl Scope {
             Scope::Servers => "Servers",
             Scope::Images => "Images",
             Scope::Jobs => "Jobs",
+            Scope::Form => "Change / reinstall form",
+            Scope::Picker => "Image / key pair picker",
+            Scope::Review => "Review",
+            Scope::Sending => "Sending",
+            Scope::Stop => "Stop confirmation",
+            Scope::Help => "Help",
+            Scope::Messages => "Messages",
+            Scope::QuitConfirm => "Quit confirmation",
+        }
+    }
+
+    /// Scopes whose bindings also reach a key looked up in this one.
+    fn wider(self) -> &'static [Scope] {
+        match self {
+            Scope::Table => &[Scope::Global],
+            Scope::Servers | Scope::Images | Scope::Jobs => &[Scope::Table, Scope::Global],
+            _ => &[],
         }
     }
 }
 
 macro_rules! actions {
-    ($($variant:ident $name:literal $scope:ident $danger:literal $help:literal [$($key:literal),*];)*) => {
+    ($($variant:ident $name:literal [$($scope:ident),+] $danger:literal $help:literal [$($key:literal),*];)*) => {
         /// Everything a key can do.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Action { $($variant),* }
@@ -41,8 +85,9 @@ macro_rules! actions {
                 match self { $(Action::$variant => $name),* }
             }
 
-            pub fn scope(self) -> Scope {
-                match self { $(Action::$variant => Scope::$scope),* }
+            /// Where it applies; the first is where help lists it.
+            pub fn scopes(self) -> &'static [Scope] {
+                match self { $(Action::$variant => &[$(Scope::$scope),+]),* }
             }
 
             /// A change to a server: refused in read-only mode.
@@ -62,40 +107,54 @@ macro_rules! actions {
 }
 
 actions! {
-    Quit "quit" Global false "quit (asks while a request is being sent)" ["q"];
-    Help "help" Global false "help: every key binding" ["?"];
-    CommandLine "command" Global false "command line: servers images keypairs jobs region profile q" [":"];
-    Refresh "refresh" Global false "refresh the listings" ["r", "ctrl-r"];
-    NextPane "next_pane" Global false "next pane" ["tab"];
-    PrevPane "prev_pane" Global false "previous pane" ["backtab"];
-    GoServers "servers" Global false "Servers pane" ["1"];
-    GoImages "images" Global false "Images pane" ["2"];
-    GoKeypairs "keypairs" Global false "Key pairs pane" ["3"];
-    GoJobs "jobs" Global false "Jobs pane" ["4"];
-    Redraw "redraw" Global false "repaint the whole screen" ["ctrl-l"];
-    Messages "messages" Global false "past messages and errors, with their hints" ["M"];
-    Up "up" Table false "move up" ["k", "up"];
-    Down "down" Table false "move down" ["j", "down"];
-    PageUp "page_up" Table false "page up" ["pgup", "ctrl-u"];
-    PageDown "page_down" Table false "page down" ["pgdn", "ctrl-d"];
-    Top "top" Table false "first row" ["g", "home"];
-    Bottom "bottom" Table false "last row" ["G", "end"];
-    Filter "filter" Table false "filter: rows containing it (~text fuzzy; Esc clears)" ["/"];
-    SortNext "sort" Table false "sort by the next column" ["o"];
-    SortReverse "sort_reverse" Table false "reverse the sort" ["O"];
-    Details "details" Table false "details of the row (narrow screens)" ["enter"];
-    CopyId "copy_id" Table false "copy the id (OSC 52)" ["y"];
-    Mark "mark" Servers false "mark the row for a bulk action" ["space"];
-    MarkAll "mark_all" Servers false "mark every filtered row" ["A"];
-    UnmarkAll "unmark_all" Servers false "unmark all rows" ["u"];
-    ChangeOs "change_os" Servers true "change OS of the row (or the marked rows)" ["c"];
-    Reinstall "reinstall" Servers true "reinstall OS of the row (or the marked rows)" ["R"];
-    Stop "stop" Servers true "stop the server (or the marked servers)" ["s"];
-    ImageType "image_type" Images false "filter: public / private / shared / market" ["t"];
-    ImageEnv "image_env" Images false "filter: ECS / BMS images" ["e"];
-    ImageArch "image_arch" Images false "filter: x86 / arm" ["a"];
-    ImagePlatform "image_os" Images false "filter: OS platform" ["p"];
-    DismissJob "dismiss_job" Jobs false "dismiss a finished job" ["d"];
+    Quit "quit" [Global] false "quit (asks while a request is being sent)" ["q"];
+    Help "help" [Global, Help] false "help: every key binding" ["?"];
+    CommandLine "command" [Global] false "command line: servers images keypairs jobs region profile q" [":"];
+    Refresh "refresh" [Global] false "refresh the listings" ["r", "ctrl-r"];
+    NextPane "next_pane" [Global] false "next pane" ["tab"];
+    PrevPane "prev_pane" [Global] false "previous pane" ["backtab"];
+    GoServers "servers" [Global] false "Servers pane" ["1"];
+    GoImages "images" [Global] false "Images pane" ["2"];
+    GoKeypairs "keypairs" [Global] false "Key pairs pane" ["3"];
+    GoJobs "jobs" [Global] false "Jobs pane" ["4"];
+    Redraw "redraw" [Global] false "repaint the whole screen" ["ctrl-l"];
+    Messages "messages" [Global, Messages] false "past messages and errors, with their hints" ["M"];
+    Up "up" [Table, Help, Messages, Picker, Review] false "move up" ["k", "up"];
+    Down "down" [Table, Help, Messages, Picker, Review] false "move down" ["j", "down"];
+    PageUp "page_up" [Table, Help, Picker, Review] false "page up" ["pgup", "ctrl-u"];
+    PageDown "page_down" [Table, Help, Picker, Review] false "page down" ["pgdn", "ctrl-d"];
+    Top "top" [Table, Help] false "first row" ["g", "home"];
+    Bottom "bottom" [Table] false "last row" ["G", "end"];
+    Filter "filter" [Table, Help] false "filter: rows containing it (~text fuzzy; Esc clears)" ["/"];
+    SortNext "sort" [Table] false "sort by the next column" ["o"];
+    SortReverse "sort_reverse" [Table] false "reverse the sort" ["O"];
+    Details "details" [Table] false "details of the row (narrow screens)" ["enter"];
+    CopyId "copy_id" [Table] false "copy the id (OSC 52)" ["y"];
+    Mark "mark" [Servers] false "mark the row for a bulk action" ["space"];
+    MarkAll "mark_all" [Servers] false "mark every filtered row" ["A"];
+    UnmarkAll "unmark_all" [Servers] false "unmark all rows" ["u"];
+    ChangeOs "change_os" [Servers] true "change OS of the row (or the marked rows)" ["c"];
+    Reinstall "reinstall" [Servers] true "reinstall OS of the row (or the marked rows)" ["R"];
+    Stop "stop" [Servers] true "stop the server (or the marked servers)" ["s"];
+    ImageType "image_type" [Images] false "filter: public / private / shared / market" ["t"];
+    ImageEnv "image_env" [Images] false "filter: ECS / BMS images" ["e"];
+    ImageArch "image_arch" [Images] false "filter: x86 / arm" ["a"];
+    ImagePlatform "image_os" [Images] false "filter: OS platform" ["p"];
+    DismissJob "dismiss_job" [Jobs] false "dismiss a finished job" ["d"];
+    // Popups take every key; text typed into one of their fields never reaches these.
+    NextField "next_field" [Form] false "next field" ["tab", "down"];
+    PrevField "prev_field" [Form] false "previous field" ["backtab", "up"];
+    Toggle "toggle" [Form] false "open the picker, toggle a choice" ["enter", "space"];
+    Review "review" [Form] false "review the request before sending" ["ctrl-s", "f2"];
+    ShowSecret "show_secret" [Form] false "show or hide the password" ["ctrl-t"];
+    Cancel "cancel" [Form, Picker, Review, Sending, Stop, Help, Messages] false "close or go back; on a form with input, twice discards it" ["esc"];
+    Submit "submit" [Picker, Review, Sending, Stop] false "pick; send once confirmed; press the focused button" ["enter"];
+    ShowUnfit "show_unfit" [Picker] false "show or hide the images that do not fit" ["tab", "backtab"];
+    KeepSecret "keep_secret" [Review] false "keep the password in memory for a retry" ["ctrl-k"];
+    Choose "choose" [Stop] false "move between Cancel and Stop" ["left", "right", "tab", "backtab"];
+    No "no" [Stop] false "cancel the stop" ["n"];
+    Yes "yes" [QuitConfirm] false "quit although requests are being sent" ["y", "Y"];
+    Close "close" [Help, Messages] false "close" ["q"];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -150,6 +209,9 @@ impl KeyList {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
     bindings: BTreeMap<Action, Vec<Key>>,
+    /// Dangerous actions taken out in read-only mode, with the keys they had: they neither
+    /// fire nor show in help or the footer; a press only says why.
+    refused: BTreeMap<Action, Vec<Key>>,
 }
 
 impl Default for Keymap {
@@ -160,17 +222,21 @@ impl Default for Keymap {
                 let keys = a
                     .default_keys()
                     .iter()
-                    .filter_map(|k| Key::parse(k).ok())
+                    .filter_map(|k| Key::parse_builtin(k).ok())
                     .collect();
                 (a, keys)
             })
             .collect();
-        Keymap { bindings }
+        Keymap {
+            bindings,
+            refused: BTreeMap::new(),
+        }
     }
 }
 
 impl Keymap {
     /// Defaults patched by config: `action name → keys` (an empty list unbinds), then checked.
+    /// Esc stays on the actions it has by default: it always cancels.
     pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Self, KeymapError> {
         let mut map = Keymap::default();
         for (name, keys) in overrides {
@@ -186,10 +252,13 @@ impl Keymap {
                         .collect::<Vec<_>>()
                         .join(", "),
                 })?;
-            let keys = keys
+            let mut keys = keys
                 .iter()
                 .map(|k| Key::parse(k))
                 .collect::<Result<Vec<_>, _>>()?;
+            if action.default_keys().contains(&"esc") {
+                keys.insert(0, Key::ESC);
+            }
             map.bindings.insert(action, keys);
         }
         map.check()?;
@@ -202,34 +271,52 @@ impl Keymap {
         Self::with_overrides(&plain)
     }
 
+    /// The keymap for read-only mode (or back to the full one): the dangerous actions are
+    /// taken out here, once, so keys, help and the footer all lose them together.
+    pub fn for_mode(&self, read_only: bool) -> Keymap {
+        let mut all = self.bindings.clone();
+        all.extend(self.refused.clone());
+        let (refused, bindings) = if read_only {
+            all.into_iter().partition(|(a, _)| a.is_dangerous())
+        } else {
+            (BTreeMap::new(), all)
+        };
+        Keymap { bindings, refused }
+    }
+
+    /// The dangerous action `key` would fire in `pane` but for read-only mode.
+    pub fn refused(&self, pane: Option<Scope>, key: Key) -> Option<Action> {
+        self.refused
+            .iter()
+            .find(|(a, keys)| pane.is_some_and(|p| a.scopes().contains(&p)) && keys.contains(&key))
+            .map(|(a, _)| *a)
+    }
+
     /// Reports the first collision: same key twice in one scope, or a narrower scope's key
     /// also bound in a wider one.
     pub fn check(&self) -> Result<(), KeymapError> {
         let mut seen: BTreeMap<(Scope, Key), Action> = BTreeMap::new();
         for (&action, keys) in &self.bindings {
-            for &key in keys {
-                let other = seen
-                    .get(&(action.scope(), key))
-                    .copied()
-                    .filter(|&first| first != action);
-                if let Some(first) = other {
-                    return Err(KeymapError::Conflict {
-                        key: key.to_string(),
-                        first: first.name(),
-                        second: action.name(),
-                        scope: action.scope().label(),
-                    });
+            for &scope in action.scopes() {
+                for &key in keys {
+                    let other = seen
+                        .get(&(scope, key))
+                        .copied()
+                        .filter(|&first| first != action);
+                    if let Some(first) = other {
+                        return Err(KeymapError::Conflict {
+                            key: key.to_string(),
+                            first: first.name(),
+                            second: action.name(),
+                            scope: scope.label(),
+                        });
+                    }
+                    seen.insert((scope, key), action);
                 }
-                seen.insert((action.scope(), key), action);
             }
         }
         for (&(scope, key), &action) in &seen {
-            let wider: &[Scope] = match scope {
-                Scope::Global => &[],
-                Scope::Table => &[Scope::Global],
-                _ => &[Scope::Table, Scope::Global],
-            };
-            for w in wider {
+            for w in scope.wider() {
                 if let Some(&global) = seen.get(&(*w, key)) {
                     return Err(KeymapError::Shadowed {
                         key: key.to_string(),
@@ -247,12 +334,23 @@ impl Keymap {
     /// The action a key fires in `pane` (pane scope first, then tables, then global).
     pub fn lookup(&self, pane: Option<Scope>, key: Key) -> Option<Action> {
         let scopes = [pane, Some(Scope::Table), Some(Scope::Global)];
-        scopes.into_iter().flatten().find_map(|scope| {
-            self.bindings
-                .iter()
-                .find(|(a, keys)| a.scope() == scope && keys.contains(&key))
-                .map(|(a, _)| *a)
-        })
+        scopes
+            .into_iter()
+            .flatten()
+            .find_map(|scope| self.lookup_in(scope, key))
+    }
+
+    /// The action a key fires in exactly `scope` (a popup's: nothing falls through).
+    pub fn lookup_in(&self, scope: Scope, key: Key) -> Option<Action> {
+        self.bindings
+            .iter()
+            .find(|(a, keys)| a.scopes().contains(&scope) && keys.contains(&key))
+            .map(|(a, _)| *a)
+    }
+
+    /// The action a key event fires in a popup's `scope`.
+    pub fn action_in(&self, scope: Scope, ev: &crossterm::event::KeyEvent) -> Option<Action> {
+        Key::from_event(ev).and_then(|k| self.lookup_in(scope, k))
     }
 
     pub fn keys(&self, action: Action) -> &[Key] {
@@ -271,6 +369,29 @@ impl Keymap {
     /// The first key of an action, as shown in the footer.
     pub fn short(&self, action: Action) -> Option<String> {
         self.keys(action).first().map(Key::to_string)
+    }
+
+    /// The keys of a hint, e.g. `Up/Down` for `[Up, Down]`: each action's first key, in
+    /// the short form of hint lines. Over a text field (`typing`) a key that would be
+    /// typed is passed over, so `Up` is named rather than `k`.
+    pub fn hint(&self, actions: &[Action], typing: bool) -> String {
+        actions
+            .iter()
+            .filter_map(|&a| {
+                let keys = self.keys(a);
+                keys.iter()
+                    .find(|k| !(typing && k.is_typed()))
+                    .or(keys.first())
+                    .map(Key::hint)
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The first `n` keys of one action, in the short form (`Left/Right`).
+    pub fn hint_keys(&self, action: Action, n: usize) -> String {
+        let keys: Vec<String> = self.keys(action).iter().take(n).map(Key::hint).collect();
+        keys.join("/")
     }
 }
 

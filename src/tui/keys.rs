@@ -1,11 +1,13 @@
 //! Key handling, in the order that keeps typing safe: Ctrl-C always quits; else the top
-//! modal takes the key; else a focused text input; else the keymap's action.
+//! layer over the panes takes the key ([`super::layers`]); else the pane's binding in the
+//! keymap in force, and here is what each pane action does.
 
-use super::app::{App, Input, Modal, Pane};
+use super::app::{App, Pane};
 use super::cmdline::{self, Cmd, Edit, LineInput};
 use super::command::Command;
 use super::help::HelpState;
 use super::keymap::{Action, Key};
+use super::layers::{Input, Layer, Outcome};
 use super::layout;
 use super::table::TableRow;
 use super::text::short_id;
@@ -23,40 +25,8 @@ pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
         return request_quit(app, true);
     }
-    if let Some(top) = app.modals.last_mut() {
-        return match top {
-            Modal::ConfirmQuit => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => app.quit(),
-                _ => {
-                    app.modals.pop();
-                    Vec::new()
-                }
-            },
-            Modal::Help(state) => {
-                if state.handle(&key) {
-                    app.modals.pop();
-                }
-                Vec::new()
-            }
-            Modal::Messages(scroll) => {
-                match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
-                    KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('M') => {
-                        app.modals.pop();
-                    }
-                    _ => {}
-                }
-                Vec::new()
-            }
-        };
-    }
-    // The change/reinstall form and the stop confirmation take every key while open.
-    if let Some(cmds) = super::form::glue::handle_key(app, &key) {
+    if let Some(cmds) = super::layers::key(app, &key) {
         return cmds;
-    }
-    if app.input.is_some() {
-        return input_key(app, &key);
     }
     if key.code == KeyCode::Esc {
         escape(app);
@@ -65,9 +35,19 @@ pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     let Some(k) = Key::from_event(&key) else {
         return Vec::new();
     };
-    match app.keymap.lookup(Some(app.pane.scope()), k) {
+    let scope = Some(app.pane.scope());
+    match app.keymap.lookup(scope, k) {
         Some(action) => act(app, action),
-        None => Vec::new(),
+        None => {
+            if let Some(action) = app.keymap.refused(scope, k) {
+                app.note(
+                    Level::Warn,
+                    format!("{}: {READ_ONLY_WHY}", action.help()),
+                    None,
+                );
+            }
+            Vec::new()
+        }
     }
 }
 
@@ -89,7 +69,7 @@ fn request_quit(app: &mut App, force_key: bool) -> Vec<Command> {
         return app.quit();
     }
     if !app.confirm_quit_open() {
-        app.modals.push(Modal::ConfirmQuit);
+        app.layers.push(Layer::ConfirmQuit);
     }
     Vec::new()
 }
@@ -99,36 +79,26 @@ fn request_quit(app: &mut App, force_key: bool) -> Vec<Command> {
 /// instead of pressing Enter, and with no text field focused nothing happens.
 pub(crate) fn paste(app: &mut App, text: &str) {
     app.dirty_key();
-    if let Some(top) = app.modals.last_mut() {
-        if let Modal::Help(state) = top
-            && state.filtering
-        {
-            state.scroll = 0;
-            if let Some(n) = state.filter.paste(text).note(false) {
-                app.note(Level::Warn, n, None);
-            }
-        }
-        return;
-    }
-    if super::form::glue::paste(app, text) {
-        return;
-    }
-    match &mut app.input {
-        Some(Input::Filter { line, note }) => {
+    super::layers::paste(app, text);
+}
+
+/// A paste into the `/` or `:` line.
+pub(crate) fn input_paste(app: &mut App, input: &mut Input, text: &str) {
+    match input {
+        Input::Filter { line, note } => {
             *note = line.paste(text).note(false);
             let t = line.text.clone();
             set_filter(app, &t);
         }
-        Some(Input::Command { line, note }) => {
+        Input::Command { line, note } => {
             *note = line.paste(text).note(false);
         }
-        None => {}
     }
 }
 
 /// Mouse (only when enabled): the wheel scrolls, a click picks a tab or a row.
 pub(crate) fn mouse(app: &mut App, m: MouseEvent) {
-    if !app.modals.is_empty() || app.input.is_some() || app.changes.is_open() {
+    if !app.layers.is_empty() {
         return;
     }
     match m.kind {
@@ -159,46 +129,46 @@ pub(crate) fn mouse(app: &mut App, m: MouseEvent) {
     app.dirty_key();
 }
 
-fn input_key(app: &mut App, key: &KeyEvent) -> Vec<Command> {
-    match app.input.take() {
-        Some(Input::Filter { mut line, note }) => {
-            match line.handle(key) {
-                Edit::Submit => {}
-                Edit::Cancel => set_filter(app, ""),
-                Edit::Changed => {
-                    let t = line.text.clone();
-                    app.input = Some(Input::Filter { line, note: None });
-                    set_filter(app, &t);
-                }
-                _ => app.input = Some(Input::Filter { line, note }),
+/// Keys in the `/` or `:` line: every one is the line's.
+pub(crate) fn input_key(app: &mut App, input: &mut Input, key: &KeyEvent) -> Outcome {
+    match input {
+        Input::Filter { line, note } => match line.handle(key) {
+            Edit::Submit => Outcome::Close(Vec::new()),
+            Edit::Cancel => {
+                set_filter(app, "");
+                Outcome::Close(Vec::new())
             }
-            Vec::new()
-        }
-        Some(Input::Command { mut line, note }) => match line.handle(key) {
-            Edit::Submit => run_command(app, &line.text),
-            Edit::Cancel => Vec::new(),
+            Edit::Changed => {
+                *note = None;
+                let t = line.text.clone();
+                set_filter(app, &t);
+                Outcome::Keep(Vec::new())
+            }
+            _ => Outcome::Keep(Vec::new()),
+        },
+        Input::Command { line, note } => match line.handle(key) {
+            Edit::Submit => {
+                let text = line.text.clone();
+                Outcome::Close(run_command(app, &text))
+            }
+            Edit::Cancel => Outcome::Close(Vec::new()),
             Edit::Complete => {
-                let note = match cmdline::complete(line.text.trim_start()) {
+                *note = match cmdline::complete(line.text.trim_start()) {
                     Ok(done) => {
-                        line = LineInput::with_text(&done);
+                        *line = LineInput::with_text(&done);
                         None
                     }
                     Err(c) if c.is_empty() => None,
                     Err(c) => Some(c.join(" ")),
                 };
-                app.input = Some(Input::Command { line, note });
-                Vec::new()
+                Outcome::Keep(Vec::new())
             }
             Edit::Changed => {
-                app.input = Some(Input::Command { line, note: None });
-                Vec::new()
+                *note = None;
+                Outcome::Keep(Vec::new())
             }
-            _ => {
-                app.input = Some(Input::Command { line, note });
-                Vec::new()
-            }
+            _ => Outcome::Keep(Vec::new()),
         },
-        None => Vec::new(),
     }
 }
 
@@ -342,14 +312,6 @@ fn mark_all(app: &mut App) {
 pub(crate) const READ_ONLY_WHY: &str = "read-only: changes are disabled (--read-only or read_only = true in the profile; --write lifts it for one run)";
 
 pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
-    if action.is_dangerous() && app.header.read_only {
-        app.note(
-            Level::Warn,
-            format!("{}: {READ_ONLY_WHY}", action.help()),
-            None,
-        );
-        return Vec::new();
-    }
     if matches!(action, Action::ChangeOs | Action::Reinstall | Action::Stop)
         && super::job_msgs::refuse_busy(app)
     {
@@ -360,13 +322,11 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
     }
     match action {
         Action::Quit => return request_quit(app, false),
-        Action::Help => app.modals.push(Modal::Help(HelpState::default())),
-        Action::CommandLine => {
-            app.input = Some(Input::Command {
-                line: LineInput::default(),
-                note: None,
-            })
-        }
+        Action::Help => app.layers.push(Layer::Help(HelpState::default())),
+        Action::CommandLine => app.layers.push(Layer::Input(Input::Command {
+            line: LineInput::default(),
+            note: None,
+        })),
         Action::Refresh => return app.refresh_all(),
         Action::NextPane => app.pane = app.pane.step(true),
         Action::PrevPane => app.pane = app.pane.step(false),
@@ -375,7 +335,7 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::GoKeypairs => app.pane = Pane::Keypairs,
         Action::GoJobs => app.pane = Pane::Jobs,
         Action::Redraw => return vec![Command::RepaintAll],
-        Action::Messages => app.modals.push(Modal::Messages(0)),
+        Action::Messages => app.layers.push(Layer::Messages(0)),
         Action::Up => with_table(app, |t| t.move_by(-1)),
         Action::Down => with_table(app, |t| t.move_by(1)),
         Action::PageUp => with_table(app, |t| t.page(false)),
@@ -383,10 +343,9 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::Top => with_table(app, |t| t.top()),
         Action::Bottom => with_table(app, |t| t.bottom()),
         Action::Filter => {
-            app.input = Some(Input::Filter {
-                line: LineInput::with_text(current_filter(app)),
-                note: None,
-            })
+            let line = LineInput::with_text(current_filter(app));
+            app.layers
+                .push(Layer::Input(Input::Filter { line, note: None }))
         }
         Action::SortNext => {
             with_table(app, |t| t.sort_next());
@@ -455,6 +414,20 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
                 None => app.note(Level::Info, "only a finished job can be dismissed", None),
             }
         }
+        // A popup's own: its layer handles them (super::layers).
+        Action::NextField
+        | Action::PrevField
+        | Action::Toggle
+        | Action::Review
+        | Action::ShowSecret
+        | Action::Cancel
+        | Action::Submit
+        | Action::ShowUnfit
+        | Action::KeepSecret
+        | Action::Choose
+        | Action::No
+        | Action::Yes
+        | Action::Close => {}
     }
     Vec::new()
 }

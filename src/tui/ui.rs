@@ -1,15 +1,12 @@
 //! [`draw`]: renders the whole screen from the state; it never changes anything.
 
-use super::app::{App, Modal, Pane};
+use super::app::{App, Pane};
 use super::layout;
 use super::panes::{TableSpec, images, jobs, keypairs, render_table, servers, shower};
-use super::text::fit;
-use super::toast::Level;
-use super::{details, footer, header, help};
+use super::{details, footer, header};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 /// Draws the screen for `app`. Safe at any size, down to 0x0.
 pub fn draw(f: &mut Frame, app: &App) {
@@ -43,14 +40,7 @@ fn draw_all(f: &mut Frame, app: &App) {
     }
     footer::draw_status(f, a.status, app);
     footer::draw_footer(f, a.footer, app);
-    super::form::glue::draw(f, app);
-    for m in &app.modals {
-        match m {
-            Modal::Help(state) => help::draw(f, a.body, app, state),
-            Modal::Messages(scroll) => messages(f, a.body, app, *scroll),
-            Modal::ConfirmQuit => confirm_quit(f, a.body, app),
-        }
-    }
+    super::layers::draw(f, app, &a);
 }
 
 fn title(
@@ -200,89 +190,4 @@ fn empty_text(loading: bool, none: &str) -> String {
     } else {
         none.to_string()
     }
-}
-
-/// Past notes, newest first, each with its hint.
-fn messages(f: &mut Frame, area: Rect, app: &App, scroll: usize) {
-    let t = &app.theme;
-    let popup = Rect::new(
-        area.x
-            + area
-                .width
-                .saturating_sub(area.width.saturating_sub(4).min(100))
-                / 2,
-        area.y + 1.min(area.height),
-        area.width.saturating_sub(4).min(100),
-        area.height.saturating_sub(2),
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(app.glyphs.border)
-        .border_style(t.border)
-        .title(Span::styled(" Messages (newest first) ", t.title));
-    let inner = block.inner(popup);
-    f.render_widget(Clear, popup);
-    f.render_widget(block, popup);
-    let w = inner.width as usize;
-    let mut lines = Vec::new();
-    for m in app.toasts.history().rev() {
-        let (word, style) = match m.level {
-            Level::Info => ("info ", t.info),
-            Level::Warn => ("warn ", t.warn),
-            Level::Error => ("error", t.error),
-        };
-        lines.push(Line::from(vec![
-            Span::styled(word, style),
-            Span::raw(" "),
-            Span::raw(fit(&m.text, w.saturating_sub(6), app.glyphs.ellipsis)),
-        ]));
-        if let Some(h) = &m.hint {
-            lines.push(Line::styled(
-                fit(&format!("      {h}"), w, app.glyphs.ellipsis),
-                t.dim,
-            ));
-        }
-    }
-    if lines.is_empty() {
-        lines.push(Line::styled("no messages yet", t.dim));
-    }
-    let skip = scroll.min(lines.len().saturating_sub(1));
-    f.render_widget(
-        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()),
-        inner,
-    );
-}
-
-fn confirm_quit(f: &mut Frame, area: Rect, app: &App) {
-    let n = app.jobs.submitting();
-    let w = area.width.min(60);
-    let h = area.height.min(5);
-    let popup = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(app.glyphs.border)
-        .border_style(app.theme.warn)
-        .title(Span::styled(" Quit? ", app.theme.title));
-    let inner = block.inner(popup);
-    f.render_widget(Clear, popup);
-    f.render_widget(block, popup);
-    let text = vec![
-        Line::raw(fit(
-            &format!("{n} request(s) are being sent; quitting now leaves their outcome unknown."),
-            inner.width as usize,
-            app.glyphs.ellipsis,
-        )),
-        Line::from(vec![
-            Span::styled("y", app.theme.key),
-            Span::raw(" quit anyway   "),
-            Span::styled("any other key", app.theme.key),
-            Span::raw(" stay"),
-        ]),
-    ];
-    f.render_widget(Paragraph::new(text), inner);
 }

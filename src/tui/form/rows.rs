@@ -127,9 +127,12 @@ pub(super) fn value<'a>(
                 "*".repeat(s.char_count())
             };
             let tail = format!(
-                "  {} chars {} Ctrl-T {}",
+                "  {} chars {} {} {}",
                 s.char_count(),
                 g.sep,
+                ctx.look
+                    .keymap
+                    .hint(&[crate::tui::keymap::Action::ShowSecret], true),
                 if form.show_password { "hide" } else { "show" }
             );
             vec![Span::raw(boxed(&shown, 30)), Span::styled(tail, th.dim)]
