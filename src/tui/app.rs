@@ -11,11 +11,13 @@ use super::panes::images::ImagesPane;
 use super::panes::jobs::JobsPane;
 use super::panes::keypairs::KeypairsPane;
 use super::panes::servers::ServersPane;
+use super::panes::view::PaneView;
 use super::table::layout_columns;
 use super::theme::{Glyphs, Theme};
 use super::toast::{Level, Toasts};
 use super::{HeaderInfo, UiOptions};
 use crate::cloud::model::ServerKind;
+use crossterm::event::KeyEventKind;
 use ratatui::layout::Rect;
 use std::time::Instant;
 
@@ -75,10 +77,9 @@ impl App {
             dirty: true,
             quitting: false,
         };
-        app.servers.table.set_filter_mode(options.filter);
-        app.images.table.set_filter_mode(options.filter);
-        app.keypairs.table.set_filter_mode(options.filter);
-        app.jobs.table.set_filter_mode(options.filter);
+        for p in Pane::ALL {
+            app.view_mut(p).set_filter_mode(options.filter);
+        }
         app.apply_layout();
         app.warn_insecure(false);
         app
@@ -133,31 +134,33 @@ impl App {
         &self.header
     }
 
+    /// A pane, whichever it is: the one place that tells the panes apart.
+    pub(crate) fn view(&self, pane: Pane) -> &dyn PaneView {
+        match pane {
+            Pane::Servers => &self.servers,
+            Pane::Images => &self.images,
+            Pane::Keypairs => &self.keypairs,
+            Pane::Jobs => &self.jobs,
+        }
+    }
+
+    pub(crate) fn view_mut(&mut self, pane: Pane) -> &mut dyn PaneView {
+        match pane {
+            Pane::Servers => &mut self.servers,
+            Pane::Images => &mut self.images,
+            Pane::Keypairs => &mut self.keypairs,
+            Pane::Jobs => &mut self.jobs,
+        }
+    }
+
     /// Id of the row under the cursor in the current pane.
     pub fn selected_id(&self) -> Option<String> {
-        use super::table::TableRow;
-        match self.pane {
-            Pane::Servers => self.servers.table.selected().map(|r| r.id().to_string()),
-            Pane::Images => self.images.table.selected().map(|r| r.id().to_string()),
-            Pane::Keypairs => self.keypairs.table.selected().map(|r| r.id().to_string()),
-            Pane::Jobs => self.jobs.table.selected().map(|r| r.id().to_string()),
-        }
+        self.view(self.pane).selected_id()
     }
 
     /// Ids of the rows the current pane shows (after filters and sort), in order.
     pub fn shown_ids(&self) -> Vec<String> {
-        use super::table::{Table, TableRow};
-        fn ids<T: TableRow + Clone>(t: &Table<T>) -> Vec<String> {
-            let mut t = t.clone();
-            t.set_height(usize::MAX / 2);
-            t.visible().map(|(_, r)| r.id().to_string()).collect()
-        }
-        match self.pane {
-            Pane::Servers => ids(&self.servers.table),
-            Pane::Images => ids(&self.images.table),
-            Pane::Keypairs => ids(&self.keypairs.table),
-            Pane::Jobs => ids(&self.jobs.table),
-        }
+        self.view(self.pane).shown_ids()
     }
 
     /// Ids of the marked servers.
@@ -191,7 +194,9 @@ impl App {
     }
 
     pub(crate) fn loading(&self) -> bool {
-        self.servers.load.loading || self.images.load.loading || self.keypairs.load.loading
+        Pane::ALL
+            .into_iter()
+            .any(|p| self.view(p).load().is_some_and(|l| l.loading))
     }
 
     fn generation(&mut self) -> u64 {
@@ -207,7 +212,6 @@ impl App {
         self.images.load.start(gi);
         let gk = self.generation();
         self.keypairs.load.start(gk);
-        self.dirty = true;
         vec![
             Command::LoadServers {
                 kind: ServerKind::Ecs,
@@ -235,13 +239,8 @@ impl App {
         }
     }
 
-    pub(crate) fn dirty_key(&mut self) {
-        self.dirty = true;
-    }
-
     pub(crate) fn note(&mut self, level: Level, text: impl Into<String>, hint: Option<String>) {
         self.toasts.push(level, text, hint);
-        self.dirty = true;
     }
 
     /// Recomputes page heights and searchable columns from the terminal size.
@@ -261,68 +260,62 @@ impl App {
                 .map(|(c, _)| c)
                 .collect()
         };
-        self.servers.table.set_height(h);
-        self.servers.table.set_search_cols(cols(Pane::Servers));
-        self.images.table.set_height(h);
-        self.images.table.set_search_cols(cols(Pane::Images));
-        self.keypairs.table.set_height(h);
-        self.keypairs.table.set_search_cols(cols(Pane::Keypairs));
-        self.jobs.table.set_height(h);
-        self.jobs.table.set_search_cols(cols(Pane::Jobs));
-        self.rebuild_all();
-    }
-
-    pub(crate) fn rebuild_all(&mut self) {
-        self.servers.rebuild();
-        self.images.rebuild();
-        self.keypairs.rebuild();
-        self.jobs.rebuild();
-    }
-
-    pub(crate) fn rebuild_current(&mut self) {
-        match self.pane {
-            Pane::Servers => self.servers.rebuild(),
-            Pane::Images => self.images.rebuild(),
-            Pane::Keypairs => self.keypairs.rebuild(),
-            Pane::Jobs => self.jobs.rebuild(),
+        for p in Pane::ALL {
+            self.view_mut(p).layout(h, cols(p));
         }
     }
 
     pub(crate) fn quit(&mut self) -> Vec<Command> {
         self.quitting = true;
-        self.dirty = true;
         vec![Command::Quit]
     }
 
-    /// Applies one message; returns what must happen outside.
+    /// Applies one message; returns what must happen outside. The screen is marked for a
+    /// redraw here, once, for every message that changed something.
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
-        match msg {
+        match self.apply(msg) {
+            Some(cmds) => {
+                self.dirty = true;
+                cmds
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// `None` when the message changed nothing: a key release, a stale reply, a tick with
+    /// nothing moving.
+    fn apply(&mut self, msg: Msg) -> Option<Vec<Command>> {
+        let none = Vec::new;
+        Some(match msg {
+            // Releases and repeats would double every key on terminals that report them.
+            Msg::Key(key) if key.kind != KeyEventKind::Press => return None,
             Msg::Key(key) => super::keys::handle_key(self, key),
             Msg::Paste(mut text) => {
                 super::keys::paste(self, &text);
                 // It may have been a password.
                 zeroize::Zeroize::zeroize(&mut text);
-                Vec::new()
+                none()
             }
             Msg::Mouse(m) => {
-                super::keys::mouse(self, m);
-                Vec::new()
+                if !super::keys::mouse(self, m) {
+                    return None;
+                }
+                none()
             }
             Msg::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);
                 self.apply_layout();
-                self.dirty = true;
                 vec![Command::RepaintAll]
             }
             Msg::Tick => {
-                if self.loading() || self.sending() {
+                let spins = self.loading() || self.sending();
+                if spins {
                     self.spin = self.spin.wrapping_add(1);
-                    self.dirty = true;
                 }
-                if self.toasts.expire(Instant::now()) {
-                    self.dirty = true;
+                if !self.toasts.expire(Instant::now()) && !spins {
+                    return None;
                 }
-                Vec::new()
+                none()
             }
             Msg::QuitSignal => self.quit(),
             Msg::ServersLoaded {
@@ -331,40 +324,28 @@ impl App {
                 page,
                 done,
             } => {
-                if self.servers.page(kind, generation, page, done) {
-                    self.servers.rebuild();
-                    self.dirty = true;
-                } else {
+                if !self.servers.page(kind, generation, page, done) {
                     tracing::debug!(generation, ?kind, "stale server page dropped");
+                    return None;
                 }
-                Vec::new()
+                none()
             }
             Msg::ImagesLoaded { generation, images } => {
-                if generation == self.images.load.generation && self.images.load.loading {
-                    self.images.load.received = images.len();
-                    self.images.table.set_rows(images);
-                    self.images.load.succeed();
-                    self.images.rebuild();
-                    self.dirty = true;
-                } else {
+                if !self.images.loaded(generation, images) {
                     tracing::debug!(generation, "stale image listing dropped");
+                    return None;
                 }
-                Vec::new()
+                none()
             }
             Msg::KeypairsLoaded {
                 generation,
                 keypairs,
             } => {
-                if generation == self.keypairs.load.generation && self.keypairs.load.loading {
-                    self.keypairs.load.received = keypairs.len();
-                    self.keypairs.table.set_rows(keypairs);
-                    self.keypairs.load.succeed();
-                    self.keypairs.rebuild();
-                    self.dirty = true;
-                } else {
+                if !self.keypairs.loaded(generation, keypairs) {
                     tracing::debug!(generation, "stale key pair listing dropped");
+                    return None;
                 }
-                Vec::new()
+                none()
             }
             Msg::LoadFailed {
                 what,
@@ -377,36 +358,35 @@ impl App {
                     Resource::Images => fail_one(&mut self.images.load, generation, &error),
                     Resource::Keypairs => fail_one(&mut self.keypairs.load, generation, &error),
                 };
-                if applied {
-                    self.note(Level::Error, format!("{}: {error}", what.label()), hint);
-                } else {
+                if !applied {
                     tracing::debug!(generation, ?what, "stale failure dropped");
+                    return None;
                 }
-                Vec::new()
+                self.note(Level::Error, format!("{}: {error}", what.label()), hint);
+                none()
             }
             Msg::JobsReplaced(list) => {
-                self.jobs.table.set_rows(list);
-                self.jobs.rebuild();
-                self.dirty = true;
-                Vec::new()
+                self.jobs.set_jobs(list);
+                none()
             }
             Msg::JobUpdated(job) => {
-                self.jobs.table.upsert(job);
-                self.jobs.rebuild();
-                self.dirty = true;
-                Vec::new()
+                self.jobs.upsert(job);
+                none()
             }
             Msg::JobProgress(p) => {
                 self.jobs.note_progress(p);
-                self.dirty = true;
-                Vec::new()
+                none()
             }
             Msg::JobEnded { key, bell } => super::job_msgs::job_ended(self, &key, bell),
-            Msg::ServerUpdated(server) => super::job_msgs::server_updated(self, *server),
+            Msg::ServerUpdated(server) => {
+                if !self.servers.replace(*server) {
+                    return None;
+                }
+                none()
+            }
             Msg::Connected(header) => {
                 self.set_header(header);
-                self.dirty = true;
-                Vec::new()
+                none()
             }
             Msg::ContextChanged(header) => {
                 self.set_header(header);
@@ -414,10 +394,9 @@ impl App {
                 self.changes = Default::default();
                 self.layers
                     .retain(|l| !matches!(l, Layer::Form(_) | Layer::Stop(_)));
-                self.servers.table.set_rows(Vec::new());
-                self.images.table.set_rows(Vec::new());
-                self.keypairs.table.set_rows(Vec::new());
-                self.rebuild_all();
+                for p in [Pane::Servers, Pane::Images, Pane::Keypairs] {
+                    self.view_mut(p).clear();
+                }
                 self.note(
                     Level::Info,
                     format!(
@@ -430,23 +409,21 @@ impl App {
             }
             Msg::Error { error, hint } => {
                 self.note(Level::Error, error, hint);
-                Vec::new()
+                none()
             }
             Msg::Info(text) => {
                 self.note(Level::Info, text, None);
-                Vec::new()
+                none()
             }
             Msg::UserIdLoaded(result) => {
                 super::form::glue::user_id_loaded(self, result);
-                self.dirty = true;
-                Vec::new()
+                none()
             }
             Msg::Submitted { key, outcome } => {
                 super::form::glue::submitted(self, &key, outcome);
-                self.dirty = true;
-                Vec::new()
+                none()
             }
-        }
+        })
     }
 }
 

@@ -36,13 +36,9 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let mut parts = Vec::new();
-    for (load, what) in [
-        (&app.servers.load, "servers"),
-        (&app.images.load, "images"),
-        (&app.keypairs.load, "key pairs"),
-    ] {
-        if load.loading {
-            parts.push(format!("{what} {}", load.received));
+    for p in Pane::ALL {
+        if let Some(load) = app.view(p).load().filter(|l| l.loading) {
+            parts.push(format!("{} {}", p.title().to_lowercase(), load.received));
         }
     }
     if !parts.is_empty() {
@@ -60,17 +56,7 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     let hints: Vec<(String, &str)> = if let Some(h) = layer_hints {
         h
     } else {
-        let mut actions = match app.pane {
-            Pane::Servers => vec![Action::ChangeOs, Action::Reinstall, Action::Stop],
-            Pane::Images => vec![
-                Action::ImageType,
-                Action::ImageEnv,
-                Action::ImageArch,
-                Action::ImagePlatform,
-            ],
-            Pane::Keypairs => vec![Action::CopyId],
-            Pane::Jobs => vec![Action::DismissJob],
-        };
+        let mut actions = app.view(app.pane).hints().to_vec();
         actions.push(Action::Filter);
         if crate::tui::layout::details_toggle(app.size.width, app.size.height) {
             actions.push(Action::Details);

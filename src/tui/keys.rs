@@ -9,19 +9,12 @@ use super::help::HelpState;
 use super::keymap::{Action, Key};
 use super::layers::{Input, Layer, Outcome};
 use super::layout;
-use super::table::TableRow;
+use super::panes::view::PaneView;
 use super::text::short_id;
 use super::toast::Level;
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
-    // Releases and repeats would double every key on terminals that report them.
-    if key.kind != KeyEventKind::Press {
-        return Vec::new();
-    }
-    app.dirty_key();
     if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
         return request_quit(app, true);
     }
@@ -56,7 +49,7 @@ fn escape(app: &mut App) {
     if app.zoom {
         app.zoom = false;
         app.apply_layout();
-    } else if !current_filter(app).is_empty() {
+    } else if !app.view(app.pane).filter().is_empty() {
         set_filter(app, "");
     } else {
         app.toasts.dismiss();
@@ -78,7 +71,6 @@ fn request_quit(app: &mut App, force_key: bool) -> Vec<Command> {
 /// Never read as keys: a line break in a one-line field cuts the paste (with a note)
 /// instead of pressing Enter, and with no text field focused nothing happens.
 pub(crate) fn paste(app: &mut App, text: &str) {
-    app.dirty_key();
     super::layers::paste(app, text);
 }
 
@@ -96,17 +88,18 @@ pub(crate) fn input_paste(app: &mut App, input: &mut Input, text: &str) {
     }
 }
 
-/// Mouse (only when enabled): the wheel scrolls, a click picks a tab or a row.
-pub(crate) fn mouse(app: &mut App, m: MouseEvent) {
+/// Mouse (only when enabled): the wheel scrolls, a click picks a tab or a row; false
+/// when the event did nothing.
+pub(crate) fn mouse(app: &mut App, m: MouseEvent) -> bool {
     if !app.layers.is_empty() {
-        return;
+        return false;
     }
     match m.kind {
-        MouseEventKind::ScrollDown => with_table(app, |t| t.move_by(3)),
-        MouseEventKind::ScrollUp => with_table(app, |t| t.move_by(-3)),
+        MouseEventKind::ScrollDown => current(app).move_by(3),
+        MouseEventKind::ScrollUp => current(app).move_by(-3),
         MouseEventKind::Down(MouseButton::Left) => {
             let Some(a) = layout::areas(app.size, app.zoom) else {
-                return;
+                return false;
             };
             if m.row == a.tabs.y {
                 let hit = super::header::tabs(app)
@@ -120,13 +113,13 @@ pub(crate) fn mouse(app: &mut App, m: MouseEvent) {
                 let first = t.y + 2;
                 if m.row >= first && m.row < t.y + t.height.saturating_sub(1) {
                     let i = (m.row - first) as usize;
-                    with_table(app, |tb| tb.pick_visible(i));
+                    current(app).pick_visible(i);
                 }
             }
         }
-        _ => return,
+        _ => return false,
     }
-    app.dirty_key();
+    true
 }
 
 /// Keys in the `/` or `:` line: every one is the line's.
@@ -204,90 +197,13 @@ fn switch(app: &mut App, pane: Pane) -> Vec<Command> {
     Vec::new()
 }
 
-fn current_filter(app: &App) -> &str {
-    match app.pane {
-        Pane::Servers => app.servers.table.filter(),
-        Pane::Images => app.images.table.filter(),
-        Pane::Keypairs => app.keypairs.table.filter(),
-        Pane::Jobs => app.jobs.table.filter(),
-    }
+/// The pane on screen.
+fn current(app: &mut App) -> &mut dyn PaneView {
+    app.view_mut(app.pane)
 }
 
 fn set_filter(app: &mut App, text: &str) {
-    match app.pane {
-        Pane::Servers => app.servers.table.set_filter(text),
-        Pane::Images => app.images.table.set_filter(text),
-        Pane::Keypairs => app.keypairs.table.set_filter(text),
-        Pane::Jobs => app.jobs.table.set_filter(text),
-    }
-    app.rebuild_current();
-    // A new filter puts the cursor on the best match; clearing it keeps the row.
-    if !text.is_empty() {
-        with_table(app, |t| t.top());
-    }
-}
-
-/// Runs `f` on the current pane's table, whatever its row type.
-macro_rules! on_table {
-    ($app:expr, |$t:ident| $body:expr) => {
-        match $app.pane {
-            Pane::Servers => {
-                let $t = &mut $app.servers.table;
-                $body
-            }
-            Pane::Images => {
-                let $t = &mut $app.images.table;
-                $body
-            }
-            Pane::Keypairs => {
-                let $t = &mut $app.keypairs.table;
-                $body
-            }
-            Pane::Jobs => {
-                let $t = &mut $app.jobs.table;
-                $body
-            }
-        }
-    };
-}
-
-fn with_table(app: &mut App, f: impl Fn(&mut dyn TableNav)) {
-    on_table!(app, |t| f(t))
-}
-
-/// The movement part of a table, object safe.
-trait TableNav {
-    fn move_by(&mut self, d: isize);
-    fn page(&mut self, down: bool);
-    fn top(&mut self);
-    fn bottom(&mut self);
-    fn sort_next(&mut self);
-    fn sort_reverse(&mut self);
-    fn pick_visible(&mut self, i: usize);
-}
-
-impl<T: TableRow> TableNav for super::table::Table<T> {
-    fn move_by(&mut self, d: isize) {
-        super::table::Table::move_by(self, d)
-    }
-    fn page(&mut self, down: bool) {
-        super::table::Table::page(self, down)
-    }
-    fn top(&mut self) {
-        super::table::Table::top(self)
-    }
-    fn bottom(&mut self) {
-        super::table::Table::bottom(self)
-    }
-    fn sort_next(&mut self) {
-        super::table::Table::sort_next(self)
-    }
-    fn sort_reverse(&mut self) {
-        super::table::Table::sort_reverse(self)
-    }
-    fn pick_visible(&mut self, i: usize) {
-        super::table::Table::pick_visible(self, i)
-    }
+    current(app).set_filter(text);
 }
 
 /// `A`: marks every row the filter keeps, and says how many; a fuzzy filter (opted into)
@@ -336,25 +252,19 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::GoJobs => app.pane = Pane::Jobs,
         Action::Redraw => return vec![Command::RepaintAll],
         Action::Messages => app.layers.push(Layer::Messages(0)),
-        Action::Up => with_table(app, |t| t.move_by(-1)),
-        Action::Down => with_table(app, |t| t.move_by(1)),
-        Action::PageUp => with_table(app, |t| t.page(false)),
-        Action::PageDown => with_table(app, |t| t.page(true)),
-        Action::Top => with_table(app, |t| t.top()),
-        Action::Bottom => with_table(app, |t| t.bottom()),
+        Action::Up => current(app).move_by(-1),
+        Action::Down => current(app).move_by(1),
+        Action::PageUp => current(app).page(false),
+        Action::PageDown => current(app).page(true),
+        Action::Top => current(app).top(),
+        Action::Bottom => current(app).bottom(),
         Action::Filter => {
-            let line = LineInput::with_text(current_filter(app));
+            let line = LineInput::with_text(app.view(app.pane).filter());
             app.layers
                 .push(Layer::Input(Input::Filter { line, note: None }))
         }
-        Action::SortNext => {
-            with_table(app, |t| t.sort_next());
-            app.rebuild_current();
-        }
-        Action::SortReverse => {
-            with_table(app, |t| t.sort_reverse());
-            app.rebuild_current();
-        }
+        Action::SortNext => current(app).sort_next(),
+        Action::SortReverse => current(app).sort_reverse(),
         Action::Details => {
             if layout::details_toggle(app.size.width, app.size.height) {
                 app.zoom = !app.zoom;
@@ -381,22 +291,10 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::ChangeOs => return super::form::glue::open(app, crate::ops::OpKind::Change),
         Action::Reinstall => return super::form::glue::open(app, crate::ops::OpKind::Reinstall),
         Action::Stop => return super::form::glue::open_stop(app),
-        Action::ImageType => {
-            app.images.cycle_type();
-            app.images.rebuild();
-        }
-        Action::ImageEnv => {
-            app.images.cycle_target();
-            app.images.rebuild();
-        }
-        Action::ImageArch => {
-            app.images.cycle_arch();
-            app.images.rebuild();
-        }
-        Action::ImagePlatform => {
-            app.images.cycle_platform();
-            app.images.rebuild();
-        }
+        Action::ImageType => app.images.cycle_type(),
+        Action::ImageEnv => app.images.cycle_target(),
+        Action::ImageArch => app.images.cycle_arch(),
+        Action::ImagePlatform => app.images.cycle_platform(),
         Action::DismissJob => {
             let done = app
                 .jobs
@@ -406,9 +304,8 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
                 .map(|j| j.key.clone());
             match done {
                 Some(key) => {
-                    app.jobs.table.retain(|j| j.key != key);
+                    app.jobs.remove(&key);
                     app.jobs.progress.remove(&key);
-                    app.jobs.rebuild();
                     return vec![Command::DismissJob(key)];
                 }
                 None => app.note(Level::Info, "only a finished job can be dismissed", None),

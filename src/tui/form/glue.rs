@@ -141,7 +141,7 @@ pub(crate) fn form_key(app: &mut App, form: &mut FormState, key: &KeyEvent) -> l
 
 /// A "sending" row in the Jobs pane, so quitting asks first while it is in flight.
 fn placeholder(app: &mut App, key: &str, s: &Server, operation: &str) {
-    app.jobs.table.upsert(JobView {
+    app.jobs.upsert(JobView {
         key: key.to_string(),
         job_id: None,
         server_id: s.id.clone(),
@@ -154,7 +154,6 @@ fn placeholder(app: &mut App, key: &str, s: &Server, operation: &str) {
         detail: "sending".into(),
         error_code: None,
     });
-    app.jobs.rebuild();
 }
 
 pub(crate) fn user_id_loaded(app: &mut App, result: Result<String, String>) {
@@ -175,8 +174,7 @@ pub(crate) fn user_id_loaded(app: &mut App, result: Result<String, String>) {
 /// The effects' answer to one request: into the form's results, or a note when the form
 /// is closed.
 pub(crate) fn submitted(app: &mut App, key: &str, outcome: SubmitOutcome) {
-    app.jobs.table.retain(|j| j.key != key);
-    app.jobs.rebuild();
+    app.jobs.remove(key);
     let state = match &outcome {
         SubmitOutcome::Accepted { job_id } => SendState::Accepted {
             job_id: job_id.clone(),
