@@ -2,7 +2,7 @@
 //! and never does I/O; what must happen outside comes back as [`Command`]s.
 
 use super::command::Command;
-use super::keymap::Keymap;
+use super::key_bindings::Keymap;
 use super::layers::Layer;
 use super::layout;
 use super::msg::{Msg, Resource};
@@ -289,15 +289,15 @@ impl App {
         Some(match msg {
             // Releases and repeats would double every key on terminals that report them.
             Msg::Key(key) if key.kind != KeyEventKind::Press => return None,
-            Msg::Key(key) => super::keys::handle_key(self, key),
+            Msg::Key(key) => super::key_routing::handle_key(self, key),
             Msg::Paste(mut text) => {
-                super::keys::paste(self, &text);
+                super::key_routing::paste(self, &text);
                 // It may have been a password.
                 zeroize::Zeroize::zeroize(&mut text);
                 none()
             }
             Msg::Mouse(m) => {
-                if !super::keys::mouse(self, m) {
+                if !super::key_routing::mouse(self, m) {
                     return None;
                 }
                 none()

@@ -2,7 +2,7 @@
 //! and the footer of keys that work here, generated from the keymap in force.
 
 use super::app::{App, Pane};
-use super::keymap::Action;
+use super::key_bindings::Action;
 use super::text::{truncate, width};
 use super::toast::Level;
 use ratatui::Frame;

@@ -3,7 +3,7 @@
 
 use super::app::App;
 use super::cmdline::{Edit, LineInput};
-use super::keymap::{Action, Keymap, Scope};
+use super::key_bindings::{Action, Keymap, Scope};
 use super::popup::{Popup, centered};
 use super::text::fit;
 use crossterm::event::KeyEvent;

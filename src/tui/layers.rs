@@ -10,7 +10,7 @@ use super::command::Command;
 use super::form::FormState;
 use super::form::stop::StopConfirm;
 use super::help::HelpState;
-use super::keymap::{Action, Scope};
+use super::key_bindings::{Action, Scope};
 use super::layout::Areas;
 use super::popup::{Popup, centered};
 use super::text::fit;
@@ -70,7 +70,7 @@ impl Outcome {
 impl Layer {
     fn key(&mut self, app: &mut App, key: &KeyEvent) -> Outcome {
         match self {
-            Layer::Input(input) => super::keys::input_key(app, input, key),
+            Layer::Input(input) => super::key_routing::input_key(app, input, key),
             Layer::Form(form) => super::form::glue::form_key(app, form, key),
             Layer::Stop(stop) => super::form::glue::stop_key(app, stop, key),
             Layer::Help(state) => match state.handle(&app.keymap, key) {
@@ -100,7 +100,7 @@ impl Layer {
     /// A bracketed paste: into the layer's text field, if it has one on screen.
     fn paste(&mut self, app: &mut App, text: &str) {
         match self {
-            Layer::Input(input) => super::keys::input_paste(app, input, text),
+            Layer::Input(input) => super::key_routing::input_paste(app, input, text),
             Layer::Form(form) => form.paste(text),
             Layer::Help(state) if state.filtering => {
                 state.scroll = 0;

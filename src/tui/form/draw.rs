@@ -4,7 +4,7 @@
 use super::fields::Slot;
 use super::{Ctx, FormState, Part, bulk, picker, review, rows};
 use crate::ops::{Field, OpKind};
-use crate::tui::keymap::{Action, Keymap};
+use crate::tui::key_bindings::{Action, Keymap};
 use crate::tui::popup::{Popup, hint_line};
 use crate::tui::text::{fit, width};
 use crate::tui::theme::{Glyphs, Theme};

@@ -6,7 +6,7 @@ use super::{Ctx, FormState, Outcome, picker};
 use crate::cloud::model::ServerKind;
 use crate::ops::{self, Field, LoginMode, Route, Secret, UserData};
 use crate::tui::cmdline::{Edit, LineInput};
-use crate::tui::keymap::{Action, Scope};
+use crate::tui::key_bindings::{Action, Scope};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 

@@ -10,7 +10,7 @@ use super::{Ctx, FormState, Slot};
 use crate::ops;
 use crate::tui::cmdline::{Edit, LineInput};
 use crate::tui::filter::Filter;
-use crate::tui::keymap::{Action, Scope};
+use crate::tui::key_bindings::{Action, Scope};
 use crate::tui::panes::images::{arch, firmware};
 use crate::tui::popup::Popup;
 use crate::tui::text::fit;

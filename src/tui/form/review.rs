@@ -7,7 +7,7 @@ use super::draw::{Look, cap, frame, modal_area, plural, wrap_line, wrap_words};
 use super::{Ctx, FormState, Outcome, SendState, Stage};
 use crate::ops::{OpKind, Plan, Route};
 use crate::tui::cmdline::{Edit, LineInput};
-use crate::tui::keymap::{Action, Scope};
+use crate::tui::key_bindings::{Action, Scope};
 use crate::tui::text::short_id;
 use crate::tui::theme::{Glyphs, Theme};
 use crossterm::event::KeyEvent;

@@ -132,7 +132,7 @@ pub(super) fn value<'a>(
                 g.sep,
                 ctx.look
                     .keymap
-                    .hint(&[crate::tui::keymap::Action::ShowSecret], true),
+                    .hint(&[crate::tui::key_bindings::Action::ShowSecret], true),
                 if form.show_password { "hide" } else { "show" }
             );
             vec![Span::raw(boxed(&shown, 30)), Span::styled(tail, th.dim)]

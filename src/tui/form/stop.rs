@@ -3,7 +3,7 @@
 
 use super::draw::Look;
 use crate::cloud::model::{Server, ServerKind};
-use crate::tui::keymap::{Action, Keymap, Scope};
+use crate::tui::key_bindings::{Action, Keymap, Scope};
 use crate::tui::popup::{Popup, centered};
 use crate::tui::text::fit;
 use crossterm::event::KeyEvent;

@@ -6,7 +6,7 @@ use super::{Load, Shown, TableSpec, empty_text, render_table, shower, title};
 use crate::cloud::model::Image;
 use crate::tui::app::App;
 use crate::tui::details::Field;
-use crate::tui::keymap::Action;
+use crate::tui::key_bindings::Action;
 use crate::tui::table::{Column, SortKey, Table, TableRow};
 use crate::tui::text;
 use crate::tui::theme::Theme;

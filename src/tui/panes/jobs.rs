@@ -5,7 +5,7 @@ use super::{Shown, TableSpec, render_table, shower, title};
 use crate::cloud::model::JobStatus;
 use crate::tui::app::App;
 use crate::tui::details::Field;
-use crate::tui::keymap::Action;
+use crate::tui::key_bindings::Action;
 use crate::tui::msg::{JobProgress, JobView};
 use crate::tui::table::{Column, SortKey, Table, TableRow};
 use crate::tui::text;

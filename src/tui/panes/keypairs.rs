@@ -5,7 +5,7 @@ use super::{Load, Shown, TableSpec, empty_text, render_table, shower, title};
 use crate::cloud::model::{Keypair, KeypairSource};
 use crate::tui::app::App;
 use crate::tui::details::Field;
-use crate::tui::keymap::Action;
+use crate::tui::key_bindings::Action;
 use crate::tui::table::{Column, Table, TableRow};
 use crate::tui::theme::Theme;
 use ratatui::Frame;

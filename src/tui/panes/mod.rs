@@ -19,7 +19,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use std::borrow::Cow;
 use std::time::Instant;
 
-use super::keymap::Scope;
+use super::key_bindings::Scope;
 
 /// The four panes, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use super::Load;
 use crate::config::FilterMode;
 use crate::tui::app::App;
 use crate::tui::details::Field;
-use crate::tui::keymap::Action;
+use crate::tui::key_bindings::Action;
 use crate::tui::table::{Table, TableRow};
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -1,7 +1,7 @@
 //! One key press, normalised so that a binding written `G` or `shift-g` in config.toml
 //! matches what the terminal sends, and printed back the same way in help and the footer.
 
-use super::keymap::KeymapError;
+use super::key_bindings::KeymapError;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::fmt;
 

@@ -6,7 +6,7 @@ use super::app::{App, Pane};
 use super::cmdline::{self, Cmd, Edit, LineInput};
 use super::command::Command;
 use super::help::HelpState;
-use super::keymap::{Action, Key};
+use super::key_bindings::{Action, Key};
 use super::layers::{Input, Layer, Outcome};
 use super::layout;
 use super::panes::view::PaneView;

@@ -2,7 +2,7 @@
 //! config.toml, then checked: a key bound twice in one scope, or a pane key shadowed by a
 //! global one, is an error that says which keys and actions collide.
 
-pub use super::key::{Key, KeyCodeOrd};
+pub use super::key_parse::{Key, KeyCodeOrd};
 use std::collections::BTreeMap;
 
 /// Where a binding applies. On a pane, lookup goes pane scope, then `Table`, then
