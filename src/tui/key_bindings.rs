@@ -460,4 +460,44 @@ mod tests {
         assert_eq!(map.lookup(Some(Scope::Images), a), Some(Action::ImageArch));
         assert_eq!(map.lookup(Some(Scope::Servers), a), None);
     }
+
+    #[test]
+    fn popup_keys_remap_and_esc_always_cancels() {
+        let mut o = BTreeMap::new();
+        o.insert("review".to_string(), vec!["f3".to_string()]);
+        o.insert("cancel".to_string(), vec!["ctrl-g".to_string()]);
+        let map = Keymap::with_overrides(&o).expect("valid");
+        let f3 = Key::parse("f3").expect("key");
+        assert_eq!(map.lookup_in(Scope::Form, f3), Some(Action::Review));
+        assert_eq!(
+            map.lookup_in(Scope::Form, Key::parse("f2").expect("key")),
+            None
+        );
+        assert_eq!(map.lookup_in(Scope::Help, Key::ESC), Some(Action::Cancel));
+        assert_eq!(map.hint(&[Action::Review, Action::Cancel], false), "F3/Esc");
+        // A popup takes its own keys only: Tab is the form's, not the next pane.
+        let tab = Key::parse("tab").expect("key");
+        assert_eq!(map.lookup_in(Scope::Form, tab), Some(Action::NextField));
+        assert_eq!(map.lookup(None, tab), Some(Action::NextPane));
+        // Over a text field, a typed key is not named in a hint.
+        assert_eq!(
+            Keymap::default().hint(&[Action::Up, Action::Down], true),
+            "Up/Down"
+        );
+        assert_eq!(
+            Keymap::default().hint(&[Action::Down, Action::Up], false),
+            "j/k"
+        );
+    }
+
+    #[test]
+    fn read_only_takes_the_dangerous_actions_out_and_gives_them_back() {
+        let full = Keymap::default();
+        let ro = full.for_mode(true);
+        let c = Key::parse("c").expect("key");
+        assert_eq!(ro.lookup(Some(Scope::Servers), c), None);
+        assert!(ro.keys(Action::ChangeOs).is_empty());
+        assert_eq!(ro.refused(Some(Scope::Servers), c), Some(Action::ChangeOs));
+        assert_eq!(ro.for_mode(false), full);
+    }
 }
