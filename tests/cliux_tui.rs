@@ -45,6 +45,13 @@ fn the_sandbox_keeps_its_jobs_across_a_restart_so_none_is_lost() {
     std::thread::sleep(Duration::from_millis(200));
     pty.send("\r");
     pty.wait_for("Jobs (1)", WAIT);
+    // Quitting while the request is in flight asks first: wait until it was accepted.
+    pty.send("4");
+    let deadline = std::time::Instant::now() + WAIT;
+    while pty.screen().contains("SENDING") || !pty.screen().contains("api-01") {
+        assert!(std::time::Instant::now() < deadline, "{}", pty.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
     pty.send("q");
     pty.wait_exit(WAIT).expect("quits");
     // A new process, a new in-process sandbox: the job is there and ends as it would have.

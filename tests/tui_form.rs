@@ -545,3 +545,95 @@ fn a_bulk_change_leaves_servers_of_the_other_kind_for_a_second_pass() {
         "{s}"
     );
 }
+
+/// Every hint line (the popups' bottom borders, the status line and the footer) in each
+/// popup, drawn with the ASCII glyph set as under `LANG=C`.
+#[test]
+fn hint_lines_are_ascii_without_a_utf8_locale() {
+    use reimage::tui::UiOptions;
+    use reimage::tui::theme::GlyphChoice;
+    let opts = UiOptions {
+        glyphs: GlyphChoice::Ascii,
+        ..options(false)
+    };
+    let (w, h) = (100, 30);
+    let fresh = || {
+        let mut app = App::new(header(false), &opts);
+        app.update(Msg::Resize(w, h));
+        let cmds = app.start();
+        answer(&mut app, cmds);
+        app.update(Msg::UserIdLoaded(Ok(USER.into())));
+        app
+    };
+    type Step = fn(&mut App);
+    let states: [(&str, Step); 10] = [
+        ("form", |app| {
+            select(app, "web-02");
+            key(app, KeyCode::Char('c'));
+        }),
+        ("picker", |app| {
+            select(app, "web-02");
+            key(app, KeyCode::Char('c'));
+            key(app, KeyCode::Enter);
+        }),
+        ("review", |app| {
+            select(app, "web-02");
+            key(app, KeyCode::Char('c'));
+            pick_image(app, "ubuntu 22");
+            ctrl(app, 's');
+        }),
+        ("sending", |app| {
+            submit_web02(app);
+        }),
+        ("sent", |app| {
+            let cmds = submit_web02(app);
+            if let Some(Command::Submit(sub)) = cmds.first() {
+                app.update(Msg::Submitted {
+                    key: sub.key.clone(),
+                    outcome: SubmitOutcome::Accepted {
+                        job_id: "job-1".into(),
+                    },
+                });
+            }
+        }),
+        ("stop", |app| {
+            select(app, "web-01");
+            key(app, KeyCode::Char('s'));
+        }),
+        ("help", |app| {
+            typing(app, "?");
+        }),
+        ("messages", |app| {
+            typing(app, "M");
+        }),
+        ("quit", |app| {
+            submit_web02(app);
+            key(app, KeyCode::Esc);
+            typing(app, "q");
+        }),
+        ("command", |app| {
+            typing(app, ":re");
+        }),
+    ];
+    for (name, step) in states {
+        let mut app = fresh();
+        step(&mut app);
+        let text = screen(&app, w, h);
+        let rows: Vec<&str> = text.lines().collect();
+        let hint_rows = rows
+            .iter()
+            .enumerate()
+            // Border rows (a popup's hints are on its bottom one), the status line and the
+            // footer; a table row with the CJK server name is data, not chrome.
+            .filter(|(y, l)| (*y + 2 >= rows.len() || l.contains('+')) && !l.contains("数据库"));
+        let mut seen = 0;
+        for (_, line) in hint_rows {
+            seen += 1;
+            assert!(
+                line.is_ascii(),
+                "{name}: non-ASCII hint line: {line}\n{text}"
+            );
+        }
+        assert!(seen >= 3, "{name}: no popup border found\n{text}");
+    }
+}

@@ -528,3 +528,39 @@ fn mouse_clicks_pick_tabs_and_rows_and_the_wheel_scrolls() {
     app.update(click(70, 23)); // the footer: nothing
     assert_eq!(app.pane(), Pane::Keypairs);
 }
+
+/// Read-only mode takes change OS, reinstall and stop out of the keymap once: they fire no
+/// popup, help does not list them and the footer does not offer them. The same checks
+/// see all three in write mode, so none passes by accident.
+#[test]
+fn read_only_drops_the_change_actions_from_keys_help_and_footer_at_once() {
+    let changes = [
+        ("c", "Change OS ·", "change OS of the row", "c change OS"),
+        (
+            "R",
+            "Reinstall OS ·",
+            "reinstall OS of the row",
+            "R reinstall",
+        ),
+        ("s", "Stop 1 server?", "stop the server", "s stop"),
+    ];
+    for read_only in [false, true] {
+        let (mut app, cmds) = app_with(160, 48, read_only, false);
+        answer(&mut app, cmds);
+        select(&mut app, "web-01");
+        let footer = screen(&app, 160, 48);
+        typing(&mut app, "?");
+        let help = screen(&app, 160, 48);
+        key(&mut app, KeyCode::Esc);
+        for (k, popup, in_help, in_footer) in changes {
+            typing(&mut app, k);
+            let after = screen(&app, 160, 48);
+            assert_eq!(after.contains(popup), !read_only, "{k} fired\n{after}");
+            assert_eq!(help.contains(in_help), !read_only, "help: {k}\n{help}");
+            let last = footer.lines().last().unwrap_or_default();
+            assert_eq!(last.contains(in_footer), !read_only, "footer: {last}");
+            key(&mut app, KeyCode::Esc);
+            key(&mut app, KeyCode::Esc);
+        }
+    }
+}

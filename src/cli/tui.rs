@@ -16,7 +16,7 @@ use crate::config::{Env, GlobalArgs, Resolved};
 use crate::jobs::audit::AuditLog;
 use crate::jobs::pacing::JobSettings;
 use crate::safe_text::escape;
-use crate::tui::keymap::Keymap;
+use crate::tui::key_bindings::Keymap;
 use crate::tui::theme::{ColorChoice, GlyphChoice};
 use crate::tui::{HeaderInfo, UiOptions};
 use std::collections::BTreeMap;

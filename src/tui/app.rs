@@ -1,10 +1,9 @@
 //! The TUI state and [`App::update`]: the only place state changes. `update` never blocks
 //! and never does I/O; what must happen outside comes back as [`Command`]s.
 
-use super::cmdline::LineInput;
 use super::command::Command;
-use super::help::HelpState;
-use super::keymap::Keymap;
+use super::key_bindings::Keymap;
+use super::layers::Layer;
 use super::layout;
 use super::msg::{Msg, Resource};
 pub use super::panes::Pane;
@@ -12,11 +11,13 @@ use super::panes::images::ImagesPane;
 use super::panes::jobs::JobsPane;
 use super::panes::keypairs::KeypairsPane;
 use super::panes::servers::ServersPane;
+use super::panes::view::PaneView;
 use super::table::layout_columns;
 use super::theme::{Glyphs, Theme};
 use super::toast::{Level, Toasts};
 use super::{HeaderInfo, UiOptions};
 use crate::cloud::model::ServerKind;
+use crossterm::event::KeyEventKind;
 use ratatui::layout::Rect;
 use std::time::Duration;
 
@@ -25,36 +26,12 @@ pub(crate) const INSECURE_WARNING: &str = "INSECURE: TLS certificates are NOT ch
 const INSECURE_HINT: &str =
     "drop --insecure (or insecure = true in the profile); for a corporate CA use --ca-file PEM";
 
-/// A focused one-line text input: it takes every key except Ctrl-C.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Input {
-    Filter {
-        line: LineInput,
-        /// What a paste left out, shown beside the line.
-        note: Option<String>,
-    },
-    Command {
-        line: LineInput,
-        /// Completion candidates or an error to show beside the line.
-        note: Option<String>,
-    },
-}
-
-/// Layers over the panes; the top one takes every key except Ctrl-C. The change and
-/// reinstall form and the stop confirmation live in [`App::changes`] and sit below these
-/// (a quit confirmation must be able to cover a form that is sending).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Modal {
-    Help(HelpState),
-    /// Past notes, newest first; the number is the scroll offset.
-    Messages(usize),
-    ConfirmQuit,
-}
-
 pub struct App {
     pub(crate) header: HeaderInfo,
     pub(crate) theme: Theme,
     pub(crate) glyphs: Glyphs,
+    /// The bindings in force: the configured ones, less the dangerous actions in
+    /// read-only mode ([`Keymap::for_mode`]).
     pub(crate) keymap: Keymap,
     pub(crate) size: Rect,
     pub(crate) pane: Pane,
@@ -62,10 +39,10 @@ pub struct App {
     pub(crate) images: ImagesPane,
     pub(crate) keypairs: KeypairsPane,
     pub(crate) jobs: JobsPane,
-    pub(crate) input: Option<Input>,
-    pub(crate) modals: Vec<Modal>,
+    /// Everything over the panes, bottom to top; the top one takes the keys.
+    pub(crate) layers: Vec<Layer>,
     pub(crate) toasts: Toasts,
-    /// The change/reinstall form and the stop confirmation (modal while open).
+    /// What the change/reinstall form needs to know about the caller.
     pub(crate) changes: super::form::Changes,
     /// Narrow screens: details shown instead of the table.
     pub(crate) zoom: bool,
@@ -85,18 +62,17 @@ pub struct App {
 impl App {
     pub fn new(header: HeaderInfo, options: &UiOptions) -> Self {
         let mut app = App {
-            header,
+            header: header.clone(),
             theme: Theme::new(options.color.use_color()),
             glyphs: Glyphs::new(options.glyphs),
-            keymap: options.keymap.clone(),
+            keymap: options.keymap.for_mode(header.read_only),
             size: Rect::new(0, 0, 80, 24),
             pane: Pane::Servers,
             servers: ServersPane::default(),
             images: ImagesPane::default(),
             keypairs: KeypairsPane::default(),
             jobs: JobsPane::default(),
-            input: None,
-            modals: Vec::new(),
+            layers: Vec::new(),
             toasts: Toasts::default(),
             changes: Default::default(),
             zoom: false,
@@ -108,10 +84,9 @@ impl App {
             dirty: true,
             quitting: false,
         };
-        app.servers.table.set_filter_mode(options.filter);
-        app.images.table.set_filter_mode(options.filter);
-        app.keypairs.table.set_filter_mode(options.filter);
-        app.jobs.table.set_filter_mode(options.filter);
+        for p in Pane::ALL {
+            app.view_mut(p).set_filter_mode(options.filter);
+        }
         app.apply_layout();
         app.warn_insecure(false);
         app
@@ -129,6 +104,7 @@ impl App {
     /// Takes a new header (connected, or another profile or region).
     fn set_header(&mut self, header: HeaderInfo) {
         let was = self.header.insecure;
+        self.keymap = self.keymap.for_mode(header.read_only);
         self.header = header;
         self.warn_insecure(was);
     }
@@ -155,7 +131,7 @@ impl App {
 
     /// A timer is needed (spinner, toast expiry); when false the loop sleeps until input.
     pub fn wants_tick(&self) -> bool {
-        self.loading() || !self.toasts.is_empty() || self.changes.sending()
+        self.loading() || !self.toasts.is_empty() || self.sending()
     }
 
     pub fn should_quit(&self) -> bool {
@@ -170,31 +146,33 @@ impl App {
         &self.header
     }
 
+    /// A pane, whichever it is: the one place that tells the panes apart.
+    pub(crate) fn view(&self, pane: Pane) -> &dyn PaneView {
+        match pane {
+            Pane::Servers => &self.servers,
+            Pane::Images => &self.images,
+            Pane::Keypairs => &self.keypairs,
+            Pane::Jobs => &self.jobs,
+        }
+    }
+
+    pub(crate) fn view_mut(&mut self, pane: Pane) -> &mut dyn PaneView {
+        match pane {
+            Pane::Servers => &mut self.servers,
+            Pane::Images => &mut self.images,
+            Pane::Keypairs => &mut self.keypairs,
+            Pane::Jobs => &mut self.jobs,
+        }
+    }
+
     /// Id of the row under the cursor in the current pane.
     pub fn selected_id(&self) -> Option<String> {
-        use super::table::TableRow;
-        match self.pane {
-            Pane::Servers => self.servers.table.selected().map(|r| r.id().to_string()),
-            Pane::Images => self.images.table.selected().map(|r| r.id().to_string()),
-            Pane::Keypairs => self.keypairs.table.selected().map(|r| r.id().to_string()),
-            Pane::Jobs => self.jobs.table.selected().map(|r| r.id().to_string()),
-        }
+        self.view(self.pane).selected_id()
     }
 
     /// Ids of the rows the current pane shows (after filters and sort), in order.
     pub fn shown_ids(&self) -> Vec<String> {
-        use super::table::{Table, TableRow};
-        fn ids<T: TableRow + Clone>(t: &Table<T>) -> Vec<String> {
-            let mut t = t.clone();
-            t.set_height(usize::MAX / 2);
-            t.visible().map(|(_, r)| r.id().to_string()).collect()
-        }
-        match self.pane {
-            Pane::Servers => ids(&self.servers.table),
-            Pane::Images => ids(&self.images.table),
-            Pane::Keypairs => ids(&self.keypairs.table),
-            Pane::Jobs => ids(&self.jobs.table),
-        }
+        self.view(self.pane).shown_ids()
     }
 
     /// Ids of the marked servers.
@@ -208,7 +186,14 @@ impl App {
     }
 
     pub fn help_open(&self) -> bool {
-        self.modals.iter().any(|m| matches!(m, Modal::Help(_)))
+        self.layers.iter().any(|l| matches!(l, Layer::Help(_)))
+    }
+
+    /// The form's requests are being sent (the spinner runs).
+    pub(crate) fn sending(&self) -> bool {
+        self.layers
+            .iter()
+            .any(|l| matches!(l, Layer::Form(form) if form.sending()))
     }
 
     /// Change/reinstall/stop requests sent and not answered yet.
@@ -217,11 +202,13 @@ impl App {
     }
 
     pub fn confirm_quit_open(&self) -> bool {
-        self.modals.contains(&Modal::ConfirmQuit)
+        self.layers.iter().any(|l| matches!(l, Layer::ConfirmQuit))
     }
 
     pub(crate) fn loading(&self) -> bool {
-        self.servers.load.loading || self.images.load.loading || self.keypairs.load.loading
+        Pane::ALL
+            .into_iter()
+            .any(|p| self.view(p).load().is_some_and(|l| l.loading))
     }
 
     fn generation(&mut self) -> u64 {
@@ -248,7 +235,6 @@ impl App {
         self.images.load.start(gi);
         let gk = self.generation();
         self.keypairs.load.start(gk);
-        self.dirty = true;
         vec![
             Command::LoadServers {
                 kind: ServerKind::Ecs,
@@ -276,13 +262,8 @@ impl App {
         }
     }
 
-    pub(crate) fn dirty_key(&mut self) {
-        self.dirty = true;
-    }
-
     pub(crate) fn note(&mut self, level: Level, text: impl Into<String>, hint: Option<String>) {
         self.toasts.push(level, text, hint, self.now);
-        self.dirty = true;
     }
 
     /// Recomputes page heights and searchable columns from the terminal size.
@@ -302,68 +283,62 @@ impl App {
                 .map(|(c, _)| c)
                 .collect()
         };
-        self.servers.table.set_height(h);
-        self.servers.table.set_search_cols(cols(Pane::Servers));
-        self.images.table.set_height(h);
-        self.images.table.set_search_cols(cols(Pane::Images));
-        self.keypairs.table.set_height(h);
-        self.keypairs.table.set_search_cols(cols(Pane::Keypairs));
-        self.jobs.table.set_height(h);
-        self.jobs.table.set_search_cols(cols(Pane::Jobs));
-        self.rebuild_all();
-    }
-
-    pub(crate) fn rebuild_all(&mut self) {
-        self.servers.rebuild();
-        self.images.rebuild();
-        self.keypairs.rebuild();
-        self.jobs.rebuild();
-    }
-
-    pub(crate) fn rebuild_current(&mut self) {
-        match self.pane {
-            Pane::Servers => self.servers.rebuild(),
-            Pane::Images => self.images.rebuild(),
-            Pane::Keypairs => self.keypairs.rebuild(),
-            Pane::Jobs => self.jobs.rebuild(),
+        for p in Pane::ALL {
+            self.view_mut(p).layout(h, cols(p));
         }
     }
 
     pub(crate) fn quit(&mut self) -> Vec<Command> {
         self.quitting = true;
-        self.dirty = true;
         vec![Command::Quit]
     }
 
-    /// Applies one message; returns what must happen outside.
+    /// Applies one message; returns what must happen outside. The screen is marked for a
+    /// redraw here, once, for every message that changed something.
     pub fn update(&mut self, msg: Msg) -> Vec<Command> {
-        match msg {
-            Msg::Key(key) => super::keys::handle_key(self, key),
+        match self.apply(msg) {
+            Some(cmds) => {
+                self.dirty = true;
+                cmds
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// `None` when the message changed nothing: a key release, a stale reply, a tick with
+    /// nothing moving.
+    fn apply(&mut self, msg: Msg) -> Option<Vec<Command>> {
+        let none = Vec::new;
+        Some(match msg {
+            // Releases and repeats would double every key on terminals that report them.
+            Msg::Key(key) if key.kind != KeyEventKind::Press => return None,
+            Msg::Key(key) => super::key_routing::handle_key(self, key),
             Msg::Paste(mut text) => {
-                super::keys::paste(self, &text);
+                super::key_routing::paste(self, &text);
                 // It may have been a password.
                 zeroize::Zeroize::zeroize(&mut text);
-                Vec::new()
+                none()
             }
             Msg::Mouse(m) => {
-                super::keys::mouse(self, m);
-                Vec::new()
+                if !super::key_routing::mouse(self, m) {
+                    return None;
+                }
+                none()
             }
             Msg::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);
                 self.apply_layout();
-                self.dirty = true;
                 vec![Command::RepaintAll]
             }
             Msg::Tick => {
-                if self.loading() || self.changes.sending() {
+                let spins = self.loading() || self.sending();
+                if spins {
                     self.spin = self.spin.wrapping_add(1);
-                    self.dirty = true;
                 }
-                if self.toasts.expire(self.now) {
-                    self.dirty = true;
+                if !self.toasts.expire(self.now) && !spins {
+                    return None;
                 }
-                Vec::new()
+                none()
             }
             Msg::QuitSignal => self.quit(),
             Msg::ServersLoaded {
@@ -372,40 +347,28 @@ impl App {
                 page,
                 done,
             } => {
-                if self.servers.page(kind, generation, page, done, self.now) {
-                    self.servers.rebuild();
-                    self.dirty = true;
-                } else {
+                if !self.servers.page(kind, generation, page, done, self.now) {
                     tracing::debug!(generation, ?kind, "stale server page dropped");
+                    return None;
                 }
-                Vec::new()
+                none()
             }
             Msg::ImagesLoaded { generation, images } => {
-                if generation == self.images.load.generation && self.images.load.loading {
-                    self.images.load.received = images.len();
-                    self.images.table.set_rows(images);
-                    self.images.load.succeed(self.now);
-                    self.images.rebuild();
-                    self.dirty = true;
-                } else {
+                if !self.images.loaded(generation, images, self.now) {
                     tracing::debug!(generation, "stale image listing dropped");
+                    return None;
                 }
-                Vec::new()
+                none()
             }
             Msg::KeypairsLoaded {
                 generation,
                 keypairs,
             } => {
-                if generation == self.keypairs.load.generation && self.keypairs.load.loading {
-                    self.keypairs.load.received = keypairs.len();
-                    self.keypairs.table.set_rows(keypairs);
-                    self.keypairs.load.succeed(self.now);
-                    self.keypairs.rebuild();
-                    self.dirty = true;
-                } else {
+                if !self.keypairs.loaded(generation, keypairs, self.now) {
                     tracing::debug!(generation, "stale key pair listing dropped");
+                    return None;
                 }
-                Vec::new()
+                none()
             }
             Msg::LoadFailed {
                 what,
@@ -418,45 +381,45 @@ impl App {
                     Resource::Images => fail_one(&mut self.images.load, generation, &error),
                     Resource::Keypairs => fail_one(&mut self.keypairs.load, generation, &error),
                 };
-                if applied {
-                    self.note(Level::Error, format!("{}: {error}", what.label()), hint);
-                } else {
+                if !applied {
                     tracing::debug!(generation, ?what, "stale failure dropped");
+                    return None;
                 }
-                Vec::new()
+                self.note(Level::Error, format!("{}: {error}", what.label()), hint);
+                none()
             }
             Msg::JobsReplaced(list) => {
-                self.jobs.table.set_rows(list);
-                self.jobs.rebuild();
-                self.dirty = true;
-                Vec::new()
+                self.jobs.set_jobs(list);
+                none()
             }
             Msg::JobUpdated(job) => {
-                self.jobs.table.upsert(job);
-                self.jobs.rebuild();
-                self.dirty = true;
-                Vec::new()
+                self.jobs.upsert(job);
+                none()
             }
             Msg::JobProgress(p) => {
                 self.jobs.note_progress(p);
-                self.dirty = true;
-                Vec::new()
+                none()
             }
             Msg::JobEnded { key, bell } => super::job_msgs::job_ended(self, &key, bell),
-            Msg::ServerUpdated(server) => super::job_msgs::server_updated(self, *server),
+            Msg::ServerUpdated(server) => {
+                if !self.servers.replace(*server) {
+                    return None;
+                }
+                none()
+            }
             Msg::Connected(header) => {
                 self.set_header(header);
-                self.dirty = true;
-                Vec::new()
+                none()
             }
             Msg::ContextChanged(header) => {
                 self.set_header(header);
                 // Another project: the form's servers and the user id no longer apply.
                 self.changes = Default::default();
-                self.servers.table.set_rows(Vec::new());
-                self.images.table.set_rows(Vec::new());
-                self.keypairs.table.set_rows(Vec::new());
-                self.rebuild_all();
+                self.layers
+                    .retain(|l| !matches!(l, Layer::Form(_) | Layer::Stop(_)));
+                for p in [Pane::Servers, Pane::Images, Pane::Keypairs] {
+                    self.view_mut(p).clear();
+                }
                 self.note(
                     Level::Info,
                     format!(
@@ -469,16 +432,16 @@ impl App {
             }
             Msg::Error { error, hint } => {
                 self.note(Level::Error, error, hint);
-                Vec::new()
+                none()
             }
             Msg::Info(text) => {
                 self.note(Level::Info, text, None);
-                Vec::new()
+                none()
             }
             Msg::UserIdLoaded(result) => super::form::host::user_id_loaded(self, result),
             Msg::UserDataRead { id, result } => super::form::host::user_data_read(self, id, result),
             Msg::Submitted { key, outcome } => super::form::host::submitted(self, &key, outcome),
-        }
+        })
     }
 }
 

@@ -148,6 +148,23 @@ impl LineInput {
             _ => Edit::Ignored,
         }
     }
+
+    /// A key the line takes as editing (typing, deleting, moving), before any binding of
+    /// the popup it is in; Enter, Esc and Tab are left to the popup.
+    pub fn is_editing_key(key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('u' | 'w' | 'a' | 'e') if ctrl => true,
+            KeyCode::Char(_) => !ctrl,
+            KeyCode::Backspace
+            | KeyCode::Delete
+            | KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Home
+            | KeyCode::End => true,
+            _ => false,
+        }
+    }
 }
 
 /// A parsed `:` command line: its word and argument. (Not a [`Command`](super::Command),

@@ -1,6 +1,6 @@
 //! The details pane: every field a user checks before a change, for the selected row.
 
-use super::app::{App, Pane};
+use super::app::App;
 use super::panes::{images, jobs, keypairs, servers};
 use super::text::{duration, fit, short_id, truncate};
 use crate::cloud::model::{Image, Keypair, Server};
@@ -12,31 +12,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// (label, value, style of the value)
-type Field = (&'static str, String, Style);
+pub(crate) type Field = (&'static str, String, Style);
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let (title, fields) = match app.pane {
-        Pane::Servers => match app.servers.table.selected() {
-            Some(s) => (
-                format!("{} ({})", s.name, s.kind.label()),
-                server_fields(app, s),
-            ),
-            None => ("details".into(), Vec::new()),
-        },
-        Pane::Images => match app.images.table.selected() {
-            Some(i) => (i.name.clone(), image_fields(app, i)),
-            None => ("details".into(), Vec::new()),
-        },
-        Pane::Keypairs => match app.keypairs.table.selected() {
-            Some(k) => (k.name.clone(), keypair_fields(app, k)),
-            None => ("details".into(), Vec::new()),
-        },
-        Pane::Jobs => match app.jobs.table.selected() {
-            Some(j) => (format!("job on {}", j.server_name), job_fields(app, j)),
-            None => ("details".into(), Vec::new()),
-        },
-    };
+    let (title, fields) = app
+        .view(app.pane)
+        .details(app)
+        .unwrap_or_else(|| ("details".into(), Vec::new()));
     // The title carries a server name straight from the cloud.
     let title = crate::safe_text::escape(&title).into_owned();
     let title = if app.zoom {
@@ -70,7 +53,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn server_fields(app: &App, s: &Server) -> Vec<Field> {
+pub(crate) fn server_fields(app: &App, s: &Server) -> Vec<Field> {
     let t = &app.theme;
     let base = t.base;
     let sep = app.glyphs.sep;
@@ -191,7 +174,7 @@ fn server_fields(app: &App, s: &Server) -> Vec<Field> {
     v
 }
 
-fn image_fields(app: &App, i: &Image) -> Vec<Field> {
+pub(crate) fn image_fields(app: &App, i: &Image) -> Vec<Field> {
     let t = &app.theme;
     let b = t.base;
     let mut v: Vec<Field> = vec![
@@ -241,7 +224,7 @@ fn image_fields(app: &App, i: &Image) -> Vec<Field> {
     v
 }
 
-fn keypair_fields(app: &App, k: &Keypair) -> Vec<Field> {
+pub(crate) fn keypair_fields(app: &App, k: &Keypair) -> Vec<Field> {
     let t = &app.theme;
     let b = t.base;
     let mut v: Vec<Field> = vec![
@@ -265,7 +248,7 @@ fn keypair_fields(app: &App, k: &Keypair) -> Vec<Field> {
     v
 }
 
-fn job_fields(app: &App, j: &JobView) -> Vec<Field> {
+pub(crate) fn job_fields(app: &App, j: &JobView) -> Vec<Field> {
     let t = &app.theme;
     let b = t.base;
     let mut v: Vec<Field> = vec![

@@ -1,12 +1,12 @@
 //! The bottom two lines: the status line (the focused input, a note, or what is loading)
 //! and the footer of keys that work here, generated from the keymap in force.
 
-use super::app::{App, Input, Modal, Pane};
-use super::keymap::Action;
+use super::app::{App, Pane};
+use super::key_bindings::Action;
 use super::text::{truncate, width};
 use super::toast::Level;
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -14,25 +14,7 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let ell = app.glyphs.ellipsis;
     let w = area.width as usize;
-    let (prefix, line, note) = match &app.input {
-        Some(Input::Filter { line, note }) => ("/", Some(line), note.as_deref()),
-        Some(Input::Command { line, note }) => (":", Some(line), note.as_deref()),
-        None => ("", None, None),
-    };
-    if let Some(l) = line {
-        let mut spans = vec![
-            Span::styled(format!(" {prefix}"), t.key),
-            Span::raw(l.text.clone()),
-        ];
-        if let Some(n) = note {
-            spans.push(Span::styled(format!("   {n}"), t.dim));
-        }
-        let before: String = l.text.chars().take(l.cursor).collect();
-        let x = area.x + (2 + width(&before)).min(w.saturating_sub(1)) as u16;
-        f.render_widget(Paragraph::new(Line::from(spans)), area);
-        f.set_cursor_position(Position::new(x, area.y));
-        return;
-    }
+    // The `/` or `:` line, when open, is drawn over this by its layer.
     if let Some((toast, more)) = app.toasts.current() {
         let (word, style) = match toast.level {
             Level::Info => ("", t.info),
@@ -54,13 +36,9 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let mut parts = Vec::new();
-    for (load, what) in [
-        (&app.servers.load, "servers"),
-        (&app.images.load, "images"),
-        (&app.keypairs.load, "key pairs"),
-    ] {
-        if load.loading {
-            parts.push(format!("{what} {}", load.received));
+    for p in Pane::ALL {
+        if let Some(load) = app.view(p).load().filter(|l| l.loading) {
+            parts.push(format!("{} {}", p.title().to_lowercase(), load.received));
         }
     }
     if !parts.is_empty() {
@@ -73,38 +51,12 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
 /// Footer hints, most useful first; `? help` and `q quit` always fit.
 pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let hints: Vec<(String, &str)> = if let Some(m) = app.modals.last() {
-        match m {
-            Modal::Help(_) => vec![
-                ("j/k".into(), "scroll"),
-                ("/".into(), "filter"),
-                ("Esc".into(), "close"),
-            ],
-            Modal::Messages(_) => vec![("j/k".into(), "scroll"), ("Esc".into(), "close")],
-            Modal::ConfirmQuit => vec![("y".into(), "quit"), ("any key".into(), "stay")],
-        }
-    } else if let Some(input) = &app.input {
-        match input {
-            Input::Filter { .. } => vec![("Enter".into(), "keep filter"), ("Esc".into(), "clear")],
-            Input::Command { .. } => vec![
-                ("Enter".into(), "run"),
-                ("Tab".into(), "complete"),
-                ("Esc".into(), "cancel"),
-            ],
-        }
+    let layer_hints = app.layers.last().and_then(|l| l.hints(app));
+    let on_pane = layer_hints.is_none();
+    let hints: Vec<(String, &str)> = if let Some(h) = layer_hints {
+        h
     } else {
-        let mut actions = match app.pane {
-            Pane::Servers => vec![Action::ChangeOs, Action::Reinstall, Action::Stop],
-            Pane::Images => vec![
-                Action::ImageType,
-                Action::ImageEnv,
-                Action::ImageArch,
-                Action::ImagePlatform,
-            ],
-            Pane::Keypairs => vec![Action::CopyId],
-            Pane::Jobs => vec![Action::DismissJob],
-        };
-        actions.retain(|a| !(a.is_dangerous() && app.header.read_only));
+        let mut actions = app.view(app.pane).hints().to_vec();
         actions.push(Action::Filter);
         if crate::tui::layout::details_toggle(app.size.width, app.size.height) {
             actions.push(Action::Details);
@@ -118,7 +70,7 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
             .filter_map(|a| app.keymap.short(a).map(|k| (k, short_help(a))))
             .collect()
     };
-    let tail: Vec<(String, &str)> = if app.modals.is_empty() && app.input.is_none() {
+    let tail: Vec<(String, &str)> = if on_pane {
         [(Action::Help, "help"), (Action::Quit, "quit")]
             .into_iter()
             .filter_map(|(a, h)| app.keymap.short(a).map(|k| (k, h)))

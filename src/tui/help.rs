@@ -3,14 +3,14 @@
 
 use super::app::App;
 use super::cmdline::{Edit, LineInput};
-use super::keymap::{Action, Scope};
-use super::keys::READ_ONLY_WHY;
+use super::key_bindings::{Action, Keymap, Scope};
+use super::popup::{Popup, centered};
 use super::text::fit;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HelpState {
@@ -21,7 +21,7 @@ pub struct HelpState {
 
 impl HelpState {
     /// Returns true when help should close.
-    pub fn handle(&mut self, key: &KeyEvent) -> bool {
+    pub fn handle(&mut self, keymap: &Keymap, key: &KeyEvent) -> bool {
         if self.filtering {
             match self.filter.handle(key) {
                 Edit::Submit => self.filtering = false,
@@ -33,33 +33,33 @@ impl HelpState {
             }
             return false;
         }
-        match key.code {
-            KeyCode::Esc if !self.filter.text.is_empty() => {
+        match keymap.action_in(Scope::Help, key) {
+            Some(Action::Cancel) if !self.filter.text.is_empty() => {
                 self.filter = LineInput::default();
                 false
             }
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => true,
-            KeyCode::Char('/') => {
+            Some(Action::Cancel | Action::Close | Action::Help) => true,
+            Some(Action::Filter) => {
                 self.filtering = true;
                 false
             }
-            KeyCode::Down | KeyCode::Char('j') => {
+            Some(Action::Down) => {
                 self.scroll += 1;
                 false
             }
-            KeyCode::Up | KeyCode::Char('k') => {
+            Some(Action::Up) => {
                 self.scroll = self.scroll.saturating_sub(1);
                 false
             }
-            KeyCode::PageDown => {
+            Some(Action::PageDown) => {
                 self.scroll += 10;
                 false
             }
-            KeyCode::PageUp => {
+            Some(Action::PageUp) => {
                 self.scroll = self.scroll.saturating_sub(10);
                 false
             }
-            KeyCode::Home | KeyCode::Char('g') => {
+            Some(Action::Top) => {
                 self.scroll = 0;
                 false
             }
@@ -68,7 +68,8 @@ impl HelpState {
     }
 }
 
-/// One help row: (section, keys, what it does).
+/// One help row: (section, keys, what it does, the action's config name). Only the keymap
+/// in force is listed: in read-only mode the change actions are not in it.
 pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
     let mut out = Vec::new();
     // The current pane's own keys first, then what works everywhere, then other panes.
@@ -85,8 +86,8 @@ pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
             scopes.push(s);
         }
     }
-    for scope in scopes {
-        for &a in Action::ALL.iter().filter(|a| a.scope() == scope) {
+    let listed = |out: &mut Vec<_>, scope: Scope| {
+        for &a in Action::ALL.iter().filter(|a| a.scopes()[0] == scope) {
             let keys = app.keymap.label(a);
             if keys.is_empty() {
                 continue;
@@ -95,12 +96,12 @@ pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
             if a == Action::Filter && app.filter_mode == crate::config::FilterMode::Fuzzy {
                 what = "fuzzy filter ([ui] filter in config.toml; Esc clears)".into();
             }
-            if a.is_dangerous() && app.header.read_only {
-                what = format!("[disabled] {what}: {READ_ONLY_WHY}");
-            }
             // The action's config name is searchable too (e.g. "image_arch").
             out.push((scope.label(), keys, what, a.name()));
         }
+    };
+    for scope in scopes {
+        listed(&mut out, scope);
     }
     out.push((
         "Anywhere",
@@ -124,19 +125,17 @@ pub fn entries(app: &App) -> Vec<(&'static str, String, String, &'static str)> {
     ] {
         out.push(("Commands", c.into(), what.into(), ""));
     }
-    // Fixed inside the change/reinstall form, where every printable key is text.
-    for (k, what) in [
-        ("Tab / S-Tab, Up/Down", "next / previous field"),
-        ("Enter, Space", "open the picker, toggle, pick"),
-        ("Left/Right", "cycle a choice (login, API version)"),
-        ("Ctrl-S, F2", "review the request before sending"),
-        ("Ctrl-T", "show or hide the password"),
-        ("Ctrl-U", "clear the password field"),
-        ("Tab (picker)", "show or hide the images that do not fit"),
-        ("Ctrl-K (review)", "keep the password for a retry"),
-        ("Esc", "back; on a form with input, Esc twice discards it"),
-    ] {
-        out.push(("Change / reinstall form", k.into(), what.into(), ""));
+    // The popups' keys; a text field in one takes typing before them.
+    for scope in Scope::POPUPS {
+        listed(&mut out, scope);
+        if scope == Scope::Form {
+            for (k, what) in [
+                ("Left/Right", "cycle a choice (login, API version)"),
+                ("Ctrl-U", "clear the field"),
+            ] {
+                out.push((scope.label(), k.into(), what.into(), ""));
+            }
+        }
     }
     out
 }
@@ -145,12 +144,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, state: &HelpState) {
     let t = &app.theme;
     let w = area.width.saturating_sub(4).min(96).max(area.width.min(20));
     let h = area.height.saturating_sub(2).max(area.height.min(3));
-    let popup = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
+    let popup = centered(area, w, h);
     let inner = Block::default().borders(Borders::ALL).inner(popup);
     let needle = state.filter.text.to_lowercase();
     let rows: Vec<_> = entries(app)
@@ -186,20 +180,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, state: &HelpState) {
     if state.filtering || !state.filter.text.is_empty() {
         title.push_str(&format!("{sep} filter \"{}\" ", state.filter.text));
     }
+    let key = |actions: &[Action]| app.keymap.hint(actions, false);
     if total > inner.height as usize {
         title.push_str(&format!(
-            "{sep} {}-{last} of {total}, j/k scroll ",
-            skip + 1
+            "{sep} {}-{last} of {total}, {} scroll ",
+            skip + 1,
+            key(&[Action::Down, Action::Up])
         ));
     }
-    title.push_str(&format!("{sep} / filter {sep} Esc close "));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(app.glyphs.border)
-        .border_style(t.border)
-        .title(Span::styled(title, t.title));
-    f.render_widget(Clear, popup);
-    f.render_widget(block, popup);
+    title.push_str(&format!(
+        "{sep} {} filter {sep} {} close ",
+        key(&[Action::Filter]),
+        key(&[Action::Cancel])
+    ));
+    Popup::new(title, t, &app.glyphs).draw(f, popup);
     let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -1,12 +1,11 @@
 //! What the TUI does when the job poller reports: a note (and the bell) when a job ends,
-//! the server row replaced when it has been re-read, `r`/`d` in the Jobs pane, and the
-//! lock of servers with an open job.
+//! `r` in the Jobs pane, and the lock of servers with an open job.
 
 use super::app::{App, Pane};
 use super::command::Command;
 use super::panes::jobs::status_word;
 use super::toast::Level;
-use crate::cloud::model::{JobStatus, Server};
+use crate::cloud::model::JobStatus;
 
 /// A job ended: say how, once, where any pane shows it.
 pub(crate) fn job_ended(app: &mut App, key: &str, bell: bool) -> Vec<Command> {
@@ -31,14 +30,6 @@ pub(crate) fn job_ended(app: &mut App, key: &str, bell: bool) -> Vec<Command> {
     } else {
         Vec::new()
     }
-}
-
-/// The server was re-read after its job moved: its row now shows the service's view.
-pub(crate) fn server_updated(app: &mut App, server: Server) -> Vec<Command> {
-    if app.servers.replace(server) {
-        app.dirty_key();
-    }
-    Vec::new()
 }
 
 /// `r` in the Jobs pane: poll every open job now.

@@ -26,8 +26,15 @@
 //! reimage::tui::run(header, UiOptions { keymap: Keymap::from_config(&cfg.keys)?, ..Default::default() }, effects).await?;
 //! ```
 //!
-//! Keys: every binding is an [`keymap::Action`] with a config name (`[keys]` in
-//! config.toml, checked by [`keymap::Keymap::from_config`]); `?` lists them all.
+//! Keys: every binding is a [`key_bindings::Action`] with a config name (`[keys]` in
+//! config.toml, checked by [`key_bindings::Keymap::from_config`]); `?` lists them all.
+//!
+//! Where things are: `key_parse` reads and prints one key (`ctrl-r`, `G`);
+//! `key_bindings` says which key fires which action where (defaults, config, read-only);
+//! `key_routing` sends a press to the top layer or the pane and does the pane actions;
+//! `layers` is the stack over the panes (input line, form, stop, help, messages, quit),
+//! each drawn in the one frame of `popup`; `panes/` holds a pane each, written against
+//! `panes/view.rs`; `form/` is the change / reinstall form.
 
 mod app;
 mod clipboard;
@@ -41,12 +48,14 @@ mod form;
 mod header;
 mod help;
 mod job_msgs;
-pub mod key;
-pub mod keymap;
-mod keys;
+pub mod key_bindings;
+pub mod key_parse;
+mod key_routing;
+mod layers;
 mod layout;
 mod msg;
 mod panes;
+mod popup;
 mod run;
 pub mod scroll_backend;
 mod table;
@@ -63,7 +72,7 @@ pub use msg::{JobProgress, JobView, Msg, Resource, SubmitOutcome};
 pub use run::{Effects, Screen, run, run_on};
 pub use ui::draw;
 
-use keymap::Keymap;
+use key_bindings::Keymap;
 use theme::{ColorChoice, GlyphChoice};
 
 /// What the header shows about where the TUI is pointed.

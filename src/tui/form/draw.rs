@@ -2,15 +2,17 @@
 //! review and the results. Reads the state only.
 
 use super::fields::Slot;
-use super::{Ctx, FormState, Stage, bulk, picker, review, rows};
+use super::{Ctx, FormState, Part, bulk, picker, review, rows};
 use crate::ops::{Field, OpKind};
+use crate::tui::key_bindings::{Action, Keymap};
+use crate::tui::popup::{Popup, hint_line};
 use crate::tui::text::{fit, width};
 use crate::tui::theme::{Glyphs, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 const LABEL_W: usize = 12;
 const EDITOR_H: u16 = 5;
@@ -20,7 +22,22 @@ const EDITOR_H: u16 = 5;
 pub(crate) struct Look<'a> {
     pub theme: &'a Theme,
     pub glyphs: &'a Glyphs,
+    /// The bindings in force: the form's keys and its hint lines.
+    pub keymap: &'a Keymap,
     pub spin: usize,
+}
+
+impl Look<'_> {
+    /// A hint line of `(actions, what)`: keys from the keymap, joined by the glyph set's
+    /// separator; an empty action list leaves the text alone. Over a text field, keys
+    /// that would be typed are not named.
+    pub fn hints(&self, items: &[(&[Action], &str)], typing: bool) -> String {
+        let items: Vec<(String, &str)> = items
+            .iter()
+            .map(|(actions, what)| (self.keymap.hint(actions, typing), *what))
+            .collect();
+        hint_line(&items, self.glyphs)
+    }
 }
 
 /// The modal's frame: everything below the header row, at most 100 columns. It covers the
@@ -36,11 +53,16 @@ pub(crate) fn draw(f: &mut Frame, screen: Rect, form: &FormState, ctx: &Ctx<'_>,
     if area.height < 5 {
         return;
     }
-    f.render_widget(Clear, area);
-    match &form.stage {
-        Stage::Edit => draw_edit(f, area, form, ctx, look),
-        Stage::Review { .. } => review::draw_review(f, area, form, look),
-        Stage::Sending { .. } => review::draw_sending(f, area, form, look),
+    match form.part() {
+        Part::Edit => {
+            draw_edit(f, area, form, ctx, look);
+        }
+        Part::Picker => {
+            let inner = draw_edit(f, area, form, ctx, look);
+            picker::draw(f, inner, form, look);
+        }
+        Part::Review => review::draw_review(f, area, form, look),
+        Part::Sending => review::draw_sending(f, area, form, look),
     }
 }
 
@@ -55,23 +77,17 @@ pub(super) fn cap(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Border with a title and key hints; returns the inside.
+/// The popup frame with a title and key hints; returns the inside.
 pub(super) fn frame(
     f: &mut Frame,
     area: Rect,
     title: &str,
-    hints: &str,
-    th: &Theme,
-    g: &Glyphs,
+    hints: String,
+    look: &Look<'_>,
 ) -> Rect {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(g.border)
-        .border_style(th.border)
-        .title(Span::styled(title.to_string(), th.title))
-        .title_bottom(Span::styled(hints.to_string(), th.dim));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let inner = Popup::new(title, look.theme, look.glyphs)
+        .hints(hints)
+        .draw(f, area);
     // One column of air on each side.
     Rect::new(
         inner.x + 1,
@@ -94,10 +110,20 @@ fn title_of(form: &FormState, sep: &str) -> String {
     }
 }
 
-fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &Look<'_>) {
+/// The rows; returns the inside, where the picker goes.
+fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &Look<'_>) -> Rect {
     let (th, g) = (look.theme, look.glyphs);
-    let hints = " Tab next · S-Tab back · Enter pick/toggle · Ctrl-S review · Esc cancel ";
-    let inner = frame(f, area, &title_of(form, g.sep), hints, th, look.glyphs);
+    let hints = look.hints(
+        &[
+            (&[Action::NextField], "next"),
+            (&[Action::PrevField], "back"),
+            (&[Action::Toggle], "pick/toggle"),
+            (&[Action::Review], "review"),
+            (&[Action::Cancel], "cancel"),
+        ],
+        false,
+    );
+    let inner = frame(f, area, &title_of(form, g.sep), hints, look);
     let w = inner.width as usize;
     let errors = form.errors(ctx);
     let warnings = form.warnings(ctx);
@@ -227,15 +253,15 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
         f.render_widget(bar, rect);
         f.render_widget(&form.user_data, text);
     }
-    if form.picker.is_some() {
-        picker::draw(f, inner, form, th, g);
-    } else if let Some((row, col)) = cursor_at
+    if form.picker.is_none()
+        && let Some((row, col)) = cursor_at
         && row >= offset
         && row - offset < h
         && col < inner.width as usize
     {
         f.set_cursor_position((inner.x + col as u16, inner.y + (row - offset) as u16));
     }
+    inner
 }
 
 /// Where the terminal cursor goes in a one-line text row (columns into its text).

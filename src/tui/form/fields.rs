@@ -5,7 +5,8 @@
 use super::{Ctx, FileNote, FormState, Outcome, picker};
 use crate::cloud::model::ServerKind;
 use crate::ops::{self, Field, LoginMode, Route, Secret, UserData};
-use crate::tui::cmdline::Edit;
+use crate::tui::cmdline::{Edit, LineInput};
+use crate::tui::key_bindings::{Action, Scope};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 
@@ -178,34 +179,54 @@ fn cycle<T: PartialEq + Copy>(options: &[T], current: T, forward: bool) -> T {
 }
 
 pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let esc_again = std::mem::take(&mut form.discard_armed);
     form.note = None;
-    match key.code {
-        KeyCode::Esc if esc_again || !form.has_input() => return Outcome::Close,
+    // A text row takes its typing first; the other keys are the form's bindings.
+    let action = if takes_text(form.focus, key) {
+        None
+    } else {
+        ctx.look.keymap.action_in(Scope::Form, key)
+    };
+    match action {
+        Some(Action::Cancel) if esc_again || !form.has_input() => return Outcome::Close,
         // What was typed is not thrown away by one stray key.
-        KeyCode::Esc => {
+        Some(Action::Cancel) => {
             form.discard_armed = true;
-            form.note = Some("Esc again discards what you typed; any other key goes on".into());
+            let esc = ctx.look.keymap.hint(&[Action::Cancel], true);
+            form.note = Some(format!(
+                "{esc} again discards what you typed; any other key goes on"
+            ));
         }
-        KeyCode::Tab => form.move_focus(ctx, true),
-        KeyCode::BackTab => form.move_focus(ctx, false),
-        KeyCode::Char('s') | KeyCode::Char('S') if ctrl => form.go_review(ctx),
-        KeyCode::F(2) => form.go_review(ctx),
-        KeyCode::Char('t') if ctrl => form.show_password = !form.show_password,
-        KeyCode::Up if form.focus != Slot::UserData => form.move_focus(ctx, false),
-        KeyCode::Down if form.focus != Slot::UserData => form.move_focus(ctx, true),
-        _ => return edit(form, ctx, key),
+        Some(Action::NextField) => form.move_focus(ctx, true),
+        Some(Action::PrevField) => form.move_focus(ctx, false),
+        Some(Action::Review) => form.go_review(ctx),
+        Some(Action::ShowSecret) => form.show_password = !form.show_password,
+        _ => return edit(form, ctx, key, action == Some(Action::Toggle)),
     }
     Outcome::Stay
 }
 
-/// A key for the focused row.
-fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
+/// Keys a text row takes before any binding: what it types, deletes or moves with.
+fn takes_text(slot: Slot, key: &KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match slot {
+        Slot::UserData => editing_key(key) || (ctrl && key.code == KeyCode::Char('u')),
+        Slot::Password | Slot::Confirm => match key.code {
+            KeyCode::Char('u') => true,
+            KeyCode::Char(_) => !ctrl,
+            KeyCode::Backspace => true,
+            _ => false,
+        },
+        Slot::UserDataFile | Slot::KmsKey => LineInput::is_editing_key(key),
+        _ => false,
+    }
+}
+
+/// A key for the focused row; `toggle` when it is bound to the form's toggle.
+fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent, toggle: bool) -> Outcome {
     let mut outcome = Outcome::Stay;
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let enter = key.code == KeyCode::Enter;
-    let toggle = matches!(key.code, KeyCode::Char(' ') | KeyCode::Enter);
     let slot = form.focus;
     match slot {
         Slot::Image | Slot::Keypair if toggle => {
@@ -221,7 +242,7 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
         }
         Slot::Login => {
             let modes = form.login_modes(ctx);
-            if matches!(key.code, KeyCode::Char(' ') | KeyCode::Right) {
+            if (toggle && !enter) || key.code == KeyCode::Right {
                 form.entries.login = cycle(&modes, form.entries.login, true);
             } else if key.code == KeyCode::Left {
                 form.entries.login = cycle(&modes, form.entries.login, false);

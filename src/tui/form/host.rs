@@ -1,6 +1,6 @@
-//! Between the app and the form: opening it from the selected or marked servers, routing
-//! keys while it is open, turning its requests into commands and the effects' answers into
-//! results. The app keeps one [`Changes`] for all of it.
+//! Between the app and the form: opening it from the selected or marked servers (as a
+//! layer, [`crate::tui::layers`]), its keys and drawing as a layer, turning its requests
+//! into commands and the effects' answers into results.
 
 use super::draw::Look;
 use super::stop::StopConfirm;
@@ -9,30 +9,18 @@ use crate::cloud::model::{JobStatus, Server};
 use crate::ops::OpKind;
 use crate::tui::app::App;
 use crate::tui::command::{Command, Submission};
+use crate::tui::layers::{self, Layer};
 use crate::tui::msg::{JobView, SubmitOutcome};
 use crate::tui::toast::Level;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use std::time::Duration;
 
-/// The change/reinstall form and the stop confirmation, when open, and the caller's user id.
+/// The caller's user id, asked once for the forms.
 #[derive(Default)]
 pub(crate) struct Changes {
-    pub form: Option<FormState>,
-    pub stop: Option<StopConfirm>,
     pub user_id: Option<String>,
     user_id_asked: bool,
-}
-
-impl Changes {
-    pub fn is_open(&self) -> bool {
-        self.form.is_some() || self.stop.is_some()
-    }
-
-    /// Requests are being sent (the spinner runs).
-    pub fn sending(&self) -> bool {
-        self.form.as_ref().is_some_and(FormState::sending)
-    }
 }
 
 fn ctx<'a>(app: &'a App) -> Ctx<'a> {
@@ -45,6 +33,7 @@ fn ctx<'a>(app: &'a App) -> Ctx<'a> {
         look: Look {
             theme: &app.theme,
             glyphs: &app.glyphs,
+            keymap: &app.keymap,
             spin: app.spin,
         },
     }
@@ -78,7 +67,7 @@ pub(crate) fn open(app: &mut App, op: OpKind) -> Vec<Command> {
             Vec::new()
         }
         Ok(form) => {
-            app.changes.form = Some(form);
+            app.layers.push(Layer::Form(Box::new(form)));
             ask_user_id(app)
         }
     }
@@ -96,21 +85,18 @@ fn ask_user_id(app: &mut App) -> Vec<Command> {
 pub(crate) fn open_stop(app: &mut App) -> Vec<Command> {
     let servers = chosen_servers(app);
     match StopConfirm::open(servers) {
-        Ok(s) => app.changes.stop = Some(s),
+        Ok(s) => app.layers.push(Layer::Stop(s)),
         Err(why) => app.note(Level::Error, why, None),
     }
     Vec::new()
 }
 
-/// Keys while the form or the stop confirmation is open; `None` when neither is.
-pub(crate) fn handle_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> {
-    if let Some(mut stop) = app.changes.stop.take() {
-        return Some(match stop.handle_key(key) {
-            None => {
-                app.changes.stop = Some(stop);
-                Vec::new()
-            }
-            Some(servers) => servers
+/// Keys of the stop confirmation.
+pub(crate) fn stop_key(app: &mut App, stop: &mut StopConfirm, key: &KeyEvent) -> layers::Outcome {
+    match stop.handle_key(&app.keymap, key) {
+        None => layers::Outcome::Keep(Vec::new()),
+        Some(servers) => layers::Outcome::Close(
+            servers
                 .into_iter()
                 .map(|s| {
                     let key = app.request_key("stop");
@@ -123,25 +109,23 @@ pub(crate) fn handle_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> 
                     }
                 })
                 .collect(),
-        });
+        ),
     }
-    let mut form = app.changes.form.take()?;
-    let outcome = form.handle_key(&ctx(app), key);
-    Some(match outcome {
-        Outcome::Stay => {
-            app.changes.form = Some(form);
-            Vec::new()
-        }
+}
+
+/// Keys of the form.
+pub(crate) fn form_key(app: &mut App, form: &mut FormState, key: &KeyEvent) -> layers::Outcome {
+    match form.handle_key(&ctx(app), key) {
+        Outcome::Stay => layers::Outcome::Keep(Vec::new()),
         // Dropping the form wipes its secrets.
-        Outcome::Close => Vec::new(),
+        Outcome::Close => layers::Outcome::Close(Vec::new()),
         Outcome::ReadUserData(path) => {
             let id = app.request_id();
             form.file_note = Some(FileNote::Reading {
                 id,
                 path: path.clone(),
             });
-            app.changes.form = Some(form);
-            vec![Command::ReadUserData { id, path }]
+            layers::Outcome::Keep(vec![Command::ReadUserData { id, path }])
         }
         Outcome::Submit(plans) => {
             let requests: Vec<Request> = plans
@@ -166,15 +150,14 @@ pub(crate) fn handle_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Command>> 
                     }))
                 })
                 .collect();
-            app.changes.form = Some(form);
-            cmds
+            layers::Outcome::Keep(cmds)
         }
-    })
+    }
 }
 
 /// A "sending" row in the Jobs pane, so quitting asks first while it is in flight.
 fn placeholder(app: &mut App, key: &str, s: &Server, operation: &str) {
-    app.jobs.table.upsert(JobView {
+    app.jobs.upsert(JobView {
         key: key.to_string(),
         job_id: None,
         server_id: s.id.clone(),
@@ -188,23 +171,9 @@ fn placeholder(app: &mut App, key: &str, s: &Server, operation: &str) {
         detail: "sending".into(),
         error_code: None,
     });
-    app.jobs.rebuild();
-}
-
-/// A paste while the form or the stop confirmation is open (which has no text field);
-/// false when neither is.
-pub(crate) fn paste(app: &mut App, text: &str) -> bool {
-    match app.changes.form.as_mut() {
-        Some(form) => {
-            form.paste(text);
-            true
-        }
-        None => app.changes.stop.is_some(),
-    }
 }
 
 pub(crate) fn user_id_loaded(app: &mut App, result: Result<String, String>) -> Vec<Command> {
-    app.dirty_key();
     match result {
         Ok(id) => app.changes.user_id = Some(id),
         Err(e) => {
@@ -226,8 +195,7 @@ pub(crate) fn user_data_read(
     id: u64,
     result: Result<crate::ops::UserData, String>,
 ) -> Vec<Command> {
-    app.dirty_key();
-    if let Some(form) = app.changes.form.as_mut() {
+    if let Some(form) = layers::form_mut(&mut app.layers) {
         form.user_data_read(id, result);
     }
     Vec::new()
@@ -236,9 +204,7 @@ pub(crate) fn user_data_read(
 /// The effects' answer to one request: into the form's results, or a note when the form
 /// is closed.
 pub(crate) fn submitted(app: &mut App, key: &str, outcome: SubmitOutcome) -> Vec<Command> {
-    app.dirty_key();
-    app.jobs.table.retain(|j| j.key != key);
-    app.jobs.rebuild();
+    app.jobs.remove(key);
     let state = match &outcome {
         SubmitOutcome::Accepted { job_id } => SendState::Accepted {
             job_id: job_id.clone(),
@@ -252,12 +218,7 @@ pub(crate) fn submitted(app: &mut App, key: &str, outcome: SubmitOutcome) -> Vec
             hint: hint.clone(),
         },
     };
-    if app
-        .changes
-        .form
-        .as_mut()
-        .is_some_and(|f| f.result(key, state))
-    {
+    if layers::form_mut(&mut app.layers).is_some_and(|f| f.result(key, state)) {
         return Vec::new();
     }
     match outcome {
@@ -274,12 +235,11 @@ pub(crate) fn submitted(app: &mut App, key: &str, outcome: SubmitOutcome) -> Vec
     Vec::new()
 }
 
-pub(crate) fn draw(f: &mut Frame, app: &App) {
+pub(crate) fn draw_form(f: &mut Frame, app: &App, form: &FormState) {
     let ctx = ctx(app);
-    if let Some(form) = &app.changes.form {
-        super::draw(f, f.area(), form, &ctx, &ctx.look);
-    }
-    if let Some(stop) = &app.changes.stop {
-        stop.draw(f, f.area(), &ctx.look);
-    }
+    super::draw(f, f.area(), form, &ctx, &ctx.look);
+}
+
+pub(crate) fn draw_stop(f: &mut Frame, app: &App, stop: &StopConfirm) {
+    stop.draw(f, f.area(), &ctx(app).look);
 }

@@ -17,7 +17,7 @@ mod paste;
 mod picker;
 mod review;
 mod rows;
-mod stop;
+pub(crate) mod stop;
 
 pub(crate) use draw::draw;
 pub(crate) use fields::Slot;
@@ -95,6 +95,16 @@ pub(crate) struct SendResult {
     pub key: String,
     pub server_name: String,
     pub state: SendState,
+}
+
+/// What is on top inside the form: keys and drawing both go by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// The image or key pair picker, over the fields.
+    Picker,
+    Edit,
+    Review,
+    Sending,
 }
 
 pub(crate) enum Stage {
@@ -445,16 +455,25 @@ impl FormState {
         }
     }
 
+    pub fn part(&self) -> Part {
+        match &self.stage {
+            Stage::Edit if self.picker.is_some() => Part::Picker,
+            Stage::Edit => Part::Edit,
+            Stage::Review { .. } => Part::Review,
+            Stage::Sending { .. } => Part::Sending,
+        }
+    }
+
     /// Handles one key (the form takes them all while open).
     pub fn handle_key(&mut self, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
-        match &self.stage {
-            Stage::Edit if self.picker.is_some() => {
-                picker::handle_key(self, key);
+        match self.part() {
+            Part::Picker => {
+                picker::handle_key(self, ctx, key);
                 Outcome::Stay
             }
-            Stage::Edit => fields::handle_key(self, ctx, key),
-            Stage::Review { .. } => review::handle_key(self, ctx, key),
-            Stage::Sending { .. } => review::handle_sending_key(self, key),
+            Part::Edit => fields::handle_key(self, ctx, key),
+            Part::Review => review::handle_key(self, ctx, key),
+            Part::Sending => review::handle_sending_key(self, ctx, key),
         }
     }
 }

@@ -5,20 +5,22 @@
 //! that matches the typed words better than any that fits: "CentOS 7.6" never picks
 //! CentOS 7.8 because 7.6 does not fit; it shows 7.6 and why.
 
+use super::draw::Look;
 use super::{Ctx, FormState, Slot};
 use crate::ops;
 use crate::tui::cmdline::{Edit, LineInput};
 use crate::tui::filter::Filter;
+use crate::tui::key_bindings::{Action, Scope};
 use crate::tui::panes::images::{arch, firmware};
+use crate::tui::popup::Popup;
 use crate::tui::text::fit;
 use crate::tui::text::short_id;
-use crate::tui::theme::{Glyphs, Theme};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 /// One choice: an image (by id) or a key pair (by name).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,13 +226,20 @@ fn keypair_rows(ctx: &Ctx<'_>) -> Vec<PickRow> {
     rows
 }
 
-pub(super) fn handle_key(form: &mut FormState, key: &KeyEvent) {
+pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) {
     let Some(p) = form.picker.as_mut() else {
         return;
     };
-    match key.code {
-        KeyCode::Esc => form.picker = None,
-        KeyCode::Enter => {
+    // Typing goes to the filter first.
+    let action = if LineInput::is_editing_key(key) {
+        None
+    } else {
+        ctx.look.keymap.action_in(Scope::Picker, key)
+    };
+    let last = p.shown.len().saturating_sub(1);
+    match action {
+        Some(Action::Cancel) => form.picker = None,
+        Some(Action::Submit) => {
             let Some(row) = p.selected().cloned() else {
                 return;
             };
@@ -241,14 +250,14 @@ pub(super) fn handle_key(form: &mut FormState, key: &KeyEvent) {
             form.touched.insert(p.slot);
             form.picker = None;
         }
-        KeyCode::Tab | KeyCode::BackTab => {
+        Some(Action::ShowUnfit) => {
             p.show_unfit = !p.show_unfit;
             p.refresh();
         }
-        KeyCode::Up => p.cursor = p.cursor.saturating_sub(1),
-        KeyCode::Down => p.cursor = (p.cursor + 1).min(p.shown.len().saturating_sub(1)),
-        KeyCode::PageUp => p.cursor = p.cursor.saturating_sub(10),
-        KeyCode::PageDown => p.cursor = (p.cursor + 10).min(p.shown.len().saturating_sub(1)),
+        Some(Action::Up) => p.cursor = p.cursor.saturating_sub(1),
+        Some(Action::Down) => p.cursor = (p.cursor + 1).min(last),
+        Some(Action::PageUp) => p.cursor = p.cursor.saturating_sub(10),
+        Some(Action::PageDown) => p.cursor = (p.cursor + 10).min(last),
         _ => {
             if p.filter.handle(key) == Edit::Changed {
                 p.cursor = 0;
@@ -258,8 +267,9 @@ pub(super) fn handle_key(form: &mut FormState, key: &KeyEvent) {
     }
 }
 
-pub(super) fn draw(f: &mut Frame, inner: Rect, form: &FormState, th: &Theme, g: &Glyphs) {
+pub(super) fn draw(f: &mut Frame, inner: Rect, form: &FormState, look: &Look<'_>) {
     let Some(p) = &form.picker else { return };
+    let (th, g) = (look.theme, look.glyphs);
     // As tall as its rows need (border, filter line, rows), at most the form's height.
     let want = p.shown.len().max(1) as u16 + 3;
     let area = Rect::new(
@@ -271,35 +281,32 @@ pub(super) fn draw(f: &mut Frame, inner: Rect, form: &FormState, th: &Theme, g: 
     if area.height < 4 {
         return;
     }
-    f.render_widget(Clear, area);
     let (fits, unfit) = p.counts();
     let what = if p.slot == Slot::Image {
         "image"
     } else {
         "key pair"
     };
-    let toggle = if p.show_unfit {
-        "Tab hides them"
-    } else {
-        "Tab shows them"
-    };
+    let toggle = format!(
+        "{} {} them",
+        look.keymap.hint(&[Action::ShowUnfit], true),
+        if p.show_unfit { "hides" } else { "shows" }
+    );
     let title = format!(
         " Pick a{} {what} {} {fits} fit {} {unfit} do not ({toggle}) ",
         if what == "image" { "n" } else { "" },
         g.sep,
         g.sep
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_set(g.border)
-        .border_style(th.border)
-        .title(Span::styled(title, th.title))
-        .title_bottom(Span::styled(
-            " type to filter · Enter pick · Esc back ",
-            th.dim,
-        ));
-    let body = block.inner(area);
-    f.render_widget(block, area);
+    let hints = look.hints(
+        &[
+            (&[], "type to filter"),
+            (&[Action::Submit], "pick"),
+            (&[Action::Cancel], "back"),
+        ],
+        true,
+    );
+    let body = Popup::new(title, th, g).hints(hints).draw(f, area);
     let mut lines = vec![Line::from(vec![
         Span::styled("/ ", th.key),
         Span::raw(format!("{}_", p.filter.text)),

@@ -6,10 +6,11 @@
 use super::draw::{Look, cap, frame, modal_area, plural, wrap_line, wrap_words};
 use super::{Ctx, FormState, Outcome, SendState, Stage};
 use crate::ops::{OpKind, Plan, Route};
-use crate::tui::cmdline::Edit;
+use crate::tui::cmdline::{Edit, LineInput};
+use crate::tui::key_bindings::{Action, Scope};
 use crate::tui::text::short_id;
 use crate::tui::theme::{Glyphs, Theme};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -48,7 +49,12 @@ fn max_scroll(form: &FormState, plans: &[Plan], ctx: &Ctx<'_>) -> u16 {
 }
 
 pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    // Typing goes to the confirmation first.
+    let action = if LineInput::is_editing_key(key) {
+        None
+    } else {
+        ctx.look.keymap.action_in(Scope::Review, key)
+    };
     let word = form.confirm_word();
     let max = match &form.stage {
         Stage::Review { plans, .. } => max_scroll(form, plans, ctx),
@@ -64,21 +70,24 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
     else {
         return Outcome::Stay;
     };
-    match key.code {
-        KeyCode::Esc => {
+    match action {
+        Some(Action::Cancel) => {
             plans.clear();
             form.stage = Stage::Edit;
         }
-        KeyCode::Char('k') if ctrl => form.keep_secrets = !form.keep_secrets,
-        KeyCode::Up => *scroll = scroll.saturating_sub(1),
-        KeyCode::Down => *scroll = scroll.saturating_add(1).min(max),
-        KeyCode::PageUp => *scroll = scroll.saturating_sub(page),
-        KeyCode::PageDown => *scroll = scroll.saturating_add(page).min(max),
-        KeyCode::Enter if confirm.text.trim() == word => {
+        Some(Action::KeepSecret) => form.keep_secrets = !form.keep_secrets,
+        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+        Some(Action::Down) => *scroll = scroll.saturating_add(1).min(max),
+        Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
+        Some(Action::PageDown) => *scroll = scroll.saturating_add(page).min(max),
+        Some(Action::Submit) if confirm.text.trim() == word => {
             return Outcome::Submit(std::mem::take(plans));
         }
-        KeyCode::Enter => {
-            *note = Some(format!("type {word} exactly to confirm, or Esc to go back"));
+        Some(Action::Submit) => {
+            let back = ctx.look.keymap.hint(&[Action::Cancel], true);
+            *note = Some(format!(
+                "type {word} exactly to confirm, or {back} to go back"
+            ));
         }
         _ => {
             if confirm.handle(key) == Edit::Changed {
@@ -89,7 +98,7 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
     Outcome::Stay
 }
 
-pub(super) fn handle_sending_key(form: &mut FormState, key: &KeyEvent) -> Outcome {
+pub(super) fn handle_sending_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
     let Stage::Sending { results } = &form.stage else {
         return Outcome::Stay;
     };
@@ -97,11 +106,11 @@ pub(super) fn handle_sending_key(form: &mut FormState, key: &KeyEvent) -> Outcom
     let retry = results
         .iter()
         .any(|r| matches!(r.state, SendState::Rejected { .. }));
-    match key.code {
+    match ctx.look.keymap.action_in(Scope::Sending, key) {
         // Closing while requests are in flight is fine: results still reach the Jobs pane.
-        KeyCode::Esc => Outcome::Close,
-        KeyCode::Enter if pending => Outcome::Stay,
-        KeyCode::Enter if retry => {
+        Some(Action::Cancel) => Outcome::Close,
+        Some(Action::Submit) if pending => Outcome::Stay,
+        Some(Action::Submit) if retry => {
             form.stage = Stage::Edit;
             form.note = Some(if form.keep_secrets {
                 "rejected: every field is as you entered it".into()
@@ -110,7 +119,7 @@ pub(super) fn handle_sending_key(form: &mut FormState, key: &KeyEvent) -> Outcom
             });
             Outcome::Stay
         }
-        KeyCode::Enter => Outcome::Close,
+        Some(Action::Submit) => Outcome::Close,
         _ => Outcome::Stay,
     }
 }
@@ -298,12 +307,16 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
         form.op.label(),
         plural(n)
     );
-    let hints = if form.entries.login.takes_password() {
-        " Enter submit · Esc back to the form · Up/Down scroll · Ctrl-K keep password "
-    } else {
-        " Enter submit · Esc back to the form · Up/Down scroll "
-    };
-    let inner = frame(f, area, &title, hints, th, look.glyphs);
+    let mut items: Vec<(&[Action], &str)> = vec![
+        (&[Action::Submit], "submit"),
+        (&[Action::Cancel], "back to the form"),
+        (&[Action::Up, Action::Down], "scroll"),
+    ];
+    if form.entries.login.takes_password() {
+        items.push((&[Action::KeepSecret], "keep password"));
+    }
+    let hints = look.hints(&items, true);
+    let inner = frame(f, area, &title, hints, look);
     let bottom = TAIL.min(inner.height);
     let body = Rect::new(inner.x, inner.y, inner.width, inner.height - bottom);
     let shown: Vec<Line> = rows.into_iter().skip(top).take(room).collect();
@@ -319,7 +332,13 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
     if form.entries.login.takes_password() {
         tail.push(Line::from(vec![
             Span::styled(format!("{keep} "), th.label),
-            Span::styled("keep the password in memory for a retry (Ctrl-K)", th.dim),
+            Span::styled(
+                format!(
+                    "keep the password in memory for a retry ({})",
+                    look.keymap.hint(&[Action::KeepSecret], true)
+                ),
+                th.dim,
+            ),
         ]));
     }
     tail.push(Line::from(vec![
@@ -350,10 +369,26 @@ pub(super) fn draw_sending(f: &mut Frame, area: Rect, form: &FormState, look: &L
     let retry = results
         .iter()
         .any(|r| matches!(r.state, SendState::Rejected { .. }));
+    let jobs = format!(
+        "close, then {} shows the Jobs pane",
+        look.keymap.hint(&[Action::GoJobs], false)
+    );
     let hints = match (pending, retry) {
-        (true, _) => " sending, once per server, never retried · Esc hide ",
-        (false, true) => " Enter back to the form · Esc close ",
-        (false, false) => " Enter/Esc close, then 4 shows the Jobs pane ",
+        (true, _) => look.hints(
+            &[
+                (&[], "sending, once per server, never retried"),
+                (&[Action::Cancel], "hide"),
+            ],
+            false,
+        ),
+        (false, true) => look.hints(
+            &[
+                (&[Action::Submit], "back to the form"),
+                (&[Action::Cancel], "close"),
+            ],
+            false,
+        ),
+        (false, false) => look.hints(&[(&[Action::Submit, Action::Cancel], &jobs)], false),
     };
     let title = format!(
         " {} {} {} ",
@@ -361,7 +396,7 @@ pub(super) fn draw_sending(f: &mut Frame, area: Rect, form: &FormState, look: &L
         look.glyphs.sep,
         if pending { "sending" } else { "sent" }
     );
-    let inner = frame(f, area, &title, hints, th, look.glyphs);
+    let inner = frame(f, area, &title, hints, look);
     f.render_widget(
         Paragraph::new(result_lines(
             form,

@@ -33,7 +33,7 @@ pub(super) fn value<'a>(
             let to = form
                 .target_image(ctx)
                 .map(|i| i.name.clone())
-                .unwrap_or_else(|| "choose an image (Enter)".into());
+                .unwrap_or_else(|| format!("choose an image ({})", pick_key(ctx)));
             let arrow = format!(" {} ", g.arrow);
             let from = if form.is_bulk() {
                 String::new()
@@ -127,16 +127,20 @@ pub(super) fn value<'a>(
                 "*".repeat(s.char_count())
             };
             let tail = format!(
-                "  {} chars {} Ctrl-T {}",
+                "  {} chars {} {} {}",
                 s.char_count(),
                 g.sep,
+                ctx.look
+                    .keymap
+                    .hint(&[crate::tui::key_bindings::Action::ShowSecret], true),
                 if form.show_password { "hide" } else { "show" }
             );
             vec![Span::raw(boxed(&shown, 30)), Span::styled(tail, th.dim)]
         }
         Slot::Keypair => {
+            let choose = format!("choose a key pair ({})", pick_key(ctx));
             let name = if e.keypair.is_empty() {
-                "choose a key pair (Enter)"
+                choose.as_str()
             } else {
                 e.keypair.as_str()
             };
@@ -194,4 +198,11 @@ pub(super) fn value<'a>(
             check(e.auto_pay)
         ))],
     }
+}
+
+/// The key that opens a picker.
+fn pick_key(ctx: &Ctx<'_>) -> String {
+    ctx.look
+        .keymap
+        .hint(&[crate::tui::key_bindings::Action::Toggle], false)
 }

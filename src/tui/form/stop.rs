@@ -3,12 +3,14 @@
 
 use super::draw::Look;
 use crate::cloud::model::{Server, ServerKind};
+use crate::tui::key_bindings::{Action, Keymap, Scope};
+use crate::tui::popup::{Popup, centered};
 use crate::tui::text::fit;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StopConfirm {
@@ -54,15 +56,15 @@ impl StopConfirm {
     }
 
     /// `Some(servers)` to stop them, `Some(empty)` to cancel, `None` to stay open.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Option<Vec<Server>> {
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('n') => Some(Vec::new()),
-            KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
+    pub fn handle_key(&mut self, keymap: &Keymap, key: &KeyEvent) -> Option<Vec<Server>> {
+        match keymap.action_in(Scope::Stop, key) {
+            Some(Action::Cancel | Action::No) => Some(Vec::new()),
+            Some(Action::Choose) => {
                 self.yes = !self.yes;
                 None
             }
-            KeyCode::Enter if self.yes => Some(std::mem::take(&mut self.servers)),
-            KeyCode::Enter => Some(Vec::new()),
+            Some(Action::Submit) if self.yes => Some(std::mem::take(&mut self.servers)),
+            Some(Action::Submit) => Some(Vec::new()),
             _ => None,
         }
     }
@@ -73,22 +75,10 @@ impl StopConfirm {
         let listed = self.servers.len().min(6) as u16;
         let h = (4 + listed + (n_more(self.servers.len())) + self.skipped.len().min(3) as u16)
             .min(screen.height);
-        let area = Rect::new(
-            screen.x + (screen.width - w) / 2,
-            screen.y + (screen.height - h) / 2,
-            w,
-            h,
-        );
+        let area = centered(screen, w, h);
         let n = self.servers.len();
         let title = format!(" Stop {n} server{}? ", if n == 1 { "" } else { "s" });
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_set(look.glyphs.border)
-            .border_style(th.warn)
-            .title(Span::styled(title, th.title));
-        let inner = block.inner(area);
-        f.render_widget(Clear, area);
-        f.render_widget(block, area);
+        let inner = Popup::new(title, th, look.glyphs).warn().draw(f, area);
         let iw = inner.width as usize;
         let mut lines = Vec::new();
         for s in self.servers.iter().take(6) {
@@ -124,7 +114,14 @@ impl StopConfirm {
             button("Cancel", !self.yes),
             Span::raw("  "),
             button("Stop", self.yes),
-            Span::styled("   Left/Right choose, Enter", th.dim),
+            Span::styled(
+                format!(
+                    "   {} choose, {}",
+                    look.keymap.hint_keys(Action::Choose, 2),
+                    look.keymap.hint(&[Action::Submit], false)
+                ),
+                th.dim,
+            ),
         ]));
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     }

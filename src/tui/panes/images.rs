@@ -1,12 +1,19 @@
 //! Images pane: the attributes that decide whether an image fits a server (ECS or BMS,
 //! architecture, firmware, Cloud-Init, minimum disk), with quick filters that cycle.
 
-use super::{Load, Shown};
+use super::view::TablePane;
+use super::{Load, Shown, TableSpec, empty_text, render_table, shower, title};
 use crate::cloud::model::Image;
+use crate::tui::app::App;
+use crate::tui::details::Field;
+use crate::tui::key_bindings::Action;
 use crate::tui::table::{Column, SortKey, Table, TableRow};
 use crate::tui::text;
 use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use std::borrow::Cow;
+use std::time::Duration;
 
 pub const NAME: usize = 0;
 pub const OS: usize = 1;
@@ -154,14 +161,17 @@ impl ImagesPane {
     pub fn cycle_type(&mut self) {
         self.kind
             .next(&owned(&["public", "private", "shared", "market"]));
+        TablePane::rebuild(self);
     }
 
     pub fn cycle_target(&mut self) {
         self.target.next(&owned(&["ECS", "BMS"]));
+        TablePane::rebuild(self);
     }
 
     pub fn cycle_arch(&mut self) {
         self.arch.next(&owned(&["x86", "arm"]));
+        TablePane::rebuild(self);
     }
 
     /// Cycles through the platforms present in the listing.
@@ -180,6 +190,19 @@ impl ImagesPane {
         present.sort();
         present.dedup();
         self.platform.next(&present);
+        TablePane::rebuild(self);
+    }
+
+    /// A listing's reply; false when it is stale.
+    pub fn loaded(&mut self, generation: u64, images: Vec<Image>, now: Duration) -> bool {
+        if generation != self.load.generation || !self.load.loading {
+            return false;
+        }
+        self.load.received = images.len();
+        self.table.set_rows(images);
+        self.load.succeed(now);
+        TablePane::rebuild(self);
+        true
     }
 
     /// The quick filters in force, for the title.
@@ -189,8 +212,60 @@ impl ImagesPane {
             .filter_map(|c| c.value.as_deref())
             .collect()
     }
+}
 
-    pub fn rebuild(&mut self) {
+impl TablePane for ImagesPane {
+    type Row = Image;
+    fn table(&self) -> &Table<Image> {
+        &self.table
+    }
+    fn table_mut(&mut self) -> &mut Table<Image> {
+        &mut self.table
+    }
+    fn load(&self) -> Option<&Load> {
+        Some(&self.load)
+    }
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        let (th, g) = (&app.theme, &app.glyphs);
+        let tb = &self.table;
+        let mut name = "Images".to_string();
+        for q in self.active_filters() {
+            name.push_str(&format!(" {} {q}", g.sep));
+        }
+        let name = title(
+            g,
+            &name,
+            (tb.shown(), tb.total()),
+            tb.filter(),
+            self.load.status(g, app.spin, app.now),
+        );
+        let show = shower(|i: &Image, c: usize| show(i, c, th));
+        let empty = empty_text(self.load.loading, "no images match");
+        let spec = TableSpec {
+            title: name,
+            columns: COLUMNS,
+            show: &show,
+            theme: th,
+            glyphs: g,
+            empty,
+        };
+        render_table(f, area, tb, spec);
+    }
+    fn details(&self, app: &App) -> Option<(String, Vec<Field>)> {
+        let i = self.table.selected()?;
+        Some((i.name.clone(), crate::tui::details::image_fields(app, i)))
+    }
+    fn hints(&self) -> &'static [Action] {
+        &[
+            Action::ImageType,
+            Action::ImageEnv,
+            Action::ImageArch,
+            Action::ImagePlatform,
+        ]
+    }
+
+    /// The quick filters too.
+    fn rebuild(&mut self) {
         let (k, t, a, p) = (
             self.kind.clone(),
             self.target.clone(),

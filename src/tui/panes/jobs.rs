@@ -1,11 +1,17 @@
 //! Jobs pane: the jobs the tracker reports (`Msg::JobsReplaced` / `Msg::JobUpdated`).
 
-use super::Shown;
+use super::view::TablePane;
+use super::{Shown, TableSpec, render_table, shower, title};
 use crate::cloud::model::JobStatus;
+use crate::tui::app::App;
+use crate::tui::details::Field;
+use crate::tui::key_bindings::Action;
 use crate::tui::msg::{JobProgress, JobView};
 use crate::tui::table::{Column, SortKey, Table, TableRow};
 use crate::tui::text;
 use crate::tui::theme::{Glyphs, Theme};
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -79,9 +85,57 @@ impl Default for JobsPane {
     }
 }
 
+impl TablePane for JobsPane {
+    type Row = JobView;
+    fn table(&self) -> &Table<JobView> {
+        &self.table
+    }
+    fn table_mut(&mut self) -> &mut Table<JobView> {
+        &mut self.table
+    }
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        let (th, g) = (&app.theme, &app.glyphs);
+        let tb = &self.table;
+        let name = title(g, "Jobs", (tb.shown(), tb.total()), tb.filter(), None);
+        let show = shower(|j: &JobView, c: usize| show(j, c, th, g));
+        let empty = "no jobs yet: change or reinstall an OS from the Servers pane".to_string();
+        let spec = TableSpec {
+            title: name,
+            columns: COLUMNS,
+            show: &show,
+            theme: th,
+            glyphs: g,
+            empty,
+        };
+        render_table(f, area, tb, spec);
+    }
+    fn details(&self, app: &App) -> Option<(String, Vec<Field>)> {
+        let j = self.table.selected()?;
+        let title = format!("job on {}", j.server_name);
+        Some((title, crate::tui::details::job_fields(app, j)))
+    }
+    fn hints(&self) -> &'static [Action] {
+        &[Action::DismissJob]
+    }
+}
+
 impl JobsPane {
-    pub fn rebuild(&mut self) {
-        self.table.rebuild(&|_| true);
+    /// Every job the tracker knows, replacing the rows.
+    pub fn set_jobs(&mut self, jobs: Vec<JobView>) {
+        self.table.set_rows(jobs);
+        TablePane::rebuild(self);
+    }
+
+    /// One job added or updated.
+    pub fn upsert(&mut self, job: JobView) {
+        self.table.upsert(job);
+        TablePane::rebuild(self);
+    }
+
+    /// A job's row, gone (what its polls said stays until dismissed).
+    pub fn remove(&mut self, key: &str) {
+        self.table.retain(|j| j.key != key);
+        TablePane::rebuild(self);
     }
 
     /// A live job on this server, if any: its operation, for the servers table.

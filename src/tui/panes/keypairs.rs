@@ -1,10 +1,17 @@
 //! Key pairs pane: name, type, fingerprint and scope (user or whole account).
 
-use super::{Load, Shown};
+use super::view::TablePane;
+use super::{Load, Shown, TableSpec, empty_text, render_table, shower, title};
 use crate::cloud::model::{Keypair, KeypairSource};
+use crate::tui::app::App;
+use crate::tui::details::Field;
+use crate::tui::key_bindings::Action;
 use crate::tui::table::{Column, Table, TableRow};
 use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use std::borrow::Cow;
+use std::time::Duration;
 
 pub const NAME: usize = 0;
 pub const TYPE: usize = 1;
@@ -70,8 +77,58 @@ impl Default for KeypairsPane {
 }
 
 impl KeypairsPane {
-    pub fn rebuild(&mut self) {
-        self.table.rebuild(&|_| true);
+    /// A listing's reply; false when it is stale.
+    pub fn loaded(&mut self, generation: u64, keypairs: Vec<Keypair>, now: Duration) -> bool {
+        if generation != self.load.generation || !self.load.loading {
+            return false;
+        }
+        self.load.received = keypairs.len();
+        self.table.set_rows(keypairs);
+        self.load.succeed(now);
+        TablePane::rebuild(self);
+        true
+    }
+}
+
+impl TablePane for KeypairsPane {
+    type Row = Keypair;
+    fn table(&self) -> &Table<Keypair> {
+        &self.table
+    }
+    fn table_mut(&mut self) -> &mut Table<Keypair> {
+        &mut self.table
+    }
+    fn load(&self) -> Option<&Load> {
+        Some(&self.load)
+    }
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        let (th, g) = (&app.theme, &app.glyphs);
+        let tb = &self.table;
+        let name = title(
+            g,
+            "Key pairs",
+            (tb.shown(), tb.total()),
+            tb.filter(),
+            self.load.status(g, app.spin, app.now),
+        );
+        let show = shower(|k: &Keypair, c: usize| show(k, c, th));
+        let empty = empty_text(self.load.loading, "no key pairs");
+        let spec = TableSpec {
+            title: name,
+            columns: COLUMNS,
+            show: &show,
+            theme: th,
+            glyphs: g,
+            empty,
+        };
+        render_table(f, area, tb, spec);
+    }
+    fn details(&self, app: &App) -> Option<(String, Vec<Field>)> {
+        let k = self.table.selected()?;
+        Some((k.name.clone(), crate::tui::details::keypair_fields(app, k)))
+    }
+    fn hints(&self) -> &'static [Action] {
+        &[Action::CopyId]
     }
 }
 

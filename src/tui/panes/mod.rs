@@ -5,6 +5,7 @@ pub mod images;
 pub mod jobs;
 pub mod keypairs;
 pub mod servers;
+pub(crate) mod view;
 
 use super::filter::haystack;
 use super::table::{Column, Table, TableRow, layout_columns};
@@ -18,7 +19,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use std::borrow::Cow;
 use std::time::Duration;
 
-use super::keymap::Scope;
+use super::key_bindings::Scope;
 
 /// The four panes, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +72,36 @@ impl Pane {
         } else {
             (i + n - 1) % n
         }]
+    }
+}
+
+/// A table's title: name and count, the filter with what it keeps, the loading state.
+pub(crate) fn title(
+    glyphs: &Glyphs,
+    name: &str,
+    table_counts: (usize, usize),
+    filter: &str,
+    load: Option<String>,
+) -> String {
+    let sep = glyphs.sep;
+    let (shown, total) = table_counts;
+    let mut t = if filter.is_empty() {
+        format!("{name} {total}")
+    } else {
+        format!("{name} {sep} filter \"{filter}\" {shown}/{total}")
+    };
+    if let Some(l) = load {
+        t.push_str(&format!(" {sep} {l}"));
+    }
+    t
+}
+
+/// What an empty table says: still loading, or `none`.
+pub(crate) fn empty_text(loading: bool, none: &str) -> String {
+    if loading {
+        "loading...".to_string()
+    } else {
+        none.to_string()
     }
 }
 

@@ -2,10 +2,16 @@
 //! updates rows in place (by id) and drops the vanished ones only when a listing completes,
 //! so a failed refresh keeps the last good rows.
 
-use super::{Load, Shown};
+use super::view::TablePane;
+use super::{Load, Shown, TableSpec, empty_text, render_table, shower, title};
 use crate::cloud::model::{Server, ServerKind};
+use crate::tui::app::App;
+use crate::tui::details::Field;
+use crate::tui::key_bindings::Action;
 use crate::tui::table::{Column, SortKey, Table, TableRow};
 use crate::tui::theme::{Glyphs, Theme};
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
@@ -124,6 +130,7 @@ impl ServersPane {
                 .retain(|s| s.kind != kind || seen.contains(&s.id));
             self.finish_if_done(now);
         }
+        TablePane::rebuild(self);
         true
     }
 
@@ -153,14 +160,66 @@ impl ServersPane {
         }
     }
 
-    pub fn rebuild(&mut self) {
-        self.table.rebuild(&|_| true);
-    }
-
     /// One server re-read: its row is replaced and placed, the others stay as they are.
     /// `false` if the server is not listed.
     pub fn replace(&mut self, server: Server) -> bool {
         self.table.replace(server, &|_| true)
+    }
+}
+
+impl TablePane for ServersPane {
+    type Row = Server;
+    fn table(&self) -> &Table<Server> {
+        &self.table
+    }
+    fn table_mut(&mut self) -> &mut Table<Server> {
+        &mut self.table
+    }
+    fn load(&self) -> Option<&Load> {
+        Some(&self.load)
+    }
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        let (th, g) = (&app.theme, &app.glyphs);
+        let tb = &self.table;
+        let mut name = title(
+            g,
+            "Servers",
+            (tb.shown(), tb.total()),
+            tb.filter(),
+            self.load.status(g, app.spin, app.now),
+        );
+        if !tb.marks().is_empty() {
+            name.push_str(&format!(" {} {} marked", g.sep, tb.marks().len()));
+        }
+        let show = shower(|s: &Server, c: usize| {
+            // Only the TASK cell shows the job: no scan of the jobs for the other cells.
+            let job = (c == TASK)
+                .then(|| {
+                    app.jobs
+                        .running_on(&s.id)
+                        .map(|j| super::jobs::status_word(j).to_string())
+                })
+                .flatten();
+            show(s, c, th, g, job.as_deref())
+        });
+        let empty = empty_text(self.load.loading, "no servers");
+        let spec = TableSpec {
+            title: name,
+            columns: COLUMNS,
+            show: &show,
+            theme: th,
+            glyphs: g,
+            empty,
+        };
+        render_table(f, area, tb, spec);
+    }
+    fn details(&self, app: &App) -> Option<(String, Vec<Field>)> {
+        let s = self.table.selected()?;
+        let title = format!("{} ({})", s.name, s.kind.label());
+        Some((title, crate::tui::details::server_fields(app, s)))
+    }
+    fn hints(&self) -> &'static [Action] {
+        &[Action::ChangeOs, Action::Reinstall, Action::Stop]
     }
 }
 

@@ -1,7 +1,7 @@
 //! One key press, normalised so that a binding written `G` or `shift-g` in config.toml
 //! matches what the terminal sends, and printed back the same way in help and the footer.
 
-use super::keymap::KeymapError;
+use super::key_bindings::KeymapError;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::fmt;
 
@@ -37,6 +37,14 @@ pub enum KeyCodeOrd {
 }
 
 impl Key {
+    /// Esc: cancels and goes back wherever it is bound (config.toml cannot take it away).
+    pub const ESC: Key = Key {
+        code: KeyCodeOrd::Esc,
+        ctrl: false,
+        alt: false,
+        shift: false,
+    };
+
     pub fn from_event(ev: &KeyEvent) -> Option<Key> {
         let code = match ev.code {
             KeyCode::Char(c) => KeyCodeOrd::Char(c),
@@ -79,8 +87,35 @@ impl Key {
         }
     }
 
-    /// Parses `j`, `G`, `ctrl-r`, `shift-tab`, `pgdn`, `space`, `f5`, `enter`, ...
+    /// Parses a key of config.toml: `j`, `G`, `ctrl-r`, `shift-tab`, `pgdn`, `space`, `f5`,
+    /// `enter`, ... Esc and the chords a terminal or tmux may take are refused.
     pub fn parse(s: &str) -> Result<Key, KeymapError> {
+        Self::parse_with(s, false)
+    }
+
+    /// Parses a built-in default: Esc (cancel) and Ctrl-S (review, which F2 also does)
+    /// are allowed there.
+    pub(crate) fn parse_builtin(s: &str) -> Result<Key, KeymapError> {
+        Self::parse_with(s, true)
+    }
+
+    /// A key that a focused text field takes as typing (a character without Ctrl).
+    pub fn is_typed(&self) -> bool {
+        matches!(self.code, KeyCodeOrd::Char(_)) && !self.ctrl
+    }
+
+    /// The short form used on hint lines: `S-Tab`, `Ctrl-S`.
+    pub fn hint(&self) -> String {
+        match self.code {
+            KeyCodeOrd::BackTab => "S-Tab".into(),
+            KeyCodeOrd::Char(c) if self.ctrl && !self.shift => {
+                format!("Ctrl-{}", c.to_ascii_uppercase())
+            }
+            _ => self.to_string(),
+        }
+    }
+
+    fn parse_with(s: &str, builtin: bool) -> Result<Key, KeymapError> {
         let bad = |why: &str| KeymapError::BadKey {
             key: s.to_string(),
             why: why.to_string(),
@@ -138,6 +173,9 @@ impl Key {
                 _ => return Err(bad("unknown key name")),
             },
         };
+        if builtin {
+            return Ok(Key::normalise(code, mods));
+        }
         if code == KeyCodeOrd::Esc {
             return Err(bad("Esc is reserved for cancel/back"));
         }
