@@ -23,7 +23,7 @@ enum Command {
     /// Check credentials, region, project, endpoints, clock and each service.
     Doctor,
     /// Show the exact change/reinstall request (password masked) or every field error; sends nothing.
-    Plan(reimage::cli::PlanArgs),
+    Plan(reimage::cli::PlanCommand),
     /// Send the change/reinstall request after a typed confirmation (or --yes); prints the job id.
     Apply(reimage::cli::ApplyArgs),
     /// Print the job journal, or follow the open jobs with --watch (exit 1 if any fails).

@@ -5,4 +5,5 @@ pub mod journal;
 pub mod pacing;
 pub mod poller;
 pub mod record;
+pub mod rollout;
 pub mod submitted;

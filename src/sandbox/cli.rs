@@ -74,6 +74,9 @@ pub struct SandboxArgs {
     /// malformed_json, slow_body_ms).
     #[arg(long = "fault", value_name = "[OP:]FIELD=VALUE")]
     pub fault: Vec<String>,
+    /// Make every change/reinstall job of this server (id or name) end in FAIL; repeatable.
+    #[arg(long, value_name = "SERVER")]
+    pub fault_fail_server: Vec<String>,
 }
 
 impl std::fmt::Debug for SandboxArgs {
@@ -154,6 +157,7 @@ impl SandboxArgs {
             job_seconds: self.job_seconds,
             clock_skew_seconds: self.clock_skew_seconds,
             faults,
+            fail_servers: self.fault_fail_server.clone(),
         })
     }
 }

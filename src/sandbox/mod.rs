@@ -57,6 +57,9 @@ pub struct SandboxConfig {
     /// Largest accepted difference between `X-Sdk-Date` and the sandbox clock.
     pub clock_skew_seconds: u64,
     pub faults: Faults,
+    /// Servers (id or name) whose change/reinstall jobs are accepted and then end in FAIL,
+    /// whatever the image: a failing canary.
+    pub fail_servers: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -71,6 +74,7 @@ impl Default for SandboxConfig {
             job_seconds: 8.0,
             clock_skew_seconds: 900,
             faults: Faults::default(),
+            fail_servers: Vec::new(),
         }
     }
 }
@@ -173,6 +177,12 @@ impl Sandbox {
     /// Current request counters.
     pub fn counters(&self) -> Counters {
         self.app.counters()
+    }
+
+    /// What `GET /_sandbox/servers/{id}` shows: status, image, injected login, and the
+    /// change/reinstall requests accepted for it (count, SHA-256 of the last body).
+    pub fn server_state(&self, id: &str) -> Option<serde_json::Value> {
+        self.app.server_state(id)
     }
 
     /// Replace the fault switches (same as `PUT /_sandbox/faults`).
