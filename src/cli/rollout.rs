@@ -260,7 +260,7 @@ pub(super) async fn drive(
                 Some((s, result)) = flying.next(), if !flying.is_empty() => {
                     match sent(d, r, &s, result, requests.get(&s.id))? {
                         Sent::Accepted(rec) => {
-                            poller.track(rec.clone());
+                            poller.track(*rec.clone());
                             open.insert(rec.job_id, s);
                         }
                         Sent::Throttled(wait) => {
@@ -326,7 +326,7 @@ pub(super) async fn drive(
 }
 
 enum Sent {
-    Accepted(JobRecord),
+    Accepted(Box<JobRecord>),
     /// A 429: not applied; send again after this wait.
     Throttled(Duration),
     /// The request never reached the service: not applied, the rollout stops here.
@@ -357,7 +357,7 @@ fn sent(
             let audit = (AuditLog::new(d.resolved.paths.audit_log()), d.actor.clone());
             super::jobs::journal_accepted(&d.jobs, &audit, &rec, Some(&r.start.login));
             eprintln!("{}: sent, job {}", escape(&s.name), escape(&rec.job_id));
-            Ok(Sent::Accepted(rec))
+            Ok(Sent::Accepted(Box::new(rec)))
         }
         Err(e) if e.is_throttled() && e.kind == ErrorKind::Api => {
             d.journal.throttled(&id, &s.id)?;

@@ -6,4 +6,5 @@ pub mod pacing;
 pub mod poller;
 pub mod record;
 pub mod rollout;
+mod rollout_journal;
 pub mod submitted;
