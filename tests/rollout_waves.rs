@@ -220,3 +220,43 @@ async fn nonsense_waves_are_refused_before_anything_is_sent() {
     assert_eq!(sb.counters().by_operation.get("ecs.reinstallos.v2"), None);
     assert_eq!(sb.counters().by_operation.get("ecs.reinstallos.v1"), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_request_is_unknown_never_resent_and_halts() {
+    let sb = sandbox(&[]).await;
+    let mut faults = Faults::default();
+    for op in ["ecs.reinstallos.v1", "ecs.reinstallos.v2"] {
+        faults.operations.insert(
+            op.into(),
+            FaultSpec {
+                drop_connection: 1.0,
+                ..FaultSpec::default()
+            },
+        );
+    }
+    sb.set_faults(faults);
+    let home = tempfile::tempdir().expect("tmp");
+    let ran = reimage(
+        home.path(),
+        &sb,
+        &rollout_args("1,100%"),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(ran.code, Some(1), "{ran:?}");
+    assert!(
+        line_of(&ran.stdout, "web-03").contains("unknown, check it"),
+        "{ran:?}"
+    );
+    for name in ["gitlab-runner-01", "db-replica-1"] {
+        assert!(line_of(&ran.stdout, name).contains("not sent"), "{ran:?}");
+    }
+    let sends: u64 = sb
+        .counters()
+        .by_operation
+        .iter()
+        .filter(|(op, _)| op.starts_with("ecs.reinstallos"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(sends, 1, "sent once, never again: {ran:?}");
+}

@@ -289,7 +289,10 @@ pub async fn run_plan(
     let connected = connect(global, env).await?;
     let (plans, servers, f) = decide_all(&connected.client, args, input, out).await?;
     let mut text = String::new();
-    for plan in &plans {
+    for (i, plan) in plans.iter().enumerate() {
+        if i > 0 && args.format == OutputFormat::Table {
+            text.push('\n');
+        }
         text += &match args.format {
             OutputFormat::Json => json_line(&plan_json(plan))?,
             OutputFormat::Table => plan_text(plan),
