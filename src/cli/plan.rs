@@ -193,7 +193,7 @@ pub(super) fn entries(
 }
 
 /// Check the flags that clap cannot tie together.
-fn check_flags(args: &PlanArgs) -> Result<(), CliError> {
+pub(super) fn check_flags(args: &PlanArgs) -> Result<(), CliError> {
     if args.change_to.is_none() && !args.reinstall {
         return Err(CliError::Usage(
             "say what to do: --change-to IMAGE or --reinstall".into(),
@@ -286,6 +286,7 @@ pub async fn run_plan(
     out: &mut (dyn Write + Send),
 ) -> Result<(), CliError> {
     let args = &cmd.plan;
+    check_flags(args)?;
     let connected = connect(global, env).await?;
     let (plans, servers, f) = decide_all(&connected.client, args, input, out).await?;
     let mut text = String::new();
@@ -317,7 +318,11 @@ pub async fn run_apply(
     input: &mut Console,
     out: &mut (dyn Write + Send),
 ) -> Result<(), CliError> {
-    if args.resume.is_some() || args.plan_file.is_some() || args.plan.targets.is_rollout() {
+    if args.resume.is_some() || args.plan_file.is_some() {
+        return super::apply_rollout::run(global, args, env, input, out).await;
+    }
+    check_flags(&args.plan)?;
+    if args.plan.targets.is_rollout() {
         return super::apply_rollout::run(global, args, env, input, out).await;
     }
     let connected = connect(global, env).await?;
