@@ -200,3 +200,82 @@ fn resume_after_kill_9_sends_nothing_twice_and_skips_nothing() {
         assert_eq!(server_state(&sb.url, id)["os_requests"], 1);
     }
 }
+
+/// A request journaled as leaving, with no answer after it (the process died while it was
+/// in flight): on resume it is reported unknown and never sent again; the rest go on.
+#[test]
+fn a_request_whose_answer_was_lost_is_never_sent_again_on_resume() {
+    use reimage::cloud::model::ServerKind;
+    use reimage::jobs::record::{JobOperation, now_rfc3339};
+    use reimage::jobs::rollout::{RolloutJournal, RolloutStart, ServerRef};
+    let sb = listen();
+    let home = tempfile::tempdir().expect("tmp");
+    let state = home.path().join("state");
+    let server = |i: usize| ServerRef {
+        id: SERVERS[i].1.into(),
+        name: SERVERS[i].0.into(),
+        kind: ServerKind::Ecs,
+        expect_image: server_state(&sb.url, SERVERS[i].1)["image_id"]
+            .as_str()
+            .expect("image")
+            .into(),
+    };
+    let journal = RolloutJournal::open(state.join("rollouts.jsonl")).expect("journal");
+    let start = RolloutStart {
+        id: "r-lost-answer".into(),
+        created_at: now_rfc3339(),
+        region: reimage::sandbox::DEFAULT_REGION.into(),
+        project_id: reimage::sandbox::DEFAULT_PROJECT_ID.into(),
+        operation: JobOperation::ReinstallOs,
+        image_id: String::new(),
+        image_name: String::new(),
+        login: "password".into(),
+        waves_spec: "1,100%".into(),
+        max_failures: "1".into(),
+        waves: vec![vec![server(0)], vec![server(1), server(2)]],
+        source: serde_json::json!({
+            "from": "flags", "image_id": null, "password": true, "hash_password": false,
+            "keypair": null, "user_data": null, "encrypt": false, "kms_key": null,
+            "byol": false, "stop": false, "auto_pay": false, "route": null
+        }),
+    };
+    journal.started(&start).expect("started");
+    journal.sending(&start.id, SERVERS[0].1).expect("sending");
+    drop(journal);
+    let ran = deadline::run(
+        command(
+            home.path(),
+            &sb.url,
+            &[
+                "apply",
+                "--resume",
+                "r-lost-answer",
+                "--password-stdin",
+                "--yes",
+            ],
+        ),
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(
+        ran.code,
+        Some(1),
+        "one failure within the budget still exits 1: {ran:?}"
+    );
+    let row = |id: &str| {
+        ran.stdout
+            .lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("{id}: {ran:?}"))
+            .to_string()
+    };
+    assert!(row(SERVERS[0].1).contains("unknown, check it"), "{ran:?}");
+    assert_eq!(
+        server_state(&sb.url, SERVERS[0].1)["os_requests"],
+        0,
+        "not sent again"
+    );
+    for (_, id) in &SERVERS[1..3] {
+        assert!(row(id).contains("SUCCESS"), "{ran:?}");
+        assert_eq!(server_state(&sb.url, id)["os_requests"], 1);
+    }
+}
