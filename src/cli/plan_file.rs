@@ -26,7 +26,7 @@ pub(super) fn write(
     args: &PlanArgs,
     plans: &[ops::Plan],
     servers: &[Server],
-    _f: &Fetched,
+    f: &Fetched,
     path: &Path,
 ) -> Result<(), CliError> {
     let first = plans
@@ -51,10 +51,16 @@ pub(super) fn write(
             Some(id) => id.clone(),
             None => server.current_image_id().unwrap_or_default().to_string(),
         };
+        let image = f.images.iter().find(|i| i.id == expect);
+        let os = match image {
+            Some(i) => ops::OsFamily::from_os_type(i.os_type.as_deref()),
+            None => ops::OsFamily::from_os_type(server.os_type()),
+        };
         planned.push(PlannedServer {
             id: plan.server_id.clone(),
             name: plan.server_name.clone(),
             kind: plan.kind,
+            os: os.to_string(),
             seen: SeenState::of(server),
             operation: plan.op.label().to_string(),
             route: route_word(plan.route.route).to_string(),
@@ -180,7 +186,10 @@ pub(super) async fn load(
             escape(&stale.join("\n"))
         )));
     }
-    let (password, user_data) = secrets(&plan, &args.plan, input)?;
+    let (password, user_data, hashed) = secrets(&plan, &args.plan, input)?;
+    if let Some(p) = password.as_deref().or(hashed.as_ref()) {
+        check_password(p, &plan, &todo)?;
+    }
     let mut servers = Vec::new();
     let mut requests = HashMap::new();
     for s in &plan.servers {
@@ -237,7 +246,49 @@ pub(super) async fn load(
     })
 }
 
-type Secrets = (Option<Arc<Secret>>, Option<Arc<Secret>>);
+type Secrets = (Option<Arc<Secret>>, Option<Arc<Secret>>, Option<Secret>);
+
+/// The password against the rules of each server's route and OS, as `plan` checked it:
+/// a rule that blocks refuses the plan (nothing sent); a recommendation is said.
+fn check_password(p: &Secret, plan: &PlanFile, todo: &[&PlannedServer]) -> Result<(), CliError> {
+    let hashed = plan.secrets.contains(&SecretSlot::HashedPassword);
+    for s in todo {
+        let route = match s.route.as_str() {
+            "v1" => ops::Route::V1,
+            "v2" => ops::Route::V2,
+            _ => ops::Route::Bms,
+        };
+        let op = if s.operation == ops::OpKind::Change.label() {
+            ops::OpKind::Change
+        } else {
+            ops::OpKind::Reinstall
+        };
+        let os = if s.os == "Windows" {
+            ops::OsFamily::Windows
+        } else {
+            ops::OsFamily::Linux
+        };
+        let target = ops::PasswordTarget {
+            os,
+            route: Some(route),
+            op,
+            adminpass: !hashed,
+        };
+        let (error, warnings) = ops::check_password(p, target);
+        if let Some(e) = error {
+            return Err(CliError::Usage(format!(
+                "{}: the password: {}\n  fix: {}\nnothing was sent",
+                escape(&s.name),
+                escape(&e.message),
+                escape(&e.fix)
+            )));
+        }
+        for w in warnings {
+            eprintln!("! {}: {}", escape(&s.name), escape(&w.message()));
+        }
+    }
+    Ok(())
+}
 
 /// The password and the base64 user data the plan's markers need, asked for again.
 fn secrets(plan: &PlanFile, args: &PlanArgs, input: &mut Console) -> Result<Secrets, CliError> {
@@ -292,8 +343,11 @@ fn secrets(plan: &PlanFile, args: &PlanArgs, input: &mut Console) -> Result<Secr
         user_data = Some(Arc::new(encoded.base64));
     }
     let hashed = plan.secrets.contains(&SecretSlot::HashedPassword);
-    let password = password
-        .filter(|_| plan.secrets.contains(&SecretSlot::Password) || !hashed)
-        .map(Arc::new);
-    Ok((password, user_data))
+    let sent = plan.secrets.contains(&SecretSlot::Password) || !hashed;
+    // A hashed password is checked too, then only its hash leaves.
+    let (password, hashed) = match password {
+        Some(p) if sent => (Some(Arc::new(p)), None),
+        other => (None, other),
+    };
+    Ok((password, user_data, hashed))
 }

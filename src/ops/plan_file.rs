@@ -67,6 +67,8 @@ pub struct PlannedServer {
     pub id: String,
     pub name: String,
     pub kind: ServerKind,
+    /// `Linux` or `Windows` after the change: which password rules apply.
+    pub os: String,
     pub seen: SeenState,
     pub operation: String,
     /// `v1`, `v2` or `bms`, and why.
@@ -161,6 +163,7 @@ mod tests {
                 id: "s1".into(),
                 name: "web-01".into(),
                 kind: ServerKind::Ecs,
+                os: "Linux".into(),
                 seen: SeenState {
                     status: "SHUTOFF".into(),
                     image_id: "i0".into(),
