@@ -264,7 +264,7 @@ pub(super) async fn run(
     )
     .await;
     let ended = rollout::drive(&d, &mut r, prepared.requests).await?;
-    rollout::finish(&r, ended, out)
+    rollout::finish(&r, ended, args.plan.format, out)
 }
 
 pub(super) fn rollouts_path(resolved: &Resolved) -> PathBuf {
@@ -451,7 +451,7 @@ async fn resume(
     let max = r.start.max_failures.parse().unwrap_or_default();
     let d = driver(client, resolved, journal, Arc::new(jobs), max).await;
     let ended = rollout::drive(&d, &mut r, requests).await?;
-    rollout::finish(&r, ended, out)
+    rollout::finish(&r, ended, args.plan.format, out)
 }
 
 /// The requests of the servers not sent, planned again from the journaled flags.

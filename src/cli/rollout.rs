@@ -400,9 +400,16 @@ fn sent(
 pub(super) fn finish(
     r: &Rollout,
     ended: Ended,
+    format: super::list::OutputFormat,
     out: &mut (dyn std::io::Write + Send),
 ) -> Result<(), CliError> {
-    out.write_all(rollout_report::report(r).as_bytes())?;
+    let text = match format {
+        super::list::OutputFormat::Table => rollout_report::report(r),
+        super::list::OutputFormat::Json => {
+            crate::safe_text::json::to_string(&rollout_report::report_json(r))? + "\n"
+        }
+    };
+    out.write_all(text.as_bytes())?;
     match ended {
         Ended::Finished if r.failures() == 0 => Ok(()),
         Ended::Finished => Err(CliError::RolloutFailed {

@@ -37,6 +37,23 @@ pub(super) fn report(r: &Rollout) -> String {
     )
 }
 
+/// The end report for scripts (`--format json`), one line.
+pub(super) fn report_json(r: &Rollout) -> serde_json::Value {
+    let servers: Vec<serde_json::Value> = r
+        .servers()
+        .map(|(wave, s, p)| {
+            serde_json::json!({
+                "wave": wave, "id": s.id, "name": s.name, "sent": p.was_sent(),
+                "job_id": p.job_id(), "outcome": p.label(), "failed": p.is_failure(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "rollout": r.start.id, "state": r.state_label(), "halted": r.halted,
+        "failures": r.failures(), "servers": servers,
+    })
+}
+
 /// The rollouts of the journal for `reimage jobs`.
 pub(super) fn listing(rollouts: &[Rollout]) -> String {
     let rows: Vec<Vec<String>> = rollouts
