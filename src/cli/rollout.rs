@@ -31,6 +31,10 @@ use zeroize::Zeroizing;
 /// A request that 429s this many times in a row is given up (as refused).
 const MAX_THROTTLES: u32 = 8;
 
+/// Polls failing this long without one answer (a lost link): the rollout stops, sends
+/// nothing more, and says to resume it.
+const LINK_LOST: Duration = Duration::from_secs(120);
+
 /// The body of one server's request.
 pub(super) enum Outgoing {
     /// Built by `ops::plan` now.
@@ -219,6 +223,7 @@ pub(super) async fn drive(
         let mut pause_until: Option<Instant> = None;
         let mut throttles: HashMap<String, u32> = HashMap::new();
         let mut interrupted: Option<String> = None;
+        let mut answered = Instant::now();
         loop {
             let halting = d.max_failures.exceeded(r.failures(), total) || interrupted.is_some();
             let paused = pause_until.is_some_and(|t| t > Instant::now());
@@ -288,6 +293,13 @@ pub(super) async fn drive(
                     let Some(event) = event else {
                         return Err(CliError::Usage("the job poller stopped".into()));
                     };
+                    if let JobEvent::PollFailed { error, paused: None, .. } = &event {
+                        if answered.elapsed() > LINK_LOST {
+                            interrupted = Some(format!("no poll of the open jobs was answered for {} s: {error}", LINK_LOST.as_secs()));
+                        }
+                    } else {
+                        answered = Instant::now();
+                    }
                     if let JobEvent::Changed { record, .. } = event {
                         let ended = record.state.is_final() || record.state == TrackedState::PendingPayment;
                         if let Some(s) = open.get(&record.job_id).cloned().filter(|_| ended) {
@@ -302,6 +314,7 @@ pub(super) async fn drive(
                 }
                 _ = tokio::time::sleep_until(wake), if paused => {}
             }
+            // The open jobs go on in the cloud; `--resume` follows them again.
             if interrupted.is_some() && flying.is_empty() {
                 break;
             }
