@@ -189,6 +189,7 @@ pub(super) async fn run(
     }
     let connected = connect(global, env).await?;
     let client = &connected.client;
+    client.ensure_writable("a rollout")?;
     let prepared = match &args.plan_file {
         Some(path) => super::plan_file::load(client, args, path, input, None).await?,
         None => {
@@ -405,6 +406,7 @@ async fn resume(
     };
     let connected = connect(global, env).await?;
     let client = &connected.client;
+    client.ensure_writable("resuming a rollout")?;
     let ctx = client.context();
     if ctx.region != r.start.region || ctx.project_id != r.start.project_id {
         return Err(CliError::Usage(format!(
