@@ -238,7 +238,7 @@ pub(super) async fn run(
         source: serde_json::to_value(&prepared.source)
             .map_err(|e| CliError::Usage(e.to_string()))?,
     };
-    let Some(_claim) = journal.claim(&start.id)? else {
+    let Some(claim) = journal.claim(&start.id)? else {
         return Err(CliError::Usage(
             "the new rollout id is taken; run it again".into(),
         ));
@@ -265,6 +265,7 @@ pub(super) async fn run(
     )
     .await;
     let ended = rollout::drive(&d, &mut r, prepared.requests).await?;
+    journal.release(&r, claim);
     rollout::finish(&r, ended, args.plan.format, out)
 }
 
@@ -374,17 +375,28 @@ async fn resume(
     input: &mut Console,
     out: &mut (dyn Write + Send),
 ) -> Result<(), CliError> {
-    let (all, warnings) = journal.read_all()?;
-    for w in &warnings {
-        eprintln!("warning: {}", escape(w));
-    }
-    let Some(mut r) = all.into_iter().find(|r| r.start.id == id) else {
+    let find = |warn: bool| -> Result<Rollout, CliError> {
+        let (all, warnings) = journal.read_all()?;
+        for w in warnings.iter().filter(|_| warn) {
+            eprintln!("warning: {}", escape(w));
+        }
+        all.into_iter().find(|r| r.start.id == id).ok_or_else(|| {
+            CliError::Usage(format!(
+                "no rollout {} in {} (see `reimage jobs`)",
+                escape(id),
+                journal.path().display()
+            ))
+        })
+    };
+    find(true)?;
+    let Some(claim) = journal.claim(id)? else {
         return Err(CliError::Usage(format!(
-            "no rollout {} in {} (see `reimage jobs`)",
-            escape(id),
-            journal.path().display()
+            "another reimage process is driving rollout {} now",
+            escape(id)
         )));
     };
+    // Another process may have driven it between the first read and the claim.
+    let mut r = find(false)?;
     if r.finished {
         out.write_all(super::rollout_report::report(&r).as_bytes())?;
         return Ok(());
@@ -398,12 +410,6 @@ async fn resume(
             escape(reason)
         )));
     }
-    let Some(_claim) = journal.claim(id)? else {
-        return Err(CliError::Usage(format!(
-            "another reimage process is driving rollout {} now",
-            escape(id)
-        )));
-    };
     let connected = connect(global, env).await?;
     let client = &connected.client;
     client.ensure_writable("resuming a rollout")?;
@@ -453,6 +459,7 @@ async fn resume(
     let max = r.start.max_failures.parse().unwrap_or_default();
     let d = driver(client, resolved, journal, Arc::new(jobs), max).await;
     let ended = rollout::drive(&d, &mut r, requests).await?;
+    journal.release(&r, claim);
     rollout::finish(&r, ended, args.plan.format, out)
 }
 

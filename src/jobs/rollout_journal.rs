@@ -203,14 +203,27 @@ impl RolloutJournal {
     /// Held while a process drives the rollout: a second `--resume` of it is refused
     /// instead of sending its servers twice. Released when dropped (or the process dies).
     pub fn claim(&self, id: &str) -> Result<Option<File>, JournalError> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        let lock_path = dir.join(format!("rollout-{id}.lock"));
+        let lock_path = self.lock_path(id);
         let lock = state::open_append(&lock_path, FileKind::Lock)?;
         match lock.try_lock() {
             Ok(()) => Ok(Some(lock)),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
             Err(std::fs::TryLockError::Error(e)) => Err(io_err(&lock_path)(e)),
         }
+    }
+
+    fn lock_path(&self, id: &str) -> PathBuf {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        dir.join(format!("rollout-{id}.lock"))
+    }
+
+    /// Let go of a rollout; a finished or halted one also loses its lock file, as no one
+    /// drives it again (a resume reads the journal again once it holds the lock).
+    pub fn release(&self, rollout: &Rollout, lock: File) {
+        if rollout.finished || rollout.halted.is_some() {
+            let _ = std::fs::remove_file(self.lock_path(&rollout.start.id));
+        }
+        drop(lock);
     }
 
     fn append(&self, entry: &Entry) -> Result<(), JournalError> {
