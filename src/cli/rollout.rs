@@ -358,17 +358,22 @@ fn sent(
     let id = r.start.id.clone();
     match result {
         Ok(accepted) => {
-            d.journal.sent(&id, &s.id, &accepted.job_id)?;
-            r.progress.insert(
-                s.id.clone(),
-                Progress::Sent {
-                    job_id: accepted.job_id.clone(),
-                },
-            );
+            // Journaled before it is shown; a rollout journal that fails stops the
+            // rollout, and the job id is said then (it is in jobs.jsonl too).
             let mut rec = job_record(d, r, s, &accepted.job_id, req);
             rec.order_id = accepted.order_id;
             let audit = (AuditLog::new(d.resolved.paths.audit_log()), d.actor.clone());
             super::jobs::journal_accepted(&d.jobs, &audit, &rec, Some(&r.start.login));
+            if let Err(e) = d.journal.sent(&id, &s.id, &rec.job_id) {
+                eprintln!("{}: sent, job {}", escape(&s.name), escape(&rec.job_id));
+                return Err(e.into());
+            }
+            r.progress.insert(
+                s.id.clone(),
+                Progress::Sent {
+                    job_id: rec.job_id.clone(),
+                },
+            );
             eprintln!("{}: sent, job {}", escape(&s.name), escape(&rec.job_id));
             Ok(Sent::Accepted(Box::new(rec)))
         }
