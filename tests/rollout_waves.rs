@@ -260,3 +260,61 @@ async fn an_unanswered_request_is_unknown_never_resent_and_halts() {
         .sum();
     assert_eq!(sends, 1, "sent once, never again: {ran:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_that_cannot_be_reached_stops_the_rollout_to_be_resumed() {
+    let sb = sandbox(&[]).await;
+    let home = tempfile::tempdir().expect("tmp");
+    let (args, stdin) = (rollout_args("1,100%"), format!("{PASSWORD}\n"));
+    let cmd = command(home.path(), &sb, &args);
+    let running = tokio::task::spawn_blocking(move || run(cmd, &stdin));
+    let cut = async move {
+        // Once the canary is in, the next wave is throttled (the queue waits 3 s) and the
+        // service goes away meanwhile.
+        let started = std::time::Instant::now();
+        while accepted(&sb, "web-03") == 0 {
+            assert!(
+                started.elapsed().as_secs() < 15,
+                "the canary was never sent"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let mut faults = Faults::default();
+        for op in ["ecs.reinstallos.v1", "ecs.reinstallos.v2"] {
+            faults.operations.insert(
+                op.into(),
+                FaultSpec {
+                    throttle_429: 1.0,
+                    retry_after_seconds: 3,
+                    ..FaultSpec::default()
+                },
+            );
+        }
+        sb.set_faults(faults);
+        while sb.counters().faults_injected == 0 {
+            assert!(
+                started.elapsed().as_secs() < 15,
+                "the second wave was never tried"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        sb.shutdown();
+    };
+    let (ran, ()) = tokio::join!(running, cut);
+    let ran = ran.expect("joined");
+    assert_eq!(ran.code, Some(1), "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("nothing more was sent; continue it with `reimage apply --resume"),
+        "{ran:?}"
+    );
+    let journal = std::fs::read_to_string(home.path().join("state/rollouts.jsonl")).expect("j");
+    for name in ["gitlab-runner-01", "db-replica-1"] {
+        assert!(
+            !journal
+                .lines()
+                .any(|l| l.contains("\"event\":\"sent\"") && l.contains(server_id(name))),
+            "{name} was not sent: {journal}"
+        );
+    }
+}
