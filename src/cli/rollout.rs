@@ -268,9 +268,12 @@ pub(super) async fn drive(
                             poller.track(*rec.clone());
                             open.insert(rec.job_id, s);
                         }
-                        Sent::Throttled(wait) => {
+                        Sent::Throttled(retry_after) => {
                             let n = throttles.entry(s.id.clone()).or_default();
                             *n += 1;
+                            // Retry-After, else exponential back-off with jitter (1 s up to 30 s).
+                            let policy = crate::config::RetryPolicy::default();
+                            let wait = crate::cloud::retry::delay(&policy, *n, retry_after).max(Duration::from_millis(200));
                             if *n >= MAX_THROTTLES {
                                 let reason = format!("throttled (HTTP 429) {n} times in a row; not sent");
                                 d.journal.refused(&id, &s.id, &reason)?;
@@ -340,8 +343,8 @@ pub(super) async fn drive(
 
 enum Sent {
     Accepted(Box<JobRecord>),
-    /// A 429: not applied; send again after this wait.
-    Throttled(Duration),
+    /// A 429: not applied; send again after its `Retry-After`, if it said one.
+    Throttled(Option<Duration>),
     /// The request never reached the service: not applied, the rollout stops here.
     Unreached(String),
     Failed,
@@ -380,11 +383,7 @@ fn sent(
         Err(e) if e.is_throttled() && e.kind == ErrorKind::Api => {
             d.journal.throttled(&id, &s.id)?;
             r.progress.insert(s.id.clone(), Progress::NotSent);
-            Ok(Sent::Throttled(
-                e.retry_after
-                    .unwrap_or(Duration::from_secs(1))
-                    .max(Duration::from_millis(200)),
-            ))
+            Ok(Sent::Throttled(e.retry_after))
         }
         Err(e) if e.kind == ErrorKind::Network => {
             d.journal.throttled(&id, &s.id)?;
