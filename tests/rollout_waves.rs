@@ -318,3 +318,44 @@ async fn a_service_that_cannot_be_reached_stops_the_rollout_to_be_resumed() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_concurrency_bounds_the_requests_in_flight_inside_a_wave() {
+    let sb = sandbox(&[]).await;
+    let mut faults = Faults::default();
+    for op in ["ecs.reinstallos.v1", "ecs.reinstallos.v2"] {
+        faults.operations.insert(
+            op.into(),
+            FaultSpec {
+                latency_ms: 400,
+                ..FaultSpec::default()
+            },
+        );
+    }
+    sb.set_faults(faults);
+    let home = tempfile::tempdir().expect("tmp");
+    std::fs::write(home.path().join("config.toml"), "bulk_concurrency = 1\n").expect("config");
+    let cmd = command(home.path(), &sb, &rollout_args("100%"));
+    let stdin = format!("{PASSWORD}\n");
+    let running = tokio::task::spawn_blocking(move || run(cmd, &stdin));
+    // One request at a time, each answered after 400 ms: the last is accepted at least
+    // 800 ms after the first (all at once, they would be accepted together).
+    let started = std::time::Instant::now();
+    let total = || SERVERS.iter().map(|n| accepted(&sb, n)).sum::<u64>();
+    while total() == 0 {
+        assert!(started.elapsed().as_secs() < 15, "nothing was sent");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let first = std::time::Instant::now();
+    while total() < 3 {
+        assert!(started.elapsed().as_secs() < 15, "not all were sent");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let spread = first.elapsed();
+    let ran = running.await.expect("joined");
+    assert!(ran.ok(), "{ran:?}");
+    assert!(
+        spread >= std::time::Duration::from_millis(700),
+        "sent one at a time: {spread:?}"
+    );
+}
