@@ -34,7 +34,7 @@ macro_rules! with_client {
 }
 
 with_client!(ListCmd, reimage::cli::ListArgs);
-with_client!(PlanCmd, reimage::cli::PlanArgs);
+with_client!(PlanCmd, reimage::cli::PlanCommand);
 with_client!(ApplyCmd, reimage::cli::ApplyArgs);
 with_client!(JobsCmd, reimage::cli::JobsArgs);
 with_client!(StopCmd, reimage::cli::StopArgs);

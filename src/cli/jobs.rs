@@ -162,6 +162,32 @@ pub async fn run_jobs(
     };
     out.write_all(text.trim_end().as_bytes())?;
     out.write_all(b"\n")?;
+    if args.format == OutputFormat::Table {
+        rollouts(&resolved, out)?;
+    }
+    Ok(())
+}
+
+/// The rollouts of the rollout journal, under the jobs (nothing when there are none).
+fn rollouts(resolved: &Resolved, out: &mut (dyn Write + Send)) -> Result<(), CliError> {
+    let path = super::apply_rollout::rollouts_path(resolved);
+    if !path.exists() {
+        return Ok(());
+    }
+    let journal = crate::jobs::rollout::RolloutJournal::open(path)?;
+    let (list, warnings) = journal.read_all()?;
+    for w in &warnings {
+        warn(w);
+    }
+    if !list.is_empty() {
+        let text = super::rollout_report::listing(&list);
+        writeln!(
+            out,
+            "\nrollouts ({}):\n{}",
+            journal.path().display(),
+            text.trim_end()
+        )?;
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The scriptable face: `reimage list` and `reimage doctor`, over the same client as the TUI.
 
 mod apply_job;
+mod apply_rollout;
 mod connect;
 mod console;
 mod doctor;
@@ -8,11 +9,16 @@ mod jobs;
 mod list;
 mod names;
 mod plan;
+mod plan_file;
+mod plan_view;
+mod rollout;
+mod rollout_report;
 mod sandbox_store;
 mod steps;
 mod stop;
 mod submit;
 mod table;
+mod targets;
 mod tui;
 mod tui_dispatch;
 mod tui_effects;
@@ -27,9 +33,10 @@ pub use console::Console;
 pub use doctor::run_doctor;
 pub use jobs::{JobsArgs, run_jobs};
 pub use list::{ListArgs, ListWhat, OutputFormat, run_list};
-pub use plan::{ApplyArgs, PlanArgs, RouteArg, run_apply, run_plan};
+pub use plan::{ApplyArgs, PlanArgs, PlanCommand, RouteArg, run_apply, run_plan};
 pub use sandbox_store::run_sandbox;
 pub use stop::{StopArgs, run_stop};
+pub use targets::TargetArgs;
 pub use tui::run_tui;
 pub use tui_effects::{DEFAULT_SUBMIT_CONCURRENCY, EffectsParts, Start, TuiEffects};
 pub use tui_files::user_data_answer;
@@ -80,6 +87,22 @@ pub enum CliError {
     /// `jobs --watch`: some jobs ended in FAIL, LOST or TIMED_OUT (already printed).
     #[error("{0} job(s) did not succeed")]
     JobsNotSucceeded(usize),
+    /// A rollout went past `--max-failures` (the report is already printed).
+    #[error("rollout {id} halted: {reason}; {not_sent} server(s) not sent")]
+    RolloutHalted {
+        id: String,
+        reason: String,
+        not_sent: usize,
+    },
+    /// A rollout sent every server, some failed within `--max-failures`.
+    #[error("rollout {id} finished with {failures} failure(s)")]
+    RolloutFailed { id: String, failures: usize },
+    /// The link to the cloud failed mid-rollout: nothing more was sent.
+    #[error(
+        "rollout {id} stopped: {}\n  nothing more was sent; continue it with `reimage apply --resume {id}`",
+        escape(.reason)
+    )]
+    RolloutInterrupted { id: String, reason: String },
 }
 
 /// The error (escaped), and its hint on a second line.

@@ -9,12 +9,19 @@ use crate::safe_text::escape;
 /// The servers `wanted` names, in that order, each by id or unique name (ECS or BMS); both
 /// lists are read once, whatever the number of names.
 pub(crate) async fn servers(client: &Client, wanted: &[String]) -> Result<Vec<Server>, CliError> {
-    let mut all = client.list_servers(ServerKind::Ecs).await?;
-    all.extend(client.list_servers(ServerKind::Bms).await?);
+    let all = all_servers(client).await?;
     wanted.iter().map(|w| server(&all, w)).collect()
 }
 
-fn server(all: &[Server], wanted: &str) -> Result<Server, CliError> {
+/// Every ECS, then every BMS.
+pub(crate) async fn all_servers(client: &Client) -> Result<Vec<Server>, CliError> {
+    let mut all = client.list_servers(ServerKind::Ecs).await?;
+    all.extend(client.list_servers(ServerKind::Bms).await?);
+    Ok(all)
+}
+
+/// One server of `all` by id or unique name; several of that name are listed with their ids.
+pub(crate) fn server(all: &[Server], wanted: &str) -> Result<Server, CliError> {
     if let Some(s) = all.iter().find(|s| s.id == wanted) {
         return Ok(s.clone());
     }

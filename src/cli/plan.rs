@@ -6,6 +6,8 @@
 use super::apply_job::{self, Followed};
 use super::console::Console;
 use super::list::OutputFormat;
+use super::plan_view::{errors_out, json_line, plan_json, plan_text};
+use super::targets::TargetArgs;
 use super::{CliError, connect};
 use crate::cloud::model::{Image, Keypair, Server};
 use crate::cloud::{Client, ImageQuery};
@@ -13,7 +15,7 @@ use crate::config::{Env, GlobalArgs};
 use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::record::TrackedState;
 use crate::ops::{self, Entries, FieldError, Input, LoginMode, Operation, Plan, Route};
-use crate::safe_text::{self, escape};
+use crate::safe_text::escape;
 use crate::secret::Secret;
 use clap::{Args, ValueEnum};
 use serde_json::json;
@@ -28,16 +30,10 @@ pub enum RouteArg {
 
 #[derive(Debug, Clone, Args)]
 pub struct PlanArgs {
-    /// Server id or unique name (ECS or BMS).
-    #[arg(long)]
-    pub server: String,
+    #[command(flatten)]
+    pub targets: TargetArgs,
     /// Change the OS to this image (id or unique name).
-    #[arg(
-        long,
-        value_name = "IMAGE",
-        required_unless_present = "reinstall",
-        conflicts_with = "reinstall"
-    )]
+    #[arg(long, value_name = "IMAGE", conflicts_with = "reinstall")]
     pub change_to: Option<String>,
     /// Reinstall the image the server has.
     #[arg(long)]
@@ -77,10 +73,27 @@ pub struct PlanArgs {
     pub format: OutputFormat,
 }
 
+/// `reimage plan`: the request flags, and where to write a plan file.
+#[derive(Debug, Clone, Args)]
+pub struct PlanCommand {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Write a plan file: the servers as seen, the routes and the exact bodies (a marker
+    /// where each secret goes, never the secret), with a hash; `apply --plan` sends it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub plan: PlanArgs,
+    /// Send a plan file of `reimage plan --out`: refused when a server changed since.
+    #[arg(long = "plan", value_name = "FILE")]
+    pub plan_file: Option<PathBuf>,
+    /// Continue an interrupted rollout from its first server not sent.
+    #[arg(long, value_name = "ROLLOUT")]
+    pub resume: Option<String>,
     /// Do not ask for the typed confirmation.
     #[arg(long)]
     pub yes: bool,
@@ -89,23 +102,15 @@ pub struct ApplyArgs {
     pub wait: bool,
 }
 
-/// Everything `ops::plan` needs, fetched from the cloud.
-struct Fetched {
-    server: Server,
-    images: Vec<Image>,
+/// Everything `ops::plan` needs besides the server, fetched from the cloud once.
+pub(super) struct Fetched {
+    pub images: Vec<Image>,
     keypairs: Vec<Keypair>,
     user_id: String,
     project_id: String,
 }
 
-async fn find_server(client: &Client, wanted: &str) -> Result<Server, CliError> {
-    let mut found =
-        super::names::servers(client, std::slice::from_ref(&wanted.to_string())).await?;
-    Ok(found.remove(0))
-}
-
-async fn fetch(client: &Client, args: &PlanArgs) -> Result<Fetched, CliError> {
-    let server = find_server(client, &args.server).await?;
+pub(super) async fn fetch(client: &Client, args: &PlanArgs) -> Result<Fetched, CliError> {
     let images = client.list_images(&ImageQuery::default()).await?;
     let (keypairs, user_id) = if args.keypair.is_some() {
         // IAM cannot tell the user of temporary (agency) keys; ops then leaves `userid`
@@ -122,7 +127,6 @@ async fn fetch(client: &Client, args: &PlanArgs) -> Result<Fetched, CliError> {
         (Vec::new(), String::new())
     };
     Ok(Fetched {
-        server,
         images,
         keypairs,
         user_id,
@@ -131,7 +135,7 @@ async fn fetch(client: &Client, args: &PlanArgs) -> Result<Fetched, CliError> {
 }
 
 /// `--change-to` takes an id or a unique name.
-fn operation(args: &PlanArgs, images: &[Image]) -> Result<Operation, CliError> {
+pub(super) fn operation(args: &PlanArgs, images: &[Image]) -> Result<Operation, CliError> {
     Ok(match &args.change_to {
         None => Operation::Reinstall,
         Some(wanted) => Operation::Change {
@@ -141,7 +145,10 @@ fn operation(args: &PlanArgs, images: &[Image]) -> Result<Operation, CliError> {
 }
 
 /// The form's fields from the flags; the password is read here, from stdin.
-fn entries(args: &PlanArgs, input: &mut Console) -> Result<Result<Entries, FieldError>, CliError> {
+pub(super) fn entries(
+    args: &PlanArgs,
+    input: &mut Console,
+) -> Result<Result<Entries, FieldError>, CliError> {
     let login = match LoginMode::from_flags(
         args.password_stdin,
         args.keypair.is_some(),
@@ -179,146 +186,124 @@ fn entries(args: &PlanArgs, input: &mut Console) -> Result<Result<Entries, Field
     }))
 }
 
-/// JSON output, one line: terminal controls in it are escaped too (see `safe_text::json`).
-fn json_line(v: &serde_json::Value) -> Result<String, CliError> {
-    Ok(safe_text::json::to_string(v)? + "\n")
-}
-
-fn plan_json(p: &Plan) -> serde_json::Value {
-    let body: serde_json::Value = serde_json::from_str(&p.masked_body()).unwrap_or_default();
-    json!({
-        "ok": true,
-        "server": {"id": p.server_id, "name": p.server_name, "kind": p.kind.label()},
-        "operation": p.op.label(),
-        "from_image": p.from_image,
-        "to_image": p.to_image,
-        "service": p.service(),
-        "route": p.route.route.label(),
-        "route_reason": p.route.reason,
-        "route_overridden": p.route.overridden,
-        "method": p.method,
-        "path": p.path,
-        "body": body,
-        "user_data_shown": p.user_data_shown,
-        "warnings": p.warnings.iter().map(|w| w.message()).collect::<Vec<_>>(),
-        "preconditions": p.preconditions.iter().map(|c| c.message()).collect::<Vec<_>>(),
-    })
-}
-
-/// The plan for the terminal; names, images and the body come from the cloud, so each is
-/// escaped on its line.
-fn plan_text(p: &Plan) -> String {
-    let mut s = format!(
-        "{} {} ({}): {} -> {}\nroute   {} ({})\n{} {}\n{}\n",
-        p.op.label(),
-        escape(&p.server_name),
-        p.kind.label(),
-        escape(&p.from_image),
-        escape(&p.to_image),
-        p.route.route.label(),
-        escape(&p.route.reason),
-        p.method,
-        escape(&p.path),
-        escape(&p.masked_body())
-    );
-    if let Some(script) = p.user_data_shown {
-        s += "user_data, before base64:\n";
-        for l in script.lines() {
-            s += &format!("  {}\n", escape(l));
-        }
+/// Check the flags that clap cannot tie together.
+pub(super) fn check_flags(args: &PlanArgs) -> Result<(), CliError> {
+    if args.change_to.is_none() && !args.reinstall {
+        return Err(CliError::Usage(
+            "say what to do: --change-to IMAGE or --reinstall".into(),
+        ));
     }
-    for w in &p.warnings {
-        s += &format!("! {}\n", escape(&w.message()));
+    if args.targets.is_empty() {
+        return Err(CliError::Usage(
+            "name the servers: --server (repeatable), --servers-from FILE or --match REGEX".into(),
+        ));
     }
-    for c in &p.preconditions {
-        s += &format!("> {}\n", escape(c.message()));
+    if args.targets.reads_stdin() && args.password_stdin {
+        return Err(CliError::Usage(
+            "--servers-from - and --password-stdin both read stdin: put the servers in a file"
+                .into(),
+        ));
     }
-    s
+    args.targets.waves()?;
+    args.targets.max_failures()?;
+    Ok(())
 }
 
-/// Every field error, its fix naming the flag or command (`server` as the user gave it).
-fn errors_out(
-    errors: &[FieldError],
-    format: OutputFormat,
-    server: &str,
-) -> Result<String, CliError> {
-    let fix = |e: &FieldError| super::steps::script_fix(&e.fix, e.step, server);
-    Ok(match format {
-        OutputFormat::Json => {
-            let list: Vec<_> = errors
-                .iter()
-                .map(|e| {
-                    json!({"field": e.field.label(), "message": e.message, "fix": fix(e),
-                           "source": e.basis.map(|c| c.to_string())})
-                })
-                .collect();
-            json_line(&json!({"ok": false, "errors": list}))?
-        }
-        OutputFormat::Table => errors
-            .iter()
-            .map(|e| {
-                let fix = fix(e);
-                let (message, fix) = (escape(&e.message), escape(&fix));
-                let source = e
-                    .basis
-                    .map(|c| format!("  source: {}\n", escape(&c.to_string())))
-                    .unwrap_or_default();
-                format!("x {}: {message}\n  fix: {fix}\n{source}", e.field.label())
-            })
-            .collect(),
-    })
-}
-
-/// Decide; on refusal print every field error and fail.
-async fn decide(
+/// Decide for every server; on any refusal print every field error (named by server when
+/// there are several) and fail: nothing is sent for any of them.
+pub(super) async fn decide_all(
     client: &Client,
     args: &PlanArgs,
     input: &mut Console,
     out: &mut (dyn Write + Send),
-) -> Result<(Plan, Server), CliError> {
+) -> Result<(Vec<Plan>, Vec<Server>, Fetched), CliError> {
+    check_flags(args)?;
+    let servers = super::targets::resolve(client, &args.targets).await?;
     let entries = match entries(args, input)? {
         Ok(e) => e,
         Err(e) => {
-            out.write_all(errors_out(&[e], args.format, &args.server)?.as_bytes())?;
+            let who = match servers.as_slice() {
+                [one] => one.name.as_str(),
+                _ => "SERVER",
+            };
+            out.write_all(errors_out(&[e], args.format, who)?.as_bytes())?;
             return Err(CliError::Refused(1));
         }
     };
     let f = fetch(client, args).await?;
     let op = operation(args, &f.images)?;
-    let verdict = ops::plan(&Input {
-        project_id: &f.project_id,
-        server: &f.server,
-        system_disk_gb: None,
-        operation: &op,
-        images: &f.images,
-        keypairs: &f.keypairs,
-        user_id: &f.user_id,
-        entries: &entries,
-    });
-    match verdict {
-        Ok(plan) => Ok((plan, f.server)),
-        Err(errors) => {
-            out.write_all(errors_out(&errors, args.format, &args.server)?.as_bytes())?;
-            Err(CliError::Refused(errors.len()))
+    let (plans, refused) = plan_each(&f, &servers, &op, &entries);
+    let mut count = 0;
+    for (server, errors) in &refused {
+        if servers.len() > 1 && args.format == OutputFormat::Table {
+            out.write_all(format!("{}:\n", escape(&server.name)).as_bytes())?;
+        }
+        out.write_all(errors_out(errors, args.format, &server.name)?.as_bytes())?;
+        count += errors.len();
+    }
+    if count > 0 {
+        return Err(CliError::Refused(count));
+    }
+    Ok((plans, servers, f))
+}
+
+/// `ops::plan` for each server: the plans, and the field errors of those refused.
+pub(super) fn plan_each<'s>(
+    f: &Fetched,
+    servers: &'s [Server],
+    op: &Operation,
+    entries: &Entries,
+) -> (Vec<Plan>, Vec<(&'s Server, Vec<FieldError>)>) {
+    let mut plans = Vec::new();
+    let mut refused = Vec::new();
+    for server in servers {
+        let verdict = ops::plan(&Input {
+            project_id: &f.project_id,
+            server,
+            system_disk_gb: None,
+            operation: op,
+            images: &f.images,
+            keypairs: &f.keypairs,
+            user_id: &f.user_id,
+            entries,
+        });
+        match verdict {
+            Ok(plan) => plans.push(plan),
+            Err(errors) => refused.push((server, errors)),
         }
     }
+    (plans, refused)
 }
 
 /// `reimage plan`: print the plan (masked) or every field error; sends nothing.
 pub async fn run_plan(
     global: &GlobalArgs,
-    args: &PlanArgs,
+    cmd: &PlanCommand,
     env: &Env,
     input: &mut Console,
     out: &mut (dyn Write + Send),
 ) -> Result<(), CliError> {
+    let args = &cmd.plan;
+    check_flags(args)?;
     let connected = connect(global, env).await?;
-    let (plan, _) = decide(&connected.client, args, input, out).await?;
-    let text = match args.format {
-        OutputFormat::Json => json_line(&plan_json(&plan))?,
-        OutputFormat::Table => plan_text(&plan),
-    };
+    let (plans, servers, f) = decide_all(&connected.client, args, input, out).await?;
+    let mut text = String::new();
+    for (i, plan) in plans.iter().enumerate() {
+        if i > 0 && args.format == OutputFormat::Table {
+            text.push('\n');
+        }
+        text += &match args.format {
+            OutputFormat::Json => json_line(&plan_json(plan))?,
+            OutputFormat::Table => plan_text(plan),
+        };
+    }
+    if args.targets.is_rollout() && args.format == OutputFormat::Table {
+        text += &super::apply_rollout::wave_lines(&args.targets, &servers)?;
+    }
     out.write_all(text.as_bytes())?;
+    if let Some(path) = &cmd.out {
+        super::plan_file::write(&connected.client, args, &plans, &servers, &f, path)?;
+    }
     Ok(())
 }
 
@@ -331,10 +316,20 @@ pub async fn run_apply(
     input: &mut Console,
     out: &mut (dyn Write + Send),
 ) -> Result<(), CliError> {
+    if args.resume.is_some() || args.plan_file.is_some() {
+        return super::apply_rollout::run(global, args, env, input, out).await;
+    }
+    check_flags(&args.plan)?;
+    if args.plan.targets.is_rollout() {
+        return super::apply_rollout::run(global, args, env, input, out).await;
+    }
     let connected = connect(global, env).await?;
     let client = &connected.client;
     let resolved = crate::config::resolve(global, env)?;
-    let (plan, server) = decide(client, &args.plan, input, out).await?;
+    let (mut plans, mut servers, _) = decide_all(client, &args.plan, input, out).await?;
+    let (Some(plan), Some(server)) = (plans.pop(), servers.pop()) else {
+        return Err(CliError::Usage("no server to send to".into()));
+    };
     let journal = apply_job::open_journal_for(&resolved, &plan.server_id, &server.name)?;
     eprint!("{}", plan_text(&plan));
     if !args.yes {

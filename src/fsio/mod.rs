@@ -33,6 +33,11 @@ pub enum FileKind {
     UserData,
     Journal,
     DamagedJournal,
+    RolloutJournal,
+    /// A plan written by `reimage plan --out` (holds no secret).
+    PlanFile,
+    /// `--servers-from`: server ids or names, one a line.
+    ServerList,
     Lock,
     AuditLog,
     Log,
@@ -53,7 +58,10 @@ impl FileKind {
             Self::SandboxState => 16 * MIB,
             Self::CaFile => 4 * MIB,
             // Compacted at every start; thousands of jobs fit in a few MB.
-            Self::Journal | Self::DamagedJournal => 64 * MIB,
+            Self::Journal | Self::DamagedJournal | Self::RolloutJournal => 64 * MIB,
+            // A 64 KB body for each of a thousand servers.
+            Self::PlanFile => 128 * MIB,
+            Self::ServerList => 4 * MIB,
             Self::Lock | Self::AuditLog | Self::Log | Self::StateDir => 0,
         }
     }
@@ -69,6 +77,9 @@ impl FileKind {
             Self::UserData => "user data file",
             Self::Journal => "job journal",
             Self::DamagedJournal => "file of damaged journal lines",
+            Self::RolloutJournal => "rollout journal",
+            Self::PlanFile => "plan file",
+            Self::ServerList => "server list",
             Self::Lock => "lock file",
             Self::AuditLog => "audit log",
             Self::Log => "log file",
@@ -84,6 +95,7 @@ impl FileKind {
             self,
             Self::Journal
                 | Self::DamagedJournal
+                | Self::RolloutJournal
                 | Self::Lock
                 | Self::AuditLog
                 | Self::Log
@@ -100,7 +112,7 @@ impl FileKind {
                 ": user data is at most 32 KB, at most 32768 bytes before base64 encoding \
                  (gzip it if it is text)"
             }
-            Self::Journal => "; move it aside and reimage starts a new one",
+            Self::Journal | Self::RolloutJournal => "; move it aside and reimage starts a new one",
             _ => "",
         }
     }

@@ -5,4 +5,6 @@ pub mod journal;
 pub mod pacing;
 pub mod poller;
 pub mod record;
+pub mod rollout;
+mod rollout_journal;
 pub mod submitted;

@@ -23,6 +23,22 @@ use zeroize::Zeroizing;
 /// What `adminpass` shows when masked.
 pub const PASSWORD_MASK: &str = "********";
 
+/// Where the password goes in a body written with [`Body::marked`] (a plan file).
+pub const PASSWORD_MARKER: &str = "<secret:adminpass>";
+/// Where the base64 user data goes in a body written with [`Body::marked`].
+pub const USER_DATA_MARKER: &str = "<secret:user_data>";
+
+/// How the secrets of a body are written.
+#[derive(Clone, Copy)]
+enum View<'a> {
+    /// As they are: the bytes sent.
+    Reveal,
+    /// The password as `********`, the user data as this text.
+    Mask(&'a str),
+    /// Each as its marker.
+    Mark,
+}
+
 /// `metadata` of any of the six bodies.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Metadata {
@@ -143,20 +159,21 @@ impl Body {
         Some(o)
     }
 
-    /// The body with the secrets as given (`masked` empty) or replaced by masks.
-    fn ordered<'a>(&'a self, masked: &'a str) -> Ordered<'a> {
-        let reveal = masked.is_empty();
-        let user_data = self
-            .metadata
-            .user_data
-            .as_ref()
-            .map(|(b64, _)| if reveal { b64.expose() } else { masked });
+    /// The body with the secrets as given, masked or marked.
+    fn ordered<'a>(&'a self, view: View<'a>) -> Ordered<'a> {
+        let user_data = self.metadata.user_data.as_ref().map(|(b64, _)| match view {
+            View::Reveal => b64.expose(),
+            View::Mask(text) => text,
+            View::Mark => USER_DATA_MARKER,
+        });
         let mut inner = Ordered::new();
         inner.put(
             "adminpass",
-            self.adminpass
-                .as_ref()
-                .map(|p| if reveal { p.expose() } else { PASSWORD_MASK }),
+            self.adminpass.as_ref().map(|p| match view {
+                View::Reveal => p.expose(),
+                View::Mask(_) => PASSWORD_MASK,
+                View::Mark => PASSWORD_MARKER,
+            }),
         );
         inner.put("keyname", self.keyname.as_deref());
         inner.put("userid", self.userid.as_deref());
@@ -187,11 +204,11 @@ impl Body {
 
     /// Serialises into a buffer reserved up front, so it never reallocates: a reallocation
     /// would leave an unwiped copy of the password behind.
-    fn write(&self, masked: &str) -> Zeroizing<Vec<u8>> {
+    fn write(&self, view: View<'_>) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(BODY_CAPACITY));
         let mut ser = serde_json::Serializer::with_formatter(&mut *out, SdkFormatter);
         // Serializing strings into a Vec cannot fail.
-        if let Err(e) = self.ordered(masked).serialize(&mut ser) {
+        if let Err(e) = self.ordered(view).serialize(&mut ser) {
             tracing::error!(error = %e, "request body did not serialize");
         }
         out
@@ -199,13 +216,19 @@ impl Body {
 
     /// The bytes to send, secrets included, in a buffer wiped when dropped.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        self.write("")
+        self.write(View::Reveal)
+    }
+
+    /// The body with each secret replaced by its marker ([`PASSWORD_MARKER`],
+    /// [`USER_DATA_MARKER`]): what a plan file keeps, filled again when it is applied.
+    pub fn marked(&self) -> String {
+        String::from_utf8_lossy(&self.write(View::Mark)).into_owned()
     }
 
     /// The body for screens and logs: password as `********`, user data as its size.
     pub fn masked(&self) -> String {
         let mask = self.user_data_mask();
-        String::from_utf8_lossy(&self.write(&mask)).into_owned()
+        String::from_utf8_lossy(&self.write(View::Mask(&mask))).into_owned()
     }
 }
 

@@ -25,16 +25,19 @@ mod errors;
 mod form;
 mod input;
 mod login;
+mod marks;
 mod password;
 mod plan;
+mod plan_file;
 mod route;
 pub mod sources;
 mod state;
 mod user_data;
+mod waves;
 
 /// The wiped holders, named here for the form and the scripts that fill an [`Input`].
 pub use crate::secret::{Secret, SecretBytes};
-pub use body::{Body, Metadata, PASSWORD_MASK};
+pub use body::{Body, Metadata, PASSWORD_MARKER, PASSWORD_MASK, USER_DATA_MARKER};
 pub use checks::{KMS_KEY_LEN, is_uuid};
 pub use compat::{
     Incompatibility, flavor_is_arm, image_compatibility, server_is_arm, server_is_uefi,
@@ -44,13 +47,16 @@ pub use errors::{Field, FieldError, OsFamily, Precondition, Step, Warning};
 pub use form::{auto_pay_offered, field_applies, field_errors, field_warnings, validate};
 pub use input::{Entries, Input, LoginMode, OpKind, Operation, UserData, UserDataSource};
 pub use login::{check_keypair, check_login_mode, check_user_data_allowed};
+pub use marks::fill_marks;
 pub use password::{
     BMS_SPECIALS, PasswordTarget, SPECIALS, check_password, check_password_confirm,
 };
 pub use plan::{Plan, plan, warnings};
+pub use plan_file::{PLAN_FORMAT, PlanFile, PlannedServer, SecretSlot, SeenState};
 pub use route::{Route, RouteDecision, decide_route, ecs_route_for};
 pub use sources::Cite;
 pub use state::{Readiness, Refusal, is_prepaid, is_spot, server_can_stop, server_can_take};
 pub use user_data::{
     EncodedUserData, MAX_BYTES as USER_DATA_MAX_BYTES, check_user_data, encode_user_data,
 };
+pub use waves::{MaxFailures, Step as WaveStep, Waves};

@@ -81,6 +81,9 @@ pub struct SandboxArgs {
     /// Remove the stored sandbox state (the TUI's and --keep-state's), then exit.
     #[arg(long, conflicts_with = "keep_state")]
     pub reset: bool,
+    /// Make every change/reinstall job of this server (id or name) end in FAIL; repeatable.
+    #[arg(long, value_name = "SERVER")]
+    pub fault_fail_server: Vec<String>,
 }
 
 impl std::fmt::Debug for SandboxArgs {
@@ -163,6 +166,7 @@ impl SandboxArgs {
             clock_skew_seconds: self.clock_skew_seconds,
             faults,
             restore: None,
+            fail_servers: self.fault_fail_server.clone(),
         })
     }
 }

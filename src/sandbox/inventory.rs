@@ -342,6 +342,8 @@ fn expand(
         security_group_id: derived_uuid("security-group:default"),
         busy_job: None,
         injected: None,
+        os_requests: 0,
+        last_os_body_sha256: None,
     })
 }
 

@@ -61,6 +61,9 @@ pub struct SandboxConfig {
     pub faults: Faults,
     /// Servers and jobs to start with instead of the inventory's (a stored state).
     pub restore: Option<Arc<Snapshot>>,
+    /// Servers (id or name) whose change/reinstall jobs are accepted and then end in FAIL,
+    /// whatever the image: a failing canary.
+    pub fail_servers: Vec<String>,
 }
 
 /// Called with the sandbox's state after every request that may change it, and at
@@ -80,6 +83,7 @@ impl Default for SandboxConfig {
             clock_skew_seconds: 900,
             faults: Faults::default(),
             restore: None,
+            fail_servers: Vec::new(),
         }
     }
 }
@@ -183,6 +187,12 @@ impl Sandbox {
     /// Current request counters.
     pub fn counters(&self) -> Counters {
         self.app.counters()
+    }
+
+    /// What `GET /_sandbox/servers/{id}` shows: status, image, injected login, and the
+    /// change/reinstall requests accepted for it (count, SHA-256 of the last body).
+    pub fn server_state(&self, id: &str) -> Option<serde_json::Value> {
+        self.app.server_state(id)
     }
 
     /// Replace the fault switches (same as `PUT /_sandbox/faults`).

@@ -100,6 +100,7 @@ impl App {
         Some(serde_json::json!({
             "id": s.id, "name": s.name, "status": s.status, "image_id": s.image_id,
             "key_name": s.key_name, "injected": s.injected,
+            "os_requests": s.os_requests, "last_os_body_sha256": s.last_os_body_sha256,
         }))
     }
 

@@ -66,6 +66,13 @@ pub struct SimServer {
     /// The login the last change/reinstall left (`None`: as created). Sandbox-only, shown
     /// by `GET /_sandbox/servers/{id}`.
     pub injected: Option<String>,
+    /// Change/reinstall requests the service accepted for it, and the SHA-256 (hex) of
+    /// the last one's body: what tests compare with what was planned. Sandbox-only; a
+    /// state kept before these existed reads as none.
+    #[serde(default)]
+    pub os_requests: u32,
+    #[serde(default)]
+    pub last_os_body_sha256: Option<String>,
 }
 
 impl SimServer {

@@ -135,6 +135,29 @@ fn failure_of(image: Option<&SimImage>, code: &str) -> Option<(String, String)> 
     })
 }
 
+/// The failure of a server named in `Faults::fail_servers`.
+fn failing_server(ctx: &Ctx<'_>, server: &SimServer, code: &str) -> Option<(String, String)> {
+    ctx.config
+        .fail_servers
+        .iter()
+        .any(|s| *s == server.id || *s == server.name)
+        .then(|| {
+            (
+                code.to_string(),
+                format!("Failed to install the operating system on {}.", server.name),
+            )
+        })
+}
+
+/// An accepted request: counted, and its body's digest kept for the admin view.
+fn note_request(world: &mut World, id: &str, body: &[u8]) {
+    use sha2::Digest;
+    if let Some(s) = world.server_mut(id) {
+        s.os_requests += 1;
+        s.last_os_body_sha256 = Some(hex::encode(sha2::Sha256::digest(body)));
+    }
+}
+
 pub fn ecs(world: &mut World, id: &str, op: OsOp, v2: bool, ctx: &Ctx<'_>) -> Reply {
     let service = if v2 { Service::EcsV2 } else { Service::EcsV1 };
     let req = match rules::parse_body(ctx.body, op) {
@@ -179,7 +202,8 @@ pub fn ecs(world: &mut World, id: &str, op: OsOp, v2: bool, ctx: &Ctx<'_>) -> Re
             .as_ref()
             .map_or(server.image_id.clone(), |i| i.id.clone()),
         key_name: req.keyname.clone(),
-        failure: failure_of(image.as_ref(), ECS_FAIL_CODE),
+        failure: failure_of(image.as_ref(), ECS_FAIL_CODE)
+            .or_else(|| failing_server(ctx, &server, ECS_FAIL_CODE)),
         injected: injected(&req, service, image.as_ref()),
     };
     // A prepaid server moving to a charged (market) image creates an order; unless it is
@@ -189,10 +213,12 @@ pub fn ecs(world: &mut World, id: &str, op: OsOp, v2: bool, ctx: &Ctx<'_>) -> Re
         && image.as_ref().is_some_and(|i| i.productcode.is_some())
         && req.is_auto_pay.as_deref() != Some("true");
     if unpaid {
+        note_request(world, &server.id, ctx.body);
         let job = world.submit_pending_payment(SimKind::Ecs, job_type, action);
         let order = format!("CS{}", job.get(..16).unwrap_or(&job).to_uppercase());
         return Reply::ok(json!({"job_id": job, "order_id": order}));
     }
+    note_request(world, &server.id, ctx.body);
     let job = world.submit(SimKind::Ecs, job_type, action, ctx.config.job_seconds);
     Reply::ok(json!({"job_id": job}))
 }
@@ -236,9 +262,11 @@ pub fn bms(world: &mut World, id: &str, op: OsOp, ctx: &Ctx<'_>) -> Reply {
             .as_ref()
             .map_or(server.image_id.clone(), |i| i.id.clone()),
         key_name: req.keyname.clone(),
-        failure: failure_of(image.as_ref(), BMS_FAIL_CODE),
+        failure: failure_of(image.as_ref(), BMS_FAIL_CODE)
+            .or_else(|| failing_server(ctx, &server, BMS_FAIL_CODE)),
         injected: injected(&req, service, image.as_ref()),
     };
+    note_request(world, &server.id, ctx.body);
     let job = world.submit(SimKind::Bms, job_type, action, ctx.config.job_seconds);
     match op {
         OsOp::Change => Reply::ok(json!({"jobId": job})),

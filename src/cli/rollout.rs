@@ -1,0 +1,446 @@
+//! The rollout driver of `reimage apply` with several servers: wave after wave, each
+//! request sent once, at most `bulk_concurrency` in flight, the queue paused by a 429 for
+//! its `Retry-After` (a throttled request was not applied and goes again), every job
+//! followed with the poller and every SUCCESS checked by re-reading the server. A wave
+//! starts only when every job of the one before ended and the failures are within
+//! `--max-failures`; beyond it the rollout halts and says which servers were sent, with
+//! each outcome, and which were not. Every step is in the rollout journal first
+//! (`jobs/rollout.rs`), so `--resume` after `kill -9` sends no server twice and skips none.
+
+use super::CliError;
+use super::rollout_report;
+use crate::cloud::model::JobAccepted;
+use crate::cloud::{Client, CloudError, ErrorKind};
+use crate::config::Resolved;
+use crate::jobs::audit::{Actor, AuditLog};
+use crate::jobs::journal::Journal;
+use crate::jobs::poller::JobEvent;
+use crate::jobs::record::{JobRecord, TrackedState, now_rfc3339};
+use crate::jobs::rollout::{Outcome, Progress, Rollout, RolloutJournal, ServerRef};
+use crate::ops::MaxFailures;
+use crate::safe_text::escape;
+use crate::secret::Secret;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use zeroize::Zeroizing;
+
+/// A request that 429s this many times in a row is given up (as refused).
+const MAX_THROTTLES: u32 = 8;
+
+/// Polls failing this long without one answer (a lost link): the rollout stops, sends
+/// nothing more, and says to resume it.
+const LINK_LOST: Duration = Duration::from_secs(120);
+
+/// The body of one server's request.
+pub(super) enum Outgoing {
+    /// Built by `ops::plan` now.
+    Plan(Box<crate::ops::Plan>),
+    /// A plan file's body, its markers filled with these secrets.
+    Marked {
+        body: String,
+        password: Option<Arc<Secret>>,
+        user_data: Option<Arc<Secret>>,
+    },
+}
+
+impl Outgoing {
+    fn bytes(&self) -> Result<Zeroizing<Vec<u8>>, String> {
+        match self {
+            Outgoing::Plan(p) => Ok(p.body.to_bytes()),
+            Outgoing::Marked {
+                body,
+                password,
+                user_data,
+            } => crate::ops::fill_marks(body, password.as_deref(), user_data.as_deref()),
+        }
+    }
+}
+
+/// A server's request, ready to go.
+pub(super) struct Request {
+    pub path: String,
+    pub body: Outgoing,
+    /// `v1`, `v2` or `bms`; image names for the journal and the audit log.
+    pub route: String,
+    pub from_image: String,
+    pub to_image: String,
+}
+
+/// What a rollout runs with.
+pub(super) struct Driver<'a> {
+    pub client: &'a Client,
+    pub resolved: &'a Resolved,
+    pub journal: &'a RolloutJournal,
+    pub jobs: Arc<Journal>,
+    pub actor: Actor,
+    pub concurrency: usize,
+    pub max_failures: MaxFailures,
+}
+
+/// How a rollout ended.
+pub(super) enum Ended {
+    Finished,
+    Halted(String),
+    /// The link to the cloud failed: nothing more was sent; resume later.
+    Interrupted(String),
+}
+
+fn job_record(
+    d: &Driver<'_>,
+    r: &Rollout,
+    s: &ServerRef,
+    job_id: &str,
+    req: Option<&Request>,
+) -> JobRecord {
+    let ctx = d.client.context();
+    JobRecord {
+        job_id: job_id.to_string(),
+        kind: s.kind,
+        operation: r.start.operation,
+        server_id: s.id.clone(),
+        server_name: s.name.clone(),
+        route: req.map(|q| q.route.clone()),
+        region: ctx.region.clone(),
+        project_id: ctx.project_id.clone(),
+        old_image: req.map(|q| q.from_image.clone()).filter(|i| !i.is_empty()),
+        new_image: req.map(|q| q.to_image.clone()).filter(|i| !i.is_empty()),
+        order_id: None,
+        submitted_at: now_rfc3339(),
+        state: TrackedState::Submitted,
+        error_code: None,
+        fail_reason: None,
+        updated_at: now_rfc3339(),
+    }
+}
+
+/// The outcome of an ended job, checked against the server: a SUCCESS counts only when
+/// the server, read again, shows the image it should.
+async fn conclude(
+    client: &Client,
+    s: &ServerRef,
+    expect: &str,
+    rec: &JobRecord,
+) -> (Outcome, String) {
+    let detail = [rec.error_code.as_deref(), rec.fail_reason.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    match rec.state {
+        TrackedState::Success => match client.show_server(s.kind, &s.id).await {
+            Ok(now) if expect.is_empty() || now.current_image_id() == Some(expect) => {
+                (Outcome::Success, String::new())
+            }
+            Ok(now) => (
+                Outcome::ImageNotShown,
+                format!(
+                    "(it shows {})",
+                    now.current_image_id().unwrap_or("no image")
+                ),
+            ),
+            Err(e) => (
+                Outcome::ImageNotShown,
+                format!("(it could not be read again: {e})"),
+            ),
+        },
+        TrackedState::PendingPayment => (
+            Outcome::PendingPayment,
+            "the order waits for payment".into(),
+        ),
+        TrackedState::Lost => (Outcome::Lost, detail),
+        TrackedState::TimedOut => (Outcome::TimedOut, detail),
+        _ => (Outcome::Fail, detail),
+    }
+}
+
+/// Run the rollout from where its journal stands; `requests` holds a request for every
+/// server not sent yet.
+pub(super) async fn drive(
+    d: &Driver<'_>,
+    r: &mut Rollout,
+    requests: HashMap<String, Request>,
+) -> Result<Ended, CliError> {
+    let id = r.start.id.clone();
+    let total = r.total();
+    // A request on disk as leaving, with nothing after it: its answer was lost.
+    let lost: Vec<String> = r
+        .servers()
+        .filter(|(_, _, p)| **p == Progress::Sending)
+        .map(|(_, s, _)| s.id.clone())
+        .collect();
+    for sid in lost {
+        let reason = "sent when reimage stopped; its answer was not recorded";
+        d.journal.unknown(&id, &sid, reason)?;
+        r.progress.insert(
+            sid,
+            Progress::Unknown {
+                reason: reason.into(),
+            },
+        );
+    }
+    let (poller, mut events) = super::jobs::script_poller(
+        d.resolved,
+        d.client.clone(),
+        d.jobs.clone(),
+        d.actor.clone(),
+    )?;
+    let known_jobs = d.jobs.replay()?.jobs;
+    let waves = r.start.waves.clone();
+    for (w, wave) in waves.iter().enumerate() {
+        if d.max_failures.exceeded(r.failures(), total) {
+            break;
+        }
+        let mut open: HashMap<String, ServerRef> = HashMap::new();
+        for s in wave {
+            if let Progress::Sent { job_id } = r.progress_of(&s.id).clone() {
+                if !known_jobs.iter().any(|j| j.job_id == job_id) {
+                    let _ = d.jobs.record_submitted(&job_record(d, r, s, &job_id, None));
+                }
+                poller.track(job_record(d, r, s, &job_id, None));
+                open.insert(job_id, s.clone());
+            }
+        }
+        let mut queue: VecDeque<ServerRef> = wave
+            .iter()
+            .filter(|s| *r.progress_of(&s.id) == Progress::NotSent)
+            .cloned()
+            .collect();
+        if queue.is_empty() && open.is_empty() {
+            continue;
+        }
+        eprintln!(
+            "wave {}/{}: {} server(s) to send, {} job(s) to follow",
+            w + 1,
+            waves.len(),
+            queue.len(),
+            open.len()
+        );
+        let mut flying = FuturesUnordered::new();
+        let mut pause_until: Option<Instant> = None;
+        let mut throttles: HashMap<String, u32> = HashMap::new();
+        let mut interrupted: Option<String> = None;
+        let mut answered = Instant::now();
+        loop {
+            let halting = d.max_failures.exceeded(r.failures(), total) || interrupted.is_some();
+            let paused = pause_until.is_some_and(|t| t > Instant::now());
+            while !halting && !paused && flying.len() < d.concurrency.max(1) {
+                let Some(s) = queue.pop_front() else { break };
+                let Some(req) = requests.get(&s.id) else {
+                    let reason = "no request was planned for it";
+                    d.journal.refused(&id, &s.id, reason)?;
+                    r.progress.insert(
+                        s.id.clone(),
+                        Progress::Refused {
+                            reason: reason.into(),
+                        },
+                    );
+                    continue;
+                };
+                let bytes = match req.body.bytes() {
+                    Ok(b) => b,
+                    Err(reason) => {
+                        d.journal.refused(&id, &s.id, &reason)?;
+                        r.progress
+                            .insert(s.id.clone(), Progress::Refused { reason });
+                        continue;
+                    }
+                };
+                d.journal.sending(&id, &s.id)?;
+                r.progress.insert(s.id.clone(), Progress::Sending);
+                let (client, path) = (d.client.clone(), req.path.clone());
+                flying.push(async move {
+                    let result = client.submit_os_request(s.kind, &path, bytes).await;
+                    (s, result)
+                });
+            }
+            if flying.is_empty() && open.is_empty() && (queue.is_empty() || halting) {
+                break;
+            }
+            let wake = pause_until.unwrap_or_else(Instant::now);
+            tokio::select! {
+                Some((s, result)) = flying.next(), if !flying.is_empty() => {
+                    match sent(d, r, &s, result, requests.get(&s.id))? {
+                        Sent::Accepted(rec) => {
+                            poller.track(*rec.clone());
+                            open.insert(rec.job_id, s);
+                        }
+                        Sent::Throttled(retry_after) => {
+                            let n = throttles.entry(s.id.clone()).or_default();
+                            *n += 1;
+                            // Retry-After, else exponential back-off with jitter (1 s up to 30 s).
+                            let policy = crate::config::RetryPolicy::default();
+                            let wait = crate::cloud::retry::delay(&policy, *n, retry_after).max(Duration::from_millis(200));
+                            if *n >= MAX_THROTTLES {
+                                let reason = format!("throttled (HTTP 429) {n} times in a row; not sent");
+                                d.journal.refused(&id, &s.id, &reason)?;
+                                r.progress.insert(s.id.clone(), Progress::Refused { reason });
+                            } else {
+                                let until = Instant::now() + wait;
+                                pause_until = Some(pause_until.map_or(until, |p| p.max(until)));
+                                eprintln!("throttled (HTTP 429) sending {}: the queue waits {} s", escape(&s.name), wait.as_secs_f32());
+                                queue.push_front(s);
+                            }
+                        }
+                        Sent::Unreached(why) => {
+                            interrupted = Some(why);
+                            queue.push_front(s);
+                        }
+                        Sent::Failed => {}
+                    }
+                }
+                event = events.recv(), if !open.is_empty() => {
+                    let Some(event) = event else {
+                        return Err(CliError::Usage("the job poller stopped".into()));
+                    };
+                    if let JobEvent::PollFailed { error, paused: None, .. } = &event {
+                        if answered.elapsed() > LINK_LOST {
+                            interrupted = Some(format!("no poll of the open jobs was answered for {} s: {error}", LINK_LOST.as_secs()));
+                        }
+                    } else {
+                        answered = Instant::now();
+                    }
+                    if let JobEvent::Changed { record, .. } = event {
+                        let ended = record.state.is_final() || record.state == TrackedState::PendingPayment;
+                        if let Some(s) = open.get(&record.job_id).cloned().filter(|_| ended) {
+                            open.remove(&record.job_id);
+                            let (outcome, detail) = conclude(d.client, &s, &s.expect_image, &record).await;
+                            d.journal.ended(&id, &s.id, &record.job_id, outcome, &detail)?;
+                            let p = Progress::Ended { job_id: record.job_id.clone(), outcome, detail };
+                            eprintln!("{}: {}", escape(&s.name), escape(&p.label()));
+                            r.progress.insert(s.id.clone(), p);
+                        }
+                    }
+                }
+                _ = tokio::time::sleep_until(wake), if paused => {}
+            }
+            // The open jobs go on in the cloud; `--resume` follows them again.
+            if interrupted.is_some() && flying.is_empty() {
+                break;
+            }
+        }
+        if let Some(why) = interrupted {
+            return Ok(Ended::Interrupted(why));
+        }
+    }
+    let failures = r.failures();
+    if d.max_failures.exceeded(failures, total) {
+        let reason = format!(
+            "{failures} server(s) failed, more than --max-failures {} allows",
+            d.max_failures
+        );
+        d.journal.halted(&id, &reason)?;
+        r.halted = Some(reason.clone());
+        return Ok(Ended::Halted(reason));
+    }
+    d.journal.finished(&id)?;
+    r.finished = true;
+    Ok(Ended::Finished)
+}
+
+enum Sent {
+    Accepted(Box<JobRecord>),
+    /// A 429: not applied; send again after its `Retry-After`, if it said one.
+    Throttled(Option<Duration>),
+    /// The request never reached the service: not applied, the rollout stops here.
+    Unreached(String),
+    Failed,
+}
+
+/// Journal what the service answered to one request.
+fn sent(
+    d: &Driver<'_>,
+    r: &mut Rollout,
+    s: &ServerRef,
+    result: Result<JobAccepted, CloudError>,
+    req: Option<&Request>,
+) -> Result<Sent, CliError> {
+    let id = r.start.id.clone();
+    match result {
+        Ok(accepted) => {
+            // Journaled before it is shown; a rollout journal that fails stops the
+            // rollout, and the job id is said then (it is in jobs.jsonl too).
+            let mut rec = job_record(d, r, s, &accepted.job_id, req);
+            rec.order_id = accepted.order_id;
+            let audit = (AuditLog::new(d.resolved.paths.audit_log()), d.actor.clone());
+            super::jobs::journal_accepted(&d.jobs, &audit, &rec, Some(&r.start.login));
+            if let Err(e) = d.journal.sent(&id, &s.id, &rec.job_id) {
+                eprintln!("{}: sent, job {}", escape(&s.name), escape(&rec.job_id));
+                return Err(e.into());
+            }
+            r.progress.insert(
+                s.id.clone(),
+                Progress::Sent {
+                    job_id: rec.job_id.clone(),
+                },
+            );
+            eprintln!("{}: sent, job {}", escape(&s.name), escape(&rec.job_id));
+            Ok(Sent::Accepted(Box::new(rec)))
+        }
+        Err(e) if e.is_throttled() && e.kind == ErrorKind::Api => {
+            d.journal.throttled(&id, &s.id)?;
+            r.progress.insert(s.id.clone(), Progress::NotSent);
+            Ok(Sent::Throttled(e.retry_after))
+        }
+        Err(e) if e.kind == ErrorKind::Network => {
+            d.journal.throttled(&id, &s.id)?;
+            r.progress.insert(s.id.clone(), Progress::NotSent);
+            Ok(Sent::Unreached(e.to_string()))
+        }
+        Err(e) if e.kind == ErrorKind::AmbiguousSend => {
+            let reason = e.to_string();
+            d.journal.unknown(&id, &s.id, &reason)?;
+            eprintln!(
+                "{}: unknown, check it: {}",
+                escape(&s.name),
+                escape(&reason)
+            );
+            r.progress
+                .insert(s.id.clone(), Progress::Unknown { reason });
+            Ok(Sent::Failed)
+        }
+        Err(e) => {
+            let reason = e.to_string();
+            d.journal.refused(&id, &s.id, &reason)?;
+            eprintln!("{}: refused: {}", escape(&s.name), escape(&reason));
+            r.progress
+                .insert(s.id.clone(), Progress::Refused { reason });
+            Ok(Sent::Failed)
+        }
+    }
+}
+
+/// Print the report and turn the end into the exit status.
+pub(super) fn finish(
+    r: &Rollout,
+    ended: Ended,
+    format: super::list::OutputFormat,
+    out: &mut (dyn std::io::Write + Send),
+) -> Result<(), CliError> {
+    let text = match format {
+        super::list::OutputFormat::Table => rollout_report::report(r),
+        super::list::OutputFormat::Json => {
+            crate::safe_text::json::to_string(&rollout_report::report_json(r))? + "\n"
+        }
+    };
+    out.write_all(text.as_bytes())?;
+    match ended {
+        Ended::Finished if r.failures() == 0 => Ok(()),
+        Ended::Finished => Err(CliError::RolloutFailed {
+            id: r.start.id.clone(),
+            failures: r.failures(),
+        }),
+        Ended::Halted(reason) => Err(CliError::RolloutHalted {
+            id: r.start.id.clone(),
+            reason,
+            not_sent: r.servers().filter(|(_, _, p)| !p.was_sent()).count(),
+        }),
+        Ended::Interrupted(reason) => Err(CliError::RolloutInterrupted {
+            id: r.start.id.clone(),
+            reason,
+        }),
+    }
+}
