@@ -3,13 +3,12 @@
 //! responsive with the last good rows and lose no job, and no secret reaches a file the
 //! program wrote or the screen. Results are summed up in docs/faults.md.
 
-mod client_common;
-mod pty_harness;
-
-use pty_harness::Pty;
+use crate::support::client;
+use crate::support::job_record;
+use crate::support::pty::Pty;
 use reimage::cloud::model::ServerKind;
 use reimage::jobs::journal::Journal;
-use reimage::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
+use reimage::jobs::record::JobOperation;
 use reimage::sandbox::{FaultSpec, Faults, Sandbox, SandboxConfig};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -30,7 +29,7 @@ fn cloud(job_seconds: f64) -> Cloud {
         .enable_all()
         .build()
         .expect("runtime");
-    let sb = rt.block_on(client_common::sandbox_with(SandboxConfig {
+    let sb = rt.block_on(client::sandbox_with(SandboxConfig {
         sk: SECRET.to_string(),
         job_seconds,
         ..SandboxConfig::default()
@@ -154,7 +153,7 @@ fn hostile_server_names_cannot_drive_the_terminal() {
     let home = tempfile::tempdir().expect("tempdir");
     let servers =
         c.rt.block_on(async {
-            let client = client_common::client(&c.sb).await;
+            let client = client::client(&c.sb).await;
             client.list_servers(ServerKind::Ecs).await
         })
         .expect("list");
@@ -295,13 +294,13 @@ fn polling_faults_lose_no_job_and_the_change_is_sent_once() {
     let home = tempfile::tempdir().expect("tempdir");
     // A real job on the sandbox, journaled as the form would journal it.
     let (server, accepted) = c.rt.block_on(async {
-        let client = client_common::client(&c.sb).await;
+        let client = client::client(&c.sb).await;
         let servers = client.list_servers(ServerKind::Ecs).await.expect("list");
-        let server = client_common::eligible(&servers)
+        let server = client::eligible(&servers)
             .into_iter()
             .next()
             .expect("eligible");
-        let image = client_common::good_image(&client, ServerKind::Ecs, true).await;
+        let image = client::good_image(&client, ServerKind::Ecs, true).await;
         let path = format!("/v2/{{pid}}/cloudservers/{}/changeos", server.id);
         let body = serde_json::json!({"os-change": {"adminpass": "Bl0ck!Quay7", "imageid": image.id, "mode": "withStopServer"}});
         let accepted = client
@@ -312,24 +311,17 @@ fn polling_faults_lose_no_job_and_the_change_is_sent_once() {
     });
     let (journal, _) = Journal::open(home.path().join("state/jobs.jsonl")).expect("journal");
     journal
-        .record_submitted(&JobRecord {
-            job_id: accepted.job_id.clone(),
-            kind: ServerKind::Ecs,
-            operation: JobOperation::ChangeOs,
-            server_id: server.id.clone(),
-            server_name: server.name.clone(),
-            route: Some("v2".into()),
-            region: c.sb.region.clone(),
-            project_id: c.sb.project_id.clone(),
-            old_image: None,
-            new_image: None,
-            order_id: None,
-            submitted_at: now_rfc3339(),
-            state: TrackedState::Submitted,
-            error_code: None,
-            fail_reason: None,
-            updated_at: now_rfc3339(),
-        })
+        .record_submitted(
+            &job_record::submitted(
+                &accepted.job_id,
+                ServerKind::Ecs,
+                JobOperation::ChangeOs,
+                (&server.id, &server.name),
+            )
+            .route("v2")
+            .in_sandbox(&c.sb)
+            .build(),
+        )
         .expect("journaled");
     drop(journal);
 

@@ -1,17 +1,17 @@
 //! The TUI draws its first frame without asking the terminal anything: a terminal that never
 //! answers a cursor-position query (this pty does not) must still get a screen at once.
 
-mod pty_harness;
+use crate::support::pty;
 use std::time::{Duration, Instant};
 
 /// The program at 80x24 with no credentials, its home in `home`, and `extra` environment.
-fn spawn_without_credentials(home: &tempfile::TempDir, extra: &[(&str, &str)]) -> pty_harness::Pty {
+fn spawn_without_credentials(home: &tempfile::TempDir, extra: &[(&str, &str)]) -> pty::Pty {
     let home_path = home.path().to_str().expect("utf-8 temp path");
     let mut env = vec![("REIMAGE_HOME", home_path)];
     env.extend_from_slice(extra);
     // Unset, not empty: a key variable set but empty is an error to report.
     let unset = ["HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"];
-    pty_harness::Pty::spawn_without(&[], &env, &unset, 80, 24)
+    pty::Pty::spawn_without(&[], &env, &unset, 80, 24)
 }
 
 #[test]

@@ -3,10 +3,8 @@
 //! the job to SUCCESS; reinstall a bare-metal server with a password and follow that job
 //! too; quit with the terminal restored. Each request is counted in the sandbox.
 
-mod client_common;
-mod pty_harness;
-
-use pty_harness::Pty;
+use crate::support::client;
+use crate::support::pty::Pty;
 use reimage::cloud::model::ServerKind;
 use reimage::sandbox::{Sandbox, SandboxConfig};
 use std::path::Path;
@@ -71,7 +69,7 @@ fn change_an_ecs_and_reinstall_a_bms_from_the_keyboard() {
         .enable_all()
         .build()
         .expect("runtime");
-    let sb = rt.block_on(client_common::sandbox_with(SandboxConfig {
+    let sb = rt.block_on(client::sandbox_with(SandboxConfig {
         job_seconds: 1.0,
         ..SandboxConfig::default()
     }));
@@ -141,7 +139,7 @@ fn change_an_ecs_and_reinstall_a_bms_from_the_keyboard() {
 
     // The servers now carry what was asked for, as the sandbox sees them.
     let (web, bms) = rt.block_on(async {
-        let client = client_common::client(&sb).await;
+        let client = client::client(&sb).await;
         let ecs = client.list_servers(ServerKind::Ecs).await.expect("ecs");
         let bms = client.list_servers(ServerKind::Bms).await.expect("bms");
         let find = |v: &[reimage::cloud::model::Server], n: &str| {

@@ -3,9 +3,10 @@
 //! from then on). reimage must end by itself, not spin on a dead terminal or hang waiting
 //! for it, and leave its state as it was.
 
-use nix::pty::{Winsize, openpty};
+use nix::pty::Winsize;
 use std::io::Read;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,14 +20,9 @@ fn closing_the_terminal_under_the_program_ends_it() {
         ws_xpixel: 0,
         ws_ypixel: 0,
     };
-    let pty = openpty(Some(&size), None).expect("openpty");
-    // Only this test holds the master: closing it must hang the terminal up, so the child
-    // must not inherit a copy.
-    nix::fcntl::fcntl(
-        pty.master.as_raw_fd(),
-        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-    )
-    .expect("close-on-exec master");
+    // Only this test holds the master: closing it must hang the terminal up, so neither the
+    // child nor a program another test starts meanwhile may inherit a copy.
+    let pty = cloexec_pty(&size);
     let slave = |pty: &OwnedFd| Stdio::from(pty.try_clone().expect("dup slave"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_reimage"));
     cmd.env("REIMAGE_HOME", home.path())
@@ -100,5 +96,43 @@ fn closing_the_terminal_under_the_program_ends_it() {
     let journal = home.path().join("state/jobs.jsonl");
     if journal.exists() {
         std::fs::read_to_string(&journal).expect("journal readable");
+    }
+}
+
+/// A pty pair whose descriptors are close-on-exec from the moment they exist: the other
+/// tests of this binary start programs on other threads, and one started between an
+/// `openpty` and a later `FD_CLOEXEC` would keep a copy of the master.
+struct Pair {
+    master: OwnedFd,
+    slave: OwnedFd,
+}
+
+fn cloexec_pty(size: &Winsize) -> Pair {
+    use nix::fcntl::OFlag;
+    let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
+        .expect("posix_openpt");
+    nix::pty::grantpt(&master).expect("grantpt");
+    nix::pty::unlockpt(&master).expect("unlockpt");
+    let name = nix::pty::ptsname_r(&master).expect("ptsname");
+    // std opens with O_CLOEXEC.
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(nix::libc::O_NOCTTY)
+        .open(name)
+        .expect("open the pty slave");
+    // SAFETY: TIOCSWINSZ reads one `winsize` from the pointer, which outlives the call.
+    let r = unsafe {
+        nix::libc::ioctl(
+            slave.as_raw_fd(),
+            nix::libc::TIOCSWINSZ,
+            size as *const Winsize,
+        )
+    };
+    assert_eq!(r, 0, "TIOCSWINSZ: {}", std::io::Error::last_os_error());
+    Pair {
+        // SAFETY: the descriptor was just opened and is owned by nothing else.
+        master: unsafe { OwnedFd::from_raw_fd(master.into_raw_fd()) },
+        slave: slave.into(),
     }
 }

@@ -2,15 +2,15 @@
 //! journaled job against a `reimage sandbox` process, is killed with SIGKILL, starts again
 //! and shows the job finished; `reimage jobs` then prints it from the journal.
 
-mod pty_harness;
-
+use crate::support::job_record;
+use crate::support::pty;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use reimage::cloud::model::ServerKind;
 use reimage::cloud::{Client, ClientSettings};
 use reimage::config::{Secret, StaticKeys};
 use reimage::jobs::journal::Journal;
-use reimage::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
+use reimage::jobs::record::{JobOperation, TrackedState};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -95,24 +95,19 @@ async fn journaled_job(sb: &SandboxProcess, journal_path: &std::path::Path) -> S
         .expect("reinstall accepted");
     let (journal, _) = Journal::open(journal_path).expect("journal");
     journal
-        .record_submitted(&JobRecord {
-            job_id: accepted.job_id.clone(),
-            kind: ServerKind::Ecs,
-            operation: JobOperation::ReinstallOs,
-            server_id: server.id.clone(),
-            server_name: server.name.clone(),
-            route: Some("v2".into()),
-            region: sb.region.clone(),
-            project_id: sb.project_id.clone(),
-            old_image: server.image_name().map(str::to_string),
-            new_image: server.image_name().map(str::to_string),
-            order_id: None,
-            submitted_at: now_rfc3339(),
-            state: TrackedState::Submitted,
-            error_code: None,
-            fail_reason: None,
-            updated_at: now_rfc3339(),
-        })
+        .record_submitted(
+            &job_record::submitted(
+                &accepted.job_id,
+                ServerKind::Ecs,
+                JobOperation::ReinstallOs,
+                (&server.id, &server.name),
+            )
+            .route("v2")
+            .region(&sb.region)
+            .project(&sb.project_id)
+            .images(server.image_name(), server.image_name())
+            .build(),
+        )
         .expect("journaled");
     accepted.job_id
 }
@@ -140,7 +135,7 @@ fn a_job_survives_kill_9_and_finishes_after_restart() {
     ];
 
     // First run: the job shows as open, then the process dies without any cleanup.
-    let mut first = pty_harness::Pty::spawn(&args, &env, 120, 30);
+    let mut first = pty::Pty::spawn(&args, &env, 120, 30);
     first.wait_for("1 running", Duration::from_secs(20));
     kill(Pid::from_raw(first.pid() as i32), Signal::SIGKILL).expect("kill -9");
     assert!(first.wait_exit(Duration::from_secs(5)).is_some(), "killed");
@@ -153,7 +148,7 @@ fn a_job_survives_kill_9_and_finishes_after_restart() {
     );
 
     // Second run: the journal is replayed and the poller finishes the job.
-    let mut second = pty_harness::Pty::spawn(&args, &env, 120, 30);
+    let mut second = pty::Pty::spawn(&args, &env, 120, 30);
     second.wait_for("Servers", Duration::from_secs(20));
     second.send("4");
     let screen = second.wait_for("SUCCESS", Duration::from_secs(30));

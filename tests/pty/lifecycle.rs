@@ -2,10 +2,9 @@
 //! an injected panic. Every path must leave the terminal as it found it: alternate screen
 //! left, cursor shown, raw mode off.
 
-mod pty_harness;
+use crate::support::pty::Pty;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use pty_harness::Pty;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);

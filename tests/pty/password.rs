@@ -2,10 +2,8 @@
 //! with echo off, so the typed password is never on the screen nor in the scrollback, and
 //! the plan still gets it; Ctrl-C at the question gives the terminal back as it was.
 
-mod client_common;
-mod pty_harness;
-
-use pty_harness::Pty;
+use crate::support::client;
+use crate::support::pty::Pty;
 use reimage::sandbox::{Sandbox, SandboxConfig};
 use std::time::Duration;
 
@@ -43,7 +41,7 @@ fn at_the_question(args: &[&str]) -> AtTheQuestion {
         .enable_all()
         .build()
         .expect("runtime");
-    let sb = rt.block_on(client_common::sandbox_with(SandboxConfig {
+    let sb = rt.block_on(client::sandbox_with(SandboxConfig {
         job_seconds: 0.2,
         ..SandboxConfig::default()
     }));
@@ -118,7 +116,7 @@ fn ctrl_c_at_the_question_restores_the_terminal_and_sends_nothing() {
     let status = pty.wait_exit(WAIT).expect("apply ends on Ctrl-C");
     assert!(!status.success());
     assert!(pty.cooked_mode(), "echo and line editing are back on");
-    assert_eq!(client_common::op_count(&q.sb, "ecs.reinstallos.v2"), 0);
+    assert_eq!(client::op_count(&q.sb, "ecs.reinstallos.v2"), 0);
     assert!(!pty.screen().contains("half"), "{}", pty.screen());
 }
 
@@ -137,7 +135,7 @@ fn apply_asks_the_password_hidden_then_the_confirmation_as_typed() {
         screen.contains("confirm: web-03"),
         "the name is echoed:\n{screen}"
     );
-    assert_eq!(client_common::op_count(&q.sb, "ecs.reinstallos.v2"), 1);
+    assert_eq!(client::op_count(&q.sb, "ecs.reinstallos.v2"), 1);
     assert!(!contains(&pty.raw_output(), PASSWORD), "{screen}");
     assert!(pty.cooked_mode());
 }

@@ -3,8 +3,7 @@
 //! key after it, a password paste says how many characters arrived, and the mode is
 //! switched off again on exit.
 
-mod pty_harness;
-use pty_harness::Pty;
+use crate::support::pty::Pty;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);

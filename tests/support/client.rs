@@ -1,5 +1,4 @@
 //! Helpers shared by the loopback tests: a sandbox and a client pointed at it.
-#![allow(dead_code)]
 
 use reimage::cloud::model::{Image, Server, ServerKind};
 use reimage::cloud::{Client, ClientSettings, ImageQuery};

@@ -1,7 +1,6 @@
 //! Run the real binary with a kill deadline: a hang (a FIFO read, a blocked open) fails the
 //! test after `DEADLINE` instead of stalling the suite. The deadline is a safeguard, not a
 //! timing assertion: everything here ends in well under a second when it works.
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::path::Path;

@@ -14,7 +14,6 @@
 //! answers: JSON or raw bytes, redirects, floods (a body of any size, streamed), a body
 //! stalled under a large `Content-Length`, or the sandbox's answer edited (e.g. server names
 //! holding [`CONTROL_TEXTS`]).
-#![allow(dead_code)]
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};

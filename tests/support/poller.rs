@@ -1,13 +1,12 @@
 //! Shared by the poller tests: quick pacing, a journal + audit log in a temp dir, a
 //! poller on a real client, and helpers to wait for final states.
-#![allow(dead_code)]
 
 use reimage::cloud::Client;
 use reimage::cloud::model::{Job, ServerKind};
 use reimage::jobs::audit::{Actor, AuditLog};
 use reimage::jobs::journal::Journal;
 use reimage::jobs::poller::{self, JobEvent, PollerConfig, PollerHandle, Sinks};
-use reimage::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
+use reimage::jobs::record::JobRecord;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -25,27 +24,6 @@ pub fn quick() -> PollerConfig {
         limit_stop: Duration::from_secs(60),
         limit_ecs: Duration::from_secs(60),
         limit_bms: Duration::from_secs(60),
-    }
-}
-
-pub fn record(job_id: &str, kind: ServerKind, op: JobOperation, server: (&str, &str)) -> JobRecord {
-    JobRecord {
-        job_id: job_id.to_string(),
-        kind,
-        operation: op,
-        server_id: server.0.to_string(),
-        server_name: server.1.to_string(),
-        route: None,
-        region: "ap-southeast-3".into(),
-        project_id: String::new(),
-        old_image: None,
-        new_image: None,
-        order_id: None,
-        submitted_at: now_rfc3339(),
-        state: TrackedState::Submitted,
-        error_code: None,
-        fail_reason: None,
-        updated_at: now_rfc3339(),
     }
 }
 

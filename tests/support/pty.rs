@@ -1,6 +1,5 @@
 //! Runs the real `reimage` binary in a pseudo-terminal and reads its screen back through a
 //! vt100 parser, as a user at a terminal would see it.
-#![allow(dead_code)]
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};

@@ -1,6 +1,5 @@
 //! Shared helpers of the sandbox tests: start a sandbox on a free loopback port and send
 //! requests signed with `reimage::cloud::signer` over real HTTP.
-#![allow(dead_code)]
 
 use reimage::cloud::signer;
 use reimage::sandbox::{self, Sandbox, SandboxConfig};

@@ -1,8 +1,6 @@
 //! The real binary: `reimage list` and `reimage doctor`, with a temp HOME.
 
-mod client_common;
-
-use client_common::*;
+use crate::support::client::*;
 use std::path::Path;
 use std::process::Output;
 

@@ -1,8 +1,6 @@
 //! Every client call against the sandbox over loopback HTTP.
 
-mod client_common;
-
-use client_common::*;
+use crate::support::client::*;
 use reimage::cloud::model::{JobStatus, KeypairSource, ServerKind};
 use reimage::cloud::{Client, ErrorKind, ImageQuery};
 use reimage::config::{CredentialSource, Credentials, Secret};

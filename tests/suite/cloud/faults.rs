@@ -1,8 +1,6 @@
 //! Retries of reads and send-once changes under the sandbox's fault switches.
 
-mod client_common;
-
-use client_common::*;
+use crate::support::client::*;
 use reimage::cloud::model::ServerKind;
 use reimage::cloud::{Client, ErrorKind};
 use reimage::config::RetryPolicy;

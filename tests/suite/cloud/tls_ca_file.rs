@@ -1,8 +1,6 @@
 //! `--ca-file`: a sandbox behind a TLS front end whose certificate comes from a test CA.
 
-mod client_common;
-
-use client_common::*;
+use crate::support::client::*;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };

@@ -3,9 +3,7 @@
 //! file, never a hang or an OOM); its state is never written through a symlink or into a
 //! directory others can write; damaged journal lines are moved aside, never deleted.
 
-mod deadline;
-
-use deadline::{Ran, reimage};
+use crate::support::deadline::{Ran, reimage};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 

@@ -2,9 +2,8 @@
 //! and no answer can exhaust memory or time. The real binary (and the client, where a
 //! setting must be lowered) against the front of `tests/hostile`.
 
-mod hostile;
-
-use hostile::{Answer, GUARD_CODE, Hostile, guard, text};
+use crate::support::hostile;
+use crate::support::hostile::{Answer, GUARD_CODE, Hostile, guard, text};
 use reimage::cloud::model::ServerKind;
 use serde_json::json;
 

@@ -6,11 +6,9 @@
 //! Each check is on the exact bytes written: valid UTF-8, no control but the line feed,
 //! no DEL, no C1, no bidirectional control; and the escaped form is there to read.
 
-mod client_common;
-mod poller_support;
-mod pty_harness;
-
-use client_common::*;
+use crate::support::client::*;
+use crate::support::job_record;
+use crate::support::pty;
 use reimage::cloud::model::ServerKind;
 use reimage::jobs::journal::Journal;
 use reimage::jobs::record::{JobOperation, JobRecord};
@@ -361,14 +359,14 @@ async fn error_codes_messages_and_raw_bodies_are_printed_escaped() {
 
 fn hostile_record(job_id: &str) -> JobRecord {
     let name = format!("web-01{OSC52_CLEAR}");
-    let mut rec = poller_support::record(
+    job_record::submitted(
         job_id,
         ServerKind::Ecs,
         JobOperation::ReinstallOs,
         (WEB01, &name),
-    );
-    rec.route = Some("v2".into());
-    rec
+    )
+    .route("v2")
+    .build()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -462,7 +460,7 @@ fn the_tui_prints_its_start_warnings_escaped() {
         ("NO_COLOR", "1"),
     ];
     let args = ["--endpoint", &sb.url, "--region", &sb.region];
-    let mut pty = pty_harness::Pty::spawn(&args, &env, 160, 40);
+    let mut pty = pty::Pty::spawn(&args, &env, 160, 40);
     pty.wait_for("api-01", std::time::Duration::from_secs(30));
     pty.send("q");
     assert!(pty.wait_exit(std::time::Duration::from_secs(30)).is_some());

@@ -3,11 +3,8 @@
 //! the job id and a rerun sends nothing twice; several followers of one job write one
 //! outcome between them. Also the state files `apply` writes: never through a symlink.
 
-mod client_common;
-mod deadline;
-
-use client_common::sandbox_with;
-use deadline::{Ran, run};
+use crate::support::client::sandbox_with;
+use crate::support::deadline::{Ran, run};
 use reimage::jobs::journal::Journal;
 use reimage::jobs::record::TrackedState;
 use reimage::sandbox::faults::{FaultSpec, Faults};

@@ -1,36 +1,20 @@
 //! `reimage jobs` and `reimage jobs --watch`, the real binary against an in-process sandbox:
 //! exit codes, one line per change with sub jobs and hints, damaged journal lines, `[jobs]`.
 
-mod client_common;
-
-use client_common::*;
+use crate::support::client::*;
+use crate::support::job_record;
 use reimage::cloud::model::ServerKind;
 use reimage::jobs::journal::Journal;
-use reimage::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
+use reimage::jobs::record::{JobOperation, JobRecord};
 use reimage::sandbox::{Sandbox, SandboxConfig};
 use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
 fn record(job_id: &str, op: JobOperation, server: (&str, &str), sb: &Sandbox) -> JobRecord {
-    JobRecord {
-        job_id: job_id.to_string(),
-        kind: ServerKind::Ecs,
-        operation: op,
-        server_id: server.0.to_string(),
-        server_name: server.1.to_string(),
-        route: None,
-        region: sb.region.clone(),
-        project_id: sb.project_id.clone(),
-        old_image: None,
-        new_image: None,
-        order_id: None,
-        submitted_at: now_rfc3339(),
-        state: TrackedState::Submitted,
-        error_code: None,
-        fail_reason: None,
-        updated_at: now_rfc3339(),
-    }
+    job_record::submitted(job_id, ServerKind::Ecs, op, server)
+        .in_sandbox(sb)
+        .build()
 }
 
 async fn reimage(home: &Path, sb: &Sandbox, args: &[&str]) -> Output {

@@ -1,31 +1,24 @@
 //! The job journal survives crashes, damage and a second reimage process.
 
+use crate::support::job_record;
 use reimage::cloud::model::ServerKind;
 use reimage::jobs::audit::{Actor, AuditLog, mask_access_key};
 use reimage::jobs::journal::Journal;
-use reimage::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
+use reimage::jobs::record::{JobOperation, JobRecord, TrackedState};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 
 fn record(job_id: &str) -> JobRecord {
-    JobRecord {
-        job_id: job_id.to_string(),
-        kind: ServerKind::Ecs,
-        operation: JobOperation::ChangeOs,
-        server_id: "7c3e9b1a-5d2f-4e8a-9b6c-1f0e2d3c4b5a".into(),
-        server_name: "web-01".into(),
-        route: Some("v2".into()),
-        region: "ap-southeast-3".into(),
-        project_id: "5f3c0e6d2a8b4c1e9f7a6b5c4d3e2f6b".into(),
-        old_image: Some("CentOS 7.9 64bit".into()),
-        new_image: Some("Ubuntu 22.04 server 64bit".into()),
-        order_id: None,
-        submitted_at: now_rfc3339(),
-        state: TrackedState::Submitted,
-        error_code: None,
-        fail_reason: None,
-        updated_at: now_rfc3339(),
-    }
+    job_record::submitted(
+        job_id,
+        ServerKind::Ecs,
+        JobOperation::ChangeOs,
+        ("7c3e9b1a-5d2f-4e8a-9b6c-1f0e2d3c4b5a", "web-01"),
+    )
+    .route("v2")
+    .project("5f3c0e6d2a8b4c1e9f7a6b5c4d3e2f6b")
+    .images(Some("CentOS 7.9 64bit"), Some("Ubuntu 22.04 server 64bit"))
+    .build()
 }
 
 #[test]

@@ -1,11 +1,9 @@
 //! The job poller against the sandbox over loopback HTTP: real jobs reach SUCCESS and FAIL,
 //! a made-up job id becomes LOST, a job past its limit TIMED_OUT.
 
-mod client_common;
-mod poller_support;
-
-use client_common::*;
-use poller_support::*;
+use crate::support::client::*;
+use crate::support::job_record;
+use crate::support::poller::*;
 use reimage::cloud::model::ServerKind;
 use reimage::jobs::poller::PollerConfig;
 use reimage::jobs::record::{JobOperation, TrackedState};
@@ -31,23 +29,29 @@ async fn reinstall_and_stop_reach_success_and_are_journaled() {
         )
         .await
         .expect("reinstall accepted");
-    rig.track(record(
-        &accepted.job_id,
-        ServerKind::Ecs,
-        JobOperation::ReinstallOs,
-        (&web3, "web-03"),
-    ));
+    rig.track(
+        job_record::submitted(
+            &accepted.job_id,
+            ServerKind::Ecs,
+            JobOperation::ReinstallOs,
+            (&web3, "web-03"),
+        )
+        .build(),
+    );
     let web1 = server_id(&c, ServerKind::Ecs, "web-01").await;
     let stop = c
         .stop_servers(ServerKind::Ecs, std::slice::from_ref(&web1))
         .await
         .expect("stop accepted");
-    rig.track(record(
-        &stop.job_id,
-        ServerKind::Ecs,
-        JobOperation::Stop,
-        (&web1, "web-01"),
-    ));
+    rig.track(
+        job_record::submitted(
+            &stop.job_id,
+            ServerKind::Ecs,
+            JobOperation::Stop,
+            (&web1, "web-01"),
+        )
+        .build(),
+    );
     let finals = rig.finals(2).await;
     assert!(
         finals.iter().all(|(r, _)| r.state == TrackedState::Success),
@@ -82,12 +86,15 @@ async fn fail_is_final_with_code_reason_and_sub_jobs() {
         .stop_servers(ServerKind::Ecs, &[web1.clone(), web3.clone()])
         .await
         .expect("stop accepted");
-    rig.track(record(
-        &stop.job_id,
-        ServerKind::Ecs,
-        JobOperation::Stop,
-        (&web1, "web-02"),
-    ));
+    rig.track(
+        job_record::submitted(
+            &stop.job_id,
+            ServerKind::Ecs,
+            JobOperation::Stop,
+            (&web1, "web-02"),
+        )
+        .build(),
+    );
     let (rec, detail) = rig.finals(1).await.remove(0);
     assert_eq!(rec.state, TrackedState::Fail);
     assert_eq!(rec.error_code.as_deref(), Some("Ecs.0100"));
@@ -121,12 +128,15 @@ async fn unknown_job_is_lost_not_an_endless_spin() {
     let c = client(&sb).await;
     let mut rig = rig(&c, quick());
     for (n, kind) in [ServerKind::Ecs, ServerKind::Bms].into_iter().enumerate() {
-        rig.track(record(
-            &format!("ff8080817a0b0c0d0e0f00000000000{n}"),
-            kind,
-            JobOperation::ChangeOs,
-            ("00000000-0000-4000-8000-000000000000", "gone"),
-        ));
+        rig.track(
+            job_record::submitted(
+                &format!("ff8080817a0b0c0d0e0f00000000000{n}"),
+                kind,
+                JobOperation::ChangeOs,
+                ("00000000-0000-4000-8000-000000000000", "gone"),
+            )
+            .build(),
+        );
     }
     let finals = rig.finals(2).await;
     for (rec, _) in &finals {
@@ -167,12 +177,15 @@ async fn job_past_its_limit_times_out_and_polling_stops() {
         )
         .await
         .expect("accepted");
-    rig.track(record(
-        &accepted.job_id,
-        ServerKind::Ecs,
-        JobOperation::ReinstallOs,
-        (&web3, "db-replica-1"),
-    ));
+    rig.track(
+        job_record::submitted(
+            &accepted.job_id,
+            ServerKind::Ecs,
+            JobOperation::ReinstallOs,
+            (&web3, "db-replica-1"),
+        )
+        .build(),
+    );
     let (rec, _) = rig.finals(1).await.remove(0);
     assert_eq!(rec.state, TrackedState::TimedOut);
     assert!(

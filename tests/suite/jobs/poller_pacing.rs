@@ -2,11 +2,9 @@
 //! within the concurrency bound, slow polling while payment is pending, poll-now and forget,
 //! one poll for a job replayed after its limit.
 
-mod client_common;
-mod poller_support;
-
-use client_common::*;
-use poller_support::*;
+use crate::support::client::*;
+use crate::support::job_record;
+use crate::support::poller::*;
 use reimage::cloud::Client;
 use reimage::cloud::model::ServerKind;
 use reimage::config::RetryPolicy;
@@ -36,12 +34,15 @@ async fn throttled_polls_wait_for_retry_after() {
         .await
         .expect("stop accepted");
     throttle(&sb, 1.0);
-    rig.track(record(
-        &stop.job_id,
-        ServerKind::Ecs,
-        JobOperation::Stop,
-        (&id, "api-01"),
-    ));
+    rig.track(
+        job_record::submitted(
+            &stop.job_id,
+            ServerKind::Ecs,
+            JobOperation::Stop,
+            (&id, "api-01"),
+        )
+        .build(),
+    );
     let paused = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             if let Some(JobEvent::PollFailed { paused, .. }) = rig.events.recv().await {
@@ -120,12 +121,15 @@ async fn two_hundred_jobs_respect_the_concurrency_bound() {
             .stop_servers(ServerKind::Ecs, std::slice::from_ref(&s.id))
             .await
             .expect("stop accepted");
-        records.push(record(
-            &stop.job_id,
-            ServerKind::Ecs,
-            JobOperation::Stop,
-            (&s.id, &s.name),
-        ));
+        records.push(
+            job_record::submitted(
+                &stop.job_id,
+                ServerKind::Ecs,
+                JobOperation::Stop,
+                (&s.id, &s.name),
+            )
+            .build(),
+        );
     }
     for rec in records {
         rig.track(rec);
@@ -169,12 +173,15 @@ async fn pending_payment_is_shown_and_polled_slowly() {
         .await
         .expect("accepted with an order");
     assert!(accepted.order_id.is_some());
-    rig.track(record(
-        &accepted.job_id,
-        ServerKind::Ecs,
-        JobOperation::ChangeOs,
-        (&erp, "erp-test"),
-    ));
+    rig.track(
+        job_record::submitted(
+            &accepted.job_id,
+            ServerKind::Ecs,
+            JobOperation::ChangeOs,
+            (&erp, "erp-test"),
+        )
+        .build(),
+    );
     let state = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             if let Some(JobEvent::Changed { record, .. }) = rig.events.recv().await {
@@ -217,12 +224,15 @@ async fn poll_now_skips_the_wait_and_forget_stops_polling() {
         .stop_servers(ServerKind::Ecs, std::slice::from_ref(&id))
         .await
         .expect("stop accepted");
-    rig.track(record(
-        &stop.job_id,
-        ServerKind::Ecs,
-        JobOperation::Stop,
-        (&id, "bastion-01"),
-    ));
+    rig.track(
+        job_record::submitted(
+            &stop.job_id,
+            ServerKind::Ecs,
+            JobOperation::Stop,
+            (&id, "bastion-01"),
+        )
+        .build(),
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(op_count(&sb, "jobs.show"), 0, "first poll is 30 s away");
     rig.poller.poll_now(&stop.job_id);
@@ -261,12 +271,13 @@ async fn a_job_replayed_after_its_limit_is_polled_once_before_timing_out() {
         .expect("stop accepted");
     tokio::time::sleep(Duration::from_millis(500)).await;
     // Submitted an hour ago (reimage was closed meanwhile); the job has in fact ended.
-    let mut rec = record(
+    let mut rec = job_record::submitted(
         &stop.job_id,
         ServerKind::Ecs,
         JobOperation::Stop,
         (&id, "jenkins"),
-    );
+    )
+    .build();
     rec.submitted_at = "2020-01-01T00:00:00Z".into();
     rig.track(rec);
     let (rec, _) = rig.finals(1).await.remove(0);

@@ -7,8 +7,7 @@
 //!   sandbox would take, the refusal must be one of the traps ops refuses on purpose
 //!   (the service takes it but cannot do it: a Linux script for a Windows image).
 
-mod common;
-
+use crate::support::signed;
 use reimage::cloud::model::{Image, Keypair, Server, ServerKind};
 use reimage::ops::{
     self, Entries, Field, FieldError, Input, LoginMode, Operation, Secret, UserData,
@@ -26,7 +25,7 @@ struct Http {
 impl Http {
     fn new() -> Self {
         Http {
-            client: common::client(),
+            client: signed::client(),
         }
     }
 
@@ -39,8 +38,8 @@ impl Http {
         query: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, String) {
-        let signing = common::Signing::of(sb);
-        let reply = common::send_signed_with(&self.client, sb, &signing, method, path, query, body)
+        let signing = signed::Signing::of(sb);
+        let reply = signed::send_signed_with(&self.client, sb, &signing, method, path, query, body)
             .await
             .expect("sandbox answers");
         (reply.status, reply.text)

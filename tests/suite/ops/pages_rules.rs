@@ -3,9 +3,7 @@
 //! `ops::plan` and the verdict of the sandbox over signed HTTP must be what the page says.
 //! Also: every sentence `ops/sources.rs` cites is in its page word for word.
 
-mod common;
-
-use common::*;
+use crate::support::signed::*;
 use reimage::cloud::model::{Image, Keypair, Server, ServerKind};
 use reimage::ops::{self, Entries, Input, LoginMode, Operation, Route, Secret, UserData};
 use serde_json::{Value, json};

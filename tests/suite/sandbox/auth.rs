@@ -1,8 +1,7 @@
 //! Signature checks (API doc 2.3), the admin API and temporary credentials from the
 //! metadata service.
 
-mod common;
-use common::*;
+use crate::support::signed::*;
 use reimage::sandbox::SandboxConfig;
 use serde_json::json;
 

@@ -1,7 +1,6 @@
 //! The sandbox answers signed requests over loopback: listings, job lookup, headers.
 
-mod common;
-use common::*;
+use crate::support::signed::*;
 
 #[tokio::test]
 async fn ecs_list_pages_and_excludes_bms() {

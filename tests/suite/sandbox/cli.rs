@@ -1,8 +1,7 @@
 //! `reimage sandbox` as a process, and the in-process handle: one line on stdout, signed
 //! requests answered, shutdown closes the port, concurrency is counted.
 
-mod common;
-use common::*;
+use crate::support::signed::*;
 use reimage::sandbox::{FaultSpec, Faults, SandboxConfig};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

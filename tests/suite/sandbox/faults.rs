@@ -1,8 +1,7 @@
 //! Fault switches, body limits and bad input: the sandbox answers as configured and never
 //! wedges.
 
-mod common;
-use common::*;
+use crate::support::signed::*;
 use reimage::sandbox::{FaultSpec, Faults, SandboxConfig};
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,7 @@
 //! Listings with paging and filters: ECS, BMS, IMS, Nova and KPS key pairs, IAM; and the
 //! generated inventory at 10,000 servers.
 
-mod common;
-use common::*;
+use crate::support::signed::*;
 use reimage::sandbox::{InventorySpec, SandboxConfig};
 use serde_json::Value;
 

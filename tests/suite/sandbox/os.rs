@@ -1,8 +1,7 @@
 //! The six change/reinstall operations and the two stop actions: accepted requests and the
 //! job lifecycle. The rejections are in `sandbox_rules.rs`.
 
-mod common;
-use common::*;
+use crate::support::signed::*;
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -1,8 +1,7 @@
 //! Every rule the pages state, rejected by the change/reinstall operations with its code
 //! (docs/rules.md says where each code comes from); and what no page forbids, accepted.
 
-mod common;
-use common::*;
+use crate::support::signed::*;
 use serde_json::{Value, json};
 
 #[tokio::test]

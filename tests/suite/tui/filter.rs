@@ -2,11 +2,9 @@
 //! (what `A` then marks), fuzzy only when asked (`~`, or `[ui] filter = "fuzzy"`); and the
 //! image picker takes the image whose words were typed. Run on the sandbox's default
 //! inventory, whose names (k8s-master-01, win-sql-01, erp-prod) a fuzzy "web" matches.
-mod tui_support;
-use tui_support as common;
 
-use common::live::Live;
-use common::*;
+use crate::support::tui::live::Live;
+use crate::support::tui::*;
 use crossterm::event::KeyCode;
 use reimage::cloud::model::ServerKind;
 use reimage::config::FilterMode;

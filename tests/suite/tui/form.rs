@@ -1,10 +1,8 @@
 //! The change/reinstall form on the fixture inventory, driven by key presses: snapshots of
 //! each state at 80x24 and 100x30, and the rules the screen must keep (errors from ops,
 //! nothing sent while a field is wrong, the password never drawn or printed).
-mod tui_support;
-use tui_support as common;
 
-use common::*;
+use crate::support::tui::*;
 use crossterm::event::KeyCode;
 use reimage::tui::{App, Command, Msg, SubmitOutcome};
 
@@ -129,7 +127,7 @@ fn bulk_groups_and_exclusions() {
 
 /// The fixture with `n` more stopped ECS servers (web-02's twins, bulk-01...) at `w`x`h`.
 fn with_twins(n: usize, w: u16, h: u16) -> App {
-    let (mut app, cmds) = common::app(w, h);
+    let (mut app, cmds) = crate::support::tui::app(w, h);
     let mut fx = fixture();
     let web02 = fx
         .ecs

@@ -1,11 +1,9 @@
 //! From key presses to a job in the sandbox, through the real effects: one test per
 //! operation (ECS v1/v2 change and reinstall, BMS change and reinstall), bulk, stop, a
 //! rejected request, and no request at all while a field is wrong.
-mod tui_support;
-use tui_support as common;
 
-use common::live::Live;
-use common::*;
+use crate::support::tui::live::Live;
+use crate::support::tui::*;
 use crossterm::event::KeyCode;
 use reimage::cloud::model::ServerKind;
 

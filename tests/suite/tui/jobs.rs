@@ -1,9 +1,7 @@
 //! The TUI's side of jobs: the Jobs pane with a failed job's details, servers locked while
 //! their job runs, the note and bell when a job ends, rows re-read after a job, `r` and `d`.
-mod tui_support;
-use tui_support as common;
 
-use common::*;
+use crate::support::tui::*;
 use crossterm::event::KeyCode;
 use reimage::cloud::model::JobStatus;
 use reimage::tui::{App, Command, JobProgress, Msg};

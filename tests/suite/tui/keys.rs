@@ -1,8 +1,6 @@
 //! Key handling and message handling of `App::update`, without a terminal.
-mod tui_support;
-use tui_support as common;
 
-use common::*;
+use crate::support::tui::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use reimage::cloud::model::ServerKind;
 use reimage::tui::{Command, Msg, Pane, Resource};

@@ -3,10 +3,8 @@
 //! user-data editor, the picker's search), marks the screen for a redraw at once, and is
 //! never read as keys: a line break in a one-line field cuts it, with a note, and never
 //! presses Enter.
-mod tui_support;
-use tui_support as common;
 
-use common::*;
+use crate::support::tui::*;
 use crossterm::event::KeyCode;
 use reimage::tui::{App, Command, Msg};
 

@@ -1,8 +1,6 @@
 //! Snapshots of every pane at 80x24 and 160x48, driven by `Msg`s and the fixture inventory.
-mod tui_support;
-use tui_support as common;
 
-use common::*;
+use crate::support::tui::*;
 use crossterm::event::KeyCode;
 use reimage::tui::Msg;
 

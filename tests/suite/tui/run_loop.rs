@@ -1,9 +1,7 @@
 //! The run loop over a test screen and a scripted event stream: an idle app draws nothing,
 //! the timer runs only while something loads, and a closed terminal ends the loop.
-mod tui_support;
-use tui_support as common;
 
-use common::*;
+use crate::support::tui::*;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::channel::mpsc;
 use ratatui::Terminal;

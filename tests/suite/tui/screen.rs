@@ -1,8 +1,6 @@
 //! Rendering properties text snapshots cannot see: colours, NO_COLOR, tiny sizes, CJK.
-mod tui_support;
-use tui_support as common;
 
-use common::*;
+use crate::support::tui::*;
 use crossterm::event::KeyCode;
 use ratatui::style::{Color, Modifier};
 use reimage::tui::Msg;

@@ -1,6 +1,5 @@
 //! Shared helpers for the TUI tests: the fixture inventory (API-shaped JSON), an app fed
 //! with it through `Msg`s, key helpers and a text render of a `TestBackend`.
-#![allow(dead_code)]
 
 pub mod live;
 
