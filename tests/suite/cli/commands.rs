@@ -35,7 +35,7 @@ async fn without_credentials_the_scriptable_faces_fail_and_say_how_to_fix_it() {
         "--keypair",
         "kp-admin",
     ];
-    // (`jobs --watch` connects only when the journal has open jobs: `tests/jobs_cli.rs`.)
+    // (`jobs --watch` connects only when the journal has open jobs: `tests/suite/jobs/cli.rs`.)
     for args in [&["list", "servers"][..], &plan, &["doctor"]] {
         let out = reimage(home.path(), &[], args).await;
         let all = text(&out.stdout) + &text(&out.stderr);

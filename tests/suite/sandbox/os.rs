@@ -1,5 +1,5 @@
 //! The six change/reinstall operations and the two stop actions: accepted requests and the
-//! job lifecycle. The rejections are in `sandbox_rules.rs`.
+//! job lifecycle. The rejections are in `rules.rs`.
 
 use crate::support::signed::*;
 use serde_json::{Value, json};
