@@ -5,7 +5,7 @@
 
 use crate::support::client;
 use crate::support::job_record;
-use crate::support::pty::Pty;
+use crate::support::pty::{Pty, WAIT, esc, wait_until};
 use reimage::cloud::model::ServerKind;
 use reimage::jobs::journal::Journal;
 use reimage::jobs::record::JobOperation;
@@ -14,7 +14,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(30);
 /// The secret key of these tests' sandbox: must never be seen anywhere.
 const SECRET: &str = "harden-test-secret-Zq7vW3xK9pL2";
 
@@ -72,25 +71,7 @@ fn on(op: &str, spec: FaultSpec) -> Faults {
     f
 }
 
-fn count(sb: &Sandbox, op: &str) -> u64 {
-    sb.counters().by_operation.get(op).copied().unwrap_or(0)
-}
-
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < WAIT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 const MESSAGES: &str = "Messages (newest first)";
-
-/// Esc alone (a key right after it would read as Alt+key), then wait until `gone` is.
-fn esc(pty: &mut Pty, gone: &str) {
-    pty.send("\x1b");
-    wait_until(&format!("{gone:?} to go"), || !pty.screen().contains(gone));
-}
 
 fn quit(pty: &mut Pty) {
     pty.send("q");
@@ -210,9 +191,11 @@ fn listing_faults_keep_the_ui_responsive_and_the_last_rows() {
             ..FaultSpec::default()
         },
     ));
-    let before = count(&c.sb, "ecs.list");
+    let before = client::op_count(&c.sb, "ecs.list");
     pty.send("r");
-    wait_until("the refresh is sent", || count(&c.sb, "ecs.list") > before);
+    wait_until("the refresh is sent", || {
+        client::op_count(&c.sb, "ecs.list") > before
+    });
     let sent = Instant::now();
     pty.send("?");
     pty.wait_for("refresh the listings", WAIT);
@@ -230,10 +213,10 @@ fn listing_faults_keep_the_ui_responsive_and_the_last_rows() {
         },
         ..Faults::default()
     });
-    let before = count(&c.sb, "ecs.list");
+    let before = client::op_count(&c.sb, "ecs.list");
     pty.send("r");
     wait_until("the slow refresh is sent", || {
-        count(&c.sb, "ecs.list") > before
+        client::op_count(&c.sb, "ecs.list") > before
     });
     let sent = Instant::now();
     // Let it finish (pacing, not an assertion): the next fault must meet only its own calls.
@@ -248,7 +231,7 @@ fn listing_faults_keep_the_ui_responsive_and_the_last_rows() {
 
     for (name, spec, hint) in faults() {
         c.sb.set_faults(on("ecs.list", spec));
-        let before = count(&c.sb, "ecs.list");
+        let before = client::op_count(&c.sb, "ecs.list");
         pty.send("r");
         // The error and its hint are in the message history, the rows are still there.
         let start = Instant::now();
@@ -271,7 +254,7 @@ fn listing_faults_keep_the_ui_responsive_and_the_last_rows() {
             screen.contains("error: ECS servers"),
             "{name}: the error is on the status line:\n{screen}"
         );
-        let sent = count(&c.sb, "ecs.list") - before;
+        let sent = client::op_count(&c.sb, "ecs.list") - before;
         assert!(
             (1..=4).contains(&sent),
             "{name}: a read is retried at most 4 times, sent {sent}"
@@ -343,9 +326,9 @@ fn polling_faults_lose_no_job_and_the_change_is_sent_once() {
     pty.wait_for("api-01", WAIT);
     pty.send("4");
     pty.wait_for(&server.name, WAIT);
-    let polls = count(&c.sb, "jobs.show");
+    let polls = client::op_count(&c.sb, "jobs.show");
     wait_until("two failed polls", || {
-        count(&c.sb, "jobs.show") >= polls + 2
+        client::op_count(&c.sb, "jobs.show") >= polls + 2
     });
     let screen = pty.wait_for(&server.name, WAIT);
     assert!(!screen.contains("SUCCESS"), "nothing known yet:\n{screen}");
@@ -359,7 +342,11 @@ fn polling_faults_lose_no_job_and_the_change_is_sent_once() {
     // A throttled poll may have pushed the next one back by up to a minute.
     pty.wait_for("SUCCESS", Duration::from_secs(90));
     quit(&mut pty);
-    assert_eq!(count(&c.sb, "ecs.changeos.v2"), 1, "sent exactly once");
+    assert_eq!(
+        client::op_count(&c.sb, "ecs.changeos.v2"),
+        1,
+        "sent exactly once"
+    );
     let journal = std::fs::read_to_string(home.path().join("state/jobs.jsonl")).expect("journal");
     assert!(journal.contains(&accepted.job_id) && journal.contains("SUCCESS"));
 }

@@ -4,32 +4,12 @@
 //! too; quit with the terminal restored. Each request is counted in the sandbox.
 
 use crate::support::client;
-use crate::support::pty::Pty;
+use crate::support::pty::{Pty, WAIT, esc, wait_until};
 use reimage::cloud::model::ServerKind;
 use reimage::sandbox::{Sandbox, SandboxConfig};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(30);
 const PASSWORD: &str = "Fl0w!Quartz82";
-
-fn count(sb: &Sandbox, op: &str) -> u64 {
-    sb.counters().by_operation.get(op).copied().unwrap_or(0)
-}
-
-fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        assert!(start.elapsed() < WAIT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Esc alone (a key right after it would read as Alt+key), then wait until `gone` is.
-fn esc(pty: &mut Pty, gone: &str) {
-    pty.send("\x1b");
-    wait_until(&format!("{gone:?} to go"), || !pty.screen().contains(gone));
-}
 
 fn tui(sb: &Sandbox, home: &Path) -> Pty {
     let h = home.display().to_string();
@@ -95,7 +75,7 @@ fn change_an_ecs_and_reinstall_a_bms_from_the_keyboard() {
     assert!(review.contains("\"keyname\": \"kp-admin\""), "{review}");
     assert!(review.contains("/changeos"), "{review}");
     assert_eq!(
-        count(&sb, "ecs.changeos.v2"),
+        client::op_count(&sb, "ecs.changeos.v2"),
         0,
         "nothing sent before the confirm"
     );
@@ -108,7 +88,11 @@ fn change_an_ecs_and_reinstall_a_bms_from_the_keyboard() {
             .lines()
             .any(|l| l.contains("web-03") && l.contains("SUCCESS"))
     });
-    assert_eq!(count(&sb, "ecs.changeos.v2"), 1, "sent exactly once");
+    assert_eq!(
+        client::op_count(&sb, "ecs.changeos.v2"),
+        1,
+        "sent exactly once"
+    );
 
     // Reinstall bms-db-01 (SHUTOFF BMS) with a password.
     select_server(&mut pty, "bms-db-01");
@@ -135,7 +119,11 @@ fn change_an_ecs_and_reinstall_a_bms_from_the_keyboard() {
             .lines()
             .any(|l| l.contains("bms-db-01") && l.contains("SUCCESS"))
     });
-    assert_eq!(count(&sb, "bms.reinstallos"), 1, "sent exactly once");
+    assert_eq!(
+        client::op_count(&sb, "bms.reinstallos"),
+        1,
+        "sent exactly once"
+    );
 
     // The servers now carry what was asked for, as the sandbox sees them.
     let (web, bms) = rt.block_on(async {

@@ -6,6 +6,24 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// How long a screen may take to show what a test waits for.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// Polls `ok` until it holds; panics naming `what` after [`WAIT`].
+pub fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < WAIT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Esc alone (a key right after it would read as Alt+key), then wait until `gone` is.
+pub fn esc(pty: &mut Pty, gone: &str) {
+    pty.send("\x1b");
+    wait_until(&format!("{gone:?} to go"), || !pty.screen().contains(gone));
+}
+
 fn nz(n: u16) -> std::num::NonZero<u16> {
     std::num::NonZero::new(n.max(1)).expect("at least 1")
 }

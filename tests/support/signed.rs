@@ -1,24 +1,11 @@
-//! Shared helpers of the sandbox tests: start a sandbox on a free loopback port and send
-//! requests signed with `reimage::cloud::signer` over real HTTP.
+//! Shared helpers of the sandbox tests: requests signed with `reimage::cloud::signer` sent
+//! over real HTTP to a sandbox on a loopback port (started by `client::sandbox`).
 
 use reimage::cloud::signer;
-use reimage::sandbox::{self, Sandbox, SandboxConfig};
+use reimage::sandbox::Sandbox;
 
 pub const USER: &str = reimage::sandbox::DEFAULT_USER_ID;
 use serde_json::Value;
-
-pub async fn start_with(config: SandboxConfig) -> Sandbox {
-    sandbox::start(config).await.expect("sandbox starts")
-}
-
-/// A sandbox with quick jobs.
-pub async fn start() -> Sandbox {
-    start_with(SandboxConfig {
-        job_seconds: 0.2,
-        ..SandboxConfig::default()
-    })
-    .await
-}
 
 pub struct Reply {
     pub status: u16,

@@ -3,6 +3,7 @@
 //! `ops::plan` and the verdict of the sandbox over signed HTTP must be what the page says.
 //! Also: every sentence `ops/sources.rs` cites is in its page word for word.
 
+use crate::support::client::sandbox;
 use crate::support::signed::*;
 use reimage::cloud::model::{Image, Keypair, Server, ServerKind};
 use reimage::ops::{self, Entries, Input, LoginMode, Operation, Route, Secret, UserData};
@@ -510,7 +511,7 @@ fn raw(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pages_verdicts_from_ops_and_from_the_service() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let (servers, images, keypairs) = inventory(&sb).await;
     let mut wrong = Vec::new();
     for c in cases() {

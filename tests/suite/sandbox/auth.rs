@@ -1,6 +1,7 @@
 //! Signature checks (API doc 2.3), the admin API and temporary credentials from the
 //! metadata service.
 
+use crate::support::client::{sandbox, sandbox_with};
 use crate::support::signed::*;
 use reimage::sandbox::SandboxConfig;
 use serde_json::json;
@@ -11,7 +12,7 @@ fn list_path(sb: &reimage::sandbox::Sandbox) -> String {
 
 #[tokio::test]
 async fn bad_signatures_are_401_apigw_0301() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let path = list_path(&sb);
     let ok = get(&sb, &path, &[("limit", "1")]).await;
     assert_eq!(ok.status, 200);
@@ -72,7 +73,7 @@ async fn bad_signatures_are_401_apigw_0301() {
 
 #[tokio::test]
 async fn tampered_query_or_body_fails_and_skew_is_configurable() {
-    let sb = start_with(SandboxConfig {
+    let sb = sandbox_with(SandboxConfig {
         clock_skew_seconds: 3 * 3600,
         ..SandboxConfig::default()
     })
@@ -112,7 +113,7 @@ async fn tampered_query_or_body_fails_and_skew_is_configurable() {
 
 #[tokio::test]
 async fn project_mismatch_is_rejected() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let mut s = Signing::of(&sb);
     s.project_header = Some("0123456789abcdef0123456789abcdef".into());
     let r = send_signed(&sb, &s, "GET", &list_path(&sb), &[], b"")
@@ -141,7 +142,7 @@ async fn project_mismatch_is_rejected() {
 
 #[tokio::test]
 async fn admin_api_needs_a_signature_and_controls_faults() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let c = client();
     let r = c
         .get(format!("{}/_sandbox/counters", sb.url))
@@ -195,7 +196,7 @@ async fn admin_api_needs_a_signature_and_controls_faults() {
 
 #[tokio::test]
 async fn metadata_credentials_sign_requests_with_their_token() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let c = client();
     let token = c
         .put(format!("{}/meta-data/latest/api/token", sb.url))

@@ -1,10 +1,11 @@
 //! The sandbox answers signed requests over loopback: listings, job lookup, headers.
 
+use crate::support::client::sandbox;
 use crate::support::signed::*;
 
 #[tokio::test]
 async fn ecs_list_pages_and_excludes_bms() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let path = format!("/v1/{}/cloudservers/detail", sb.project_id);
     let first = get(&sb, &path, &[("limit", "10")]).await;
     assert_eq!(first.status, 200, "{}", first.text);
@@ -52,7 +53,7 @@ async fn ecs_list_pages_and_excludes_bms() {
 
 #[tokio::test]
 async fn unknown_job_and_server() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let r = get(&sb, &format!("/v1/{}/jobs/nope", sb.project_id), &[]).await;
     assert_eq!((r.status, r.code().as_str()), (400, "Common.0011"));
     let r = get(

@@ -1,6 +1,7 @@
 //! `reimage sandbox` as a process, and the in-process handle: one line on stdout, signed
 //! requests answered, shutdown closes the port, concurrency is counted.
 
+use crate::support::client::{sandbox, sandbox_with};
 use crate::support::signed::*;
 use reimage::sandbox::{FaultSpec, Faults, SandboxConfig};
 use std::io::{BufRead, BufReader};
@@ -77,7 +78,7 @@ fn cli_rejects_bad_flags() {
 
 #[tokio::test]
 async fn shutdown_closes_the_port() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let url = sb.url.clone();
     assert_eq!(
         get(&sb, "/v2/cloudimages", &[("limit", "1")]).await.status,
@@ -103,7 +104,7 @@ async fn concurrent_requests_are_counted() {
         },
         ..Faults::default()
     };
-    let sb = start_with(SandboxConfig {
+    let sb = sandbox_with(SandboxConfig {
         faults,
         ..SandboxConfig::default()
     })
@@ -121,7 +122,7 @@ async fn concurrent_requests_are_counted() {
 
 #[tokio::test]
 async fn dropping_the_handle_keeps_serving() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let url = sb.url.clone();
     drop(sb);
     let r = client()

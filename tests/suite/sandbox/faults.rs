@@ -1,6 +1,7 @@
 //! Fault switches, body limits and bad input: the sandbox answers as configured and never
 //! wedges.
 
+use crate::support::client::{sandbox, sandbox_with};
 use crate::support::signed::*;
 use reimage::sandbox::{FaultSpec, Faults, SandboxConfig};
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ fn only(op: &str, spec: FaultSpec) -> Faults {
 
 #[tokio::test]
 async fn error_shares_throttling_latency_and_malformed_bodies() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let path = format!("/v1/{}/cloudservers/detail", sb.project_id);
     sb.set_faults(only(
         "ecs.list",
@@ -90,7 +91,7 @@ async fn dropped_connections_are_connection_errors() {
     faults
         .apply_setting("jobs.show:drop_connection=1")
         .expect("valid");
-    let sb = start_with(SandboxConfig {
+    let sb = sandbox_with(SandboxConfig {
         faults,
         ..SandboxConfig::default()
     })
@@ -120,7 +121,7 @@ async fn dropped_connections_are_connection_errors() {
 
 #[tokio::test]
 async fn huge_bodies_bad_json_and_wrong_methods() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let path = format!("/v1/{}/cloudservers/action", sb.project_id);
     let huge = vec![b' '; 12 * 1024 * 1024 + 10];
     let r = send_signed(&sb, &Signing::of(&sb), "POST", &path, &[], &huge).await;

@@ -1,6 +1,7 @@
 //! Listings with paging and filters: ECS, BMS, IMS, Nova and KPS key pairs, IAM; and the
 //! generated inventory at 10,000 servers.
 
+use crate::support::client::{sandbox, sandbox_with};
 use crate::support::signed::*;
 use reimage::sandbox::{InventorySpec, SandboxConfig};
 use serde_json::Value;
@@ -16,7 +17,7 @@ fn names(v: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn ecs_filters() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let path = format!("/v1/{}/cloudservers/detail", sb.project_id);
     let by_name = get(&sb, &path, &[("name", "web-0")]).await.json();
     assert_eq!(names(&by_name).len(), 3);
@@ -113,7 +114,7 @@ async fn ecs_filters() {
 
 #[tokio::test]
 async fn bms_list_and_show() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let path = format!("/v1/{}/baremetalservers/detail", sb.project_id);
     let v = get(&sb, &path, &[("limit", "4")]).await.json();
     assert_eq!((v["count"].as_u64(), names(&v).len()), (Some(6), 4));
@@ -150,7 +151,7 @@ async fn bms_list_and_show() {
 
 #[tokio::test]
 async fn ims_filters_sort_and_marker_paging() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let all = get(&sb, "/v2/cloudimages", &[]).await.json();
     let all = all["images"].as_array().expect("images").clone();
     assert_eq!(all.len(), 60);
@@ -245,7 +246,7 @@ async fn ims_filters_sort_and_marker_paging() {
 
 #[tokio::test]
 async fn key_pairs_nova_and_kps() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let pid = sb.project_id.clone();
     let all = get(&sb, &format!("/v2.1/{pid}/os-keypairs"), &[("limit", "3")])
         .await
@@ -315,7 +316,7 @@ async fn key_pairs_nova_and_kps() {
 
 #[tokio::test]
 async fn iam_project_and_credential() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let mut s = Signing::of(&sb);
     s.project_header = None;
     let r = send_signed(&sb, &s, "GET", "/v3/projects", &[("name", &sb.region)], b"")
@@ -367,7 +368,7 @@ async fn ten_thousand_generated_servers_page_correctly() {
         },
         ..SandboxConfig::default()
     };
-    let sb = start_with(config).await;
+    let sb = sandbox_with(config).await;
     let path = format!("/v1/{}/cloudservers/detail", sb.project_id);
     let started = std::time::Instant::now();
     let mut seen = std::collections::HashSet::new();

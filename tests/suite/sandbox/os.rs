@@ -1,12 +1,13 @@
 //! The six change/reinstall operations and the two stop actions: accepted requests and the
 //! job lifecycle. The rejections are in `rules.rs`.
 
+use crate::support::client::sandbox;
 use crate::support::signed::*;
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn each_operation_is_accepted_with_its_response_key() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let ubuntu = image_id(&sb, "Ubuntu 22.04 server 64bit").await;
     let legacy = image_id(&sb, "legacy-app-centos6").await;
     let bms_img = image_id(&sb, "EulerOS 2.9 64bit for BareMetal").await;
@@ -103,7 +104,7 @@ async fn each_operation_is_accepted_with_its_response_key() {
 
 #[tokio::test]
 async fn change_os_job_succeeds_and_updates_the_server() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let target = image_named(&sb, "Debian 12.0.0 64bit").await;
     let id = id_of(&sb, "cloudservers", "web-03").await;
     let r = post(
@@ -155,7 +156,7 @@ async fn change_os_job_succeeds_and_updates_the_server() {
 
 #[tokio::test]
 async fn fail_marker_makes_the_job_fail_and_error_servers_can_retry() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let broken = image_id(&sb, "broken-template [fail]").await;
     let good = image_id(&sb, "Ubuntu 22.04 server 64bit").await;
     let id = id_of(&sb, "cloudservers", "gitlab-runner-01").await;
@@ -204,7 +205,7 @@ async fn fail_marker_makes_the_job_fail_and_error_servers_can_retry() {
 
 #[tokio::test]
 async fn stop_actions_turn_servers_off() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let pid = sb.project_id.clone();
     let web1 = id_of(&sb, "cloudservers", "web-01").await;
     let web3 = id_of(&sb, "cloudservers", "web-03").await;
@@ -301,7 +302,7 @@ async fn stop_actions_turn_servers_off() {
 
 #[tokio::test]
 async fn prepaid_server_to_market_image_waits_for_payment_unless_auto_paid() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let lamp = image_id(&sb, "LAMP Stack on Ubuntu 22.04").await;
     let id = id_of(&sb, "cloudservers", "erp-test").await;
     let body = json!({"os-change": {"adminpass": "Str0ng!Pass", "imageid": lamp}});

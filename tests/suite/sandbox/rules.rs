@@ -1,12 +1,13 @@
 //! Every rule the pages state, rejected by the change/reinstall operations with its code
 //! (docs/rules.md says where each code comes from); and what no page forbids, accepted.
 
+use crate::support::client::sandbox;
 use crate::support::signed::*;
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn every_rule_is_rejected_with_its_code() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let ubuntu = image_id(&sb, "Ubuntu 22.04 server 64bit").await;
     let windows = image_id(&sb, "Windows Server 2019 Datacenter 64bit English").await;
     let saving = image_id(&sb, "backup-restore-2024-11").await;
@@ -440,7 +441,7 @@ async fn every_rule_is_rejected_with_its_code() {
 /// takes each (the pages' verdict), and the job succeeds.
 #[tokio::test]
 async fn what_no_page_forbids_is_accepted() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let ubuntu = image_id(&sb, "Ubuntu 22.04 server 64bit").await;
     let bms_img = image_id(&sb, "EulerOS 2.9 64bit for BareMetal").await;
     let ch = |extra: Value| change_body(&ubuntu, extra);
@@ -568,7 +569,7 @@ async fn injected(sb: &reimage::sandbox::Sandbox, id: &str) -> Value {
 /// succeeds, and no login is injected: the trap reimage warns about.
 #[tokio::test]
 async fn a_route_that_does_not_fit_the_image_injects_nothing() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let ubuntu = image_id(&sb, "Ubuntu 22.04 server 64bit").await; // Cloud-Init
     let legacy = image_id(&sb, "legacy-app-centos6").await; // none
     let web3 = id_of(&sb, "cloudservers", "web-03").await;
@@ -608,7 +609,7 @@ async fn a_route_that_does_not_fit_the_image_injects_nothing() {
 /// `/bms` host) is not found, and the other way round.
 #[tokio::test]
 async fn jobs_are_answered_by_their_own_service() {
-    let sb = start().await;
+    let sb = sandbox().await;
     let ubuntu = image_id(&sb, "Ubuntu 22.04 server 64bit").await;
     let web3 = id_of(&sb, "cloudservers", "web-03").await;
     let body = json!({"os-change": {"adminpass": "Str0ng!Pass", "imageid": ubuntu}});

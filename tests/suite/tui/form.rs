@@ -9,13 +9,6 @@ use reimage::tui::{App, Command, Msg, SubmitOutcome};
 const USER: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
 const PASSWORD: &str = "Str0ng!Pass-42";
 
-fn settings() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s
-}
-
 /// The fixture app with the caller's user id known.
 fn ready(w: u16, h: u16) -> App {
     let mut app = loaded(w, h);
@@ -27,7 +20,7 @@ fn both_sizes(name: &str, prepare: impl Fn(&mut App)) {
     for (w, h) in [(80, 24), (100, 30)] {
         let mut app = ready(w, h);
         prepare(&mut app);
-        settings().bind(|| insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&app, w, h)));
+        snapshots().bind(|| insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&app, w, h)));
     }
 }
 
@@ -164,7 +157,7 @@ fn the_bulk_review_lists_every_server_by_name_and_scrolls_to_the_last_row() {
     }
     ctrl(&mut app, 's');
     let first = screen(&app, w, h);
-    settings().bind(|| insta::assert_snapshot!("form_bulk_many_review_80x24", first.clone()));
+    snapshots().bind(|| insta::assert_snapshot!("form_bulk_many_review_80x24", first.clone()));
     assert!(first.contains("Down for more"), "{first}");
     let mut seen = first.clone();
     let mut last = first;

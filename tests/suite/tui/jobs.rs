@@ -6,13 +6,6 @@ use crossterm::event::KeyCode;
 use reimage::cloud::model::JobStatus;
 use reimage::tui::{App, Command, JobProgress, Msg};
 
-fn settings() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s
-}
-
 fn with_jobs(w: u16, h: u16) -> App {
     let mut app = loaded(w, h);
     app.update(Msg::JobsReplaced(jobs()));
@@ -44,7 +37,7 @@ fn jobs_pane_shows_a_failed_job_with_sub_jobs_and_hint() {
         assert!(text.contains("BMS.0111"), "{text}");
         assert!(text.contains("FAIL 5b7c0e2a-bms"), "sub job shown:\n{text}");
         assert!(text.contains("09:41:07"), "last poll shown:\n{text}");
-        settings().bind(|| insta::assert_snapshot!(format!("jobs_failed_details_{w}x{h}"), text));
+        snapshots().bind(|| insta::assert_snapshot!(format!("jobs_failed_details_{w}x{h}"), text));
     }
 }
 

@@ -4,19 +4,12 @@ use crate::support::tui::*;
 use crossterm::event::KeyCode;
 use reimage::tui::Msg;
 
-fn settings() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path("snapshots");
-    s.set_prepend_module_to_snapshot(false);
-    s
-}
-
 fn both_sizes(name: &str, prepare: impl Fn(&mut reimage::tui::App)) {
     for (w, h) in [(80, 24), (160, 48)] {
         let mut app = loaded(w, h);
         app.update(Msg::JobsReplaced(jobs()));
         prepare(&mut app);
-        settings().bind(|| insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&app, w, h)));
+        snapshots().bind(|| insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(&app, w, h)));
     }
 }
 
@@ -101,7 +94,7 @@ fn read_only_header_and_loading_state() {
                 done: false,
             });
         }
-        settings().bind(|| {
+        snapshots().bind(|| {
             insta::assert_snapshot!(format!("loading_read_only_{w}x{h}"), screen(&app, w, h))
         });
     }
@@ -133,6 +126,7 @@ fn in_between_sizes() {
         typing(&mut app, "/web");
         key(&mut app, KeyCode::Enter);
         typing(&mut app, "jj ");
-        settings().bind(|| insta::assert_snapshot!(format!("servers_{w}x{h}"), screen(&app, w, h)));
+        snapshots()
+            .bind(|| insta::assert_snapshot!(format!("servers_{w}x{h}"), screen(&app, w, h)));
     }
 }

@@ -47,6 +47,15 @@ pub struct Fixture {
     pub keypairs: Vec<Keypair>,
 }
 
+/// insta settings of the screen snapshots: `snapshots/` beside the asserting file, named
+/// without the module path.
+pub fn snapshots() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
 pub fn fixture() -> Fixture {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
