@@ -3,6 +3,7 @@
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,8 @@ pub struct Pty {
     parser: Arc<Mutex<vt100::Parser>>,
     /// Every byte the program wrote, for byte counts and for secret scans.
     raw: Arc<Mutex<Vec<u8>>>,
+    /// Set when the reader has read everything (the terminal's last writer closed it).
+    drained: Arc<AtomicBool>,
 }
 
 /// Environment that keeps the machine's own config, credentials and metadata service out:
@@ -104,7 +107,8 @@ impl Pty {
         let writer = Arc::new(Mutex::new(pair.master.take_writer().expect("writer")));
         let parser = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
-        let (p, r, w) = (parser.clone(), raw.clone(), writer.clone());
+        let drained = Arc::new(AtomicBool::new(false));
+        let (p, r, w, d) = (parser.clone(), raw.clone(), writer.clone(), drained.clone());
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -124,6 +128,7 @@ impl Pty {
                 drop(parser);
                 r.lock().expect("raw").extend_from_slice(&buf[..n]);
             }
+            d.store(true, Ordering::SeqCst);
         });
         Pty {
             master: pair.master,
@@ -131,6 +136,7 @@ impl Pty {
             child,
             parser,
             raw,
+            drained,
         }
     }
 
@@ -211,11 +217,20 @@ impl Pty {
         }
     }
 
-    /// Wait for the process to end; `None` if it did not within `timeout`.
+    /// Wait for the process to end and its output to be read; `None` if it did not end within
+    /// `timeout`.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<portable_pty::ExitStatus> {
         let start = Instant::now();
         while start.elapsed() < timeout {
             if let Ok(Some(status)) = self.child.try_wait() {
+                // Its last bytes may still be on the way to the reader thread: let it read
+                // them, so `raw_output` and `screen` show everything the program wrote.
+                let exited = Instant::now();
+                while !self.drained.load(Ordering::SeqCst)
+                    && exited.elapsed() < Duration::from_secs(5)
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return Some(status);
             }
             std::thread::sleep(Duration::from_millis(25));
