@@ -2,7 +2,7 @@
 //!
 //! Layers, each importing only those below it: `cli`, `tui`, `jobs`, `ops` and `sandbox`,
 //! `cloud`, `config`, `fsio`, with `secret` and `safe_text` under all of them. The table of
-//! what each may import is in docs/architecture.md; `tests/architecture.rs` holds the code
+//! what each may import is in docs/architecture.md; `tests/suite/architecture.rs` holds the code
 //! to it.
 #![forbid(unsafe_code)]
 

@@ -1,6 +1,6 @@
 //! The sentences reimage's blocking rules rest on, quoted from the API pages in
 //! `shared/seeds/` (000–004) and the official SDK models (3.1.219). A rule that blocks
-//! names one of these; `docs/rules.md` lists them, and `tests/pages_rules.rs` checks that
+//! names one of these; `docs/rules.md` lists them, and `tests/suite/ops/pages_rules.rs` checks that
 //! each page quote is in its page word for word.
 
 use std::fmt;
