@@ -161,11 +161,11 @@ pub fn list_servers(world: &World, kind: SimKind, ctx: &Ctx<'_>) -> Reply {
         },
         None => (page - 1).saturating_mul(limit),
     };
-    let page_items: Vec<Value> = selected
+    let page = selected
         .iter()
         .skip(start)
         .take(limit)
-        .map(|&i| render::server(&world.servers[i], project))
-        .collect();
-    Reply::ok(json!({"count": selected.len(), "servers": page_items}))
+        .map(|&i| world.server_json(i, project));
+    let prefix = format!(r#"{{"count":{},"servers":["#, selected.len());
+    Reply::raw_json(render::join(&prefix, page, "]}"))
 }
