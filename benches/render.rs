@@ -70,6 +70,9 @@ fn main() {
         .build()
         .expect("runtime");
     let sb = rt.block_on(support::sandbox());
+    // The client's TLS provider (reqwest is built without one; loopback needs none, but
+    // building a client asks for it).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder().no_proxy().build().expect("http");
     for n in 1..=passes {
         let (c, t) = (cpu(), Instant::now());

@@ -449,7 +449,10 @@ async fn endless_pages_stop_at_the_record_ceiling() {
     // IMS pages from both ends at once: the page past 5,000 ends the listing while the
     // other end may have one more in flight.
     let ims = h.count("ims.list");
-    assert!((11..=12).contains(&ims), "IMS: {ims} pages, past 5,000 records");
+    assert!(
+        (11..=12).contains(&ims),
+        "IMS: {ims} pages, past 5,000 records"
+    );
 }
 
 /// At the client, the read timeout (not the whole one) ends a stalled body: 200 ms of
