@@ -5,15 +5,12 @@
 
 mod support;
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use reimage::cloud::model::{Image, Keypair, Server};
-use reimage::cloud::signer;
 use reimage::sandbox::Sandbox;
 use serde::Deserialize;
 use std::collections::HashSet;
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::pty::Term;
 
 const RUNS: usize = 5;
 
@@ -233,40 +230,7 @@ struct Sequential<'a> {
 
 impl Sequential<'_> {
     async fn get(&self, path: &str, query: &[(&str, String)]) -> Vec<u8> {
-        let date = signer::sdk_date(time::OffsetDateTime::now_utc());
-        let headers: Vec<(String, String)> = vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Host".into(), self.sb.addr.to_string()),
-            ("X-Sdk-Date".into(), date.clone()),
-            ("X-Project-Id".into(), self.sb.project_id.clone()),
-        ];
-        let pairs: Vec<(String, String)> = query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect();
-        let sig = signer::sign(
-            &self.sb.sk,
-            &date,
-            &signer::Request {
-                method: "GET",
-                path,
-                query: &pairs,
-                headers: &headers,
-                body: b"",
-            },
-        );
-        let qs = signer::canonical_query(&pairs);
-        let mut req = self.http.get(format!("{}{path}?{qs}", self.sb.url));
-        for (k, v) in headers.iter().filter(|(k, _)| k != "Host") {
-            req = req.header(k, v);
-        }
-        let resp = req
-            .header("Authorization", sig.authorization(&self.sb.ak))
-            .send()
-            .await
-            .expect("request");
-        assert!(resp.status().is_success(), "{path}: {}", resp.status());
-        resp.bytes().await.expect("body").to_vec()
+        support::signed_get(&self.http, self.sb, path, query).await
     }
 
     async fn servers(&self, collection: &str, ecs: bool) -> Vec<Server> {
@@ -390,131 +354,6 @@ fn listing(rt: &tokio::runtime::Runtime, sb: &Sandbox, label: &str) {
 }
 
 // ---------------------------------------------------------------- the program in a pty
-
-struct Term {
-    raw: Arc<Mutex<Vec<(Instant, usize)>>>,
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
-
-impl Term {
-    fn spawn(
-        size: (u16, u16),
-        args: &[&str],
-        env: &[(&str, &str)],
-        home: &std::path::Path,
-    ) -> (Term, Instant) {
-        let (cols, rows) = size;
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_reimage"));
-        cmd.args(args);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("REIMAGE_HOME", home);
-        for k in [
-            "HUAWEICLOUD_SDK_AK",
-            "HUAWEICLOUD_SDK_SK",
-            "HW_ACCESS_KEY",
-            "HW_SECRET_KEY",
-        ] {
-            cmd.env_remove(k);
-        }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let started = Instant::now();
-        let child = pair.slave.spawn_command(cmd).expect("spawn");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("reader");
-        let writer = pair.master.take_writer().expect("writer");
-        let raw = Arc::new(Mutex::new(Vec::new()));
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            std::num::NonZero::new(rows).expect("rows"),
-            std::num::NonZero::new(cols).expect("cols"),
-            0,
-        )));
-        let (r, p) = (raw.clone(), parser.clone());
-        std::thread::spawn(move || {
-            let _master = pair.master;
-            let mut buf = [0u8; 65536];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                let now = Instant::now();
-                p.lock().expect("parser").process(&buf[..n]);
-                r.lock().expect("raw").push((now, n));
-            }
-        });
-        (
-            Term {
-                raw,
-                parser,
-                writer,
-                child,
-            },
-            started,
-        )
-    }
-
-    fn bytes(&self) -> usize {
-        self.raw.lock().expect("raw").iter().map(|(_, n)| n).sum()
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().expect("parser").screen().contents()
-    }
-
-    /// The row of the selection marker in the servers table.
-    fn marker_row(&self) -> Option<usize> {
-        self.screen().lines().position(|l| l.contains('▶'))
-    }
-
-    /// When the screen first contained `needle` (polled every millisecond).
-    fn wait_for(&self, needle: &str, timeout: Duration) -> Instant {
-        let start = Instant::now();
-        loop {
-            if self.screen().contains(needle) {
-                return self
-                    .raw
-                    .lock()
-                    .expect("raw")
-                    .last()
-                    .map(|(t, _)| *t)
-                    .unwrap_or(start);
-            }
-            assert!(
-                start.elapsed() < timeout,
-                "no {needle:?} on screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    }
-
-    /// Waits until nothing was written for `quiet`.
-    fn settle(&self, quiet: Duration) {
-        loop {
-            let last = self.raw.lock().expect("raw").last().map(|(t, _)| *t);
-            match last {
-                Some(t) if t.elapsed() < quiet => std::thread::sleep(Duration::from_millis(10)),
-                _ => return,
-            }
-        }
-    }
-
-    fn send(&mut self, s: &str) {
-        self.writer.write_all(s.as_bytes()).expect("keys");
-        self.writer.flush().expect("flush");
-    }
-}
 
 /// Bytes the program writes per `j`/`k` (three down, one up, 40 times) from the last row of
 /// the page: most steps scroll the table, the others move inside the page.

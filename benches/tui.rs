@@ -1,4 +1,5 @@
-//! TUI hot paths at 11,000 servers: one frame, one navigation step, one filter keystroke.
+//! TUI hot paths at 11,000 servers (`SCALE_SERVERS=100000`: 101,000): one frame, one
+//! navigation step, one filter keystroke.
 //! `cargo bench --bench tui`; figures and how to read them in docs/performance.md.
 
 mod support;
@@ -27,10 +28,11 @@ fn sized(inv: &Inventory, servers: usize) -> Inventory {
 /// Rendering the whole screen into the frame buffer and diffing it (nothing changed, so
 /// nothing is written): the cost of the widgets alone, at 1,000 and 11,000 rows.
 fn frame(c: &mut Criterion, inv: &Inventory) {
+    let total = inv.ecs.len() + inv.bms.len();
     let mut g = c.benchmark_group("frame");
     g.sample_size(30).measurement_time(Duration::from_secs(3));
     for (w, h) in [(80u16, 24u16), (200, 60)] {
-        for rows in [1_000usize, 11_000] {
+        for rows in [1_000usize, total] {
             let data = if rows >= inv.ecs.len() + inv.bms.len() {
                 inv.clone()
             } else {
@@ -156,7 +158,7 @@ fn all(c: &mut Criterion) {
     let inv = support::inventory();
     assert_eq!(
         inv.ecs.len() + inv.bms.len(),
-        11_000,
+        support::scale_servers() + 1_000,
         "the sandbox lists every server"
     );
     frame(c, &inv);

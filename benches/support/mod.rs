@@ -2,11 +2,14 @@
 //! inventory, an `App` loaded with it, and a writer that counts terminal bytes.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{TerminalOptions, Viewport};
 use reimage::cloud::model::{Image, Keypair, Server, ServerKind};
+use reimage::cloud::signer;
 use reimage::cloud::{Client, ClientSettings, ImageQuery};
 use reimage::config::{Secret, StaticKeys};
 use reimage::sandbox::{self, InventorySpec, Sandbox, SandboxConfig};
@@ -26,9 +29,25 @@ pub const SCALE: InventorySpec = InventorySpec::Generated {
     seed: 1,
 };
 
+/// ECS servers of the inventory: `SCALE_SERVERS` (the `tui` bench's 100,000-server point),
+/// 10,000 by default.
+pub fn scale_servers() -> usize {
+    std::env::var("SCALE_SERVERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+/// [`SCALE`] with [`scale_servers`] ECS servers.
 pub async fn sandbox() -> Sandbox {
     sandbox::start(SandboxConfig {
-        inventory: SCALE,
+        inventory: InventorySpec::Generated {
+            servers: scale_servers(),
+            bms: 1_000,
+            images: 5_000,
+            keypairs: 2_000,
+            seed: 1,
+        },
         ..SandboxConfig::default()
     })
     .await
@@ -51,6 +70,49 @@ pub async fn client(sb: &Sandbox) -> Client {
     Client::connect(settings(sb))
         .await
         .expect("client connects")
+}
+
+/// A signed GET of `path?query` on the sandbox; panics unless it succeeds. The body as sent.
+pub async fn signed_get(
+    http: &reqwest::Client,
+    sb: &Sandbox,
+    path: &str,
+    query: &[(&str, String)],
+) -> Vec<u8> {
+    let date = signer::sdk_date(time::OffsetDateTime::now_utc());
+    let headers: Vec<(String, String)> = vec![
+        ("Content-Type".into(), "application/json".into()),
+        ("Host".into(), sb.addr.to_string()),
+        ("X-Sdk-Date".into(), date.clone()),
+        ("X-Project-Id".into(), sb.project_id.clone()),
+    ];
+    let pairs: Vec<(String, String)> = query
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let sig = signer::sign(
+        &sb.sk,
+        &date,
+        &signer::Request {
+            method: "GET",
+            path,
+            query: &pairs,
+            headers: &headers,
+            body: b"",
+        },
+    );
+    let qs = signer::canonical_query(&pairs);
+    let mut req = http.get(format!("{}{path}?{qs}", sb.url));
+    for (k, v) in headers.iter().filter(|(k, _)| k != "Host") {
+        req = req.header(k, v);
+    }
+    let resp = req
+        .header("Authorization", sig.authorization(&sb.ak))
+        .send()
+        .await
+        .expect("request");
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    resp.bytes().await.expect("body").to_vec()
 }
 
 /// Everything the TUI lists.

@@ -1,8 +1,9 @@
-//! `reimage list servers|bms|images|keypairs [--format table|json]`.
+//! `reimage list servers|bms|images|keypairs|all … [--format table|json]`: one kind, or
+//! several read at once as the TUI reads them (every listing in flight together).
 
 use super::{CliError, connect, table};
-use crate::cloud::ImageQuery;
 use crate::cloud::model::{Image, Keypair, Server, ServerKind};
+use crate::cloud::{Client, ImageQuery};
 use crate::config::{Env, GlobalArgs};
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -17,6 +18,28 @@ pub enum ListWhat {
     Images,
     /// SSH key pairs (Nova and KPS merged).
     Keypairs,
+    /// All four kinds.
+    All,
+}
+
+impl ListWhat {
+    const KINDS: [ListWhat; 4] = [
+        ListWhat::Servers,
+        ListWhat::Bms,
+        ListWhat::Images,
+        ListWhat::Keypairs,
+    ];
+
+    /// The key of this kind in the JSON object of several kinds, and its table's title.
+    fn key(self) -> &'static str {
+        match self {
+            ListWhat::Servers => "servers",
+            ListWhat::Bms => "bms",
+            ListWhat::Images => "images",
+            ListWhat::Keypairs => "keypairs",
+            ListWhat::All => "all",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -28,8 +51,10 @@ pub enum OutputFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct ListArgs {
-    /// What to list.
-    pub what: ListWhat,
+    /// What to list: one kind, several (read at once), or `all`. With more than one kind,
+    /// JSON is an object keyed by kind and tables come one after another under a title.
+    #[arg(required = true, num_args = 1..)]
+    pub what: Vec<ListWhat>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -110,19 +135,16 @@ fn keypair_rows(keys: &[Keypair]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Run `reimage list`, writing to `out`.
-pub async fn run_list(
-    global: &GlobalArgs,
+/// One kind's listing, as text (a table or a JSON array).
+async fn one_kind(
+    client: &Client,
+    what: ListWhat,
     args: &ListArgs,
-    env: &Env,
-    out: &mut (dyn Write + Send),
-) -> Result<(), CliError> {
-    let connected = connect(global, env).await?;
-    let client = &connected.client;
-    let json = args.format == OutputFormat::Json;
-    let text = match args.what {
+    json: bool,
+) -> Result<String, CliError> {
+    Ok(match what {
         ListWhat::Servers | ListWhat::Bms => {
-            let kind = if args.what == ListWhat::Servers {
+            let kind = if what == ListWhat::Servers {
                 ServerKind::Ecs
             } else {
                 ServerKind::Bms
@@ -180,6 +202,56 @@ pub async fn run_list(
                 )
             }
         }
+        // `kinds` expands `all` before anything is listed.
+        ListWhat::All => String::new(),
+    })
+}
+
+/// The kinds asked for, `all` expanded, each once, in the order of [`ListWhat::KINDS`].
+fn kinds(what: &[ListWhat]) -> Vec<ListWhat> {
+    let all = what.contains(&ListWhat::All);
+    ListWhat::KINDS
+        .into_iter()
+        .filter(|k| all || what.contains(k))
+        .collect()
+}
+
+/// Run `reimage list`, writing to `out`.
+pub async fn run_list(
+    global: &GlobalArgs,
+    args: &ListArgs,
+    env: &Env,
+    out: &mut (dyn Write + Send),
+) -> Result<(), CliError> {
+    let connected = connect(global, env).await?;
+    let client = &connected.client;
+    let json = args.format == OutputFormat::Json;
+    let kinds = kinds(&args.what);
+    // Every listing in flight at once; the first error (in kind order) is the answer.
+    let texts = futures::future::join_all(kinds.iter().map(|&k| one_kind(client, k, args, json)))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<String>, CliError>>()?;
+    let text = match (kinds.as_slice(), json) {
+        ([_], _) => texts.concat(),
+        (_, true) => {
+            // Each text is a complete JSON array (already escaped); the object joins them.
+            let fields: Vec<String> = kinds
+                .iter()
+                .zip(&texts)
+                .map(|(k, t)| {
+                    let t = t.trim_end().replace('\n', "\n  ");
+                    format!("  \"{}\": {t}", k.key())
+                })
+                .collect();
+            format!("{{\n{}\n}}\n", fields.join(",\n"))
+        }
+        (_, false) => kinds
+            .iter()
+            .zip(&texts)
+            .map(|(k, t)| format!("# {}\n{t}", k.key()))
+            .collect::<Vec<_>>()
+            .join("\n"),
     };
     out.write_all(text.as_bytes())?;
     out.flush()?;

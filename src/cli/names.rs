@@ -75,11 +75,22 @@ pub(crate) fn image_id(wanted: &str, images: &[Image]) -> Result<String, CliErro
             )));
         }
     }
+    // The nearest first, whatever order the service listed them in: names that start with
+    // the text, then the shorter (less added to it), then by name.
     let lower = wanted.to_lowercase();
-    let near: Vec<&Image> = images
+    let mut near: Vec<(bool, usize, &Image)> = images
         .iter()
-        .filter(|i| i.name.to_lowercase().contains(&lower))
+        .filter_map(|i| {
+            let name = i.name.to_lowercase();
+            name.contains(&lower)
+                .then(|| (!name.starts_with(&lower), i.name.len(), i))
+        })
+        .collect();
+    near.sort_by(|a, b| (a.0, a.1, &a.2.name, &a.2.id).cmp(&(b.0, b.1, &b.2.name, &b.2.id)));
+    let near: Vec<&Image> = near
+        .into_iter()
         .take(SUGGESTIONS)
+        .map(|(_, _, i)| i)
         .collect();
     let mut text = format!("no image has the id or the name \"{}\"", escape(wanted));
     if near.is_empty() {

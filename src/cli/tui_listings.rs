@@ -11,7 +11,7 @@
 
 use crate::cloud::Client;
 use crate::cloud::ImageQuery;
-use crate::cloud::model::ServerKind;
+use crate::cloud::model::{Server, ServerKind};
 use crate::tui::{Msg, Resource};
 use std::collections::HashMap;
 use std::future::Future;
@@ -94,38 +94,49 @@ pub(super) fn failed(what: Resource, generation: u64, error: &str, hint: Option<
     }
 }
 
-/// Servers of `kind`, page by page, then `done` (or the failure).
+/// Servers of `kind` as they arrive, then `done` (or the failure). The first page goes at
+/// once (the first rows on screen); later pages go in batches at least as large as what
+/// was sent before, because the table is rebuilt for each message: 100,000 servers are 8
+/// messages, not 100 rebuilds of a growing table.
 pub(super) async fn servers(
     client: Client,
     kind: ServerKind,
     generation: u64,
     tx: UnboundedSender<Msg>,
 ) {
-    let pages = tx.clone();
-    let result = client
-        .list_servers_pages(kind, move |page| {
-            let _ = pages.send(Msg::ServersLoaded {
-                kind,
-                generation,
-                page,
-                done: false,
-            });
-        })
-        .await;
-    let _ = tx.send(match result {
-        Ok(_) => Msg::ServersLoaded {
+    let send = |page: Vec<Server>, done: bool| {
+        let _ = tx.send(Msg::ServersLoaded {
             kind,
             generation,
-            page: Vec::new(),
-            done: true,
-        },
-        Err(e) => failed(
-            Resource::Servers(kind),
-            generation,
-            &e.to_string(),
-            e.hint(),
-        ),
-    });
+            page,
+            done,
+        });
+    };
+    let mut batch: Vec<Server> = Vec::new();
+    let mut sent = 0usize;
+    let result = client
+        .list_servers_pages(kind, |page| {
+            batch.extend(page);
+            if batch.len() >= sent.max(1) {
+                sent += batch.len();
+                send(std::mem::take(&mut batch), false);
+            }
+        })
+        .await;
+    match result {
+        Ok(_) => send(batch, true),
+        Err(e) => {
+            if !batch.is_empty() {
+                send(batch, false);
+            }
+            let _ = tx.send(failed(
+                Resource::Servers(kind),
+                generation,
+                &e.to_string(),
+                e.hint(),
+            ));
+        }
+    }
 }
 
 pub(super) async fn images(client: Client, generation: u64, tx: UnboundedSender<Msg>) {
@@ -174,6 +185,54 @@ mod tests {
             let _ = done.send(());
         };
         (read, ended)
+    }
+
+    /// 5,500 ECS servers in pages of 1,000: the first page alone, then batches that double
+    /// what was sent; every server once, `done` on the last message only.
+    #[tokio::test]
+    async fn server_pages_are_sent_first_alone_then_in_growing_batches() {
+        use crate::cloud::ClientSettings;
+        use crate::sandbox::{InventorySpec, SandboxConfig};
+        let sandbox = crate::sandbox::start(SandboxConfig {
+            inventory: InventorySpec::Generated {
+                servers: 5_500,
+                bms: 0,
+                images: 1,
+                keypairs: 0,
+                seed: 5,
+            },
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect("sandbox starts");
+        let keys = crate::cli::connect::sandbox_keys(&sandbox);
+        let settings = ClientSettings::with_keys(&sandbox.url, keys, &sandbox.region);
+        let client = Client::connect(settings).await.expect("client");
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        servers(client, ServerKind::Ecs, 3, tx).await;
+        let mut sizes = Vec::new();
+        let mut ids = std::collections::HashSet::new();
+        while let Ok(msg) = rx.try_recv() {
+            match msg {
+                Msg::ServersLoaded {
+                    generation: 3,
+                    page,
+                    done,
+                    ..
+                } => {
+                    assert!(!sizes.last().is_some_and(|(_, d)| *d), "after done");
+                    ids.extend(page.iter().map(|s| s.id.clone()));
+                    sizes.push((page.len(), done));
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(ids.len(), 5_500, "every server once");
+        assert_eq!(
+            sizes,
+            [(1000, false), (1000, false), (2000, false), (1500, true)]
+        );
+        sandbox.shutdown();
     }
 
     #[tokio::test]

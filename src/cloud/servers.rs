@@ -12,8 +12,10 @@ use serde::Deserialize;
 
 /// Largest page both services accept.
 pub const PAGE_SIZE: u64 = 1000;
-/// Pages fetched at once after the first.
-const PARALLEL_PAGES: usize = 4;
+/// Pages fetched at once after the first. Each page is a round trip (100 ms to a region
+/// away): 100,000 servers are 99 pages after the first, 25 rounds at 4, 13 at 8. Decoding
+/// a page costs the client about 5 ms, so 8 in flight keep it busy without piling up.
+const PARALLEL_PAGES: usize = 8;
 
 #[derive(Deserialize)]
 struct Page {

@@ -14,6 +14,8 @@ pub struct Reply {
 #[derive(Debug, Clone)]
 pub enum Body {
     Json(Value),
+    /// JSON already serialised (listing pages joined from cached records).
+    RawJson(String),
     Text(String),
 }
 
@@ -26,6 +28,15 @@ impl Reply {
         Reply {
             status: StatusCode::OK,
             body: Body::Json(body),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A 200 whose JSON body is already written.
+    pub fn raw_json(body: String) -> Self {
+        Reply {
+            status: StatusCode::OK,
+            body: Body::RawJson(body),
             headers: Vec::new(),
         }
     }

@@ -8,6 +8,19 @@ use sha2::{Digest, Sha256};
 
 use super::state::{SimImage, SimKeypair, SimServer};
 
+/// `prefix`, the JSON texts separated by commas, `suffix`: a listing page from cached records.
+pub fn join<'a>(prefix: &str, items: impl Iterator<Item = &'a str>, suffix: &str) -> String {
+    let mut out = String::from(prefix);
+    for (n, item) in items.enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push_str(suffix);
+    out
+}
+
 pub fn server(s: &SimServer, project_id: &str) -> Value {
     let mut addresses = Map::new();
     for a in &s.addresses {

@@ -334,6 +334,15 @@ fn finish(reply: Reply, request_id: &str, malformed: bool) -> Response {
             };
             (bytes, "application/json;charset=UTF-8")
         }
+        ReplyBody::RawJson(t) => {
+            let bytes = t.into_bytes();
+            let bytes = if malformed {
+                faults::mangle(&bytes)
+            } else {
+                bytes
+            };
+            (bytes, "application/json;charset=UTF-8")
+        }
         ReplyBody::Text(t) => (t.into_bytes(), "text/plain;charset=UTF-8"),
     };
     let mut response = Response::new(Body::from(bytes));

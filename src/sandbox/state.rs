@@ -4,9 +4,12 @@
 
 use crate::sandbox::kind::SimKind;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
 
 use super::jobs::Jobs;
+use super::render;
 
 /// A flavor as the sandbox knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +167,31 @@ pub struct World {
     pub jobs: Jobs,
     pub temp_credentials: Vec<TempCredential>,
     pub metadata_tokens: Vec<(String, time::OffsetDateTime)>,
+    rendered: Rendered,
+    /// The positions the last filtered server list selected, with its kind and filters: a
+    /// client pages through one filter (ECS always asks `not-tags=__type_baremetal`), and
+    /// filtering 100,000 servers again for each of 100 pages made a listing quadratic.
+    filtered: RefCell<Option<(String, Arc<[usize]>)>>,
+}
+
+/// The wire JSON of each record, written on its first listing and dropped when the record
+/// changes (`World::server_mut`; images and key pairs never change): a listing page is a
+/// join of these texts. Building every server's JSON tree per page made the sandbox, not
+/// the client, the slow side of a scale listing.
+struct Rendered {
+    servers: Vec<OnceLock<Box<str>>>,
+    images: Vec<OnceLock<Box<str>>>,
+    /// `{"keypair": ...}` entries of Nova's and of KPS's lists.
+    nova: Vec<OnceLock<Box<str>>>,
+    kps: Vec<OnceLock<Box<str>>>,
+}
+
+fn cells(n: usize) -> Vec<OnceLock<Box<str>>> {
+    (0..n).map(|_| OnceLock::new()).collect()
+}
+
+fn text(v: &serde_json::Value) -> Box<str> {
+    v.to_string().into_boxed_str()
 }
 
 impl World {
@@ -199,7 +227,15 @@ impl World {
         };
         let ecs_order = order(SimKind::Ecs);
         let bms_order = order(SimKind::Bms);
+        let rendered = Rendered {
+            servers: cells(servers.len()),
+            images: cells(images.len()),
+            nova: cells(keypairs.len()),
+            kps: cells(keypairs.len()),
+        };
         World {
+            rendered,
+            filtered: RefCell::new(None),
             servers,
             server_index,
             ecs_order,
@@ -220,9 +256,50 @@ impl World {
             .filter(|s| s.kind == kind)
     }
 
+    /// The only way to change a server: it also drops the server's cached JSON.
     pub fn server_mut(&mut self, id: &str) -> Option<&mut SimServer> {
         let i = *self.server_index.get(id)?;
+        *self.rendered.servers.get_mut(i)? = OnceLock::new();
+        *self.filtered.get_mut() = None;
         self.servers.get_mut(i)
+    }
+
+    /// The positions `select` picks for the filters `key`, kept until the next call with
+    /// other filters or a server changes.
+    pub fn filtered(&self, key: String, select: impl FnOnce() -> Vec<usize>) -> Arc<[usize]> {
+        let mut last = self.filtered.borrow_mut();
+        if let Some((k, positions)) = &*last
+            && *k == key
+        {
+            return positions.clone();
+        }
+        let positions: Arc<[usize]> = select().into();
+        *last = Some((key, positions.clone()));
+        positions
+    }
+
+    /// The JSON of `servers[i]` as ECS/BMS lists show it.
+    pub fn server_json(&self, i: usize, project_id: &str) -> &str {
+        self.rendered.servers[i].get_or_init(|| text(&render::server(&self.servers[i], project_id)))
+    }
+
+    /// The JSON of `images[i]`.
+    pub fn image_json(&self, i: usize) -> &str {
+        self.rendered.images[i].get_or_init(|| text(&render::image(&self.images[i])))
+    }
+
+    /// `{"keypair": ...}` of `keypairs[i]` in Nova's list.
+    pub fn nova_keypair_json(&self, i: usize) -> &str {
+        self.rendered.nova[i].get_or_init(|| {
+            text(&serde_json::json!({"keypair": render::nova_keypair(&self.keypairs[i])}))
+        })
+    }
+
+    /// `{"keypair": ...}` of `keypairs[i]` in KPS's list.
+    pub fn kps_keypair_json(&self, i: usize) -> &str {
+        self.rendered.kps[i].get_or_init(|| {
+            text(&serde_json::json!({"keypair": render::kps_keypair(&self.keypairs[i])}))
+        })
     }
 
     pub fn image(&self, id: &str) -> Option<&SimImage> {

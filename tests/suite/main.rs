@@ -10,6 +10,7 @@ mod packaging;
 mod cli {
     mod bad;
     mod commands;
+    mod list_all;
     mod secrets;
     mod usability;
 }
@@ -18,6 +19,7 @@ mod cloud {
     mod bad_replies;
     mod calls;
     mod faults;
+    mod image_chains;
     mod signing_vectors;
     mod tls_ca_file;
 }

@@ -1,6 +1,6 @@
 //! IMS ListImages (API doc section 6): filters, sort, marker/limit paging.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use std::cmp::Ordering;
 
 use super::Ctx;
@@ -139,21 +139,21 @@ pub fn list(world: &World, ctx: &Ctx<'_>) -> Reply {
             );
         }
     };
-    let mut selected: Vec<&SimImage> = world
-        .images
-        .iter()
-        .filter(|i| {
-            FILTERS
-                .iter()
-                .all(|k| ctx.q(k).is_none_or(|v| field_matches(i, k, v)))
+    let mut selected: Vec<usize> = (0..world.images.len())
+        .filter(|&i| {
+            FILTERS.iter().all(|k| {
+                ctx.q(k)
+                    .is_none_or(|v| field_matches(&world.images[i], k, v))
+            })
         })
         .collect();
-    selected.sort_by(|a, b| {
+    selected.sort_by(|&a, &b| {
+        let (a, b) = (&world.images[a], &world.images[b]);
         let o = compare(a, b, sort_key).then_with(|| a.id.cmp(&b.id));
         if descending { o.reverse() } else { o }
     });
     let start = match ctx.q("marker").filter(|m| !m.is_empty()) {
-        Some(marker) => match selected.iter().position(|i| i.id == marker) {
+        Some(marker) => match selected.iter().position(|&i| world.images[i].id == marker) {
             Some(p) => p + 1,
             None => {
                 return bad(
@@ -164,13 +164,15 @@ pub fn list(world: &World, ctx: &Ctx<'_>) -> Reply {
         },
         None => 0,
     };
-    let page: Vec<&SimImage> = selected.iter().skip(start).take(limit).copied().collect();
-    let images: Vec<Value> = page.iter().map(|i| render::image(i)).collect();
-    let mut out = json!({"images": images});
+    let page: Vec<usize> = selected.iter().skip(start).take(limit).copied().collect();
+    let mut suffix = String::from("]");
     if start + page.len() < selected.len()
-        && let Some(last) = page.last()
+        && let Some(&last) = page.last()
     {
-        out["page_info"] = json!({"next_marker": last.id});
+        let next = json!({"next_marker": world.images[last].id});
+        suffix.push_str(&format!(r#","page_info":{next}"#));
     }
-    Reply::ok(out)
+    suffix.push('}');
+    let images = page.iter().map(|&i| world.image_json(i));
+    Reply::raw_json(render::join(r#"{"images":["#, images, &suffix))
 }

@@ -1,11 +1,11 @@
 //! Key pairs: Nova `/v2.1/{pid}/os-keypairs` and KPS `/v3/{pid}/keypairs` (API doc 7).
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::Ctx;
 use crate::sandbox::errors::Reply;
 use crate::sandbox::render;
-use crate::sandbox::state::{SimKeypair, World};
+use crate::sandbox::state::World;
 
 /// Nova honours `limit` and `marker` only from microversion 2.35.
 fn microversion_at_least_2_35(ctx: &Ctx<'_>) -> bool {
@@ -20,12 +20,13 @@ fn microversion_at_least_2_35(ctx: &Ctx<'_>) -> bool {
     version.trim() == "latest" || (major, minor) >= (2, 35)
 }
 
-/// Keys after `marker` (a name), at most `limit`.
-fn page<'w>(
-    world: &'w World,
+/// Positions in `world.keypairs` of the keys after `marker` (a name), at most `limit`, and
+/// whether more follow.
+fn page(
+    world: &World,
     marker: Option<&str>,
     limit: usize,
-) -> Result<(Vec<&'w SimKeypair>, bool), String> {
+) -> Result<(std::ops::Range<usize>, bool), String> {
     let start = match marker.filter(|m| !m.is_empty()) {
         Some(m) => match world.keypairs.iter().position(|k| k.name == m) {
             Some(p) => p + 1,
@@ -33,9 +34,9 @@ fn page<'w>(
         },
         None => 0,
     };
-    let items: Vec<&SimKeypair> = world.keypairs.iter().skip(start).take(limit).collect();
-    let more = start + items.len() < world.keypairs.len();
-    Ok((items, more))
+    let end = start.saturating_add(limit).min(world.keypairs.len());
+    let start = start.min(end);
+    Ok((start..end, end < world.keypairs.len()))
 }
 
 pub fn nova_list(world: &World, ctx: &Ctx<'_>) -> Reply {
@@ -57,11 +58,8 @@ pub fn nova_list(world: &World, ctx: &Ctx<'_>) -> Reply {
     };
     match page(world, marker, limit) {
         Ok((items, _)) => {
-            let list: Vec<Value> = items
-                .iter()
-                .map(|k| json!({"keypair": render::nova_keypair(k)}))
-                .collect();
-            Reply::ok(json!({"keypairs": list}))
+            let list = items.map(|i| world.nova_keypair_json(i));
+            Reply::raw_json(render::join(r#"{"keypairs":["#, list, "]}"))
         }
         Err(message) => Reply::nova(400, "badRequest", message),
     }
@@ -97,19 +95,16 @@ pub fn kps_list(world: &World, ctx: &Ctx<'_>) -> Reply {
     };
     match page(world, ctx.q("marker"), limit) {
         Ok((items, more)) => {
-            let list: Vec<Value> = items
-                .iter()
-                .map(|k| json!({"keypair": render::kps_keypair(k)}))
-                .collect();
-            let next = if more {
-                items.last().map(|k| Value::from(k.name.as_str()))
-            } else {
-                None
-            };
-            Reply::ok(json!({
-                "keypairs": list,
-                "page_info": {"next_marker": next, "previous_marker": ctx.q("marker"), "current_count": items.len()},
-            }))
+            let next = items
+                .clone()
+                .last()
+                .filter(|_| more)
+                .map(|i| world.keypairs[i].name.as_str());
+            let page_info = json!({"next_marker": next, "previous_marker": ctx.q("marker"),
+                                   "current_count": items.len()});
+            let list = items.map(|i| world.kps_keypair_json(i));
+            let suffix = format!(r#"],"page_info":{page_info}}}"#);
+            Reply::raw_json(render::join(r#"{"keypairs":["#, list, &suffix))
         }
         Err(message) => Reply::gateway(400, "KPS.0002", message),
     }

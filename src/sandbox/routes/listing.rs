@@ -125,7 +125,7 @@ pub fn list_servers(world: &World, kind: SimKind, ctx: &Ctx<'_>) -> Reply {
         Ok(n) => n.max(1),
         Err(e) => return e,
     };
-    let filtered: bool = [
+    let filters: Vec<(&str, &str)> = [
         "name",
         "status",
         "flavor",
@@ -137,17 +137,22 @@ pub fn list_servers(world: &World, kind: SimKind, ctx: &Ctx<'_>) -> Reply {
         "reservation_id",
     ]
     .iter()
-    .any(|k| ctx.q(k).is_some());
-    let owned: Vec<usize>;
-    let selected: &[usize] = if filtered {
-        owned = order
-            .iter()
-            .copied()
-            .filter(|&i| matches(&world.servers[i], ctx))
-            .collect();
-        &owned
-    } else {
+    .filter_map(|&k| ctx.q(k).map(|v| (k, v)))
+    .collect();
+    let owned: std::sync::Arc<[usize]>;
+    let selected: &[usize] = if filters.is_empty() {
         order
+    } else {
+        // JSON: no two sets of filters share a key, whatever their values hold.
+        let key = format!("{kind:?}{}", json!(filters));
+        owned = world.filtered(key, || {
+            order
+                .iter()
+                .copied()
+                .filter(|&i| matches(&world.servers[i], ctx))
+                .collect()
+        });
+        &owned
     };
     let start = match ctx.q("marker").filter(|m| !m.is_empty()) {
         Some(marker) => match selected.iter().position(|&i| world.servers[i].id == marker) {
@@ -161,11 +166,11 @@ pub fn list_servers(world: &World, kind: SimKind, ctx: &Ctx<'_>) -> Reply {
         },
         None => (page - 1).saturating_mul(limit),
     };
-    let page_items: Vec<Value> = selected
+    let page = selected
         .iter()
         .skip(start)
         .take(limit)
-        .map(|&i| render::server(&world.servers[i], project))
-        .collect();
-    Reply::ok(json!({"count": selected.len(), "servers": page_items}))
+        .map(|&i| world.server_json(i, project));
+    let prefix = format!(r#"{{"count":{},"servers":["#, selected.len());
+    Reply::raw_json(render::join(&prefix, page, "]}"))
 }

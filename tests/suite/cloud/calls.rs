@@ -114,11 +114,10 @@ async fn paging_at_scale_fetches_ten_thousand_servers() {
             .len(),
         1_100
     );
-    assert_eq!(
-        op_count(&sb, "ims.list"),
-        3,
-        "marker paging in pages of 500"
-    );
+    // Pages of 500 from both ends of the id order: the first page, then one from each
+    // end; a third when one end's page is read before the other's arrives.
+    let ims = op_count(&sb, "ims.list");
+    assert!((3..=4).contains(&ims), "{ims} pages of 500");
     let keys = c.list_keypairs().await.expect("keys");
     assert!(keys.len() >= 120, "{}", keys.len());
 }
