@@ -356,3 +356,27 @@ fn loading_a_file_over_typed_user_data_asks_first() {
         "{second:?}"
     );
 }
+
+#[test]
+fn the_table_keeps_80_columns_beside_the_details_and_grows_on_wide_screens() {
+    // 100 columns: the details no longer squeeze the table under 80.
+    let app = loaded(100, 30);
+    let s = screen(&app, 100, 30);
+    let top = s.lines().nth(2).expect("the table's top border");
+    let table_w = top.chars().take_while(|&c| c != '┐').count() + 1;
+    assert!(table_w >= 80, "table {table_w} wide:\n{s}");
+    // 230 columns: NAME is wider than its 20 of before.
+    let app = loaded(230, 50);
+    let s = screen(&app, 230, 50);
+    let head = s
+        .lines()
+        .find(|l| l.contains("NAME") && l.contains("STATUS"))
+        .expect("the header row");
+    let name = head.find("NAME").expect("NAME");
+    let status = head.find("STATUS").expect("STATUS");
+    assert!(
+        status - name > 21,
+        "NAME is {} wide:\n{head}",
+        status - name - 1
+    );
+}
