@@ -64,7 +64,11 @@ pub(crate) fn refuse_busy(app: &mut App) -> bool {
     } else {
         marks.iter().cloned().collect()
     };
-    let open: Vec<String> = ids.iter().filter_map(|id| busy(app, id)).collect();
+    let open: Vec<String> = ids
+        .iter()
+        .filter_map(|id| busy(app, id))
+        .map(|(name, job)| format!("{name} ({job})"))
+        .collect();
     if open.is_empty() || open.len() < ids.len() {
         return false;
     }
@@ -79,13 +83,11 @@ pub(crate) fn refuse_busy(app: &mut App) -> bool {
     true
 }
 
-/// The open job on a server, as "name (operation status)", if it has one.
-pub(crate) fn busy(app: &App, server_id: &str) -> Option<String> {
+/// The open job on a server, if it has one: the server's name and "operation status".
+pub(crate) fn busy(app: &App, server_id: &str) -> Option<(String, String)> {
     let j = app.jobs.running_on(server_id)?;
-    Some(format!(
-        "{} ({} {})",
-        j.server_name,
-        j.operation,
-        status_word(j)
+    Some((
+        j.server_name.clone(),
+        format!("{} {}", j.operation, status_word(j)),
     ))
 }

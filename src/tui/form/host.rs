@@ -63,10 +63,10 @@ fn chosen_free(app: &App) -> (Vec<Server>, Vec<(String, String)>) {
     let why = busy
         .into_iter()
         .filter_map(|s| {
-            let job = crate::tui::job_msgs::busy(app, &s.id)?;
+            let (_, job) = crate::tui::job_msgs::busy(app, &s.id)?;
             Some((
                 s.name,
-                format!("a job is open: {job}; wait for it to end (Jobs pane, 4)"),
+                format!("a job is open ({job}); wait for it to end (Jobs pane, 4)"),
             ))
         })
         .collect();
