@@ -380,3 +380,19 @@ fn the_table_keeps_80_columns_beside_the_details_and_grows_on_wide_screens() {
         status - name - 1
     );
 }
+
+#[test]
+fn q_closes_the_results_of_sending() {
+    let mut app = ready(100, 30);
+    select(&mut app, "web-02");
+    key(&mut app, KeyCode::Char('R'));
+    ctrl(&mut app, 's');
+    typing(&mut app, "web-02");
+    let cmds = key(&mut app, KeyCode::Enter);
+    assert!(matches!(cmds.as_slice(), [Command::Submit(_)]), "{cmds:?}");
+    assert!(screen(&app, 100, 30).contains("Reinstall OS ·"));
+    typing(&mut app, "q");
+    assert!(!app.should_quit());
+    let s = screen(&app, 100, 30);
+    assert!(!s.contains("Reinstall OS ·"), "the results closed: {s}");
+}

@@ -156,7 +156,7 @@ actions! {
     HardStop "hard_stop" [Stop] false "ECS: soft stop (shutdown) or hard stop (power off)" ["h"];
     No "no" [Stop] false "cancel the stop" ["n", "q"];
     Yes "yes" [QuitConfirm] false "quit although requests are being sent" ["y", "Y"];
-    Close "close" [Help, Messages] false "close" ["q"];
+    Close "close" [Help, Messages, Sending] false "close" ["q"];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
