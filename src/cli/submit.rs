@@ -24,6 +24,8 @@ pub(super) struct Sink {
 }
 
 pub(super) struct StopTarget {
+    /// `reimage stop --hard`'s choice: see [`crate::cloud::stop_type`].
+    pub hard: bool,
     pub kind: ServerKind,
     pub server_id: String,
     pub server_name: String,
@@ -126,7 +128,11 @@ pub(super) async fn stop(
         return;
     };
     let result = client
-        .stop_servers(server.kind, std::slice::from_ref(&server.server_id))
+        .stop_servers_as(
+            server.kind,
+            std::slice::from_ref(&server.server_id),
+            crate::cloud::stop_type(server.kind, server.hard),
+        )
         .await;
     let outcome = match result {
         Ok(accepted) => {

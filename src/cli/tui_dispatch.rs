@@ -73,12 +73,14 @@ impl EffectsState {
             }
             Command::StopServer {
                 key,
+                hard,
                 kind,
                 server_id,
                 server_name,
             } => {
                 self.ensure_poller(&client, &tx);
                 let server = submit::StopTarget {
+                    hard,
                     kind,
                     server_id,
                     server_name,

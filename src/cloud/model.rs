@@ -28,6 +28,15 @@ impl ServerKind {
     }
 }
 
+/// The API's stop `type`: ECS stops `SOFT` (graceful) unless `hard`; a BMS always `HARD`,
+/// as `SOFT` is documented as not effective there.
+pub fn stop_type(kind: ServerKind, hard: bool) -> &'static str {
+    match (kind, hard) {
+        (ServerKind::Ecs, false) => "SOFT",
+        _ => "HARD",
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdRef {
     #[serde(default, deserialize_with = "text")]

@@ -173,11 +173,5 @@ impl Client {
     }
 }
 
-/// The API's stop `type`: ECS stops `SOFT` (graceful) unless `hard`; a BMS always `HARD`,
-/// as `SOFT` is documented as not effective there.
-pub fn stop_type(kind: ServerKind, hard: bool) -> &'static str {
-    match (kind, hard) {
-        (ServerKind::Ecs, false) => "SOFT",
-        _ => "HARD",
-    }
-}
+/// The API's stop `type` (the TUI's stop popup shows it too, so it lives in the model).
+pub use super::model::stop_type;

@@ -46,6 +46,8 @@ pub struct App {
     pub(crate) changes: super::form::Changes,
     /// Narrow screens: details shown instead of the table.
     pub(crate) zoom: bool,
+    /// The last `/` query typed, which Up recalls in an empty `/` line.
+    pub(crate) last_filter: String,
     pub(crate) spin: usize,
     /// How `/` matches rows without a `~` (for the help text; each table keeps its own).
     pub(crate) filter_mode: crate::config::FilterMode,
@@ -76,6 +78,7 @@ impl App {
             toasts: Toasts::default(),
             changes: Default::default(),
             zoom: false,
+            last_filter: String::new(),
             spin: 0,
             filter_mode: options.filter,
             now: Duration::ZERO,

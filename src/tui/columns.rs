@@ -12,6 +12,9 @@ pub struct Column {
     /// 0 = always shown; higher numbers are dropped first on narrow screens.
     pub drop: u8,
     pub right: bool,
+    /// Takes a share of the room left once every shown column is at its `max` (long
+    /// names, image names, details), so a wide screen shows more of them.
+    pub grows: bool,
 }
 
 impl Column {
@@ -22,7 +25,13 @@ impl Column {
             max,
             drop,
             right: false,
+            grows: false,
         }
+    }
+
+    pub const fn grows(mut self) -> Self {
+        self.grows = true;
+        self
     }
 
     pub const fn right(mut self) -> Self {
@@ -91,6 +100,17 @@ pub fn layout_columns(columns: &[Column], width: u16) -> Vec<(usize, u16)> {
         widths[i] += grow as u16;
         spare -= grow;
     }
+    // What is still left goes to the columns that grow, in equal shares.
+    let growing: Vec<usize> = (0..shown.len())
+        .filter(|&i| columns[shown[i]].grows)
+        .collect();
+    if spare > 0 && !growing.is_empty() {
+        let n = growing.len() as u32;
+        for (k, &i) in growing.iter().enumerate() {
+            let share = spare / n + u32::from((k as u32) < spare % n);
+            widths[i] = widths[i].saturating_add(u16::try_from(share).unwrap_or(u16::MAX));
+        }
+    }
     shown.into_iter().zip(widths).collect()
 }
 
@@ -113,5 +133,18 @@ mod tests {
         assert_eq!(narrow.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1, 2]);
         let tiny = layout_columns(&cols, 3);
         assert_eq!(tiny.iter().map(|c| c.0).collect::<Vec<_>>(), [0]);
+    }
+
+    #[test]
+    fn the_room_past_every_max_goes_to_the_growing_columns() {
+        let cols = [
+            Column::new("NAME", 10, 20, 0).grows(),
+            Column::new("STATUS", 8, 8, 1),
+            Column::new("IMAGE", 10, 30, 2).grows(),
+        ];
+        // Every max: 20 + 8 + 30 + 2 gaps = 60; 41 more to share.
+        let wide = layout_columns(&cols, 101);
+        assert_eq!(wide, vec![(0, 41), (1, 8), (2, 50)]);
+        assert_eq!(layout_columns(&cols, 60), vec![(0, 20), (1, 8), (2, 30)]);
     }
 }

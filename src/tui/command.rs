@@ -31,6 +31,8 @@ pub enum Command {
     /// Reply: `Msg::JobUpdated` then `Msg::Submitted`.
     StopServer {
         key: String,
+        /// An ECS stops `HARD` (power off) rather than `SOFT`; a BMS always does.
+        hard: bool,
         kind: ServerKind,
         server_id: String,
         server_name: String,

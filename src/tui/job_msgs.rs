@@ -47,7 +47,8 @@ pub(crate) fn poll_now(app: &mut App) -> Vec<Command> {
     vec![Command::PollJobs(ids)]
 }
 
-/// Change, reinstall and stop are refused on a server whose job is still open.
+/// Change, reinstall and stop are refused on a server whose job is still open; in bulk,
+/// only when every marked server has one (the others go ahead, [`busy`] tells them apart).
 pub(crate) fn refuse_busy(app: &mut App) -> bool {
     if app.pane != Pane::Servers {
         return false;
@@ -63,21 +64,30 @@ pub(crate) fn refuse_busy(app: &mut App) -> bool {
     } else {
         marks.iter().cloned().collect()
     };
-    let busy: Vec<String> = ids
+    let open: Vec<String> = ids
         .iter()
-        .filter_map(|id| app.jobs.running_on(id))
-        .map(|j| format!("{} ({} {})", j.server_name, j.operation, status_word(j)))
+        .filter_map(|id| busy(app, id))
+        .map(|(name, job)| format!("{name} ({job})"))
         .collect();
-    if busy.is_empty() {
+    if open.is_empty() || open.len() < ids.len() {
         return false;
     }
     app.note(
         Level::Warn,
         format!(
             "a job is running on this server: {}; wait for it to end (Jobs pane, 4)",
-            busy.join(", ")
+            open.join(", ")
         ),
         None,
     );
     true
+}
+
+/// The open job on a server, if it has one: the server's name and "operation status".
+pub(crate) fn busy(app: &App, server_id: &str) -> Option<(String, String)> {
+    let j = app.jobs.running_on(server_id)?;
+    Some((
+        j.server_name.clone(),
+        format!("{} {}", j.operation, status_word(j)),
+    ))
 }

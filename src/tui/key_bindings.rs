@@ -107,7 +107,7 @@ macro_rules! actions {
 }
 
 actions! {
-    Quit "quit" [Global] false "quit (asks while a request is being sent)" ["q"];
+    Quit "quit" [Global] false "quit from the panes (asks while sending); in the details, back" ["q"];
     Help "help" [Global, Help] false "help: every key binding" ["?"];
     CommandLine "command" [Global] false "command line: servers images keypairs jobs region profile q" [":"];
     Refresh "refresh" [Global] false "refresh the listings" ["r", "ctrl-r"];
@@ -123,8 +123,8 @@ actions! {
     Down "down" [Table, Help, Messages, Picker, Review] false "move down" ["j", "down"];
     PageUp "page_up" [Table, Help, Picker, Review] false "page up" ["pgup", "ctrl-u"];
     PageDown "page_down" [Table, Help, Picker, Review] false "page down" ["pgdn", "ctrl-d"];
-    Top "top" [Table, Help] false "first row" ["g", "home"];
-    Bottom "bottom" [Table] false "last row" ["G", "end"];
+    Top "top" [Table, Help, Picker] false "first row" ["g", "home"];
+    Bottom "bottom" [Table, Picker] false "last row" ["G", "end"];
     Filter "filter" [Table, Help] false "filter: rows containing it (~text fuzzy; Esc clears)" ["/"];
     SortNext "sort" [Table] false "sort by the next column" ["o"];
     SortReverse "sort_reverse" [Table] false "reverse the sort" ["O"];
@@ -144,7 +144,8 @@ actions! {
     // Popups take every key; text typed into one of their fields never reaches these.
     NextField "next_field" [Form] false "next field" ["tab", "down"];
     PrevField "prev_field" [Form] false "previous field" ["backtab", "up"];
-    Toggle "toggle" [Form] false "open the picker, toggle a choice" ["enter", "space"];
+    Toggle "toggle" [Form] false "toggle a choice, open the picker" ["space"];
+    Advance "advance" [Form] false "next field; the picker on an image or key pair; the review on the last field" ["enter"];
     Review "review" [Form] false "review the request before sending" ["ctrl-s", "f2"];
     ShowSecret "show_secret" [Form] false "show or hide the password" ["ctrl-t"];
     Cancel "cancel" [Form, Picker, Review, Sending, Stop, Help, Messages] false "close or go back; on a form with input, twice discards it" ["esc"];
@@ -152,9 +153,10 @@ actions! {
     ShowUnfit "show_unfit" [Picker] false "show or hide the images that do not fit" ["tab", "backtab"];
     KeepSecret "keep_secret" [Review] false "keep the password in memory for a retry" ["ctrl-k"];
     Choose "choose" [Stop] false "move between Cancel and Stop" ["left", "right", "tab", "backtab"];
-    No "no" [Stop] false "cancel the stop" ["n"];
+    HardStop "hard_stop" [Stop] false "ECS: soft stop (shutdown) or hard stop (power off)" ["h"];
+    No "no" [Stop] false "cancel the stop" ["n", "q"];
     Yes "yes" [QuitConfirm] false "quit although requests are being sent" ["y", "Y"];
-    Close "close" [Help, Messages] false "close" ["q"];
+    Close "close" [Help, Messages, Sending] false "close" ["q"];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -16,6 +16,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 
 pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        if ask_before_dropping_form(app) {
+            return Vec::new();
+        }
         return request_quit(app, true);
     }
     if let Some(cmds) = super::layers::key(app, &key) {
@@ -54,6 +57,25 @@ fn escape(app: &mut App) {
     } else {
         app.toasts.dismiss();
     }
+}
+
+/// Ctrl-C over a form with input asks first, as Esc does: the first press says what the
+/// next one loses, and any other key goes on with the form.
+fn ask_before_dropping_form(app: &mut App) -> bool {
+    let Some(Layer::Form(form)) = app.layers.last_mut() else {
+        return false;
+    };
+    if form.quit_armed || form.part() == super::form::Part::Sending || !form.has_input() {
+        return false;
+    }
+    form.quit_armed = true;
+    let text = "Ctrl-C again quits and discards what you typed; any other key goes on";
+    match &mut form.stage {
+        super::form::Stage::Review { note, .. } => *note = Some(text.into()),
+        _ => form.note = Some(text.into()),
+    }
+    app.note(Level::Warn, text, None);
+    true
 }
 
 fn request_quit(app: &mut App, force_key: bool) -> Vec<Command> {
@@ -125,9 +147,21 @@ pub(crate) fn mouse(app: &mut App, m: MouseEvent) -> bool {
 /// Keys in the `/` or `:` line: every one is the line's.
 pub(crate) fn input_key(app: &mut App, input: &mut Input, key: &KeyEvent) -> Outcome {
     match input {
+        // Up in an empty line recalls the last query.
+        Input::Filter { line, note } if key.code == KeyCode::Up && line.text.is_empty() => {
+            *line = LineInput::with_text(&app.last_filter);
+            *note = None;
+            let t = line.text.clone();
+            set_filter(app, &t);
+            Outcome::Keep(Vec::new())
+        }
         Input::Filter { line, note } => match line.handle(key) {
-            Edit::Submit => Outcome::Close(Vec::new()),
+            Edit::Submit => {
+                remember_filter(app, &line.text);
+                Outcome::Close(Vec::new())
+            }
             Edit::Cancel => {
+                remember_filter(app, &line.text);
                 set_filter(app, "");
                 Outcome::Close(Vec::new())
             }
@@ -202,6 +236,12 @@ fn current(app: &mut App) -> &mut dyn PaneView {
     app.view_mut(app.pane)
 }
 
+fn remember_filter(app: &mut App, text: &str) {
+    if !text.is_empty() {
+        app.last_filter = text.to_string();
+    }
+}
+
 fn set_filter(app: &mut App, text: &str) {
     current(app).set_filter(text);
 }
@@ -237,6 +277,8 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         return super::job_msgs::poll_now(app);
     }
     match action {
+        // As Esc: the details first, then the app.
+        Action::Quit if app.zoom => escape(app),
         Action::Quit => return request_quit(app, false),
         Action::Help => app.layers.push(Layer::Help(HelpState::default())),
         Action::CommandLine => app.layers.push(Layer::Input(Input::Command {
@@ -258,10 +300,14 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::PageDown => current(app).page(true),
         Action::Top => current(app).top(),
         Action::Bottom => current(app).bottom(),
+        // Opens empty, as in less and vim: typing replaces the filter, Up recalls it.
         Action::Filter => {
-            let line = LineInput::with_text(app.view(app.pane).filter());
-            app.layers
-                .push(Layer::Input(Input::Filter { line, note: None }))
+            let current = app.view(app.pane).filter().to_string();
+            remember_filter(app, &current);
+            app.layers.push(Layer::Input(Input::Filter {
+                line: LineInput::default(),
+                note: None,
+            }))
         }
         Action::SortNext => current(app).sort_next(),
         Action::SortReverse => current(app).sort_reverse(),
@@ -315,6 +361,8 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::NextField
         | Action::PrevField
         | Action::Toggle
+        | Action::Advance
+        | Action::HardStop
         | Action::Review
         | Action::ShowSecret
         | Action::Cancel

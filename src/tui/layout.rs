@@ -1,11 +1,15 @@
 //! Where everything goes, computed from the terminal size alone so that `update` (paging,
-//! scrolling) and `draw` agree. Narrow screens (< 100 columns) put the details below the
-//! table when tall enough, else show them instead of the table (Enter toggles).
+//! scrolling) and `draw` agree. Narrow screens (< 116 columns) put the details below the
+//! table when tall enough, else show them instead of the table (Enter toggles): details
+//! beside the table never leave it narrower than an 80-column screen's.
 
 use ratatui::layout::Rect;
 
-/// Side-by-side details from this width on.
-pub const WIDE: u16 = 100;
+/// Side-by-side details from this width on: the narrowest details beside a table as wide
+/// as on an 80-column screen.
+pub const WIDE: u16 = 80 + DETAILS_BESIDE;
+/// Least width of the details beside the table.
+const DETAILS_BESIDE: u16 = 36;
 /// Below this the screen only says it is too small.
 pub const MIN_W: u16 = 20;
 pub const MIN_H: u16 = 6;
@@ -33,7 +37,9 @@ pub fn areas(area: Rect, zoom_details: bool) -> Option<Areas> {
     let row = |y: u16| Rect::new(area.x, area.y + y, area.width, 1);
     let body = Rect::new(area.x, area.y + 2, area.width, area.height - 4);
     let (table, details) = if area.width >= WIDE {
-        let dw = (area.width / 3).clamp(36, 56);
+        let dw = (area.width / 3)
+            .clamp(DETAILS_BESIDE, 56)
+            .min(area.width - 80);
         let tw = area.width - dw;
         (
             Some(Rect::new(body.x, body.y, tw, body.height)),
@@ -91,5 +97,14 @@ mod tests {
         let a = areas(Rect::new(0, 0, 80, 24), true).expect("fits");
         assert!(a.table.is_none());
         assert!(areas(Rect::new(0, 0, 10, 3), false).is_none());
+    }
+
+    #[test]
+    fn details_beside_never_leave_the_table_narrower_than_at_80() {
+        for w in 80..=240 {
+            let a = areas(Rect::new(0, 0, w, 30), false).expect("fits");
+            let t = a.table.expect("a table at 30 rows");
+            assert!(t.width >= 80, "{w}: table {}", t.width);
+        }
     }
 }

@@ -469,6 +469,11 @@ impl<T: TableRow> Table<T> {
         }
     }
 
+    /// Forgets the mark of one row (its request went out).
+    pub fn unmark(&mut self, id: &str) {
+        self.marks.remove(id);
+    }
+
     pub fn mark_all_shown(&mut self) {
         for &i in &self.view {
             self.marks.insert(self.rows[i].id().to_string());

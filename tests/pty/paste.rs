@@ -56,7 +56,9 @@ fn a_paste_is_drawn_without_another_key() {
     assert!(screen.contains(&"*".repeat(13)), "{screen}");
     assert!(!screen.contains(PASSWORD), "{screen}");
 
-    // Quitting switches bracketed paste off again.
+    // Quitting switches bracketed paste off again (over a filled form, Ctrl-C asks once).
+    pty.send("\x03");
+    pty.wait_for("Ctrl-C again quits", WAIT);
     pty.send("\x03");
     assert!(pty.wait_exit(WAIT).is_some(), "Ctrl-C quits");
     let raw = String::from_utf8_lossy(&pty.raw_output()).into_owned();

@@ -115,7 +115,7 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
     let (th, g) = (look.theme, look.glyphs);
     let hints = look.hints(
         &[
-            (&[Action::NextField], "next"),
+            (&[Action::NextField, Action::Advance], "next"),
             (&[Action::PrevField], "back"),
             (&[Action::Toggle], "pick/toggle"),
             (&[Action::Review], "review"),
@@ -209,10 +209,16 @@ fn draw_edit(f: &mut Frame, area: Rect, form: &FormState, ctx: &Ctx<'_>, look: &
             editor_at = Some(lines.len());
             lines.extend((0..EDITOR_H).map(|_| Line::raw("")));
         }
-        if *slot == Slot::UserDataFile
-            && let Some(super::FileNote::Failed(e)) = &form.file_note
-        {
-            lines.extend(error_lines(e, w, th, g));
+        if *slot == Slot::UserDataFile {
+            match &form.file_note {
+                Some(super::FileNote::Failed(e)) => lines.extend(error_lines(e, w, th, g)),
+                Some(super::FileNote::Confirm(path)) => {
+                    let enter = look.keymap.hint(&[Action::Advance], true);
+                    let text = format!("{enter} again replaces the user data above with {path}");
+                    lines.extend(note_lines(&text, w, th.warn));
+                }
+                _ => {}
+            }
         }
         for e in field_errors.into_iter().flatten() {
             lines.extend(error_lines(e, w, th, g));
@@ -401,7 +407,13 @@ pub(super) fn wrap_line(line: &Line<'_>, w: usize) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// Errors of a field shared by two rows show once, under the first visible one.
+/// Errors of a field shared by two rows show once, under the first visible one; the KMS
+/// key's under the row where it is typed.
 fn owns_errors(slot: Slot, slots: &[Slot]) -> bool {
-    slots.iter().find(|s| s.field() == slot.field()) == Some(&slot)
+    let owner = if slot.field() == Field::KmsKey && slots.contains(&Slot::KmsKey) {
+        Some(&Slot::KmsKey)
+    } else {
+        slots.iter().find(|s| s.field() == slot.field())
+    };
+    owner == Some(&slot)
 }

@@ -138,9 +138,14 @@ impl FormState {
         if !self.typed_user_data().is_empty() {
             self.file_data = None;
         }
-        if let Some(FileNote::Reading { path, .. }) = &self.file_note {
-            let note = format!("{path} was not loaded: you typed user data meanwhile");
-            self.file_note = Some(FileNote::Failed(note));
+        match &self.file_note {
+            Some(FileNote::Reading { path, .. }) => {
+                let note = format!("{path} was not loaded: you typed user data meanwhile");
+                self.file_note = Some(FileNote::Failed(note));
+            }
+            // The editor no longer holds the file as loaded.
+            Some(FileNote::Loaded(_)) => self.file_note = None,
+            _ => {}
         }
     }
 
@@ -201,7 +206,7 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
         Some(Action::PrevField) => form.move_focus(ctx, false),
         Some(Action::Review) => form.go_review(ctx),
         Some(Action::ShowSecret) => form.show_password = !form.show_password,
-        _ => return edit(form, ctx, key, action == Some(Action::Toggle)),
+        _ => return edit(form, ctx, key, action),
     }
     Outcome::Stay
 }
@@ -222,14 +227,16 @@ fn takes_text(slot: Slot, key: &KeyEvent) -> bool {
     }
 }
 
-/// A key for the focused row; `toggle` when it is bound to the form's toggle.
-fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent, toggle: bool) -> Outcome {
+/// A key for the focused row, with the form action it is bound to (none when the row
+/// takes it as text). Toggle changes a choice; Advance (Enter) never does: it moves on.
+fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent, action: Option<Action>) -> Outcome {
     let mut outcome = Outcome::Stay;
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let enter = key.code == KeyCode::Enter;
+    let toggle = action == Some(Action::Toggle);
+    let advance = action == Some(Action::Advance);
     let slot = form.focus;
     match slot {
-        Slot::Image | Slot::Keypair if toggle => {
+        Slot::Image | Slot::Keypair if toggle || advance => {
             form.picker = Some(picker::Picker::open(form, ctx, slot));
         }
         Slot::Route => {
@@ -242,12 +249,10 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent, toggle: bool) -> Ou
         }
         Slot::Login => {
             let modes = form.login_modes(ctx);
-            if (toggle && !enter) || key.code == KeyCode::Right {
+            if toggle || key.code == KeyCode::Right {
                 form.entries.login = cycle(&modes, form.entries.login, true);
             } else if key.code == KeyCode::Left {
                 form.entries.login = cycle(&modes, form.entries.login, false);
-            } else if enter {
-                form.move_focus(ctx, true);
             }
         }
         Slot::Password | Slot::Confirm => {
@@ -262,25 +267,29 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent, toggle: bool) -> Ou
                     push_secret(secret, c);
                 }
                 KeyCode::Backspace => secret.pop(),
-                KeyCode::Enter => form.move_focus(ctx, true),
                 _ => {}
             }
         }
         Slot::UserData => {
-            if ctrl && key.code == KeyCode::Char('u') {
+            let changed = if ctrl && key.code == KeyCode::Char('u') {
                 form.user_data.move_cursor(CursorMove::Head);
-                form.user_data.delete_line_by_end();
-            } else if editing_key(key) {
-                form.user_data.input(*key);
+                form.user_data.delete_line_by_end()
+            } else {
+                editing_key(key) && form.user_data.input(*key)
+            };
+            if changed {
+                form.user_data_edited();
             }
-            form.user_data_edited();
         }
         Slot::UserDataFile => match form.file_path.handle(key) {
             Edit::Submit => outcome = ask_file(form),
             Edit::Changed => form.file_note = None,
             _ => {}
         },
-        Slot::KmsKey if form.kms.handle(key) == Edit::Submit => form.move_focus(ctx, true),
+        // Enter is Advance, below.
+        Slot::KmsKey => {
+            form.kms.handle(key);
+        }
         Slot::Encrypt | Slot::Byol | Slot::StopFirst | Slot::AutoPay if toggle => {
             let e = &mut form.entries;
             let flag = match slot {
@@ -293,8 +302,13 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent, toggle: bool) -> Ou
         }
         _ => {}
     }
-    if enter && form.is_last(ctx) && !matches!(slot, Slot::UserData | Slot::UserDataFile) {
-        form.go_review(ctx);
+    // Enter on "from file" loads it; on a picker row it opens the picker.
+    if advance && !matches!(slot, Slot::Image | Slot::Keypair | Slot::UserDataFile) {
+        if form.is_last(ctx) {
+            form.go_review(ctx);
+        } else {
+            form.move_focus(ctx, true);
+        }
     }
     form.touched.insert(slot);
     if form.op == ops::OpKind::Change && form.targets.iter().all(|t| t.kind == ServerKind::Bms) {
@@ -338,6 +352,14 @@ fn ask_file(form: &mut FormState) -> Outcome {
     let path = form.file_path.text.trim().to_string();
     if path.is_empty() {
         form.file_note = Some(FileNote::Failed("type the path of a file first".into()));
+        return Outcome::Stay;
+    }
+    // A file replaces what is in the editor: a second Enter says so.
+    // (Loading the same file again replaces nothing typed.)
+    let asked = matches!(&form.file_note, Some(FileNote::Confirm(p)) if *p == path)
+        || matches!(&form.file_note, Some(FileNote::Loaded(_)));
+    if !asked && (!form.typed_user_data().is_empty() || form.file_data.is_some()) {
+        form.file_note = Some(FileNote::Confirm(path));
         return Outcome::Stay;
     }
     Outcome::ReadUserData(path)

@@ -54,9 +54,28 @@ pub(crate) fn chosen_servers(app: &App) -> Vec<Server> {
     servers
 }
 
+/// The chosen servers without an open job, and those with one (name and why). A second
+/// pass over the same marks thus leaves out the servers the first one sent.
+fn chosen_free(app: &App) -> (Vec<Server>, Vec<(String, String)>) {
+    let (free, busy): (Vec<Server>, Vec<Server>) = chosen_servers(app)
+        .into_iter()
+        .partition(|s| crate::tui::job_msgs::busy(app, &s.id).is_none());
+    let why = busy
+        .into_iter()
+        .filter_map(|s| {
+            let (_, job) = crate::tui::job_msgs::busy(app, &s.id)?;
+            Some((
+                s.name,
+                format!("a job is open ({job}); wait for it to end (Jobs pane, 4)"),
+            ))
+        })
+        .collect();
+    (free, why)
+}
+
 /// `c` / `R`: opens the form, or says why the server cannot take it.
 pub(crate) fn open(app: &mut App, op: OpKind) -> Vec<Command> {
-    let servers = chosen_servers(app);
+    let (servers, busy) = chosen_free(app);
     if servers.is_empty() {
         app.note(Level::Info, "no server selected", None);
         return Vec::new();
@@ -66,7 +85,18 @@ pub(crate) fn open(app: &mut App, op: OpKind) -> Vec<Command> {
             app.note(Level::Error, why, None);
             Vec::new()
         }
-        Ok(form) => {
+        Ok(mut form) => {
+            form.excluded.extend(
+                busy.into_iter()
+                    .map(|(name, reason)| super::bulk::Excluded { name, reason }),
+            );
+            // The first login mode the route and OS accept (a BMS Windows takes no password).
+            let modes = form.login_modes(&ctx(app));
+            if !modes.contains(&form.entries.login)
+                && let Some(&first) = modes.first()
+            {
+                form.entries.login = first;
+            }
             app.layers.push(Layer::Form(Box::new(form)));
             ask_user_id(app)
         }
@@ -83,9 +113,13 @@ fn ask_user_id(app: &mut App) -> Vec<Command> {
 
 /// `s`: asks to stop the chosen servers.
 pub(crate) fn open_stop(app: &mut App) -> Vec<Command> {
-    let servers = chosen_servers(app);
+    let (servers, busy) = chosen_free(app);
     match StopConfirm::open(servers) {
-        Ok(s) => app.layers.push(Layer::Stop(s)),
+        Ok(mut s) => {
+            s.skipped
+                .extend(busy.into_iter().map(|(name, why)| format!("{name} {why}")));
+            app.layers.push(Layer::Stop(s))
+        }
         Err(why) => app.note(Level::Error, why, None),
     }
     Vec::new()
@@ -93,6 +127,7 @@ pub(crate) fn open_stop(app: &mut App) -> Vec<Command> {
 
 /// Keys of the stop confirmation.
 pub(crate) fn stop_key(app: &mut App, stop: &mut StopConfirm, key: &KeyEvent) -> layers::Outcome {
+    let hard = stop.hard;
     match stop.handle_key(&app.keymap, key) {
         None => layers::Outcome::Keep(Vec::new()),
         Some(servers) => layers::Outcome::Close(
@@ -101,8 +136,10 @@ pub(crate) fn stop_key(app: &mut App, stop: &mut StopConfirm, key: &KeyEvent) ->
                 .map(|s| {
                     let key = app.request_key("stop");
                     placeholder(app, &key, &s, "stop");
+                    app.servers.table.unmark(&s.id);
                     Command::StopServer {
                         key,
+                        hard,
                         kind: s.kind,
                         server_id: s.id,
                         server_name: s.name,
@@ -115,6 +152,7 @@ pub(crate) fn stop_key(app: &mut App, stop: &mut StopConfirm, key: &KeyEvent) ->
 
 /// Keys of the form.
 pub(crate) fn form_key(app: &mut App, form: &mut FormState, key: &KeyEvent) -> layers::Outcome {
+    form.quit_armed = false;
     match form.handle_key(&ctx(app), key) {
         Outcome::Stay => layers::Outcome::Keep(Vec::new()),
         // Dropping the form wipes its secrets.
@@ -139,6 +177,8 @@ pub(crate) fn form_key(app: &mut App, form: &mut FormState, key: &KeyEvent) -> l
             let cmds = requests
                 .into_iter()
                 .map(|r| {
+                    // Sent: its mark goes, so the marks left are the servers still to do.
+                    app.servers.table.unmark(&r.plan.server_id);
                     if let Some(s) = form.targets.iter().find(|t| t.id == r.plan.server_id) {
                         let what =
                             format!("{} {}", r.plan.op.label(), r.plan.route.route.version());

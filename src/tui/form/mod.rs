@@ -70,6 +70,9 @@ pub(crate) enum FileNote {
     },
     Loaded(String),
     Failed(String),
+    /// Enter was pressed on this path while the editor holds user data: the next Enter
+    /// replaces it.
+    Confirm(String),
 }
 
 /// How one server's request went.
@@ -147,6 +150,8 @@ pub(crate) struct FormState {
     pub note: Option<String>,
     /// `Esc` was pressed once on a form with input: the next `Esc` discards it.
     pub discard_armed: bool,
+    /// Ctrl-C was pressed once on a form with input: the next one quits.
+    pub quit_armed: bool,
 }
 
 /// How the TUI names the step of a fix: its key or form field (a script names its flag).
@@ -213,6 +218,7 @@ impl FormState {
             stage: Stage::Edit,
             note: None,
             discard_armed: false,
+            quit_armed: false,
         })
     }
 

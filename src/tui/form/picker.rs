@@ -15,7 +15,7 @@ use crate::tui::panes::images::{arch, firmware};
 use crate::tui::popup::Popup;
 use crate::tui::text::fit;
 use crate::tui::text::short_id;
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -46,6 +46,8 @@ pub(crate) struct Picker {
     /// Indices into `rows` shown, best first.
     pub shown: Vec<usize>,
     pub cursor: usize,
+    /// Rows the filter keeps: (fit, do not fit), shown or not.
+    matched: (usize, usize),
 }
 
 impl Picker {
@@ -61,6 +63,7 @@ impl Picker {
             show_unfit: false,
             shown: Vec::new(),
             cursor: 0,
+            matched: (0, 0),
         };
         p.refresh();
         if let Some(cur) = current
@@ -71,9 +74,9 @@ impl Picker {
         p
     }
 
+    /// Rows the filter keeps that fit and that do not: the title's counts.
     pub fn counts(&self) -> (usize, usize) {
-        let fit = self.rows.iter().filter(|r| r.fits()).count();
-        (fit, self.rows.len() - fit)
+        self.matched
     }
 
     /// Applies the filter and the fit toggle.
@@ -92,6 +95,8 @@ impl Picker {
                 Some((tier, !r.fits(), score.unwrap_or(0), i))
             })
             .collect();
+        let unfit = matched.iter().filter(|m| m.1).count();
+        self.matched = (matched.len() - unfit, unfit);
         let best_fitting = matched.iter().filter(|m| !m.1).map(|m| m.0).min();
         let mut shown: Vec<_> = matched
             .into_iter()
@@ -230,13 +235,19 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) {
     let Some(p) = form.picker.as_mut() else {
         return;
     };
-    // Typing goes to the filter first.
-    let action = if LineInput::is_editing_key(key) {
+    // Typing goes to the filter first; Home and End move in the list (Ctrl-A and
+    // Ctrl-E move in the filter).
+    let list_key = matches!(key.code, KeyCode::Home | KeyCode::End);
+    let action = if LineInput::is_editing_key(key) && !list_key {
         None
     } else {
         ctx.look.keymap.action_in(Scope::Picker, key)
     };
     let last = p.shown.len().saturating_sub(1);
+    // The rows the picker shows at once (frame, picker border, filter line).
+    let page = usize::from(super::draw::modal_area(ctx.screen).height)
+        .saturating_sub(6)
+        .max(1);
     match action {
         Some(Action::Cancel) => form.picker = None,
         Some(Action::Submit) => {
@@ -256,8 +267,10 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) {
         }
         Some(Action::Up) => p.cursor = p.cursor.saturating_sub(1),
         Some(Action::Down) => p.cursor = (p.cursor + 1).min(last),
-        Some(Action::PageUp) => p.cursor = p.cursor.saturating_sub(10),
-        Some(Action::PageDown) => p.cursor = (p.cursor + 10).min(last),
+        Some(Action::PageUp) => p.cursor = p.cursor.saturating_sub(page),
+        Some(Action::PageDown) => p.cursor = (p.cursor + page).min(last),
+        Some(Action::Top) => p.cursor = 0,
+        Some(Action::Bottom) => p.cursor = last,
         _ => {
             if p.filter.handle(key) == Edit::Changed {
                 p.cursor = 0;

@@ -108,7 +108,7 @@ pub(super) fn handle_sending_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyE
         .any(|r| matches!(r.state, SendState::Rejected { .. }));
     match ctx.look.keymap.action_in(Scope::Sending, key) {
         // Closing while requests are in flight is fine: results still reach the Jobs pane.
-        Some(Action::Cancel) => Outcome::Close,
+        Some(Action::Cancel | Action::Close) => Outcome::Close,
         Some(Action::Submit) if pending => Outcome::Stay,
         Some(Action::Submit) if retry => {
             form.stage = Stage::Edit;

@@ -204,5 +204,5 @@ pub(super) fn value<'a>(
 fn pick_key(ctx: &Ctx<'_>) -> String {
     ctx.look
         .keymap
-        .hint(&[crate::tui::key_bindings::Action::Toggle], false)
+        .hint(&[crate::tui::key_bindings::Action::Advance], false)
 }

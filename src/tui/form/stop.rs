@@ -1,5 +1,6 @@
 //! `s`: stop the chosen servers after a confirmation that starts on Cancel and says
-//! exactly what happens (ECS soft stop, BMS hard stop).
+//! exactly what happens: an ECS stops soft (shutdown) unless hard is chosen (power off),
+//! a BMS always hard (the API's `type`, [`crate::cloud::model::stop_type`]).
 
 use super::draw::Look;
 use crate::cloud::model::{Server, ServerKind};
@@ -19,6 +20,8 @@ pub(crate) struct StopConfirm {
     pub skipped: Vec<String>,
     /// Focus on "Stop"; starts on Cancel.
     pub yes: bool,
+    /// Hard stop (power off) for the ECS; starts soft.
+    pub hard: bool,
 }
 
 fn n_more(n: usize) -> u16 {
@@ -52,6 +55,7 @@ impl StopConfirm {
             servers: ok,
             skipped,
             yes: false,
+            hard: false,
         })
     }
 
@@ -61,6 +65,10 @@ impl StopConfirm {
             Some(Action::Cancel | Action::No) => Some(Vec::new()),
             Some(Action::Choose) => {
                 self.yes = !self.yes;
+                None
+            }
+            Some(Action::HardStop) => {
+                self.hard = !self.hard;
                 None
             }
             Some(Action::Submit) if self.yes => Some(std::mem::take(&mut self.servers)),
@@ -73,7 +81,7 @@ impl StopConfirm {
         let th = look.theme;
         let w = screen.width.min(70);
         let listed = self.servers.len().min(6) as u16;
-        let h = (4 + listed + (n_more(self.servers.len())) + self.skipped.len().min(3) as u16)
+        let h = (5 + listed + (n_more(self.servers.len())) + self.skipped.len().min(3) as u16)
             .min(screen.height);
         let area = centered(screen, w, h);
         let n = self.servers.len();
@@ -82,9 +90,9 @@ impl StopConfirm {
         let iw = inner.width as usize;
         let mut lines = Vec::new();
         for s in self.servers.iter().take(6) {
-            let how = match s.kind {
-                ServerKind::Ecs => "soft stop (shutdown)",
-                ServerKind::Bms => "hard stop (power off)",
+            let how = match crate::cloud::model::stop_type(s.kind, self.hard) {
+                "SOFT" => "soft stop (shutdown)",
+                _ => "hard stop (power off)",
             };
             lines.push(Line::raw(fit(
                 &format!("{} ({}, {}): {how}", s.name, s.kind.label(), s.status),
@@ -100,6 +108,19 @@ impl StopConfirm {
                 fit(&format!("skipped: {why}"), iw, look.glyphs.ellipsis),
                 th.dim,
             ));
+        }
+        if self.servers.iter().any(|s| s.kind == ServerKind::Ecs) {
+            let (now, other) = match self.hard {
+                false => ("soft (shutdown)", "hard (power off)"),
+                true => ("hard (power off)", "soft (shutdown)"),
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!("ECS stop: {now}   ")),
+                Span::styled(
+                    format!("{} {other}", look.keymap.hint(&[Action::HardStop], false)),
+                    th.dim,
+                ),
+            ]));
         }
         lines.push(Line::raw(""));
         let button = |label: &str, on: bool| {

@@ -28,8 +28,8 @@ pub const STATUS: usize = 9;
 
 pub const COLUMNS: &[Column] = &[
     // The attributes that decide compatibility (target, arch, Cloud-Init, disk) go last.
-    Column::new("NAME", 16, 36, 0),
-    Column::new("OS", 10, 22, 4),
+    Column::new("NAME", 16, 36, 0).grows(),
+    Column::new("OS", 10, 22, 4).grows(),
     Column::new("TYPE", 7, 7, 3),
     Column::new("FOR", 4, 4, 1),
     Column::new("ARCH", 4, 4, 2),

@@ -28,7 +28,7 @@ pub const COLUMNS: &[Column] = &[
     Column::new("OPERATION", 13, 16, 2),
     Column::new("STATUS", 10, 10, 0),
     Column::new("ELAPSED", 7, 7, 1).right(),
-    Column::new("DETAIL", 10, 60, 0),
+    Column::new("DETAIL", 10, 60, 0).grows(),
 ];
 
 pub fn status_word(j: &JobView) -> &'static str {

@@ -20,7 +20,7 @@ pub const FINGERPRINT: usize = 3;
 pub const SOURCE: usize = 4;
 
 pub const COLUMNS: &[Column] = &[
-    Column::new("NAME", 12, 24, 0),
+    Column::new("NAME", 12, 24, 0).grows(),
     Column::new("TYPE", 4, 5, 2),
     Column::new("SCOPE", 7, 7, 1),
     Column::new("FINGERPRINT", 20, 50, 1),

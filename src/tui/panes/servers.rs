@@ -28,11 +28,11 @@ pub const CREATED: usize = 8;
 
 pub const COLUMNS: &[Column] = &[
     Column::new("KIND", 4, 4, 1),
-    Column::new("NAME", 10, 20, 0),
+    Column::new("NAME", 10, 20, 0).grows(),
     Column::new("STATUS", 7, 9, 0),
     Column::new("TASK", 10, 16, 3),
     Column::new("FLAVOR", 10, 18, 2),
-    Column::new("IMAGE", 12, 26, 1),
+    Column::new("IMAGE", 12, 26, 1).grows(),
     Column::new("IP", 13, 15, 4),
     Column::new("AZ", 10, 14, 7),
     Column::new("CREATED", 10, 10, 6),
