@@ -58,6 +58,7 @@ mod panes;
 mod popup;
 mod run;
 pub mod scroll_backend;
+mod sort_order;
 mod table;
 mod terminal;
 pub mod text;

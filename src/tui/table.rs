@@ -4,21 +4,10 @@
 
 pub use super::columns::{Column, layout_columns};
 use super::filter::{Filter, FilterMode, HAYSTACK_SEP, Haystacks, narrows};
+pub use super::sort_order::SortKey;
+use super::sort_order::{by_rank, ranks_of, view_order};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
-
-/// How a cell sorts: numbers before text, text case-insensitively.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SortKey {
-    Num(u64),
-    Text(String),
-}
-
-impl SortKey {
-    pub fn text(s: &str) -> Self {
-        SortKey::Text(s.to_lowercase())
-    }
-}
 
 /// What a table needs from a row.
 pub trait TableRow {
@@ -355,12 +344,7 @@ impl<T: TableRow> Table<T> {
         self.view_sort = self.sort;
         let desc = self.sort.is_some_and(|(_, d)| d);
         let ranks = &self.ranks;
-        // The same order as `view_order`, by rank: best match first, then the sort.
-        let rank = |i: usize| ranks.get(i).copied().unwrap_or(i as u32);
-        scored.sort_unstable_by(|a, b| {
-            let o = rank(a.0).cmp(&rank(b.0));
-            b.1.cmp(&a.1).then(if desc { o.reverse() } else { o })
-        });
+        scored.sort_unstable_by(|a, b| by_rank(ranks, desc, *a, *b));
         self.view = scored.into_iter().map(|(i, _)| i).collect();
         self.follow_selection();
     }
@@ -495,32 +479,6 @@ fn row_text<T: TableRow>(search_cols: &[usize], row: &T) -> String {
         h.push_str(&row.cell(c));
     }
     h
-}
-
-/// The order of a view of `(row, match score)`: while filtering the best matches first,
-/// then by the sort column's key, then in row order.
-/// Each row's place when the rows are ordered by `keys`, ties by row index.
-fn ranks_of(keys: &[SortKey]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..keys.len() as u32).collect();
-    order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]).then(a.cmp(&b)));
-    let mut ranks = vec![0; keys.len()];
-    for (place, row) in order.into_iter().enumerate() {
-        ranks[row as usize] = place as u32;
-    }
-    ranks
-}
-
-fn view_order(
-    keys: &[SortKey],
-    desc: bool,
-    a: (usize, u32),
-    b: (usize, u32),
-) -> std::cmp::Ordering {
-    let o = keys
-        .get(a.0)
-        .cmp(&keys.get(b.0))
-        .then_with(|| a.0.cmp(&b.0));
-    b.1.cmp(&a.1).then(if desc { o.reverse() } else { o })
 }
 
 #[cfg(test)]

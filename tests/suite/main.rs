@@ -68,6 +68,7 @@ mod sandbox {
 
 mod tui {
     mod filter;
+    mod flows;
     mod form;
     mod form_e2e;
     mod jobs;

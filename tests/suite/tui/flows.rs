@@ -1,9 +1,6 @@
 //! Keys that behave as in k9s, less and vim, and flows that go to their end: driven by
 //! key presses on the fixture inventory, without a terminal.
-mod tui_support;
-use tui_support as common;
-
-use common::*;
+use crate::support::tui::*;
 use crossterm::event::KeyCode;
 use reimage::cloud::model::{JobStatus, ServerKind};
 use reimage::tui::{App, Command, JobView, Msg};
