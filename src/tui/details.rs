@@ -2,7 +2,7 @@
 
 use super::app::App;
 use super::panes::{images, jobs, keypairs, servers};
-use super::text::{duration, fit, short_id, truncate};
+use super::text::{duration, fit, short_id, truncate, wrap};
 use crate::cloud::model::{Image, Keypair, Server};
 use crate::tui::msg::JobView;
 use ratatui::Frame;
@@ -10,6 +10,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// Rows one value may take in the details pane.
+const MAX_ROWS: usize = 6;
 
 /// (label, value, style of the value)
 pub(crate) type Field = (&'static str, String, Style);
@@ -41,11 +44,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     for (label, value, style) in fields {
         let shown = if label == last { "" } else { label };
         last = label;
-        let (v, _) = truncate(&value, value_w, app.glyphs.ellipsis);
-        lines.push(Line::from(vec![
-            Span::styled(fit(shown, label_w, app.glyphs.ellipsis), t.label),
-            Span::styled(v, style),
-        ]));
+        // Wrapped, so a failure reason or hint is read whole; a very long value (a
+        // public key) is cut after a few rows.
+        let mut rows = wrap(&value, value_w.max(1));
+        if rows.len() > MAX_ROWS {
+            rows.truncate(MAX_ROWS);
+            let last = format!("{}{}", rows[MAX_ROWS - 1], app.glyphs.ellipsis);
+            rows[MAX_ROWS - 1] = truncate(&last, value_w, app.glyphs.ellipsis).0;
+        }
+        for (i, v) in rows.into_iter().enumerate() {
+            let shown = if i == 0 { shown } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(fit(shown, label_w, app.glyphs.ellipsis), t.label),
+                Span::styled(v, style),
+            ]));
+        }
     }
     if lines.is_empty() {
         lines.push(Line::styled("nothing selected", t.dim));

@@ -25,7 +25,8 @@ pub enum Scope {
     /// The stop confirmation.
     Stop,
     Help,
-    Messages,
+    /// The text viewer: job details, messages.
+    Viewer,
     /// "Quit?" while requests are being sent.
     QuitConfirm,
 }
@@ -39,7 +40,7 @@ impl Scope {
         Scope::Sending,
         Scope::Stop,
         Scope::Help,
-        Scope::Messages,
+        Scope::Viewer,
         Scope::QuitConfirm,
     ];
 
@@ -56,7 +57,7 @@ impl Scope {
             Scope::Sending => "Sending",
             Scope::Stop => "Stop confirmation",
             Scope::Help => "Help",
-            Scope::Messages => "Messages",
+            Scope::Viewer => "Text viewer (job details, messages)",
             Scope::QuitConfirm => "Quit confirmation",
         }
     }
@@ -118,18 +119,18 @@ actions! {
     GoKeypairs "keypairs" [Global] false "Key pairs pane" ["3"];
     GoJobs "jobs" [Global] false "Jobs pane" ["4"];
     Redraw "redraw" [Global] false "repaint the whole screen" ["ctrl-l"];
-    Messages "messages" [Global, Messages] false "past messages and errors, with their hints" ["M"];
-    Up "up" [Table, Help, Messages, Picker, Review] false "move up" ["k", "up"];
-    Down "down" [Table, Help, Messages, Picker, Review] false "move down" ["j", "down"];
-    PageUp "page_up" [Table, Help, Picker, Review] false "page up" ["pgup", "ctrl-u"];
-    PageDown "page_down" [Table, Help, Picker, Review] false "page down" ["pgdn", "ctrl-d"];
-    Top "top" [Table, Help] false "first row" ["g", "home"];
-    Bottom "bottom" [Table] false "last row" ["G", "end"];
-    Filter "filter" [Table, Help] false "filter: rows containing it (~text fuzzy; Esc clears)" ["/"];
+    Messages "messages" [Global, Viewer] false "past messages and errors, with their hints" ["M"];
+    Up "up" [Table, Help, Viewer, Picker, Review] false "move up" ["k", "up"];
+    Down "down" [Table, Help, Viewer, Picker, Review] false "move down" ["j", "down"];
+    PageUp "page_up" [Table, Help, Viewer, Picker, Review] false "page up" ["pgup", "ctrl-u"];
+    PageDown "page_down" [Table, Help, Viewer, Picker, Review] false "page down" ["pgdn", "ctrl-d"];
+    Top "top" [Table, Help, Viewer] false "first row" ["g", "home"];
+    Bottom "bottom" [Table, Viewer] false "last row" ["G", "end"];
+    Filter "filter" [Table, Help, Viewer] false "filter: rows containing it (~text fuzzy; Esc clears)" ["/"];
     SortNext "sort" [Table] false "sort by the next column" ["o"];
     SortReverse "sort_reverse" [Table] false "reverse the sort" ["O"];
-    Details "details" [Table] false "details of the row (narrow screens)" ["enter"];
-    CopyId "copy_id" [Table] false "copy the id (OSC 52)" ["y"];
+    Details "details" [Table] false "details of the row (narrow screens); a job's whole text" ["enter"];
+    CopyId "copy_id" [Table, Viewer] false "copy the id, or the viewer's text (OSC 52)" ["y"];
     Mark "mark" [Servers] false "mark the row for a bulk action" ["space"];
     MarkAll "mark_all" [Servers] false "mark every filtered row" ["A"];
     UnmarkAll "unmark_all" [Servers] false "unmark all rows" ["u"];
@@ -140,6 +141,8 @@ actions! {
     ImageEnv "image_env" [Images] false "filter: ECS / BMS images" ["e"];
     ImageArch "image_arch" [Images] false "filter: x86 / arm" ["a"];
     ImagePlatform "image_os" [Images] false "filter: OS platform" ["p"];
+    SearchNext "search_next" [Viewer] false "next match of the search" ["n"];
+    SearchPrev "search_prev" [Viewer] false "previous match of the search" ["N"];
     DismissJob "dismiss_job" [Jobs] false "dismiss a finished job" ["d"];
     // Popups take every key; text typed into one of their fields never reaches these.
     NextField "next_field" [Form] false "next field" ["tab", "down"];
@@ -147,14 +150,14 @@ actions! {
     Toggle "toggle" [Form] false "open the picker, toggle a choice" ["enter", "space"];
     Review "review" [Form] false "review the request before sending" ["ctrl-s", "f2"];
     ShowSecret "show_secret" [Form] false "show or hide the password" ["ctrl-t"];
-    Cancel "cancel" [Form, Picker, Review, Sending, Stop, Help, Messages] false "close or go back; on a form with input, twice discards it" ["esc"];
+    Cancel "cancel" [Form, Picker, Review, Sending, Stop, Help, Viewer] false "close or go back; on a form with input, twice discards it" ["esc"];
     Submit "submit" [Picker, Review, Sending, Stop] false "pick; send once confirmed; press the focused button" ["enter"];
     ShowUnfit "show_unfit" [Picker] false "show or hide the images that do not fit" ["tab", "backtab"];
     KeepSecret "keep_secret" [Review] false "keep the password in memory for a retry" ["ctrl-k"];
     Choose "choose" [Stop] false "move between Cancel and Stop" ["left", "right", "tab", "backtab"];
     No "no" [Stop] false "cancel the stop" ["n"];
     Yes "yes" [QuitConfirm] false "quit although requests are being sent" ["y", "Y"];
-    Close "close" [Help, Messages] false "close" ["q"];
+    Close "close" [Help, Viewer] false "close" ["q"];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -251,7 +251,10 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::GoKeypairs => app.pane = Pane::Keypairs,
         Action::GoJobs => app.pane = Pane::Jobs,
         Action::Redraw => return vec![Command::RepaintAll],
-        Action::Messages => app.layers.push(Layer::Messages(0)),
+        Action::Messages => {
+            let v = super::layers::messages(app);
+            app.layers.push(Layer::Viewer(Box::new(v)))
+        }
         Action::Up => current(app).move_by(-1),
         Action::Down => current(app).move_by(1),
         Action::PageUp => current(app).page(false),
@@ -265,6 +268,7 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::SortNext => current(app).sort_next(),
         Action::SortReverse => current(app).sort_reverse(),
+        Action::Details if app.pane == Pane::Jobs => super::panes::jobs::open_viewer(app),
         Action::Details => {
             if layout::details_toggle(app.size.width, app.size.height) {
                 app.zoom = !app.zoom;
@@ -324,6 +328,8 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         | Action::Choose
         | Action::No
         | Action::Yes
+        | Action::SearchNext
+        | Action::SearchPrev
         | Action::Close => {}
     }
     Vec::new()

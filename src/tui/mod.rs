@@ -64,6 +64,7 @@ pub mod text;
 pub mod theme;
 mod toast;
 mod ui;
+mod viewer;
 
 pub use app::{App, Pane};
 pub use clipboard::osc52;
