@@ -90,3 +90,72 @@ fn the_viewer_scrolls_searches_copies_and_closes() {
     key(&mut app, KeyCode::Char('q'));
     assert!(!screen(&app, 80, 14).contains("job reinstall BMS"), "q closes");
 }
+
+#[test]
+fn the_header_counts_jobs_in_words_at_every_width() {
+    for w in [80u16, 100, 200] {
+        let mut app = loaded(w, 24);
+        app.update(Msg::JobsReplaced(jobs()));
+        let text = screen(&app, w, 24);
+        let top = text.lines().next().unwrap_or("");
+        assert!(
+            top.contains("1 running · 1 ok · 1 failed"),
+            "{w} columns:\n{top}"
+        );
+        assert!(!top.contains("jobs "), "{top}");
+    }
+}
+
+#[test]
+fn the_images_title_counts_what_the_quick_filters_leave() {
+    let mut app = loaded(160, 48);
+    typing(&mut app, "2ttt");
+    assert_eq!(app.shown_ids().len(), 1, "shared");
+    let text = screen(&app, 160, 48);
+    assert!(text.contains("Images · shared 1 of 12"), "{text}");
+}
+
+#[test]
+fn a_refusal_keeps_its_way_out_and_its_whole_text_in_messages() {
+    for (w, h) in [(80u16, 24u16), (100, 30)] {
+        let (mut app, cmds) = app_with(w, h, true, false);
+        answer(&mut app, cmds);
+        typing(&mut app, "c");
+        let text = screen(&app, w, h);
+        let status = text.lines().nth(h as usize - 2).unwrap_or("");
+        assert!(
+            status.contains("--write lifts it for one run"),
+            "{w}x{h}: the way out is cut:\n{status}"
+        );
+        assert!(status.contains("M more"), "{status}");
+        typing(&mut app, "M");
+        let text = screen(&app, w, h);
+        assert!(
+            all_words_in_order(
+                &text,
+                "read-only: change_os is disabled (--read-only or read_only = true in the profile)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("--write lifts it for one run"), "{text}");
+    }
+}
+
+#[test]
+fn the_quit_warning_is_whole_and_messages_wrap() {
+    let mut app = loaded(40, 20);
+    let mut sending = jobs().remove(0);
+    sending.submitting = true;
+    sending.job_id = None;
+    app.update(Msg::JobUpdated(sending));
+    typing(&mut app, "q");
+    let text = screen(&app, 40, 20);
+    assert!(
+        all_words_in_order(
+            &text,
+            "1 request(s) are being sent; quitting now leaves their outcome unknown."
+        ),
+        "{text}"
+    );
+    settings().bind(|| insta::assert_snapshot!("text_quit_40x20", text));
+}

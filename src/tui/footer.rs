@@ -21,16 +21,27 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
             Level::Warn => ("! ", t.warn),
             Level::Error => ("error: ", t.error),
         };
-        let mut text = format!(" {word}{}", toast.text);
-        if let Some(h) = &toast.hint {
-            text.push_str(&format!(" {} {h}", app.glyphs.sep));
-        }
-        let tail = if more > 0 {
+        let text = format!(" {word}{}", toast.text);
+        let hint = toast
+            .hint
+            .as_ref()
+            .map(|h| format!(" {} {h}", app.glyphs.sep))
+            .unwrap_or_default();
+        let mut tail = if more > 0 {
             format!("  (+{more}, Esc next)")
         } else {
             String::new()
         };
-        let (text, _) = truncate(&text, w.saturating_sub(width(&tail)), ell);
+        // Too long: the hint (the way out) stays whole and the text gives way; the whole
+        // note is in the messages.
+        if width(&text) + width(&hint) + width(&tail) > w {
+            if let Some(k) = app.keymap.short(Action::Messages) {
+                tail.push_str(&format!("  {k} more"));
+            }
+        }
+        let hint = truncate(&hint, w.saturating_sub(width(&tail) + 12), ell).0;
+        let text = truncate(&text, w.saturating_sub(width(&hint) + width(&tail)), ell).0;
+        let text = format!("{text}{hint}");
         let line = Line::from(vec![Span::styled(text, style), Span::styled(tail, t.dim)]);
         f.render_widget(Paragraph::new(line), area);
         return;

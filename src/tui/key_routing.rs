@@ -35,8 +35,11 @@ pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             if let Some(action) = app.keymap.refused(scope, k) {
                 app.note(
                     Level::Warn,
-                    format!("{}: {READ_ONLY_WHY}", action.help()),
-                    None,
+                    format!(
+                        "read-only: {} is disabled (--read-only or read_only = true in the profile)",
+                        action.name()
+                    ),
+                    Some(READ_ONLY_WHY.into()),
                 );
             }
             Vec::new()
@@ -224,8 +227,8 @@ fn mark_all(app: &mut App) {
     }
 }
 
-/// Why a dangerous action is refused in read-only mode.
-pub(crate) const READ_ONLY_WHY: &str = "read-only: changes are disabled (--read-only or read_only = true in the profile; --write lifts it for one run)";
+/// The way out of a read-only refusal (kept whole on the status line).
+pub(crate) const READ_ONLY_WHY: &str = "--write lifts it for one run";
 
 pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
     if matches!(action, Action::ChangeOs | Action::Reinstall | Action::Stop)

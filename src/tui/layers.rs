@@ -13,7 +13,6 @@ use super::help::HelpState;
 use super::key_bindings::{Action, Scope};
 use super::layout::Areas;
 use super::popup::{Popup, centered};
-use super::text::fit;
 use super::toast::Level;
 use super::viewer::{Para, Step, Viewer};
 use crossterm::event::KeyEvent;
@@ -245,26 +244,28 @@ pub(crate) fn messages(app: &App) -> Viewer {
     Viewer::new("Messages (newest first)", 5, paras)
 }
 
+/// The warning is wrapped, never cut: the box grows to hold it.
 fn confirm_quit(f: &mut Frame, area: Rect, app: &App) {
     let n = app.jobs.submitting();
-    let popup = centered(area, 60, 5);
+    let warning =
+        format!("{n} request(s) are being sent; quitting now leaves their outcome unknown.");
+    let w = area.width.saturating_sub(4).min(64);
+    let rows = super::text::wrap(&warning, w.saturating_sub(2) as usize);
+    let popup = centered(area, w, rows.len() as u16 + 3);
     let inner = Popup::new(" Quit? ", &app.theme, &app.glyphs)
         .warn()
         .draw(f, popup);
-    let text = vec![
-        Line::raw(fit(
-            &format!("{n} request(s) are being sent; quitting now leaves their outcome unknown."),
-            inner.width as usize,
-            app.glyphs.ellipsis,
-        )),
-        Line::from(vec![
-            Span::styled(app.keymap.hint(&[Action::Yes], false), app.theme.key),
-            Span::raw(" quit anyway   "),
-            Span::styled("any other key", app.theme.key),
-            Span::raw(" stay"),
-        ]),
-    ];
-    f.render_widget(Paragraph::new(text), inner);
+    let mut text: Vec<Line> = rows.into_iter().map(Line::raw).collect();
+    text.push(Line::from(vec![
+        Span::styled(app.keymap.hint(&[Action::Yes], false), app.theme.key),
+        Span::raw(" quit anyway   "),
+        Span::styled("any other key", app.theme.key),
+        Span::raw(" stay"),
+    ]));
+    f.render_widget(
+        Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
 }
 
 #[cfg(test)]
