@@ -159,3 +159,21 @@ fn the_quit_warning_is_whole_and_messages_wrap() {
     );
     settings().bind(|| insta::assert_snapshot!("text_quit_40x20", text));
 }
+
+#[test]
+fn profile_names_complete_with_tab() {
+    let mut opts = options(false);
+    opts.profiles = vec!["prod".into(), "prod-eu".into(), "stack".into()];
+    let mut app = App::new(header(false), &opts);
+    app.update(Msg::Resize(100, 30));
+    typing(&mut app, ":profile s");
+    key(&mut app, KeyCode::Tab);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains(":profile stack"), "{text}");
+    typing(&mut app, "");
+    key(&mut app, KeyCode::Esc);
+    typing(&mut app, ":pro p");
+    key(&mut app, KeyCode::Tab);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("prod prod-eu"), "candidates shown:\n{text}");
+}

@@ -149,7 +149,7 @@ pub(crate) fn input_key(app: &mut App, input: &mut Input, key: &KeyEvent) -> Out
             }
             Edit::Cancel => Outcome::Close(Vec::new()),
             Edit::Complete => {
-                *note = match cmdline::complete(line.text.trim_start()) {
+                *note = match cmdline::complete(line.text.trim_start(), &app.profiles) {
                     Ok(done) => {
                         *line = LineInput::with_text(&done);
                         None

@@ -103,6 +103,8 @@ pub struct UiOptions {
     pub mouse: bool,
     /// How `/` matches rows (`[ui] filter` in config.toml); a `~` query is always fuzzy.
     pub filter: crate::config::FilterMode,
+    /// config.toml's profile names, for `:profile` completion.
+    pub profiles: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
