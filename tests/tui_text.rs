@@ -16,7 +16,8 @@ fn settings() -> insta::Settings {
 }
 
 const REASON: &str = "Failed to install the operating system from image broken-centos-7.9 [fail]: the image's disk could not be attached to the server, so the system disk was left as it was.";
-const HINT: &str = "pick another image, or check the image's status in the console before you retry";
+const HINT: &str =
+    "pick another image, or check the image's status in the console before you retry";
 
 fn failed_job(w: u16, h: u16) -> App {
     let mut app = loaded(w, h);
@@ -71,15 +72,24 @@ fn the_viewer_scrolls_searches_copies_and_closes() {
     key(&mut app, KeyCode::Enter);
     let text = screen(&app, 80, 14);
     assert!(text.contains("job reinstall BMS"), "{text}");
-    assert!(!text.contains("sub jobs"), "below the fold at first:\n{text}");
+    assert!(
+        !text.contains("sub jobs"),
+        "below the fold at first:\n{text}"
+    );
     typing(&mut app, "/sub jobs");
     key(&mut app, KeyCode::Enter);
     let text = screen(&app, 80, 14);
     assert!(text.contains("sub jobs"), "search scrolled to it:\n{text}");
     typing(&mut app, "g");
-    assert!(!screen(&app, 80, 14).contains("sub jobs"), "g goes back to the top");
+    assert!(
+        !screen(&app, 80, 14).contains("sub jobs"),
+        "g goes back to the top"
+    );
     typing(&mut app, "n");
-    assert!(screen(&app, 80, 14).contains("sub jobs"), "n finds it again");
+    assert!(
+        screen(&app, 80, 14).contains("sub jobs"),
+        "n finds it again"
+    );
     typing(&mut app, "g");
     let cmds = typing(&mut app, "y");
     let copied = cmds.iter().find_map(|c| match c {
@@ -88,7 +98,10 @@ fn the_viewer_scrolls_searches_copies_and_closes() {
     });
     assert!(copied.is_some_and(|t| t.contains(REASON) && t.contains(HINT)));
     key(&mut app, KeyCode::Char('q'));
-    assert!(!screen(&app, 80, 14).contains("job reinstall BMS"), "q closes");
+    assert!(
+        !screen(&app, 80, 14).contains("job reinstall BMS"),
+        "q closes"
+    );
 }
 
 #[test]

@@ -255,8 +255,11 @@ pub fn complete(line: &str, profiles: &[String]) -> Result<String, Vec<String>> 
         _ => Err(many),
     };
     match line.split_once(' ') {
-        None => one_of("", candidates(line).iter().map(|w| format!("{w} ")).collect())
-            .map_err(|m| m.into_iter().map(|w| w.trim_end().to_string()).collect()),
+        None => one_of(
+            "",
+            candidates(line).iter().map(|w| format!("{w} ")).collect(),
+        )
+        .map_err(|m| m.into_iter().map(|w| w.trim_end().to_string()).collect()),
         Some((word, arg)) if candidates(word) == ["profile"] && !arg.contains(' ') => {
             let names = profiles
                 .iter()
@@ -312,7 +315,10 @@ mod tests {
     #[test]
     fn completes_unique_prefixes() {
         assert_eq!(complete("ke", &[]), Ok("keypairs ".into()));
-        assert_eq!(complete("re", &[]), Err(vec!["region".into(), "refresh".into()]));
+        assert_eq!(
+            complete("re", &[]),
+            Err(vec!["region".into(), "refresh".into()])
+        );
         let profiles = ["prod".to_string(), "prod-eu".into(), "stack".into()];
         assert_eq!(complete("profile s", &profiles), Ok("profile stack".into()));
         assert_eq!(complete("pro st", &profiles), Ok("profile stack".into()));

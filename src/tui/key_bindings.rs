@@ -417,13 +417,13 @@ mod tests {
     #[test]
     fn overrides_apply_and_conflicts_are_reported() {
         let mut o = BTreeMap::new();
-        o.insert("down".to_string(), vec!["n".to_string()]);
+        o.insert("down".to_string(), vec!["J".to_string()]);
         let map = Keymap::with_overrides(&o).expect("valid override");
-        let n = Key::parse("n").expect("key");
+        let n = Key::parse("J").expect("key");
         assert_eq!(map.lookup(None, n), Some(Action::Down));
         assert_eq!(map.lookup(None, Key::parse("j").expect("key")), None);
 
-        o.insert("up".to_string(), vec!["n".to_string()]);
+        o.insert("up".to_string(), vec!["J".to_string()]);
         let err = Keymap::with_overrides(&o).expect_err("conflict");
         assert!(matches!(err, KeymapError::Conflict { .. }), "{err}");
 
@@ -447,9 +447,9 @@ mod tests {
             keys: BTreeMap<String, KeyList>,
         }
         let c: Config =
-            toml::from_str("[keys]\ndown = [\"n\", \"down\"]\nrefresh = \"f5\"\n").expect("toml");
+            toml::from_str("[keys]\ndown = [\"J\", \"down\"]\nrefresh = \"f5\"\n").expect("toml");
         let map = Keymap::from_config(&c.keys).expect("valid");
-        assert_eq!(map.label(Action::Down), "n/Down");
+        assert_eq!(map.label(Action::Down), "J/Down");
         assert_eq!(map.label(Action::Refresh), "F5");
         let c: Config = toml::from_str("[keys]\nrefresh = \"alt-r\"\n").expect("toml");
         let err = Keymap::from_config(&c.keys).expect_err("alt chords refused");

@@ -346,7 +346,11 @@ mod tests {
             )),
             Kind::Stop => Layer::Stop(StopConfirm::open(vec![web01.clone()]).expect("running")),
             Kind::Help => Layer::Help(HelpState::default()),
-            Kind::Messages => Layer::Viewer(Box::new(Viewer::new("Messages (newest first)", 5, Vec::new()))),
+            Kind::Messages => Layer::Viewer(Box::new(Viewer::new(
+                "Messages (newest first)",
+                5,
+                Vec::new(),
+            ))),
             Kind::ConfirmQuit => Layer::ConfirmQuit,
         }
     }

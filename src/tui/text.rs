@@ -52,10 +52,10 @@ pub fn truncate(s: &str, max: usize, ellipsis: &str) -> (String, usize) {
 /// Word-wraps `s` into rows of at most `w` columns (a word longer than a row is cut
 /// across rows); unsafe characters are escaped first. Never returns no rows.
 pub fn wrap(s: &str, w: usize) -> Vec<String> {
-    let s = &*escape(s);
     let w = w.max(1);
     let mut rows = Vec::new();
     for para in s.split('\n') {
+        let para = &*escape(para);
         let mut row = String::new();
         let mut used = 0;
         for word in para.split(' ') {

@@ -90,9 +90,11 @@ impl Viewer {
         }
         let rows = self.rows(w);
         let n = rows.len();
-        let hit = |i: usize| format!("{} {}", rows[i].0, rows[i].2)
-            .to_lowercase()
-            .contains(&needle);
+        let hit = |i: usize| {
+            format!("{} {}", rows[i].0, rows[i].2)
+                .to_lowercase()
+                .contains(&needle)
+        };
         (1..=n)
             .map(|d| match forward {
                 true => (from + d) % n,
@@ -167,7 +169,11 @@ impl Viewer {
         let mut title = format!(" {} ", self.title);
         if total > h {
             let last = (skip + h).min(total);
-            title.push_str(&format!("{} {}-{last} of {total} ", app.glyphs.sep, skip + 1));
+            title.push_str(&format!(
+                "{} {}-{last} of {total} ",
+                app.glyphs.sep,
+                skip + 1
+            ));
         }
         let hints = match &self.typing {
             Some(line) => format!(" /{} ", line.text),
@@ -183,7 +189,9 @@ impl Viewer {
             ),
         };
         let frame = outer(app.size);
-        Popup::new(title, t, &app.glyphs).hints(hints).draw(f, frame);
+        Popup::new(title, t, &app.glyphs)
+            .hints(hints)
+            .draw(f, frame);
         let needle = self.query.to_lowercase();
         let lines: Vec<Line> = rows
             .into_iter()
