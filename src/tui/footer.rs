@@ -34,10 +34,10 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         };
         // Too long: the hint (the way out) stays whole and the text gives way; the whole
         // note is in the messages.
-        if width(&text) + width(&hint) + width(&tail) > w {
-            if let Some(k) = app.keymap.short(Action::Messages) {
-                tail.push_str(&format!("  {k} more"));
-            }
+        if width(&text) + width(&hint) + width(&tail) > w
+            && let Some(k) = app.keymap.short(Action::Messages)
+        {
+            tail.push_str(&format!("  {k} more"));
         }
         let hint = truncate(&hint, w.saturating_sub(width(&tail) + 12), ell).0;
         let text = truncate(&text, w.saturating_sub(width(&hint) + width(&tail)), ell).0;
