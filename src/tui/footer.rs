@@ -69,7 +69,9 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     } else {
         let mut actions = app.view(app.pane).hints().to_vec();
         actions.push(Action::Filter);
-        if crate::tui::layout::details_toggle(app.size.width, app.size.height) {
+        if crate::tui::layout::details_toggle(app.size.width, app.size.height)
+            || app.pane == Pane::Jobs
+        {
             actions.push(Action::Details);
         }
         if app.pane == Pane::Servers {
