@@ -135,12 +135,18 @@ fn a_refusal_keeps_its_way_out_and_its_whole_text_in_messages() {
         answer(&mut app, cmds);
         typing(&mut app, "c");
         let text = screen(&app, w, h);
-        let status = text.lines().nth(h as usize - 2).unwrap_or("");
+        let bottom: String = text
+            .lines()
+            .skip(h as usize - 2)
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(
-            status.contains("--write lifts it for one run"),
-            "{w}x{h}: the way out is cut:\n{status}"
+            all_words_in_order(
+                &bottom,
+                "read-only: change_os is disabled (--read-only or read_only = true in the profile) · --write lifts it for one run"
+            ),
+            "{w}x{h}: the note is cut:\n{bottom}"
         );
-        assert!(status.contains("M more"), "{status}");
         typing(&mut app, "M");
         let text = screen(&app, w, h);
         assert!(
@@ -189,4 +195,31 @@ fn profile_names_complete_with_tab() {
     key(&mut app, KeyCode::Tab);
     let text = screen(&app, 100, 30);
     assert!(text.contains("prod prod-eu"), "candidates shown:\n{text}");
+}
+
+#[test]
+fn a_note_too_long_for_two_rows_keeps_its_hint_whole() {
+    let (mut app, cmds) = app_with(80, 24, false, false);
+    let generation = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadImages { generation } => Some(*generation),
+            _ => None,
+        })
+        .expect("images load");
+    app.update(Msg::LoadFailed {
+        what: reimage::tui::Resource::Images,
+        generation,
+        error: "the image service answered 503 ".repeat(8),
+        hint: Some("r tries again".into()),
+    });
+    let text = screen(&app, 80, 24);
+    let status = text.lines().nth(22).unwrap_or("");
+    assert!(status.contains("· r tries again  M more"), "{text}");
+    typing(&mut app, "M");
+    let text = screen(&app, 80, 24);
+    assert!(
+        all_words_in_order(&text, &"the image service answered 503 ".repeat(8)),
+        "{text}"
+    );
 }
