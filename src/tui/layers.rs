@@ -1,7 +1,8 @@
 //! What sits over the panes, in one stack, bottom to top: the `/` and `:` line, the
-//! change / reinstall form, the stop confirmation, help, the message history and the quit
-//! confirmation. The top layer takes every key (Ctrl-C excepted); drawing goes over the
-//! same stack from the bottom, so the layer drawn last is the one that gets the key.
+//! change / reinstall form, the stop confirmation, help, the text viewer (a job's details,
+//! the message history) and the quit confirmation. The top layer takes every key (Ctrl-C
+//! excepted); drawing goes over the same stack from the bottom, so the layer drawn last is
+//! the one that gets the key.
 //! A new layer is one variant here with its key handler, paste and draw.
 
 use super::app::App;

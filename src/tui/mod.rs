@@ -32,7 +32,7 @@
 //! Where things are: `key_parse` reads and prints one key (`ctrl-r`, `G`);
 //! `key_bindings` says which key fires which action where (defaults, config, read-only);
 //! `key_routing` sends a press to the top layer or the pane and does the pane actions;
-//! `layers` is the stack over the panes (input line, form, stop, help, messages, quit),
+//! `layers` is the stack over the panes (input line, form, stop, help, viewer, quit),
 //! each drawn in the one frame of `popup`; `panes/` holds a pane each, written against
 //! `panes/view.rs`; `form/` is the change / reinstall form.
 
