@@ -215,7 +215,9 @@ fn a_note_too_long_for_two_rows_keeps_its_hint_whole() {
     });
     let text = screen(&app, 80, 24);
     let status = text.lines().nth(22).unwrap_or("");
-    assert!(status.contains("· r tries again  M more"), "{text}");
+    assert!(status.contains("the image service answered 503"), "{text}");
+    let below = text.lines().nth(23).unwrap_or("");
+    assert!(below.contains("· r tries again  M more"), "{text}");
     typing(&mut app, "M");
     let text = screen(&app, 80, 24);
     assert!(

@@ -40,7 +40,8 @@ fn note_lines(app: &App, w: usize) -> Option<Vec<Line<'static>>> {
     if width(&whole) + width(&tail) <= w {
         return Some(vec![line(whole, tail)]);
     }
-    if app.layers.is_empty() {
+    let two_rows = app.layers.is_empty();
+    if two_rows {
         let rows = wrap(whole.trim_start(), w.saturating_sub(1));
         if let [first, second] = rows.as_slice()
             && width(second) + 1 + width(&tail) <= w
@@ -54,7 +55,16 @@ fn note_lines(app: &App, w: usize) -> Option<Vec<Line<'static>>> {
     if let Some(k) = app.keymap.short(Action::Messages) {
         tail.push_str(&format!("  {k} more"));
     }
-    let hint = truncate(&hint, w.saturating_sub(width(&tail) + 12), ell).0;
+    if two_rows && !hint.is_empty() {
+        // The text's start on one row, the way out whole on the other.
+        let hint = truncate(&hint, w.saturating_sub(width(&tail)), ell).0;
+        return Some(vec![
+            line(truncate(&text, w, ell).0, String::new()),
+            line(hint, tail),
+        ]);
+    }
+    // One row: the text keeps at least half of it.
+    let hint = truncate(&hint, (w / 2).saturating_sub(width(&tail)), ell).0;
     let text = truncate(&text, w.saturating_sub(width(&hint) + width(&tail)), ell).0;
     Some(vec![line(format!("{text}{hint}"), tail)])
 }
