@@ -135,6 +135,7 @@ fn ui_options(resolved: &Resolved) -> Result<UiOptions, CliError> {
         keymap,
         mouse: false,
         filter: resolved.config.ui.filter.unwrap_or_default(),
+        profiles: resolved.config.profiles.keys().cloned().collect(),
     })
 }
 

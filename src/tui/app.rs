@@ -51,6 +51,8 @@ pub struct App {
     pub(crate) spin: usize,
     /// How `/` matches rows without a `~` (for the help text; each table keeps its own).
     pub(crate) filter_mode: crate::config::FilterMode,
+    /// The profiles `:profile` completes.
+    pub(crate) profiles: Vec<String>,
     /// The time since the TUI started, as the run loop last told it ([`App::set_time`]):
     /// `update` reads no clock, so the same messages at the same times give the same state.
     pub(crate) now: Duration,
@@ -81,6 +83,7 @@ impl App {
             last_filter: String::new(),
             spin: 0,
             filter_mode: options.filter,
+            profiles: options.profiles.clone(),
             now: Duration::ZERO,
             next_generation: 0,
             next_request: 0,

@@ -247,14 +247,28 @@ pub fn parse(line: &str) -> Result<Verb, String> {
     }
 }
 
-/// Tab completion of the command word: the unique completion, or the candidates to show.
-pub fn complete(line: &str) -> Result<String, Vec<&'static str>> {
-    if line.contains(' ') {
-        return Err(Vec::new());
-    }
-    match candidates(line).as_slice() {
-        [one] => Ok(format!("{one} ")),
-        many => Err(many.to_vec()),
+/// Tab completion of the command word, and of `:profile`'s name from `profiles` (the
+/// profiles of config.toml): the unique completion, or the candidates to show.
+pub fn complete(line: &str, profiles: &[String]) -> Result<String, Vec<String>> {
+    let one_of = |done: &str, many: Vec<String>| match many.as_slice() {
+        [one] => Ok(format!("{done}{one}")),
+        _ => Err(many),
+    };
+    match line.split_once(' ') {
+        None => one_of(
+            "",
+            candidates(line).iter().map(|w| format!("{w} ")).collect(),
+        )
+        .map_err(|m| m.into_iter().map(|w| w.trim_end().to_string()).collect()),
+        Some((word, arg)) if candidates(word) == ["profile"] && !arg.contains(' ') => {
+            let names = profiles
+                .iter()
+                .filter(|p| p.starts_with(arg))
+                .cloned()
+                .collect();
+            one_of("profile ", names)
+        }
+        Some(_) => Err(Vec::new()),
     }
 }
 
@@ -300,8 +314,19 @@ mod tests {
 
     #[test]
     fn completes_unique_prefixes() {
-        assert_eq!(complete("ke"), Ok("keypairs ".into()));
-        assert_eq!(complete("re"), Err(vec!["region", "refresh"]));
+        assert_eq!(complete("ke", &[]), Ok("keypairs ".into()));
+        assert_eq!(
+            complete("re", &[]),
+            Err(vec!["region".into(), "refresh".into()])
+        );
+        let profiles = ["prod".to_string(), "prod-eu".into(), "stack".into()];
+        assert_eq!(complete("profile s", &profiles), Ok("profile stack".into()));
+        assert_eq!(complete("pro st", &profiles), Ok("profile stack".into()));
+        assert_eq!(
+            complete("profile p", &profiles),
+            Err(vec!["prod".into(), "prod-eu".into()])
+        );
+        assert_eq!(complete("region x", &profiles), Err(Vec::new()));
     }
 
     #[test]

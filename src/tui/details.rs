@@ -1,8 +1,8 @@
 //! The details pane: every field a user checks before a change, for the selected row.
 
-use super::app::App;
+use super::app::{App, Pane};
 use super::panes::{images, jobs, keypairs, servers};
-use super::text::{duration, fit, short_id, truncate};
+use super::text::{duration, fit, short_id, truncate, wrap};
 use crate::cloud::model::{Image, Keypair, Server};
 use crate::tui::msg::JobView;
 use ratatui::Frame;
@@ -10,6 +10,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// Rows one wrapped value may take in the details pane.
+const MAX_ROWS: usize = 6;
 
 /// (label, value, style of the value)
 pub(crate) type Field = (&'static str, String, Style);
@@ -41,11 +44,28 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     for (label, value, style) in fields {
         let shown = if label == last { "" } else { label };
         last = label;
-        let (v, _) = truncate(&value, value_w, app.glyphs.ellipsis);
-        lines.push(Line::from(vec![
-            Span::styled(fit(shown, label_w, app.glyphs.ellipsis), t.label),
-            Span::styled(v, style),
-        ]));
+        // A job's texts (failure reason, hint, sub jobs) and a server's fault are wrapped,
+        // read whole; other values keep one row each, so every field stays on screen.
+        let max = match app.pane == Pane::Jobs || label == "fault" {
+            true => MAX_ROWS,
+            false => 1,
+        };
+        let mut rows = match max {
+            1 => vec![truncate(&value, value_w, app.glyphs.ellipsis).0],
+            _ => wrap(&value, value_w.max(1)),
+        };
+        if rows.len() > max {
+            rows.truncate(max);
+            let last = format!("{}{}", rows[max - 1], app.glyphs.ellipsis);
+            rows[max - 1] = truncate(&last, value_w, app.glyphs.ellipsis).0;
+        }
+        for (i, v) in rows.into_iter().enumerate() {
+            let shown = if i == 0 { shown } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(fit(shown, label_w, app.glyphs.ellipsis), t.label),
+                Span::styled(v, style),
+            ]));
+        }
     }
     if lines.is_empty() {
         lines.push(Line::styled("nothing selected", t.dim));

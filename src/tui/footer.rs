@@ -3,36 +3,82 @@
 
 use super::app::{App, Pane};
 use super::key_bindings::Action;
-use super::text::{truncate, width};
+use super::text::{truncate, width, wrap};
 use super::toast::Level;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
+/// The note on the status line, as one row, or two when it needs them and no layer is
+/// open (the second covers the footer while the note shows). Longer still, the hint (the
+/// way out) stays whole, the text gives way, and `M more` says where the whole note is.
+fn note_lines(app: &App, w: usize) -> Option<Vec<Line<'static>>> {
     let t = &app.theme;
     let ell = app.glyphs.ellipsis;
-    let w = area.width as usize;
-    // The `/` or `:` line, when open, is drawn over this by its layer.
-    if let Some((toast, more)) = app.toasts.current() {
-        let (word, style) = match toast.level {
-            Level::Info => ("", t.info),
-            Level::Warn => ("! ", t.warn),
-            Level::Error => ("error: ", t.error),
-        };
-        let mut text = format!(" {word}{}", toast.text);
-        if let Some(h) = &toast.hint {
-            text.push_str(&format!(" {} {h}", app.glyphs.sep));
+    let (toast, more) = app.toasts.current()?;
+    let (word, style) = match toast.level {
+        Level::Info => ("", t.info),
+        Level::Warn => ("! ", t.warn),
+        Level::Error => ("error: ", t.error),
+    };
+    let text = format!(" {word}{}", toast.text);
+    let hint = toast
+        .hint
+        .as_ref()
+        .map(|h| format!(" {} {h}", app.glyphs.sep))
+        .unwrap_or_default();
+    let mut tail = if more > 0 {
+        format!("  (+{more}, Esc next)")
+    } else {
+        String::new()
+    };
+    let line = |text: String, tail: String| {
+        Line::from(vec![Span::styled(text, style), Span::styled(tail, t.dim)])
+    };
+    let whole = format!("{text}{hint}");
+    if width(&whole) + width(&tail) <= w {
+        return Some(vec![line(whole, tail)]);
+    }
+    let two_rows = app.layers.is_empty();
+    if two_rows {
+        let rows = wrap(whole.trim_start(), w.saturating_sub(1));
+        if let [first, second] = rows.as_slice()
+            && width(second) + 1 + width(&tail) <= w
+        {
+            return Some(vec![
+                line(format!(" {first}"), String::new()),
+                line(format!(" {second}"), tail),
+            ]);
         }
-        let tail = if more > 0 {
-            format!("  (+{more}, Esc next)")
-        } else {
-            String::new()
-        };
-        let (text, _) = truncate(&text, w.saturating_sub(width(&tail)), ell);
-        let line = Line::from(vec![Span::styled(text, style), Span::styled(tail, t.dim)]);
-        f.render_widget(Paragraph::new(line), area);
+    }
+    if let Some(k) = app.keymap.short(Action::Messages) {
+        tail.push_str(&format!("  {k} more"));
+    }
+    if two_rows && !hint.is_empty() {
+        // The text's start on one row, the way out whole on the other.
+        let hint = truncate(&hint, w.saturating_sub(width(&tail)), ell).0;
+        return Some(vec![
+            line(truncate(&text, w, ell).0, String::new()),
+            line(hint, tail),
+        ]);
+    }
+    // One row: the text keeps at least half of it.
+    let hint = truncate(&hint, (w / 2).saturating_sub(width(&tail)), ell).0;
+    let text = truncate(&text, w.saturating_sub(width(&hint) + width(&tail)), ell).0;
+    Some(vec![line(format!("{text}{hint}"), tail)])
+}
+
+pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    // The `/` or `:` line, when open, is drawn over this by its layer.
+    if let Some(lines) = note_lines(app, area.width as usize) {
+        for (i, l) in lines.into_iter().enumerate() {
+            let row = Rect::new(area.x, area.y + i as u16, area.width, 1);
+            if row.intersects(f.area()) {
+                f.render_widget(Paragraph::new(l), row.intersection(f.area()));
+            }
+        }
         return;
     }
     let mut parts = Vec::new();
@@ -51,6 +97,9 @@ pub fn draw_status(f: &mut Frame, area: Rect, app: &App) {
 /// Footer hints, most useful first; `? help` and `q quit` always fit.
 pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
+    if note_lines(app, area.width as usize).is_some_and(|l| l.len() > 1) {
+        return; // a two-row note covers the footer
+    }
     let layer_hints = app.layers.last().and_then(|l| l.hints(app));
     let on_pane = layer_hints.is_none();
     let hints: Vec<(String, &str)> = if let Some(h) = layer_hints {
@@ -58,7 +107,9 @@ pub fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     } else {
         let mut actions = app.view(app.pane).hints().to_vec();
         actions.push(Action::Filter);
-        if crate::tui::layout::details_toggle(app.size.width, app.size.height) {
+        if crate::tui::layout::details_toggle(app.size.width, app.size.height)
+            || app.pane == Pane::Jobs
+        {
             actions.push(Action::Details);
         }
         if app.pane == Pane::Servers {

@@ -30,18 +30,13 @@ pub fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     let (running, ok, failed) = app.jobs.counts();
     let mut right = Vec::new();
     if running + ok + failed > 0 {
-        let narrow = total < crate::tui::layout::WIDE as usize;
-        let (run, fail, gap) = if narrow {
-            ("run", "fail", " ".to_string())
-        } else {
-            ("running", "failed", format!(" {sep} "))
-        };
-        right.push(Span::raw("jobs "));
-        right.push(Span::styled(format!("{running} {run}"), t.busy));
+        // Words at every width: the location pieces below give way first.
+        let gap = format!(" {sep} ");
+        right.push(Span::styled(format!("{running} running"), t.busy));
         right.push(Span::raw(gap.clone()));
         right.push(Span::styled(format!("{ok} ok"), t.ok));
         right.push(Span::raw(gap));
-        right.push(Span::styled(format!("{failed} {fail}"), t.bad));
+        right.push(Span::styled(format!("{failed} failed"), t.bad));
         right.push(Span::raw(" "));
     }
     let span_w = |v: &[Span]| v.iter().map(|s| width(&s.content)).sum::<usize>();

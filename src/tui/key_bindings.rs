@@ -25,7 +25,8 @@ pub enum Scope {
     /// The stop confirmation.
     Stop,
     Help,
-    Messages,
+    /// The text viewer: job details, messages.
+    Viewer,
     /// "Quit?" while requests are being sent.
     QuitConfirm,
 }
@@ -39,7 +40,7 @@ impl Scope {
         Scope::Sending,
         Scope::Stop,
         Scope::Help,
-        Scope::Messages,
+        Scope::Viewer,
         Scope::QuitConfirm,
     ];
 
@@ -56,7 +57,7 @@ impl Scope {
             Scope::Sending => "Sending",
             Scope::Stop => "Stop confirmation",
             Scope::Help => "Help",
-            Scope::Messages => "Messages",
+            Scope::Viewer => "Text viewer (job details, messages)",
             Scope::QuitConfirm => "Quit confirmation",
         }
     }
@@ -118,18 +119,18 @@ actions! {
     GoKeypairs "keypairs" [Global] false "Key pairs pane" ["3"];
     GoJobs "jobs" [Global] false "Jobs pane" ["4"];
     Redraw "redraw" [Global] false "repaint the whole screen" ["ctrl-l"];
-    Messages "messages" [Global, Messages] false "past messages and errors, with their hints" ["M"];
-    Up "up" [Table, Help, Messages, Picker, Review] false "move up" ["k", "up"];
-    Down "down" [Table, Help, Messages, Picker, Review] false "move down" ["j", "down"];
-    PageUp "page_up" [Table, Help, Picker, Review] false "page up" ["pgup", "ctrl-u"];
-    PageDown "page_down" [Table, Help, Picker, Review] false "page down" ["pgdn", "ctrl-d"];
-    Top "top" [Table, Help, Picker] false "first row" ["g", "home"];
-    Bottom "bottom" [Table, Picker] false "last row" ["G", "end"];
-    Filter "filter" [Table, Help] false "filter: rows containing it (~text fuzzy; Esc clears)" ["/"];
+    Messages "messages" [Global, Viewer] false "past messages and errors, with their hints" ["M"];
+    Up "up" [Table, Help, Viewer, Picker, Review] false "move up" ["k", "up"];
+    Down "down" [Table, Help, Viewer, Picker, Review] false "move down" ["j", "down"];
+    PageUp "page_up" [Table, Help, Viewer, Picker, Review] false "page up" ["pgup", "ctrl-u"];
+    PageDown "page_down" [Table, Help, Viewer, Picker, Review] false "page down" ["pgdn", "ctrl-d"];
+    Top "top" [Table, Help, Viewer, Picker] false "first row" ["g", "home"];
+    Bottom "bottom" [Table, Viewer, Picker] false "last row" ["G", "end"];
+    Filter "filter" [Table, Help, Viewer] false "filter: rows containing it (~text fuzzy; Esc clears)" ["/"];
     SortNext "sort" [Table] false "sort by the next column" ["o"];
     SortReverse "sort_reverse" [Table] false "reverse the sort" ["O"];
-    Details "details" [Table] false "details of the row (narrow screens)" ["enter"];
-    CopyId "copy_id" [Table] false "copy the id (OSC 52)" ["y"];
+    Details "details" [Table] false "details of the row (narrow screens); a job's whole text" ["enter"];
+    CopyId "copy_id" [Table, Viewer] false "copy the id, or the viewer's text (OSC 52)" ["y"];
     Mark "mark" [Servers] false "mark the row for a bulk action" ["space"];
     MarkAll "mark_all" [Servers] false "mark every filtered row" ["A"];
     UnmarkAll "unmark_all" [Servers] false "unmark all rows" ["u"];
@@ -140,6 +141,8 @@ actions! {
     ImageEnv "image_env" [Images] false "filter: ECS / BMS images" ["e"];
     ImageArch "image_arch" [Images] false "filter: x86 / arm" ["a"];
     ImagePlatform "image_os" [Images] false "filter: OS platform" ["p"];
+    SearchNext "search_next" [Viewer] false "next match of the search" ["n"];
+    SearchPrev "search_prev" [Viewer] false "previous match of the search" ["N"];
     DismissJob "dismiss_job" [Jobs] false "dismiss a finished job" ["d"];
     // Popups take every key; text typed into one of their fields never reaches these.
     NextField "next_field" [Form] false "next field" ["tab", "down"];
@@ -148,7 +151,7 @@ actions! {
     Advance "advance" [Form] false "next field; the picker on an image or key pair; the review on the last field" ["enter"];
     Review "review" [Form] false "review the request before sending" ["ctrl-s", "f2"];
     ShowSecret "show_secret" [Form] false "show or hide the password" ["ctrl-t"];
-    Cancel "cancel" [Form, Picker, Review, Sending, Stop, Help, Messages] false "close or go back; on a form with input, twice discards it" ["esc"];
+    Cancel "cancel" [Form, Picker, Review, Sending, Stop, Help, Viewer] false "close or go back; on a form with input, twice discards it" ["esc"];
     Submit "submit" [Picker, Review, Sending, Stop] false "pick; send once confirmed; press the focused button" ["enter"];
     ShowUnfit "show_unfit" [Picker] false "show or hide the images that do not fit" ["tab", "backtab"];
     KeepSecret "keep_secret" [Review] false "keep the password in memory for a retry" ["ctrl-k"];
@@ -156,7 +159,7 @@ actions! {
     HardStop "hard_stop" [Stop] false "ECS: soft stop (shutdown) or hard stop (power off)" ["h"];
     No "no" [Stop] false "cancel the stop" ["n", "q"];
     Yes "yes" [QuitConfirm] false "quit although requests are being sent" ["y", "Y"];
-    Close "close" [Help, Messages, Sending] false "close" ["q"];
+    Close "close" [Help, Viewer, Sending] false "close" ["q"];
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -416,13 +419,13 @@ mod tests {
     #[test]
     fn overrides_apply_and_conflicts_are_reported() {
         let mut o = BTreeMap::new();
-        o.insert("down".to_string(), vec!["n".to_string()]);
+        o.insert("down".to_string(), vec!["J".to_string()]);
         let map = Keymap::with_overrides(&o).expect("valid override");
-        let n = Key::parse("n").expect("key");
+        let n = Key::parse("J").expect("key");
         assert_eq!(map.lookup(None, n), Some(Action::Down));
         assert_eq!(map.lookup(None, Key::parse("j").expect("key")), None);
 
-        o.insert("up".to_string(), vec!["n".to_string()]);
+        o.insert("up".to_string(), vec!["J".to_string()]);
         let err = Keymap::with_overrides(&o).expect_err("conflict");
         assert!(matches!(err, KeymapError::Conflict { .. }), "{err}");
 
@@ -446,9 +449,9 @@ mod tests {
             keys: BTreeMap<String, KeyList>,
         }
         let c: Config =
-            toml::from_str("[keys]\ndown = [\"n\", \"down\"]\nrefresh = \"f5\"\n").expect("toml");
+            toml::from_str("[keys]\ndown = [\"J\", \"down\"]\nrefresh = \"f5\"\n").expect("toml");
         let map = Keymap::from_config(&c.keys).expect("valid");
-        assert_eq!(map.label(Action::Down), "n/Down");
+        assert_eq!(map.label(Action::Down), "J/Down");
         assert_eq!(map.label(Action::Refresh), "F5");
         let c: Config = toml::from_str("[keys]\nrefresh = \"alt-r\"\n").expect("toml");
         let err = Keymap::from_config(&c.keys).expect_err("alt chords refused");

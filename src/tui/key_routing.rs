@@ -38,8 +38,11 @@ pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             if let Some(action) = app.keymap.refused(scope, k) {
                 app.note(
                     Level::Warn,
-                    format!("{}: {READ_ONLY_WHY}", action.help()),
-                    None,
+                    format!(
+                        "read-only: {} is disabled (--read-only or read_only = true in the profile)",
+                        action.name()
+                    ),
+                    Some(READ_ONLY_WHY.into()),
                 );
             }
             Vec::new()
@@ -180,7 +183,7 @@ pub(crate) fn input_key(app: &mut App, input: &mut Input, key: &KeyEvent) -> Out
             }
             Edit::Cancel => Outcome::Close(Vec::new()),
             Edit::Complete => {
-                *note = match cmdline::complete(line.text.trim_start()) {
+                *note = match cmdline::complete(line.text.trim_start(), &app.profiles) {
                     Ok(done) => {
                         *line = LineInput::with_text(&done);
                         None
@@ -264,8 +267,8 @@ fn mark_all(app: &mut App) {
     }
 }
 
-/// Why a dangerous action is refused in read-only mode.
-pub(crate) const READ_ONLY_WHY: &str = "read-only: changes are disabled (--read-only or read_only = true in the profile; --write lifts it for one run)";
+/// The way out of a read-only refusal (kept whole on the status line).
+pub(crate) const READ_ONLY_WHY: &str = "--write lifts it for one run";
 
 pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
     if matches!(action, Action::ChangeOs | Action::Reinstall | Action::Stop)
@@ -293,7 +296,10 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::GoKeypairs => app.pane = Pane::Keypairs,
         Action::GoJobs => app.pane = Pane::Jobs,
         Action::Redraw => return vec![Command::RepaintAll],
-        Action::Messages => app.layers.push(Layer::Messages(0)),
+        Action::Messages => {
+            let v = super::layers::messages(app);
+            app.layers.push(Layer::Viewer(Box::new(v)))
+        }
         Action::Up => current(app).move_by(-1),
         Action::Down => current(app).move_by(1),
         Action::PageUp => current(app).page(false),
@@ -311,6 +317,7 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::SortNext => current(app).sort_next(),
         Action::SortReverse => current(app).sort_reverse(),
+        Action::Details if app.pane == Pane::Jobs => super::panes::jobs::open_viewer(app),
         Action::Details => {
             if layout::details_toggle(app.size.width, app.size.height) {
                 app.zoom = !app.zoom;
@@ -372,6 +379,8 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         | Action::Choose
         | Action::No
         | Action::Yes
+        | Action::SearchNext
+        | Action::SearchPrev
         | Action::Close => {}
     }
     Vec::new()

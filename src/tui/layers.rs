@@ -1,7 +1,8 @@
 //! What sits over the panes, in one stack, bottom to top: the `/` and `:` line, the
-//! change / reinstall form, the stop confirmation, help, the message history and the quit
-//! confirmation. The top layer takes every key (Ctrl-C excepted); drawing goes over the
-//! same stack from the bottom, so the layer drawn last is the one that gets the key.
+//! change / reinstall form, the stop confirmation, help, the text viewer (a job's details,
+//! the message history) and the quit confirmation. The top layer takes every key (Ctrl-C
+//! excepted); drawing goes over the same stack from the bottom, so the layer drawn last is
+//! the one that gets the key.
 //! A new layer is one variant here with its key handler, paste and draw.
 
 use super::app::App;
@@ -13,8 +14,8 @@ use super::help::HelpState;
 use super::key_bindings::{Action, Scope};
 use super::layout::Areas;
 use super::popup::{Popup, centered};
-use super::text::fit;
 use super::toast::Level;
+use super::viewer::{Para, Step, Viewer};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -44,8 +45,8 @@ pub(crate) enum Layer {
     Form(Box<FormState>),
     Stop(StopConfirm),
     Help(HelpState),
-    /// Past notes, newest first; the number is the scroll offset.
-    Messages(usize),
+    /// Long text: a job's details, the message history.
+    Viewer(Box<Viewer>),
     ConfirmQuit,
 }
 
@@ -77,17 +78,9 @@ impl Layer {
                 true => Outcome::close(),
                 false => Outcome::keep(),
             },
-            Layer::Messages(scroll) => match app.keymap.action_in(Scope::Messages, key) {
-                Some(Action::Down) => {
-                    *scroll += 1;
-                    Outcome::keep()
-                }
-                Some(Action::Up) => {
-                    *scroll = scroll.saturating_sub(1);
-                    Outcome::keep()
-                }
-                Some(Action::Cancel | Action::Close | Action::Messages) => Outcome::close(),
-                _ => Outcome::keep(),
+            Layer::Viewer(v) => match v.key(app, key) {
+                Step::Keep(cmds) => Outcome::Keep(cmds),
+                Step::Close => Outcome::close(),
             },
             Layer::ConfirmQuit => match app.keymap.action_in(Scope::QuitConfirm, key) {
                 Some(Action::Yes) => Outcome::Keep(app.quit()),
@@ -102,6 +95,7 @@ impl Layer {
         match self {
             Layer::Input(input) => super::key_routing::input_paste(app, input, text),
             Layer::Form(form) => form.paste(text),
+            Layer::Viewer(v) => v.paste(text),
             Layer::Help(state) if state.filtering => {
                 state.scroll = 0;
                 if let Some(n) = state.filter.paste(text).note(false) {
@@ -118,7 +112,7 @@ impl Layer {
             Layer::Form(form) => super::form::host::draw_form(f, app, form),
             Layer::Stop(stop) => super::form::host::draw_stop(f, app, stop),
             Layer::Help(state) => super::help::draw(f, a.body, app, state),
-            Layer::Messages(scroll) => messages(f, a.body, app, *scroll),
+            Layer::Viewer(v) => v.draw(f, app),
             Layer::ConfirmQuit => confirm_quit(f, a.body, app),
         }
     }
@@ -141,8 +135,10 @@ impl Layer {
                 (k(&[Action::Filter]), "filter"),
                 (k(&[Action::Cancel]), "close"),
             ],
-            Layer::Messages(_) => vec![
+            Layer::Viewer(_) => vec![
                 (k(&[Action::Down, Action::Up]), "scroll"),
+                (k(&[Action::Filter]), "search"),
+                (k(&[Action::CopyId]), "copy"),
                 (k(&[Action::Cancel]), "close"),
             ],
             Layer::ConfirmQuit => vec![(k(&[Action::Yes]), "quit"), ("any key".into(), "stay")],
@@ -213,67 +209,64 @@ fn draw_input(f: &mut Frame, area: Rect, app: &App, input: &Input) {
     f.set_cursor_position(Position::new(x, area.y));
 }
 
-/// Past notes, newest first, each with its hint.
-fn messages(f: &mut Frame, area: Rect, app: &App, scroll: usize) {
+/// The message history, newest first, each with its hint, in the viewer.
+pub(crate) fn messages(app: &App) -> Viewer {
     let t = &app.theme;
-    let w = area.width.saturating_sub(4).min(100);
-    let popup = Rect::new(
-        area.x + area.width.saturating_sub(w) / 2,
-        area.y + 1.min(area.height),
-        w,
-        area.height.saturating_sub(2),
-    );
-    let inner = Popup::new(" Messages (newest first) ", t, &app.glyphs).draw(f, popup);
-    let w = inner.width as usize;
-    let mut lines = Vec::new();
+    let mut paras = Vec::new();
     for m in app.toasts.history().rev() {
         let (word, style) = match m.level {
-            Level::Info => ("info ", t.info),
-            Level::Warn => ("warn ", t.warn),
+            Level::Info => ("info", t.info),
+            Level::Warn => ("warn", t.warn),
             Level::Error => ("error", t.error),
         };
-        lines.push(Line::from(vec![
-            Span::styled(word, style),
-            Span::raw(" "),
-            Span::raw(fit(&m.text, w.saturating_sub(6), app.glyphs.ellipsis)),
-        ]));
+        paras.push(Para {
+            label: word.into(),
+            label_style: style,
+            text: m.text.clone(),
+            style: t.base,
+        });
         if let Some(h) = &m.hint {
-            lines.push(Line::styled(
-                fit(&format!("      {h}"), w, app.glyphs.ellipsis),
-                t.dim,
-            ));
+            paras.push(Para {
+                label: String::new(),
+                label_style: t.dim,
+                text: h.clone(),
+                style: t.dim,
+            });
         }
     }
-    if lines.is_empty() {
-        lines.push(Line::styled("no messages yet", t.dim));
+    if paras.is_empty() {
+        paras.push(Para {
+            label: String::new(),
+            label_style: t.dim,
+            text: "no messages yet".into(),
+            style: t.dim,
+        });
     }
-    let skip = scroll.min(lines.len().saturating_sub(1));
-    f.render_widget(
-        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()),
-        inner,
-    );
+    Viewer::new("Messages (newest first)", 5, paras)
 }
 
+/// The warning is wrapped, never cut: the box grows to hold it.
 fn confirm_quit(f: &mut Frame, area: Rect, app: &App) {
     let n = app.jobs.submitting();
-    let popup = centered(area, 60, 5);
+    let warning =
+        format!("{n} request(s) are being sent; quitting now leaves their outcome unknown.");
+    let w = area.width.saturating_sub(4).min(64);
+    let rows = super::text::wrap(&warning, w.saturating_sub(2) as usize);
+    let popup = centered(area, w, rows.len() as u16 + 3);
     let inner = Popup::new(" Quit? ", &app.theme, &app.glyphs)
         .warn()
         .draw(f, popup);
-    let text = vec![
-        Line::raw(fit(
-            &format!("{n} request(s) are being sent; quitting now leaves their outcome unknown."),
-            inner.width as usize,
-            app.glyphs.ellipsis,
-        )),
-        Line::from(vec![
-            Span::styled(app.keymap.hint(&[Action::Yes], false), app.theme.key),
-            Span::raw(" quit anyway   "),
-            Span::styled("any other key", app.theme.key),
-            Span::raw(" stay"),
-        ]),
-    ];
-    f.render_widget(Paragraph::new(text), inner);
+    let mut text: Vec<Line> = rows.into_iter().map(Line::raw).collect();
+    text.push(Line::from(vec![
+        Span::styled(app.keymap.hint(&[Action::Yes], false), app.theme.key),
+        Span::raw(" quit anyway   "),
+        Span::styled("any other key", app.theme.key),
+        Span::raw(" stay"),
+    ]));
+    f.render_widget(
+        Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
 }
 
 #[cfg(test)]
@@ -311,7 +304,7 @@ mod tests {
             Layer::Form(_) => Kind::Form,
             Layer::Stop(_) => Kind::Stop,
             Layer::Help(_) => Kind::Help,
-            Layer::Messages(_) => Kind::Messages,
+            Layer::Viewer(_) => Kind::Messages,
             Layer::ConfirmQuit => Kind::ConfirmQuit,
         }
     }
@@ -354,7 +347,11 @@ mod tests {
             )),
             Kind::Stop => Layer::Stop(StopConfirm::open(vec![web01.clone()]).expect("running")),
             Kind::Help => Layer::Help(HelpState::default()),
-            Kind::Messages => Layer::Messages(0),
+            Kind::Messages => Layer::Viewer(Box::new(Viewer::new(
+                "Messages (newest first)",
+                5,
+                Vec::new(),
+            ))),
             Kind::ConfirmQuit => Layer::ConfirmQuit,
         }
     }

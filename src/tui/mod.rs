@@ -32,7 +32,7 @@
 //! Where things are: `key_parse` reads and prints one key (`ctrl-r`, `G`);
 //! `key_bindings` says which key fires which action where (defaults, config, read-only);
 //! `key_routing` sends a press to the top layer or the pane and does the pane actions;
-//! `layers` is the stack over the panes (input line, form, stop, help, messages, quit),
+//! `layers` is the stack over the panes (input line, form, stop, help, viewer, quit),
 //! each drawn in the one frame of `popup`; `panes/` holds a pane each, written against
 //! `panes/view.rs`; `form/` is the change / reinstall form.
 
@@ -65,6 +65,7 @@ pub mod text;
 pub mod theme;
 mod toast;
 mod ui;
+mod viewer;
 
 pub use app::{App, Pane};
 pub use clipboard::osc52;
@@ -103,6 +104,8 @@ pub struct UiOptions {
     pub mouse: bool,
     /// How `/` matches rows (`[ui] filter` in config.toml); a `~` query is always fuzzy.
     pub filter: crate::config::FilterMode,
+    /// config.toml's profile names, for `:profile` completion.
+    pub profiles: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

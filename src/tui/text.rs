@@ -49,6 +49,40 @@ pub fn truncate(s: &str, max: usize, ellipsis: &str) -> (String, usize) {
     (out, kept)
 }
 
+/// Word-wraps `s` into rows of at most `w` columns (a word longer than a row is cut
+/// across rows); unsafe characters are escaped first. Never returns no rows.
+pub fn wrap(s: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut rows = Vec::new();
+    for para in s.split('\n') {
+        let para = &*escape(para);
+        let mut row = String::new();
+        let mut used = 0;
+        for word in para.split(' ') {
+            let ww = width(word);
+            let gap = usize::from(used > 0);
+            if used > 0 && used + gap + ww > w {
+                rows.push(std::mem::take(&mut row));
+                used = 0;
+            } else if used > 0 {
+                row.push(' ');
+                used += 1;
+            }
+            for c in word.chars() {
+                let cw = c.width().unwrap_or(0);
+                if used + cw > w && used > 0 {
+                    rows.push(std::mem::take(&mut row));
+                    used = 0;
+                }
+                row.push(c);
+                used += cw;
+            }
+        }
+        rows.push(row);
+    }
+    rows
+}
+
 /// `truncate`, then pad with spaces to exactly `w` columns.
 pub fn fit(s: &str, w: usize, ellipsis: &str) -> String {
     let (mut t, _) = truncate(s, w, ellipsis);
@@ -177,5 +211,13 @@ mod tests {
         assert_eq!(short_id("kp-admin", "…"), "kp-admin");
         assert_eq!(duration(std::time::Duration::from_secs(72)), "1m12s");
         assert_eq!(bytes(2_361_393_152), "2.2 GiB");
+    }
+
+    #[test]
+    fn wrap_keeps_every_word() {
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert_eq!(wrap("", 5), [""]);
+        assert_eq!(wrap("x\ny", 5), ["x", "y"]);
     }
 }

@@ -13,5 +13,6 @@ mod jobs_resume;
 mod lifecycle;
 mod password;
 mod paste;
+mod readme_screens;
 mod region_and_state;
 mod smoke;

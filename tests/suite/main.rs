@@ -79,4 +79,5 @@ mod tui {
     mod render;
     mod run_loop;
     mod screen;
+    mod text;
 }

@@ -6,10 +6,12 @@ use crate::cloud::model::JobStatus;
 use crate::tui::app::App;
 use crate::tui::details::Field;
 use crate::tui::key_bindings::Action;
+use crate::tui::layers::Layer;
 use crate::tui::msg::{JobProgress, JobView};
 use crate::tui::table::{Column, SortKey, Table, TableRow};
 use crate::tui::text;
 use crate::tui::theme::{Glyphs, Theme};
+use crate::tui::viewer::{Para, Viewer, label_width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use std::borrow::Cow;
@@ -30,6 +32,27 @@ pub const COLUMNS: &[Column] = &[
     Column::new("ELAPSED", 7, 7, 1).right(),
     Column::new("DETAIL", 10, 60, 0).grows(),
 ];
+
+/// Enter on a job: its whole details (failure reason, hint, sub jobs) in the viewer.
+pub fn open_viewer(app: &mut App) {
+    let Some(j) = app.jobs.table.selected().cloned() else {
+        return;
+    };
+    let paras: Vec<Para> = crate::tui::details::job_fields(app, &j)
+        .into_iter()
+        .map(|(label, text, style)| Para {
+            label: label.into(),
+            label_style: app.theme.label,
+            text,
+            style,
+        })
+        .collect();
+    let title = format!("job {} on {}", j.operation, j.server_name);
+    let title = crate::safe_text::escape(&title).into_owned();
+    let w = label_width(&paras);
+    app.layers
+        .push(Layer::Viewer(Box::new(Viewer::new(title, w, paras))));
+}
 
 pub fn status_word(j: &JobView) -> &'static str {
     if j.submitting {

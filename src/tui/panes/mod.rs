@@ -85,8 +85,11 @@ pub(crate) fn title(
 ) -> String {
     let sep = glyphs.sep;
     let (shown, total) = table_counts;
-    let mut t = if filter.is_empty() {
+    // A pane's own quick filters (the Images t/e/a/p) narrow it too: count what is left.
+    let mut t = if filter.is_empty() && shown == total {
         format!("{name} {total}")
+    } else if filter.is_empty() {
+        format!("{name} {shown} of {total}")
     } else {
         format!("{name} {sep} filter \"{filter}\" {shown}/{total}")
     };

@@ -31,7 +31,7 @@ fn jobs_pane_shows_a_failed_job_with_sub_jobs_and_hint() {
         typing(&mut app, "4/BMS.0111");
         key(&mut app, KeyCode::Enter);
         if w == 80 {
-            key(&mut app, KeyCode::Enter); // narrow: details replace the table
+            key(&mut app, KeyCode::Enter); // narrow: the job opens in the viewer
         }
         let text = screen(&app, w, h);
         assert!(text.contains("BMS.0111"), "{text}");
