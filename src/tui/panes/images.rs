@@ -245,11 +245,9 @@ impl TablePane for ImagesPane {
             title: name,
             columns: COLUMNS,
             show: &show,
-            theme: th,
-            glyphs: g,
             empty,
         };
-        render_table(f, area, tb, spec);
+        render_table(f, area, app, tb, spec);
     }
     fn details(&self, app: &App) -> Option<(String, Vec<Field>)> {
         let i = self.table.selected()?;

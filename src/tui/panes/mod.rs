@@ -7,10 +7,11 @@ pub mod keypairs;
 pub mod servers;
 pub(crate) mod view;
 
+use super::app::App;
 use super::filter::haystack;
 use super::table::{Column, Table, TableRow, layout_columns};
 use super::text::{fit, fit_right, width};
-use super::theme::{Glyphs, Theme};
+use super::theme::Glyphs;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -188,8 +189,6 @@ pub struct TableSpec<'a, T> {
     pub title: String,
     pub columns: &'a [Column],
     pub show: &'a dyn for<'r> Fn(&'r T, usize) -> Shown<'r>,
-    pub theme: &'a Theme,
-    pub glyphs: &'a Glyphs,
     /// Text shown when there are no rows.
     pub empty: String,
 }
@@ -199,29 +198,31 @@ pub struct TableSpec<'a, T> {
 pub fn render_table<T: TableRow>(
     f: &mut Frame,
     area: Rect,
+    app: &App,
     table: &Table<T>,
     spec: TableSpec<'_, T>,
 ) {
+    let (theme, glyphs) = (&app.theme, &app.glyphs);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_set(spec.glyphs.border)
-        .border_style(spec.theme.border)
-        .title(Span::styled(format!(" {} ", spec.title), spec.theme.title));
+        .border_set(glyphs.border)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" {} ", spec.title), theme.title));
     let inner = block.inner(area);
     f.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
     let cols = layout_columns(spec.columns, inner.width.saturating_sub(GUTTER));
-    let ell = spec.glyphs.ellipsis;
+    let ell = glyphs.ellipsis;
     let mut lines = Vec::with_capacity(inner.height as usize);
     let mut head = vec![Span::raw("   ")];
     for (i, &(c, w)) in cols.iter().enumerate() {
         let col = &spec.columns[c];
         let mut title = col.title.to_string();
         match table.sort() {
-            Some((sc, true)) if sc == c => title.push_str(spec.glyphs.desc),
-            Some((sc, false)) if sc == c => title.push_str(spec.glyphs.asc),
+            Some((sc, true)) if sc == c => title.push_str(glyphs.desc),
+            Some((sc, false)) if sc == c => title.push_str(glyphs.asc),
             _ => {}
         }
         if i > 0 {
@@ -232,7 +233,7 @@ pub fn render_table<T: TableRow>(
         } else {
             fit(&title, w as usize, ell)
         };
-        head.push(Span::styled(t, spec.theme.table_header));
+        head.push(Span::styled(t, theme.table_header));
     }
     lines.push(Line::from(head));
 
@@ -266,9 +267,9 @@ pub fn render_table<T: TableRow>(
                 .collect::<Vec<_>>()
         };
         let mut spans = vec![
-            Span::raw(if is_cursor { spec.glyphs.cursor } else { " " }),
+            Span::raw(if is_cursor { glyphs.cursor } else { " " }),
             if marked {
-                Span::styled(spec.glyphs.mark, spec.theme.marked)
+                Span::styled(glyphs.mark, theme.marked)
             } else {
                 Span::raw(" ")
             },
@@ -290,7 +291,7 @@ pub fn render_table<T: TableRow>(
                 .map(|(_, m)| m.as_slice())
                 .filter(|_| shown.highlight && !spec.columns[c].right)
                 .unwrap_or(&[]);
-            push_highlighted(&mut spans, &text, shown.style, spec.theme.matched, hits);
+            push_highlighted(&mut spans, &text, shown.style, theme.matched, hits);
         }
         let used: usize = spans.iter().map(|s| width(&s.content)).sum();
         if used < full {
@@ -298,12 +299,12 @@ pub fn render_table<T: TableRow>(
         }
         let mut line = Line::from(spans);
         if is_cursor {
-            line = line.style(spec.theme.cursor_row);
+            line = line.style(theme.cursor_row);
         }
         lines.push(line);
     }
     if table.shown() == 0 {
-        lines.push(Line::styled(format!("  {}", spec.empty), spec.theme.dim));
+        lines.push(Line::styled(format!("  {}", spec.empty), theme.dim));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -207,11 +207,9 @@ impl TablePane for ServersPane {
             title: name,
             columns: COLUMNS,
             show: &show,
-            theme: th,
-            glyphs: g,
             empty,
         };
-        render_table(f, area, tb, spec);
+        render_table(f, area, app, tb, spec);
     }
     fn details(&self, app: &App) -> Option<(String, Vec<Field>)> {
         let s = self.table.selected()?;

@@ -46,6 +46,15 @@ async fn reimage(home: &Path, sb: &Sandbox, args: &[&str], stdin: &str) -> Ran {
         .expect("joined")
 }
 
+/// The same fault on both reinstall routes (v1 and v2), replacing any other.
+fn fault_reinstalls(sb: &Sandbox, spec: FaultSpec) {
+    let mut faults = Faults::default();
+    for op in ["ecs.reinstallos.v1", "ecs.reinstallos.v2"] {
+        faults.operations.insert(op.into(), spec.clone());
+    }
+    sb.set_faults(faults);
+}
+
 fn rollout_args(waves: &str) -> Vec<&str> {
     let mut args = vec!["apply"];
     for s in SERVERS {
@@ -149,18 +158,14 @@ async fn the_second_wave_goes_only_after_the_canary_succeeded_and_shows_its_imag
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_inside_a_wave_pauses_the_queue_and_each_server_is_sent_once() {
     let sb = sandbox(&[]).await;
-    let mut faults = Faults::default();
-    for op in ["ecs.reinstallos.v1", "ecs.reinstallos.v2"] {
-        faults.operations.insert(
-            op.into(),
-            FaultSpec {
-                throttle_429: 1.0,
-                retry_after_seconds: 1,
-                ..FaultSpec::default()
-            },
-        );
-    }
-    sb.set_faults(faults);
+    fault_reinstalls(
+        &sb,
+        FaultSpec {
+            throttle_429: 1.0,
+            retry_after_seconds: 1,
+            ..FaultSpec::default()
+        },
+    );
     let home = tempfile::tempdir().expect("tmp");
     let (args, stdin) = (rollout_args("100%"), format!("{PASSWORD}\n"));
     let running = reimage(home.path(), &sb, &args, &stdin);
@@ -221,17 +226,13 @@ async fn nonsense_waves_are_refused_before_anything_is_sent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_request_is_unknown_never_resent_and_halts() {
     let sb = sandbox(&[]).await;
-    let mut faults = Faults::default();
-    for op in ["ecs.reinstallos.v1", "ecs.reinstallos.v2"] {
-        faults.operations.insert(
-            op.into(),
-            FaultSpec {
-                drop_connection: 1.0,
-                ..FaultSpec::default()
-            },
-        );
-    }
-    sb.set_faults(faults);
+    fault_reinstalls(
+        &sb,
+        FaultSpec {
+            drop_connection: 1.0,
+            ..FaultSpec::default()
+        },
+    );
     let home = tempfile::tempdir().expect("tmp");
     let ran = reimage(
         home.path(),
@@ -276,18 +277,14 @@ async fn a_service_that_cannot_be_reached_stops_the_rollout_to_be_resumed() {
             );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        let mut faults = Faults::default();
-        for op in ["ecs.reinstallos.v1", "ecs.reinstallos.v2"] {
-            faults.operations.insert(
-                op.into(),
-                FaultSpec {
-                    throttle_429: 1.0,
-                    retry_after_seconds: 3,
-                    ..FaultSpec::default()
-                },
-            );
-        }
-        sb.set_faults(faults);
+        fault_reinstalls(
+            &sb,
+            FaultSpec {
+                throttle_429: 1.0,
+                retry_after_seconds: 3,
+                ..FaultSpec::default()
+            },
+        );
         while sb.counters().faults_injected == 0 {
             assert!(
                 started.elapsed().as_secs() < 15,
@@ -319,17 +316,13 @@ async fn a_service_that_cannot_be_reached_stops_the_rollout_to_be_resumed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_concurrency_bounds_the_requests_in_flight_inside_a_wave() {
     let sb = sandbox(&[]).await;
-    let mut faults = Faults::default();
-    for op in ["ecs.reinstallos.v1", "ecs.reinstallos.v2"] {
-        faults.operations.insert(
-            op.into(),
-            FaultSpec {
-                latency_ms: 400,
-                ..FaultSpec::default()
-            },
-        );
-    }
-    sb.set_faults(faults);
+    fault_reinstalls(
+        &sb,
+        FaultSpec {
+            latency_ms: 400,
+            ..FaultSpec::default()
+        },
+    );
     let home = tempfile::tempdir().expect("tmp");
     std::fs::write(home.path().join("config.toml"), "bulk_concurrency = 1\n").expect("config");
     let cmd = command(home.path(), &sb, &rollout_args("100%"));
