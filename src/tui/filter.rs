@@ -171,7 +171,22 @@ impl Haystacks {
         if self.ready(filter, rows) {
             return;
         }
-        match filter.needs() {
+        self.build(filter.needs(), rows, text);
+    }
+
+    /// Builds what a query of `mode` needs, before any is typed.
+    pub fn prepare_mode(&mut self, mode: FilterMode, rows: usize, text: impl Fn(usize) -> String) {
+        let built = match mode {
+            FilterMode::Literal => self.lower.len(),
+            FilterMode::Fuzzy => self.fuzzy.len(),
+        };
+        if built != rows {
+            self.build(Some(mode), rows, text);
+        }
+    }
+
+    fn build(&mut self, needs: Option<FilterMode>, rows: usize, text: impl Fn(usize) -> String) {
+        match needs {
             Some(FilterMode::Literal) => {
                 self.lower = (0..rows).map(|i| text(i).to_lowercase().into()).collect();
             }

@@ -310,6 +310,7 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::Filter => {
             let current = app.view(app.pane).filter().to_string();
             remember_filter(app, &current);
+            app.view_mut(app.pane).prepare_search();
             app.layers.push(Layer::Input(Input::Filter {
                 line: LineInput::default(),
                 note: None,

@@ -46,6 +46,8 @@ pub(crate) trait PaneView {
     fn filter(&self) -> &str;
     fn set_filter(&mut self, text: &str);
     fn set_filter_mode(&mut self, mode: FilterMode);
+    /// The `/` line opened: build what the first key will search.
+    fn prepare_search(&mut self);
     /// A new page height and searchable columns (the terminal was resized).
     fn layout(&mut self, height: usize, search_cols: Vec<usize>);
     /// Drops every row (another project).
@@ -96,6 +98,9 @@ impl<P: TablePane> PaneView for P {
     }
     fn set_filter_mode(&mut self, mode: FilterMode) {
         self.table_mut().set_filter_mode(mode)
+    }
+    fn prepare_search(&mut self) {
+        self.table_mut().prepare_search()
     }
     fn layout(&mut self, height: usize, search_cols: Vec<usize>) {
         self.table_mut().set_height(height);
