@@ -344,6 +344,7 @@ fn expand(
         injected: None,
         os_requests: 0,
         last_os_body_sha256: None,
+        last_stop_type: None,
     })
 }
 

@@ -101,6 +101,7 @@ impl App {
             "id": s.id, "name": s.name, "status": s.status, "image_id": s.image_id,
             "key_name": s.key_name, "injected": s.injected,
             "os_requests": s.os_requests, "last_os_body_sha256": s.last_os_body_sha256,
+            "last_stop_type": s.last_stop_type,
         }))
     }
 

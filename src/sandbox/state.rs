@@ -76,6 +76,10 @@ pub struct SimServer {
     pub os_requests: u32,
     #[serde(default)]
     pub last_os_body_sha256: Option<String>,
+    /// The `type` of the last stop accepted for it (`SOFT`, `HARD`; `None`: sent without
+    /// one, or never stopped), so tests see what a stop asked for. Sandbox-only.
+    #[serde(default)]
+    pub last_stop_type: Option<String>,
 }
 
 impl SimServer {

@@ -131,6 +131,12 @@ pub fn action(world: &mut World, kind: SimKind, ctx: &Ctx<'_>) -> Reply {
         };
         plan.push((id, failure));
     }
+    let stop_type = stop.get("type").and_then(Value::as_str).map(str::to_string);
+    for (id, _) in plan.iter().filter(|(_, failure)| failure.is_none()) {
+        if let Some(s) = world.server_mut(id) {
+            s.last_stop_type = stop_type.clone();
+        }
+    }
     let (service, job_type) = match kind {
         SimKind::Ecs => (SimKind::Ecs, "batchStopServer"),
         SimKind::Bms => (SimKind::Bms, "baremetalBatchOperate"),

@@ -149,6 +149,16 @@ async fn stop_confirms_sends_once_per_server_and_journals_the_jobs() {
         .collect();
     assert_eq!(ids.len(), 2, "{}", both(&out));
     assert!(text(&out.stderr).contains("HARD"), "{}", both(&out));
+    // What the service was asked: the kept sandbox state records each stop's type.
+    let kept = std::fs::read_to_string(p.join("rh/cache/sandbox.json")).expect("sandbox state");
+    let kept: serde_json::Value = serde_json::from_str(&kept).expect("json");
+    for name in ["web-01", "web-02"] {
+        let server = kept["servers"]
+            .as_array()
+            .and_then(|all| all.iter().find(|s| s["name"] == name))
+            .unwrap_or_else(|| panic!("{name} in {kept}"));
+        assert_eq!(server["last_stop_type"], "HARD", "{name}");
+    }
     let journal = std::fs::read_to_string(p.join("rh/state/jobs.jsonl")).expect("journal");
     for id in &ids {
         assert!(journal.contains(id.as_str()), "{journal}");
