@@ -15,8 +15,9 @@ use crate::config::Resolved;
 use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::journal::Journal;
 use crate::jobs::poller::JobEvent;
-use crate::jobs::record::{JobRecord, TrackedState, now_rfc3339};
+use crate::jobs::record::{JobRecord, TrackedState};
 use crate::jobs::rollout::{Outcome, Progress, Rollout, RolloutJournal, ServerRef};
+use crate::jobs::submitted::fresh_record;
 use crate::ops::MaxFailures;
 use crate::safe_text::escape;
 use crate::secret::Secret;
@@ -96,24 +97,17 @@ fn job_record(
     job_id: &str,
     req: Option<&Request>,
 ) -> JobRecord {
-    let ctx = d.client.context();
     JobRecord {
-        job_id: job_id.to_string(),
-        kind: s.kind,
-        operation: r.start.operation,
-        server_id: s.id.clone(),
-        server_name: s.name.clone(),
         route: req.map(|q| q.route.clone()),
-        region: ctx.region.clone(),
-        project_id: ctx.project_id.clone(),
         old_image: req.map(|q| q.from_image.clone()).filter(|i| !i.is_empty()),
         new_image: req.map(|q| q.to_image.clone()).filter(|i| !i.is_empty()),
-        order_id: None,
-        submitted_at: now_rfc3339(),
-        state: TrackedState::Submitted,
-        error_code: None,
-        fail_reason: None,
-        updated_at: now_rfc3339(),
+        ..fresh_record(
+            job_id,
+            s.kind,
+            r.start.operation,
+            (&s.id, &s.name),
+            d.client.context(),
+        )
     }
 }
 

@@ -7,35 +7,58 @@ use crate::cloud::CloudContext;
 use crate::cloud::model::{JobAccepted, ServerKind};
 use crate::ops::{OpKind, Plan, Route};
 
-/// A fresh record for the job `accepted` that `plan` started.
-pub fn record_for_plan(plan: &Plan, accepted: &JobAccepted, ctx: &CloudContext) -> JobRecord {
+/// A job the service just accepted for one server `(id, name)`: submitted now; its route,
+/// images and order are for the caller to add.
+pub fn fresh_record(
+    job_id: &str,
+    kind: ServerKind,
+    operation: JobOperation,
+    server: (&str, &str),
+    ctx: &CloudContext,
+) -> JobRecord {
     JobRecord {
-        job_id: accepted.job_id.clone(),
-        kind: plan.kind,
-        operation: match plan.op {
-            OpKind::Change => JobOperation::ChangeOs,
-            OpKind::Reinstall => JobOperation::ReinstallOs,
-        },
-        server_id: plan.server_id.clone(),
-        server_name: plan.server_name.clone(),
-        route: Some(
-            match plan.route.route {
-                Route::V1 => "v1",
-                Route::V2 => "v2",
-                Route::Bms => "bms",
-            }
-            .to_string(),
-        ),
+        job_id: job_id.to_string(),
+        kind,
+        operation,
+        server_id: server.0.to_string(),
+        server_name: server.1.to_string(),
+        route: None,
         region: ctx.region.clone(),
         project_id: ctx.project_id.clone(),
-        old_image: Some(plan.from_image.clone()).filter(|s| !s.is_empty()),
-        new_image: Some(plan.to_image.clone()).filter(|s| !s.is_empty()),
-        order_id: accepted.order_id.clone(),
+        old_image: None,
+        new_image: None,
+        order_id: None,
         submitted_at: now_rfc3339(),
         state: TrackedState::Submitted,
         error_code: None,
         fail_reason: None,
         updated_at: now_rfc3339(),
+    }
+}
+
+/// A fresh record for the job `accepted` that `plan` started.
+pub fn record_for_plan(plan: &Plan, accepted: &JobAccepted, ctx: &CloudContext) -> JobRecord {
+    let operation = match plan.op {
+        OpKind::Change => JobOperation::ChangeOs,
+        OpKind::Reinstall => JobOperation::ReinstallOs,
+    };
+    let route = match plan.route.route {
+        Route::V1 => "v1",
+        Route::V2 => "v2",
+        Route::Bms => "bms",
+    };
+    JobRecord {
+        route: Some(route.to_string()),
+        old_image: Some(plan.from_image.clone()).filter(|s| !s.is_empty()),
+        new_image: Some(plan.to_image.clone()).filter(|s| !s.is_empty()),
+        order_id: accepted.order_id.clone(),
+        ..fresh_record(
+            &accepted.job_id,
+            plan.kind,
+            operation,
+            (&plan.server_id, &plan.server_name),
+            ctx,
+        )
     }
 }
 
@@ -47,22 +70,8 @@ pub fn record_for_stop(
 ) -> JobRecord {
     let (kind, id, name) = server;
     JobRecord {
-        job_id: accepted.job_id.clone(),
-        kind,
-        operation: JobOperation::Stop,
-        server_id: id.to_string(),
-        server_name: name.to_string(),
-        route: None,
-        region: ctx.region.clone(),
-        project_id: ctx.project_id.clone(),
-        old_image: None,
-        new_image: None,
         order_id: accepted.order_id.clone(),
-        submitted_at: now_rfc3339(),
-        state: TrackedState::Submitted,
-        error_code: None,
-        fail_reason: None,
-        updated_at: now_rfc3339(),
+        ..fresh_record(&accepted.job_id, kind, JobOperation::Stop, (id, name), ctx)
     }
 }
 
