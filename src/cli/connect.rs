@@ -145,6 +145,28 @@ pub(super) fn sandbox_keys(sandbox: &Sandbox) -> crate::config::StaticKeys {
     }
 }
 
+/// A sandbox of `inventory`, and a client signed in to it: the faces' unit tests.
+#[cfg(test)]
+pub(super) async fn test_client(
+    inventory: crate::sandbox::InventorySpec,
+) -> (Sandbox, crate::cloud::Client) {
+    let sandbox = crate::sandbox::start(crate::sandbox::SandboxConfig {
+        inventory,
+        ..crate::sandbox::SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let settings = crate::config::ClientSettings::with_keys(
+        &sandbox.url,
+        sandbox_keys(&sandbox),
+        &sandbox.region,
+    );
+    let client = crate::cloud::Client::connect(settings)
+        .await
+        .expect("client");
+    (sandbox, client)
+}
+
 async fn start_sandbox(
     resolved: &Resolved,
     mut notices: Vec<String>,

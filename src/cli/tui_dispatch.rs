@@ -96,12 +96,11 @@ impl EffectsState {
 mod tests {
     use crate::cli::{Connected, EffectsParts, Start, TuiEffects};
     use crate::cloud::model::ServerKind;
-    use crate::cloud::{Client, ClientSettings};
     use crate::config::{Env, GlobalArgs};
     use crate::jobs::audit::{Actor, AuditLog};
     use crate::jobs::journal::Journal;
     use crate::jobs::pacing::JobSettings;
-    use crate::sandbox::{InventorySpec, SandboxConfig};
+    use crate::sandbox::InventorySpec;
     use crate::tui::{Command, Effects, Msg};
     use std::sync::Arc;
 
@@ -110,21 +109,14 @@ mod tests {
     #[tokio::test]
     async fn a_refresh_during_a_listing_stops_the_older_one() {
         const BMS: usize = 2500;
-        let sandbox = crate::sandbox::start(SandboxConfig {
-            inventory: InventorySpec::Generated {
-                servers: 1,
-                bms: BMS,
-                images: 1,
-                keypairs: 0,
-                seed: 7,
-            },
-            ..SandboxConfig::default()
+        let (sandbox, client) = crate::cli::connect::test_client(InventorySpec::Generated {
+            servers: 1,
+            bms: BMS,
+            images: 1,
+            keypairs: 0,
+            seed: 7,
         })
-        .await
-        .expect("sandbox starts");
-        let keys = crate::cli::connect::sandbox_keys(&sandbox);
-        let settings = ClientSettings::with_keys(&sandbox.url, keys, &sandbox.region);
-        let client = Client::connect(settings).await.expect("client");
+        .await;
         let dir = tempfile::tempdir().expect("temp dir");
         let (journal, _) = Journal::open(dir.path().join("jobs.jsonl")).expect("journal");
         let connected = Connected {

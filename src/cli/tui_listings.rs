@@ -191,23 +191,15 @@ mod tests {
     /// what was sent; every server once, `done` on the last message only.
     #[tokio::test]
     async fn server_pages_are_sent_first_alone_then_in_growing_batches() {
-        use crate::cloud::ClientSettings;
-        use crate::sandbox::{InventorySpec, SandboxConfig};
-        let sandbox = crate::sandbox::start(SandboxConfig {
-            inventory: InventorySpec::Generated {
-                servers: 5_500,
-                bms: 0,
-                images: 1,
-                keypairs: 0,
-                seed: 5,
-            },
-            ..SandboxConfig::default()
+        use crate::sandbox::InventorySpec;
+        let (sandbox, client) = crate::cli::connect::test_client(InventorySpec::Generated {
+            servers: 5_500,
+            bms: 0,
+            images: 1,
+            keypairs: 0,
+            seed: 5,
         })
-        .await
-        .expect("sandbox starts");
-        let keys = crate::cli::connect::sandbox_keys(&sandbox);
-        let settings = ClientSettings::with_keys(&sandbox.url, keys, &sandbox.region);
-        let client = Client::connect(settings).await.expect("client");
+        .await;
         let (tx, mut rx) = mpsc::unbounded_channel();
         servers(client, ServerKind::Ecs, 3, tx).await;
         let mut sizes = Vec::new();
