@@ -30,6 +30,8 @@ impl EffectsState {
             Command::PollJobs(ids) => self.poll_now(&ids),
             Command::DismissJob(id) => self.dismiss(&id),
             Command::ReadUserData { id, path } => self.read_user_data(id, path, tx),
+            // Driven by the rollout task (next commit).
+            Command::StartRollout(_) | Command::SteerRollout { .. } => {}
             // On the cloud.
             Command::LoadServers { .. }
             | Command::LoadImages { .. }

@@ -17,6 +17,7 @@
 //! Secrets (password, user data) live in [`Secret`]/[`SecretBytes`], are wiped on drop and
 //! appear masked in every `Debug` and in [`Plan::masked_body`].
 
+mod apply_line;
 mod body;
 mod checks;
 mod compat;
@@ -37,6 +38,7 @@ mod waves;
 
 /// The wiped holders, named here for the form and the scripts that fill an [`Input`].
 pub use crate::secret::{Secret, SecretBytes};
+pub use apply_line::{ApplyLine, TYPED_USER_DATA_FILE};
 pub use body::{Body, Metadata, PASSWORD_MARKER, PASSWORD_MASK, USER_DATA_MARKER};
 pub use checks::{KMS_KEY_LEN, is_uuid};
 pub use compat::{

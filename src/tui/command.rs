@@ -3,7 +3,7 @@
 //! caller's effects, which reply with [`Msg`](super::Msg)s.
 
 use crate::cloud::model::ServerKind;
-use crate::ops::Plan;
+use crate::ops::{ApplyLine, Plan};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,16 @@ pub enum Command {
     /// Send one change/reinstall request, once (never retried); journal its job before
     /// telling the TUI, then track it. Reply: `Msg::JobUpdated` then `Msg::Submitted`.
     Submit(Box<Submission>),
+    /// Send these requests as one rollout, wave after wave (the form with several servers):
+    /// journal it, send each request once, follow its jobs, halt past the failure budget.
+    /// Reply: `Msg::RolloutUpdated` on every change (the first names its id, or says why
+    /// it could not start), `Msg::JobUpdated` for each job it sends.
+    StartRollout(Box<RolloutOrder>),
+    /// `p`, `r` or `x` on a rollout row of the Jobs pane. Reply: `Msg::RolloutUpdated`.
+    SteerRollout {
+        id: String,
+        steer: Steer,
+    },
     /// Stop one server (ECS soft stop, BMS hard stop), tracked like an OS job.
     /// Reply: `Msg::JobUpdated` then `Msg::Submitted`.
     StopServer {
@@ -68,6 +78,47 @@ impl Command {
             Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit | Command::Bell
         )
     }
+}
+
+/// A rollout the form asks for: every request, in rollout order (wave 1 first), and the
+/// same request as `reimage apply` flags (its waves and failure budget, and what a
+/// resume plans again from). The plans hold the password; `Debug` is masked.
+#[derive(Debug, Clone)]
+pub struct RolloutOrder {
+    /// The key the TUI follows it by until the effects name its id.
+    pub key: String,
+    pub plans: Vec<Plan>,
+    /// For each plan, the image id its server shows once done (a reinstall: its own).
+    pub expect_images: Vec<String>,
+    pub line: ApplyLine,
+}
+
+/// Same key, bodies and flags: the same rollout as far as the TUI can tell.
+impl PartialEq for RolloutOrder {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+            && self.line == other.line
+            && self.expect_images == other.expect_images
+            && self.plans.len() == other.plans.len()
+            && self
+                .plans
+                .iter()
+                .zip(&other.plans)
+                .all(|(a, b)| a.path == b.path && a.masked_body() == b.masked_body())
+    }
+}
+
+impl Eq for RolloutOrder {}
+
+/// What a key on a rollout row asks of it. A sent job is never cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Steer {
+    /// `p`: send no further wave once the current one has ended.
+    Pause,
+    /// `r`: go on with the next wave.
+    Resume,
+    /// `x`: send nothing more; the jobs already sent are followed to their end.
+    Abandon,
 }
 
 /// One planned request, with the key the TUI follows it by until the job id is known.

@@ -69,8 +69,11 @@ mod viewer;
 
 pub use app::{App, Pane};
 pub use clipboard::osc52;
-pub use command::{Command, Submission};
-pub use msg::{JobProgress, JobView, Msg, Resource, SubmitOutcome};
+pub use command::{Command, RolloutOrder, Steer, Submission};
+pub use msg::{
+    JobProgress, JobView, Msg, Resource, RolloutServer, RolloutState, RolloutView, ServerStage,
+    SubmitOutcome,
+};
 pub use run::{Effects, Screen, run, run_on};
 pub use ui::draw;
 

@@ -134,11 +134,79 @@ pub enum Msg {
         id: u64,
         result: Result<crate::ops::UserData, String>,
     },
+    /// A rollout changed (or appeared).
+    RolloutUpdated(RolloutView),
     /// How a `Command::Submit` or `Command::StopServer` went.
     Submitted {
         key: String,
         outcome: SubmitOutcome,
     },
+}
+
+/// Where a rollout stands, as the Jobs pane shows it; sent by the rollout task on every
+/// change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutView {
+    /// The key of the `Command::StartRollout` that started it (empty for one replayed
+    /// from the journal).
+    pub key: String,
+    /// Its id in rollouts.jsonl; empty when it could not start.
+    pub id: String,
+    /// What it does, e.g. `change OS to Ubuntu 22.04` or `reinstall OS`.
+    pub operation: String,
+    /// The wave sent last (1-based; 0 before the first) and how many there are.
+    pub wave: usize,
+    pub waves: usize,
+    pub state: RolloutState,
+    /// Every server, in rollout order.
+    pub servers: Vec<RolloutServer>,
+}
+
+/// How a rollout goes as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolloutState {
+    Running,
+    /// `p` was pressed: the current wave goes on; the next is not sent.
+    Pausing,
+    /// Waiting for `r` before the next wave.
+    Paused,
+    /// Past its failure budget: nothing more is sent (the reason).
+    Halted(String),
+    /// `x`: nothing more is sent.
+    Abandoned,
+    /// Stopped on a lost link or when reimage stopped; `reimage apply --resume ID`
+    /// goes on (the reason).
+    Interrupted(String),
+    Finished,
+    /// It could not start: nothing was sent (the reason).
+    NotStarted(String),
+}
+
+/// One server of a rollout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutServer {
+    pub server_id: String,
+    pub name: String,
+    /// 1-based.
+    pub wave: usize,
+    /// The job it was sent as, once accepted: [`JobView::key`] of its row.
+    pub job_id: Option<String>,
+    pub stage: ServerStage,
+}
+
+/// Where one server of a rollout stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerStage {
+    /// Not sent (yet, or ever: see the rollout's state).
+    Waiting,
+    /// Sent; its job has not ended.
+    Running,
+    /// Its job ended SUCCESS and the server shows the image.
+    Ok,
+    /// Refused, failed, or the image not shown (why).
+    Failed(String),
+    /// Sent without an answer: it may have been applied; never sent again (why).
+    Unknown(String),
 }
 
 /// The answer to one submitted request.
