@@ -14,6 +14,8 @@ pub struct ApplyLine {
     pub image_id: Option<String>,
     /// Log in with a password (asked for on stdin).
     pub password: bool,
+    /// Send it hashed (`--hash-password`).
+    pub hash_password: bool,
     pub keypair: Option<String>,
     /// The user-data file the form loaded.
     pub user_data_file: Option<String>,
@@ -65,6 +67,9 @@ impl ApplyLine {
         if self.password {
             flag("password-stdin", None);
         }
+        if self.hash_password {
+            flag("hash-password", None);
+        }
         if let Some(k) = &self.keypair {
             flag("keypair", Some(k));
         }
@@ -89,8 +94,11 @@ impl ApplyLine {
         if let Some(r) = self.route {
             flag("route", Some(r.version()));
         }
-        flag("waves", Some(&self.waves.to_string()));
-        flag("max-failures", Some(&self.max_failures.to_string()));
+        // One server is one request: no waves to speak of.
+        if self.servers.len() > 1 {
+            flag("waves", Some(&self.waves.to_string()));
+            flag("max-failures", Some(&self.max_failures.to_string()));
+        }
         words.join(" ")
     }
 }
@@ -126,7 +134,7 @@ mod tests {
         assert_eq!(
             reinstall.command(),
             "reimage apply --reinstall --server a --keypair 'kp admin' --user-data \
-             USER_DATA_FILE --waves 100% --max-failures 0"
+             USER_DATA_FILE"
         );
     }
 }

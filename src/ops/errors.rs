@@ -20,6 +20,10 @@ pub enum Field {
     Byol,
     StopFirst,
     AutoPay,
+    /// A rollout's `--waves` (several servers).
+    Waves,
+    /// A rollout's `--max-failures` (several servers).
+    MaxFailures,
 }
 
 impl Field {
@@ -38,6 +42,8 @@ impl Field {
             Field::Byol => "BYOL",
             Field::StopFirst => "Stop first",
             Field::AutoPay => "Auto-pay",
+            Field::Waves => "Waves",
+            Field::MaxFailures => "Max failures",
         }
     }
 }

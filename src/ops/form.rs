@@ -42,7 +42,13 @@ pub fn field_applies(input: &Input<'_>, field: Field) -> bool {
         Field::UserData => !ecs || route != Some(Route::V1),
         Field::Password | Field::PasswordConfirm => input.entries.login.takes_password(),
         Field::Keypair => input.entries.login == LoginMode::Keypair,
-        Field::Server | Field::Image | Field::LoginMode | Field::KmsKey => true,
+        // A rollout's: the form offers them for several servers.
+        Field::Server
+        | Field::Image
+        | Field::LoginMode
+        | Field::KmsKey
+        | Field::Waves
+        | Field::MaxFailures => true,
     }
 }
 

@@ -447,8 +447,7 @@ impl App {
             Msg::UserIdLoaded(result) => super::form::host::user_id_loaded(self, result),
             Msg::UserDataRead { id, result } => super::form::host::user_data_read(self, id, result),
             Msg::Submitted { key, outcome } => super::form::host::submitted(self, &key, outcome),
-            // Shown by the Jobs pane (next commit).
-            Msg::RolloutUpdated(_) => none(),
+            Msg::RolloutUpdated(view) => super::job_msgs::rollout_updated(self, view),
         })
     }
 }

@@ -144,6 +144,8 @@ actions! {
     SearchNext "search_next" [Viewer] false "next match of the search" ["n"];
     SearchPrev "search_prev" [Viewer] false "previous match of the search" ["N"];
     DismissJob "dismiss_job" [Jobs] false "dismiss a finished job" ["d"];
+    PauseRollout "pause_rollout" [Jobs] false "rollout: pause after the wave in flight; again (or r) resumes" ["p"];
+    AbandonRollout "abandon_rollout" [Jobs] false "rollout: send no more waves (sent jobs go on)" ["x"];
     // Popups take every key; text typed into one of their fields never reaches these.
     NextField "next_field" [Form] false "next field" ["tab", "down"];
     PrevField "prev_field" [Form] false "previous field" ["backtab", "up"];
@@ -155,6 +157,7 @@ actions! {
     Submit "submit" [Picker, Review, Sending, Stop] false "pick; send once confirmed; press the focused button" ["enter"];
     ShowUnfit "show_unfit" [Picker] false "show or hide the images that do not fit" ["tab", "backtab"];
     KeepSecret "keep_secret" [Review] false "keep the password in memory for a retry" ["ctrl-k"];
+    CopyCommand "copy_command" [Review] false "copy the same request as a reimage apply command, no secret (y when the confirmation is a number)" ["ctrl-y", "y"];
     Choose "choose" [Stop] false "move between Cancel and Stop" ["left", "right", "tab", "backtab"];
     HardStop "hard_stop" [Stop] false "ECS: soft stop (shutdown) or hard stop (power off)" ["h"];
     No "no" [Stop] false "cancel the stop" ["n", "q"];

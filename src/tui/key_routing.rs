@@ -50,14 +50,15 @@ pub(crate) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     }
 }
 
-/// Esc outside inputs: leave the zoomed details, else clear the filter, else dismiss the note.
+/// Esc outside inputs: leave the zoomed details, else clear the filter, else leave an
+/// opened rollout, else dismiss the note.
 fn escape(app: &mut App) {
     if app.zoom {
         app.zoom = false;
         app.apply_layout();
     } else if !app.view(app.pane).filter().is_empty() {
         set_filter(app, "");
-    } else {
+    } else if !(app.pane == Pane::Jobs && app.jobs.close_rollout()) {
         app.toasts.dismiss();
     }
 }
@@ -82,7 +83,7 @@ fn ask_before_dropping_form(app: &mut App) -> bool {
 }
 
 fn request_quit(app: &mut App, force_key: bool) -> Vec<Command> {
-    let sending = app.jobs.submitting();
+    let sending = app.jobs.submitting() + app.jobs.live_rollouts();
     if sending == 0 || (force_key && app.confirm_quit_open()) {
         return app.quit();
     }
@@ -277,6 +278,10 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         return Vec::new();
     }
     if action == Action::Refresh && app.pane == Pane::Jobs {
+        // On a paused rollout, r goes on with it; elsewhere it polls the open jobs.
+        if let Some(cmds) = super::job_msgs::resume_rollout(app) {
+            return cmds;
+        }
         return super::job_msgs::poll_now(app);
     }
     match action {
@@ -349,11 +354,12 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::ImageEnv => app.images.cycle_target(),
         Action::ImageArch => app.images.cycle_arch(),
         Action::ImagePlatform => app.images.cycle_platform(),
+        Action::PauseRollout => return super::job_msgs::pause_rollout(app),
+        Action::AbandonRollout => return super::job_msgs::abandon_rollout(app),
         Action::DismissJob => {
             let done = app
                 .jobs
-                .table
-                .selected()
+                .selected_job()
                 .filter(|j| !j.submitting && j.status.is_terminal())
                 .map(|j| j.key.clone());
             match done {
@@ -377,6 +383,7 @@ pub(crate) fn act(app: &mut App, action: Action) -> Vec<Command> {
         | Action::Submit
         | Action::ShowUnfit
         | Action::KeepSecret
+        | Action::CopyCommand
         | Action::Choose
         | Action::No
         | Action::Yes

@@ -247,9 +247,19 @@ pub(crate) fn messages(app: &App) -> Viewer {
 
 /// The warning is wrapped, never cut: the box grows to hold it.
 fn confirm_quit(f: &mut Frame, area: Rect, app: &App) {
-    let n = app.jobs.submitting();
-    let warning =
-        format!("{n} request(s) are being sent; quitting now leaves their outcome unknown.");
+    let (n, live) = (app.jobs.submitting(), app.jobs.live_rollouts());
+    let mut warning = String::new();
+    if n > 0 {
+        warning +=
+            &format!("{n} request(s) are being sent; quitting now leaves their outcome unknown. ");
+    }
+    if live > 0 {
+        warning += &format!(
+            "{live} rollout(s) would send more waves; quitting stops them (the jobs sent go on; \
+             reimage apply --resume ID goes on with them)."
+        );
+    }
+    let warning = warning.trim_end().to_string();
     let w = area.width.saturating_sub(4).min(64);
     let rows = super::text::wrap(&warning, w.saturating_sub(2) as usize);
     let popup = centered(area, w, rows.len() as u16 + 3);

@@ -295,6 +295,8 @@ fn text_cursor(form: &FormState, slot: Slot) -> Option<usize> {
         }
         Slot::UserDataFile => Some(line_col(&form.file_path).min(28)),
         Slot::KmsKey => Some(line_col(&form.kms).min(36)),
+        Slot::Waves => Some(line_col(&form.waves).min(16)),
+        Slot::MaxFailures => Some(line_col(&form.max_failures).min(16)),
         _ => None,
     }
 }

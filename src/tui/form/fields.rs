@@ -34,10 +34,12 @@ pub(crate) enum Slot {
     Byol,
     StopFirst,
     AutoPay,
+    Waves,
+    MaxFailures,
 }
 
 impl Slot {
-    const ALL: [Slot; 13] = [
+    const ALL: [Slot; 15] = [
         Slot::Image,
         Slot::Route,
         Slot::Login,
@@ -51,6 +53,8 @@ impl Slot {
         Slot::Byol,
         Slot::StopFirst,
         Slot::AutoPay,
+        Slot::Waves,
+        Slot::MaxFailures,
     ];
 
     /// The ops field whose errors show under this row.
@@ -67,6 +71,8 @@ impl Slot {
             Slot::Byol => Field::Byol,
             Slot::StopFirst => Field::StopFirst,
             Slot::AutoPay => Field::AutoPay,
+            Slot::Waves => Field::Waves,
+            Slot::MaxFailures => Field::MaxFailures,
         }
     }
 
@@ -85,6 +91,8 @@ impl Slot {
             Slot::Byol => "License",
             Slot::StopFirst => "Stop first",
             Slot::AutoPay => "Auto-pay",
+            Slot::Waves => "Waves",
+            Slot::MaxFailures => "Max failed",
         }
     }
 }
@@ -98,6 +106,7 @@ impl FormState {
             .filter(|slot| match slot {
                 Slot::Image => self.op == ops::OpKind::Change,
                 Slot::KmsKey => self.entries.encrypt,
+                Slot::Waves | Slot::MaxFailures => self.is_bulk(),
                 // Errors about the user data show under "User data", never twice.
                 s => self.targets.iter().any(|t| {
                     self.with_input(ctx, &entries, t, |i| ops::field_applies(i, s.field()))
@@ -222,7 +231,9 @@ fn takes_text(slot: Slot, key: &KeyEvent) -> bool {
             KeyCode::Backspace => true,
             _ => false,
         },
-        Slot::UserDataFile | Slot::KmsKey => LineInput::is_editing_key(key),
+        Slot::UserDataFile | Slot::KmsKey | Slot::Waves | Slot::MaxFailures => {
+            LineInput::is_editing_key(key)
+        }
         _ => false,
     }
 }
@@ -289,6 +300,12 @@ fn edit(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent, action: Option<Acti
         // Enter is Advance, below.
         Slot::KmsKey => {
             form.kms.handle(key);
+        }
+        Slot::Waves => {
+            form.waves.handle(key);
+        }
+        Slot::MaxFailures => {
+            form.max_failures.handle(key);
         }
         Slot::Encrypt | Slot::Byol | Slot::StopFirst | Slot::AutoPay if toggle => {
             let e = &mut form.entries;

@@ -8,9 +8,11 @@ use super::{Ctx, FileNote, FormState, Outcome, Request, SendState};
 use crate::cloud::model::{JobStatus, Server};
 use crate::ops::OpKind;
 use crate::tui::app::App;
-use crate::tui::command::{Command, Submission};
+use crate::tui::command::{Command, RolloutOrder, Submission};
 use crate::tui::layers::{self, Layer};
-use crate::tui::msg::{JobView, SubmitOutcome};
+use crate::tui::msg::{
+    JobView, RolloutServer, RolloutState, RolloutView, ServerStage, SubmitOutcome,
+};
 use crate::tui::toast::Level;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -165,6 +167,10 @@ pub(crate) fn form_key(app: &mut App, form: &mut FormState, key: &KeyEvent) -> l
             });
             layers::Outcome::Keep(vec![Command::ReadUserData { id, path }])
         }
+        Outcome::Copy(text) => layers::Outcome::Keep(vec![Command::CopyToClipboard(text)]),
+        Outcome::Rollout { plans, line } => {
+            layers::Outcome::Close(vec![start_rollout(app, form, plans, line)])
+        }
         Outcome::Submit(plans) => {
             let requests: Vec<Request> = plans
                 .into_iter()
@@ -193,6 +199,69 @@ pub(crate) fn form_key(app: &mut App, form: &mut FormState, key: &KeyEvent) -> l
             layers::Outcome::Keep(cmds)
         }
     }
+}
+
+/// The confirmed rollout: its row in the Jobs pane at once (every server waiting until
+/// the effects name it), the servers unmarked, the Jobs pane shown.
+fn start_rollout(
+    app: &mut App,
+    form: &FormState,
+    plans: Vec<crate::ops::Plan>,
+    line: crate::ops::ApplyLine,
+) -> Command {
+    let key = app.request_key("rollout");
+    let expect_images: Vec<String> = plans
+        .iter()
+        .map(|p| match &line.image_id {
+            Some(id) => id.clone(),
+            None => form
+                .targets
+                .iter()
+                .find(|t| t.id == p.server_id)
+                .and_then(Server::current_image_id)
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect();
+    let waves = line.waves.split(&plans);
+    let servers = waves
+        .iter()
+        .enumerate()
+        .flat_map(|(w, wave)| {
+            wave.iter().map(move |p| RolloutServer {
+                server_id: p.server_id.clone(),
+                name: p.server_name.clone(),
+                wave: w + 1,
+                job_id: None,
+                stage: ServerStage::Waiting,
+            })
+        })
+        .collect();
+    let operation = match (form.op, plans.first()) {
+        (OpKind::Change, Some(p)) => format!("{} to {}", form.op.label(), p.to_image),
+        _ => form.op.label().to_string(),
+    };
+    for p in &plans {
+        app.servers.table.unmark(&p.server_id);
+    }
+    let row = format!("rollout {key}");
+    app.jobs.upsert_rollout(RolloutView {
+        key: key.clone(),
+        id: String::new(),
+        operation,
+        wave: 0,
+        waves: waves.len(),
+        state: RolloutState::Running,
+        servers,
+    });
+    app.pane = crate::tui::app::Pane::Jobs;
+    app.jobs.select(&row);
+    Command::StartRollout(Box::new(RolloutOrder {
+        key,
+        plans,
+        expect_images,
+        line,
+    }))
 }
 
 /// A "sending" row in the Jobs pane, so quitting asks first while it is in flight.

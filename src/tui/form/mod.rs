@@ -16,6 +16,7 @@ pub(crate) mod host;
 mod paste;
 mod picker;
 mod review;
+mod rollout;
 mod rows;
 pub(crate) mod stop;
 
@@ -58,6 +59,13 @@ pub(crate) enum Outcome {
     ReadUserData(String),
     /// Send these plans, one request each (the app names them: [`FormState::start_sending`]).
     Submit(Vec<Plan>),
+    /// Several servers: send these plans as one rollout, wave after wave, as `line` says.
+    Rollout {
+        plans: Vec<Plan>,
+        line: ops::ApplyLine,
+    },
+    /// Copy this text to the clipboard (the review's `y`).
+    Copy(String),
 }
 
 /// Beside the "from file" row: a read in flight, or how the last one went.
@@ -139,6 +147,9 @@ pub(crate) struct FormState {
     pub file_path: LineInput,
     pub file_note: Option<FileNote>,
     pub kms: LineInput,
+    /// Several servers: the rollout's `--waves` and `--max-failures`, as typed.
+    pub waves: LineInput,
+    pub max_failures: LineInput,
     pub focus: Slot,
     pub touched: BTreeSet<Slot>,
     pub show_all_errors: bool,
@@ -183,6 +194,7 @@ impl FormState {
                 ),
             });
         };
+        let many = targets.len() > 1;
         let mut entries = Entries::defaults_for(first);
         // Every running ECS needs it, not only the first.
         entries.stop_first = targets
@@ -209,6 +221,9 @@ impl FormState {
             file_path: LineInput::default(),
             file_note: None,
             kms: LineInput::default(),
+            // Several servers: a canary first, then the rest once it succeeded.
+            waves: LineInput::with_text(if many { "1,100%" } else { "" }),
+            max_failures: LineInput::with_text(if many { "0" } else { "" }),
             focus,
             touched: BTreeSet::new(),
             show_all_errors: false,
@@ -362,6 +377,13 @@ impl FormState {
                 }
             }
         }
+        if self.is_bulk()
+            && let Err(wrong) = self.rollout()
+        {
+            for (field, text) in wrong {
+                out.entry(field).or_default().push(text);
+            }
+        }
         out
     }
 
@@ -400,7 +422,8 @@ impl FormState {
     /// Moves to the review, or marks every field in error.
     fn go_review(&mut self, ctx: &Ctx<'_>) {
         self.picker = None;
-        match self.plans(ctx) {
+        let rollout_ok = !self.is_bulk() || self.rollout().is_ok();
+        match self.plans(ctx).filter(|_| rollout_ok) {
             Some(plans) => {
                 self.note = None;
                 self.stage = Stage::Review {

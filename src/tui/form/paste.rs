@@ -54,6 +54,8 @@ impl FormState {
                 self.file_path.paste(text).note(false)
             }
             Slot::KmsKey => self.kms.paste(text).note(false),
+            Slot::Waves => self.waves.paste(text).note(false),
+            Slot::MaxFailures => self.max_failures.paste(text).note(false),
             _ => Some("nothing pasted: this row takes no text (Tab to a text field)".into()),
         };
         self.touched.insert(slot);

@@ -49,18 +49,34 @@ fn max_scroll(form: &FormState, plans: &[Plan], ctx: &Ctx<'_>) -> u16 {
 }
 
 pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
-    // Typing goes to the confirmation first.
-    let action = if LineInput::is_editing_key(key) {
-        None
-    } else {
-        ctx.look.keymap.action_in(Scope::Review, key)
-    };
     let word = form.confirm_word();
+    // Typing goes to the confirmation first; a letter can copy only when the word to
+    // type is a number (several servers), so no name loses a letter to it.
+    let action = match ctx.look.keymap.action_in(Scope::Review, key) {
+        Some(Action::CopyCommand)
+            if typed_char(key) && !word.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            None
+        }
+        Some(Action::CopyCommand) => Some(Action::CopyCommand),
+        _ if LineInput::is_editing_key(key) => None,
+        other => other,
+    };
+    if action == Some(Action::CopyCommand) {
+        return copy_command(form, ctx);
+    }
     let max = match &form.stage {
         Stage::Review { plans, .. } => max_scroll(form, plans, ctx),
         _ => 0,
     };
     let page = u16::try_from(body_size(ctx.screen).1.saturating_sub(1).max(1)).unwrap_or(1);
+    let confirmed =
+        matches!(&form.stage, Stage::Review { confirm, .. } if confirm.text.trim() == word);
+    let line = if confirmed && action == Some(Action::Submit) && form.targets.len() > 1 {
+        form.apply_line(ctx)
+    } else {
+        None
+    };
     let Stage::Review {
         plans,
         confirm,
@@ -80,8 +96,12 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
         Some(Action::Down) => *scroll = scroll.saturating_add(1).min(max),
         Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
         Some(Action::PageDown) => *scroll = scroll.saturating_add(page).min(max),
-        Some(Action::Submit) if confirm.text.trim() == word => {
-            return Outcome::Submit(std::mem::take(plans));
+        Some(Action::Submit) if confirmed => {
+            let plans = std::mem::take(plans);
+            return match line {
+                Some(line) => Outcome::Rollout { plans, line },
+                None => Outcome::Submit(plans),
+            };
         }
         Some(Action::Submit) => {
             let back = ctx.look.keymap.hint(&[Action::Cancel], true);
@@ -96,6 +116,37 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
         }
     }
     Outcome::Stay
+}
+
+/// A key that types a character (no Ctrl or Alt).
+fn typed_char(key: &KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    matches!(key.code, KeyCode::Char(_))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
+/// The review's `y`: the same request as a `reimage apply` command, without a secret.
+fn copy_command(form: &mut FormState, ctx: &Ctx<'_>) -> Outcome {
+    let Some(line) = form.apply_line(ctx) else {
+        return Outcome::Stay;
+    };
+    let note = if line.user_data_typed {
+        format!(
+            "copied the reimage apply command; save the typed user data to a file and put its \
+             path for {}",
+            crate::ops::TYPED_USER_DATA_FILE
+        )
+    } else if line.password {
+        "copied the reimage apply command; it reads the password from stdin".to_string()
+    } else {
+        "copied the reimage apply command".to_string()
+    };
+    if let Stage::Review { note: n, .. } = &mut form.stage {
+        *n = Some(note);
+    }
+    Outcome::Copy(line.command())
 }
 
 pub(super) fn handle_sending_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
@@ -158,6 +209,11 @@ pub(super) fn lines<'a>(
             th.dim,
         ));
     }
+    if form.targets.len() > 1
+        && let Ok((waves, max)) = form.rollout()
+    {
+        out.extend(wave_lines(plans, &waves, max, th, g));
+    }
     if !plans.is_empty() {
         // One request shape per route: its path, body and why that route.
         let mut shown: Vec<Route> = Vec::new();
@@ -211,6 +267,40 @@ pub(super) fn lines<'a>(
                 seen.push(m);
             }
         }
+    }
+    out
+}
+
+/// The rollout: its waves with their servers, and when it halts.
+fn wave_lines<'a>(
+    plans: &[Plan],
+    waves: &crate::ops::Waves,
+    max: crate::ops::MaxFailures,
+    th: &Theme,
+    g: &Glyphs,
+) -> Vec<Line<'a>> {
+    let names: Vec<&str> = plans.iter().map(|p| p.server_name.as_str()).collect();
+    let split = waves.split(&names);
+    let mut out = vec![Line::styled(
+        format!(
+            "Rollout: {} wave(s) ({waves}) {} halts past {} failed server(s) (max failed {max})",
+            split.len(),
+            g.sep,
+            max.allowed(names.len())
+        ),
+        th.label,
+    )];
+    for (i, wave) in split.iter().enumerate() {
+        out.push(Line::from(vec![
+            Span::styled(format!("  wave {}: ", i + 1), th.label),
+            Span::raw(wave.join(", ")),
+        ]));
+    }
+    if split.len() > 1 {
+        out.push(Line::styled(
+            "  a wave goes once each job before it ended SUCCESS and shows the image",
+            th.dim,
+        ));
     }
     out
 }
@@ -315,6 +405,7 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
     if form.entries.login.takes_password() {
         items.push((&[Action::KeepSecret], "keep password"));
     }
+    items.push((&[Action::CopyCommand], "copy as command"));
     let hints = look.hints(&items, true);
     let inner = frame(f, area, &title, hints, look);
     let bottom = TAIL.min(inner.height);

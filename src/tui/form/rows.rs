@@ -185,6 +185,39 @@ pub(super) fn value<'a>(
             check(e.encrypt)
         ))],
         Slot::KmsKey => vec![Span::raw(boxed(&form.kms.text, 40))],
+        Slot::Waves => {
+            let sizes = form
+                .rollout()
+                .map(|(waves, _)| {
+                    let sizes: Vec<String> = waves
+                        .sizes(form.targets.len())
+                        .iter()
+                        .map(usize::to_string)
+                        .collect();
+                    format!("  servers per wave: {}", sizes.join(" + "))
+                })
+                .unwrap_or_default();
+            vec![
+                Span::raw(boxed(&form.waves.text, 20)),
+                Span::styled(sizes, th.dim),
+            ]
+        }
+        Slot::MaxFailures => {
+            let allowed = form
+                .rollout()
+                .map(|(_, max)| {
+                    format!(
+                        "  halts past {} failed server(s) of {}",
+                        max.allowed(form.targets.len()),
+                        form.targets.len()
+                    )
+                })
+                .unwrap_or_default();
+            vec![
+                Span::raw(boxed(&form.max_failures.text, 20)),
+                Span::styled(allowed, th.dim),
+            ]
+        }
         Slot::Byol => vec![Span::raw(format!(
             "{}BYOL (bring your own license)",
             check(e.byol)

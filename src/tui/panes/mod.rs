@@ -4,6 +4,7 @@
 pub mod images;
 pub mod jobs;
 pub mod keypairs;
+pub mod rollouts;
 pub mod servers;
 pub(crate) mod view;
 
