@@ -43,7 +43,7 @@ pub(crate) fn rollout_updated(app: &mut App, view: RolloutView) -> Vec<Command> 
             (!view.key.is_empty() && r.key == view.key) || (!view.id.is_empty() && r.id == view.id)
         })
         .map(|r| r.state.clone());
-    let progress = view.progress(app.glyphs.sep);
+    let progress = view.progress(app.glyphs.sep, true);
     let changed = before.as_ref() != Some(&view.state);
     let said = match &view.state {
         _ if !changed => None,

@@ -77,6 +77,7 @@ mod tui {
     mod paste;
     mod pure;
     mod render;
+    mod rollouts;
     mod run_loop;
     mod screen;
     mod text;

@@ -207,7 +207,7 @@ impl TablePane for JobsPane {
                     "Jobs of rollout {} {} {} {} {back} back",
                     r.id,
                     g.sep,
-                    r.progress(g.sep),
+                    r.progress(g.sep, true),
                     g.sep
                 )
             }

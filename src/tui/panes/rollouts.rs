@@ -69,13 +69,14 @@ impl RolloutView {
         }
     }
 
-    /// `wave 2/3 · 12 ok · 0 failed · 30 waiting` (`not sent` once nothing more goes).
-    pub fn progress(&self, sep: &str) -> String {
+    /// `wave 2/3 · 12 ok · 0 failed · 30 waiting` (`not sent` once nothing more goes);
+    /// with `running`, the jobs still open too.
+    pub fn progress(&self, sep: &str, running: bool) -> String {
         let t = self.tally();
         let mut parts = vec![format!("wave {}/{}", self.wave, self.waves)];
         parts.push(format!("{} ok", t.ok));
         parts.push(format!("{} failed", t.failed));
-        if t.running > 0 {
+        if running && t.running > 0 {
             parts.push(format!("{} running", t.running));
         }
         let waiting = if self.sends_no_more() {
@@ -118,10 +119,11 @@ impl RolloutRow {
         match col {
             JOB => Cow::Borrowed(&v.id),
             SERVER => Cow::Owned(format!("{} servers", v.servers.len())),
-            OPERATION => Cow::Owned(format!("rollout: {}", v.operation)),
+            // What it does is in its details; the row says what it is.
+            OPERATION => Cow::Borrowed("rollout"),
             STATUS => Cow::Borrowed(v.status_word()),
             ELAPSED => Cow::Borrowed(""),
-            DETAIL => Cow::Owned(v.progress("·")),
+            DETAIL => Cow::Owned(v.progress("·", false)),
             _ => Cow::Borrowed(""),
         }
     }
@@ -145,7 +147,7 @@ impl RolloutRow {
                 style: state_style(&v.state, theme),
                 ..Shown::plain(self.cell(col))
             },
-            DETAIL => Shown::plain(Cow::Owned(v.progress(glyphs.sep))),
+            DETAIL => Shown::plain(Cow::Owned(v.progress(glyphs.sep, false))),
             _ => Shown::plain(self.cell(col)),
         }
     }
@@ -180,7 +182,7 @@ pub fn fields(v: &RolloutView, theme: &Theme, sep: &str) -> Vec<Field> {
             v.status_word().into(),
             state_style(&v.state, theme),
         ),
-        ("progress", v.progress(sep), b),
+        ("progress", v.progress(sep, true), b),
     ];
     if let Some(r) = v.reason() {
         out.push(("why", r.to_string(), theme.bad));
