@@ -15,4 +15,5 @@ mod password;
 mod paste;
 mod readme_screens;
 mod region_and_state;
+mod rollout_waves;
 mod smoke;
