@@ -64,7 +64,10 @@ fn reinstall_all(pty: &mut Pty) -> String {
     pty.send("R");
     pty.wait_for("Reinstall OS", WAIT);
     let form = pty.wait_for("Waves", WAIT);
-    assert!(form.contains("[ 1,100%"), "a canary first by default: {form}");
+    assert!(
+        form.contains("[ 1,100%"),
+        "a canary first by default: {form}"
+    );
     if !form.contains("(*) password") {
         pty.send("\x1b[D");
         pty.wait_for("(*) password", WAIT);
@@ -154,12 +157,13 @@ fn a_failing_canary_halts_after_one_request() {
     let mut pty = tui(&sb, home.path());
     reinstall_all(&mut pty);
     let halted = pty.wait_for("HALTED", std::time::Duration::from_secs(60));
-    assert!(
-        halted.contains("0 ok · 1 failed · 2 not sent"),
-        "{halted}"
-    );
+    assert!(halted.contains("0 ok · 1 failed · 2 not sent"), "{halted}");
     assert_eq!(requests(&sb, &ids[0]), 1);
-    assert_eq!(requests(&sb, &ids[1]) + requests(&sb, &ids[2]), 0, "nothing more sent");
+    assert_eq!(
+        requests(&sb, &ids[1]) + requests(&sb, &ids[2]),
+        0,
+        "nothing more sent"
+    );
     // Its details name the servers not sent.
     let details = pty.screen();
     assert!(

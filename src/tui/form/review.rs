@@ -54,7 +54,7 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
     // type is a number (several servers), so no name loses a letter to it.
     let action = match ctx.look.keymap.action_in(Scope::Review, key) {
         Some(Action::CopyCommand)
-            if typed_char(key) && !word.bytes().all(|b| b.is_ascii_digit()) =>
+            if super::rollout::typed_char(key) && !word.bytes().all(|b| b.is_ascii_digit()) =>
         {
             None
         }
@@ -63,7 +63,7 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
         other => other,
     };
     if action == Some(Action::CopyCommand) {
-        return copy_command(form, ctx);
+        return super::rollout::copy_command(form, ctx);
     }
     let max = match &form.stage {
         Stage::Review { plans, .. } => max_scroll(form, plans, ctx),
@@ -116,37 +116,6 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
         }
     }
     Outcome::Stay
-}
-
-/// A key that types a character (no Ctrl or Alt).
-fn typed_char(key: &KeyEvent) -> bool {
-    use crossterm::event::{KeyCode, KeyModifiers};
-    matches!(key.code, KeyCode::Char(_))
-        && !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-}
-
-/// The review's `y`: the same request as a `reimage apply` command, without a secret.
-fn copy_command(form: &mut FormState, ctx: &Ctx<'_>) -> Outcome {
-    let Some(line) = form.apply_line(ctx) else {
-        return Outcome::Stay;
-    };
-    let note = if line.user_data_typed {
-        format!(
-            "copied the reimage apply command; save the typed user data to a file and put its \
-             path for {}",
-            crate::ops::TYPED_USER_DATA_FILE
-        )
-    } else if line.password {
-        "copied the reimage apply command; it reads the password from stdin".to_string()
-    } else {
-        "copied the reimage apply command".to_string()
-    };
-    if let Stage::Review { note: n, .. } = &mut form.stage {
-        *n = Some(note);
-    }
-    Outcome::Copy(line.command())
 }
 
 pub(super) fn handle_sending_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) -> Outcome {
@@ -212,7 +181,7 @@ pub(super) fn lines<'a>(
     if form.targets.len() > 1
         && let Ok((waves, max)) = form.rollout()
     {
-        out.extend(wave_lines(plans, &waves, max, th, g));
+        out.extend(super::rollout::wave_lines(plans, &waves, max, th, g));
     }
     if !plans.is_empty() {
         // One request shape per route: its path, body and why that route.
@@ -267,40 +236,6 @@ pub(super) fn lines<'a>(
                 seen.push(m);
             }
         }
-    }
-    out
-}
-
-/// The rollout: its waves with their servers, and when it halts.
-fn wave_lines<'a>(
-    plans: &[Plan],
-    waves: &crate::ops::Waves,
-    max: crate::ops::MaxFailures,
-    th: &Theme,
-    g: &Glyphs,
-) -> Vec<Line<'a>> {
-    let names: Vec<&str> = plans.iter().map(|p| p.server_name.as_str()).collect();
-    let split = waves.split(&names);
-    let mut out = vec![Line::styled(
-        format!(
-            "Rollout: {} wave(s) ({waves}) {} halts past {} failed server(s) (max failed {max})",
-            split.len(),
-            g.sep,
-            max.allowed(names.len())
-        ),
-        th.label,
-    )];
-    for (i, wave) in split.iter().enumerate() {
-        out.push(Line::from(vec![
-            Span::styled(format!("  wave {}: ", i + 1), th.label),
-            Span::raw(wave.join(", ")),
-        ]));
-    }
-    if split.len() > 1 {
-        out.push(Line::styled(
-            "  a wave goes once each job before it ended SUCCESS and shows the image",
-            th.dim,
-        ));
     }
     out
 }

@@ -2,8 +2,11 @@
 //! same request as `reimage apply` flags (what the review's `y` copies and what the
 //! rollout journals for a resume).
 
-use super::{Ctx, FileNote, FormState, Stage};
-use crate::ops::{self, ApplyLine, Field, LoginMode, OpKind};
+use super::{Ctx, FileNote, FormState, Outcome, Stage};
+use crate::ops::{self, ApplyLine, Field, LoginMode, OpKind, Plan};
+use crate::tui::theme::{Glyphs, Theme};
+use crossterm::event::KeyEvent;
+use ratatui::text::{Line, Span};
 use std::collections::BTreeMap;
 
 impl FormState {
@@ -50,4 +53,69 @@ impl FormState {
             max_failures,
         })
     }
+}
+
+/// The rollout: its waves with their servers, and when it halts.
+pub(super) fn wave_lines<'a>(
+    plans: &[Plan],
+    waves: &crate::ops::Waves,
+    max: crate::ops::MaxFailures,
+    th: &Theme,
+    g: &Glyphs,
+) -> Vec<Line<'a>> {
+    let names: Vec<&str> = plans.iter().map(|p| p.server_name.as_str()).collect();
+    let split = waves.split(&names);
+    let mut out = vec![Line::styled(
+        format!(
+            "Rollout: {} wave(s) ({waves}) {} halts past {} failed server(s) (max failed {max})",
+            split.len(),
+            g.sep,
+            max.allowed(names.len())
+        ),
+        th.label,
+    )];
+    for (i, wave) in split.iter().enumerate() {
+        out.push(Line::from(vec![
+            Span::styled(format!("  wave {}: ", i + 1), th.label),
+            Span::raw(wave.join(", ")),
+        ]));
+    }
+    if split.len() > 1 {
+        out.push(Line::styled(
+            "  a wave goes once each job before it ended SUCCESS and shows the image",
+            th.dim,
+        ));
+    }
+    out
+}
+
+/// A key that types a character (no Ctrl or Alt).
+pub(super) fn typed_char(key: &KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    matches!(key.code, KeyCode::Char(_))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
+/// The review's `y`: the same request as a `reimage apply` command, without a secret.
+pub(super) fn copy_command(form: &mut FormState, ctx: &Ctx<'_>) -> Outcome {
+    let Some(line) = form.apply_line(ctx) else {
+        return Outcome::Stay;
+    };
+    let note = if line.user_data_typed {
+        format!(
+            "copied the reimage apply command; save the typed user data to a file and put its \
+             path for {}",
+            crate::ops::TYPED_USER_DATA_FILE
+        )
+    } else if line.password {
+        "copied the reimage apply command; it reads the password from stdin".to_string()
+    } else {
+        "copied the reimage apply command".to_string()
+    };
+    if let Stage::Review { note: n, .. } = &mut form.stage {
+        *n = Some(note);
+    }
+    Outcome::Copy(line.command())
 }
