@@ -125,7 +125,10 @@ pub(crate) enum Stage {
         plans: Vec<Plan>,
         confirm: LineInput,
         scroll: u16,
+        /// Why the confirmation did not go through (shown as an error).
         note: Option<String>,
+        /// What `y` copied, until the next key.
+        copied: Option<String>,
     },
     Sending {
         results: Vec<SendResult>,
@@ -373,6 +376,7 @@ impl FormState {
                     confirm: LineInput::default(),
                     scroll: 0,
                     note: None,
+                    copied: None,
                 }
             }
             None => {

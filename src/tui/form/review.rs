@@ -82,10 +82,12 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
         confirm,
         scroll,
         note,
+        copied,
     } = &mut form.stage
     else {
         return Outcome::Stay;
     };
+    *copied = None;
     match action {
         Some(Action::Cancel) => {
             plans.clear();
@@ -300,6 +302,7 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
         confirm,
         scroll,
         note,
+        copied,
     } = &form.stage
     else {
         return;
@@ -376,6 +379,8 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
     ]));
     if let Some(n) = note {
         tail.push(Line::styled(n.clone(), th.error));
+    } else if let Some(c) = copied {
+        tail.push(Line::styled(c.clone(), th.ok));
     }
     let at = Rect::new(
         inner.x,

@@ -114,8 +114,8 @@ pub(super) fn copy_command(form: &mut FormState, ctx: &Ctx<'_>) -> Outcome {
     } else {
         "copied the reimage apply command".to_string()
     };
-    if let Stage::Review { note: n, .. } = &mut form.stage {
-        *n = Some(note);
+    if let Stage::Review { copied, .. } = &mut form.stage {
+        *copied = Some(note);
     }
     Outcome::Copy(line.command())
 }
