@@ -28,6 +28,7 @@ mod tui_files;
 mod tui_jobs;
 mod tui_link;
 mod tui_listings;
+mod tui_rollouts;
 mod user_data;
 
 pub use connect::{Connected, Face, connect_with};
