@@ -402,3 +402,316 @@ fn not_started(order: &RolloutOrder) -> Vec<Vec<RolloutServer>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Connected, EffectsParts, Start, TuiEffects};
+    use crate::cloud::ImageQuery;
+    use crate::cloud::model::ServerKind;
+    use crate::config::{Env, GlobalArgs};
+    use crate::jobs::audit::{Actor, AuditLog};
+    use crate::jobs::journal::Journal;
+    use crate::jobs::pacing::JobSettings;
+    use crate::ops::{self, ApplyLine, Entries, Input, LoginMode, Operation};
+    use crate::sandbox::{Sandbox, SandboxConfig};
+    use crate::tui::{
+        Command, Effects, Msg, RolloutOrder, RolloutState, RolloutView, ServerStage, Steer,
+    };
+    use std::collections::HashSet;
+    use std::time::Duration;
+    use tokio::sync::mpsc::UnboundedReceiver;
+
+    const PASSWORD: &str = "Str0ng!Pass9";
+    /// Stopped Linux ECS servers that take a reinstall with a password, by id.
+    const SERVERS: [&str; 3] = [
+        "a6bfe467-7569-5842-9abd-15e54e3eeb55", // web-03
+        "797c2177-e9c8-5e1f-a2ac-2a500e4e0402", // gitlab-runner-01
+        "e1f7f239-eaf1-5c5c-adf4-5a5ba065efe8", // db-replica-1
+    ];
+
+    struct Rig {
+        sandbox: Sandbox,
+        effects: TuiEffects,
+        rx: UnboundedReceiver<Msg>,
+        tx: tokio::sync::mpsc::UnboundedSender<Msg>,
+        home: tempfile::TempDir,
+        /// Every job id the TUI was given a row for.
+        rows: HashSet<String>,
+    }
+
+    /// The TUI's effects on a sandbox whose jobs take half a second, polled every 100 ms.
+    async fn rig(fail: &[&str]) -> Rig {
+        let (sandbox, client) = crate::cli::connect::test_client_with(SandboxConfig {
+            job_seconds: 0.5,
+            fail_servers: fail.iter().map(|s| s.to_string()).collect(),
+            ..SandboxConfig::default()
+        })
+        .await;
+        let home = tempfile::tempdir().expect("temp dir");
+        let (journal, _) = Journal::open(home.path().join("state/jobs.jsonl")).expect("journal");
+        let mut job_settings = JobSettings::default();
+        job_settings.poller.first_poll = Duration::from_millis(100);
+        job_settings.poller.fast_interval = Duration::from_millis(100);
+        job_settings.poller.max_interval = Duration::from_millis(200);
+        let effects = TuiEffects::new(EffectsParts {
+            global: GlobalArgs::default(),
+            env: Env::default(),
+            start: Start::Up(
+                Box::new(Connected {
+                    client,
+                    sandbox: None,
+                    notices: Vec::new(),
+                }),
+                Actor::default(),
+            ),
+            journal: std::sync::Arc::new(journal),
+            replay: Vec::new(),
+            job_settings,
+            audit_log: AuditLog::new(home.path().join("state/audit.log")),
+            submit_concurrency: 4,
+        });
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        Rig {
+            sandbox,
+            effects,
+            rx,
+            tx,
+            home,
+            rows: HashSet::new(),
+        }
+    }
+
+    impl Rig {
+        /// A reinstall of the three servers with a password, as the form would order it.
+        async fn start(&self, waves: &str) {
+            let client = self.effects.state.client().expect("connected");
+            let images = client
+                .list_images(&ImageQuery::default())
+                .await
+                .expect("images");
+            let entries = Entries {
+                login: LoginMode::Password,
+                password: PASSWORD.into(),
+                password_confirm: PASSWORD.into(),
+                ..Entries::default()
+            };
+            let (mut plans, mut expect_images) = (Vec::new(), Vec::new());
+            for id in SERVERS {
+                let server = client.show_server(ServerKind::Ecs, id).await.expect("server");
+                let plan = ops::plan(&Input {
+                    project_id: &client.context().project_id,
+                    server: &server,
+                    system_disk_gb: None,
+                    operation: &Operation::Reinstall,
+                    images: &images,
+                    keypairs: &[],
+                    user_id: "",
+                    entries: &entries,
+                })
+                .expect("planned");
+                plans.push(plan);
+                expect_images.push(server.current_image_id().unwrap_or_default().to_string());
+            }
+            let line = ApplyLine {
+                servers: SERVERS.iter().map(|s| s.to_string()).collect(),
+                password: true,
+                waves: waves.parse().expect("waves"),
+                ..ApplyLine::default()
+            };
+            let order = RolloutOrder {
+                key: "k1".into(),
+                plans,
+                expect_images,
+                line,
+            };
+            self.effects
+                .run(Command::StartRollout(Box::new(order)), self.tx.clone());
+        }
+
+        /// The next rollout view (job rows noted on the way), within 20 s.
+        async fn next(&mut self) -> RolloutView {
+            loop {
+                let msg = tokio::time::timeout(Duration::from_secs(20), self.rx.recv())
+                    .await
+                    .expect("a message within 20 s")
+                    .expect("open");
+                match msg {
+                    Msg::RolloutUpdated(v) => return v,
+                    Msg::JobUpdated(j) => {
+                        self.rows.insert(j.key);
+                    }
+                    Msg::Error { error, .. } => panic!("error: {error}"),
+                    _ => {}
+                }
+            }
+        }
+
+        /// Views until one satisfies `until`; returns it.
+        async fn until(&mut self, until: impl Fn(&RolloutView) -> bool) -> RolloutView {
+            loop {
+                let v = self.next().await;
+                if until(&v) {
+                    return v;
+                }
+            }
+        }
+
+        fn steer(&self, id: &str, steer: Steer) {
+            let cmd = Command::SteerRollout {
+                id: id.into(),
+                steer,
+            };
+            self.effects.run(cmd, self.tx.clone());
+        }
+
+        /// Change/reinstall requests the sandbox accepted for a server.
+        fn sent(&self, id: &str) -> u64 {
+            let state = self.sandbox.server_state(id).expect("server");
+            state["os_requests"].as_u64().expect("count")
+        }
+
+        fn journal(&self) -> String {
+            std::fs::read_to_string(self.home.path().join("state/rollouts.jsonl"))
+                .expect("rollout journal")
+        }
+    }
+
+    fn ended(v: &RolloutView) -> bool {
+        !matches!(
+            v.state,
+            RolloutState::Running | RolloutState::Pausing | RolloutState::Paused
+        )
+    }
+
+    fn stages(v: &RolloutView) -> Vec<ServerStage> {
+        v.servers.iter().map(|s| s.stage.clone()).collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_second_wave_goes_only_after_the_canary_succeeded() {
+        let mut rig = rig(&[]).await;
+        rig.start("1,100%").await;
+        let first = rig.next().await;
+        assert_eq!(first.key, "k1");
+        assert!(first.id.starts_with('r'), "{first:?}");
+        assert_eq!(first.state, RolloutState::Running);
+        assert!(first.wave <= 1 && first.waves == 2, "{first:?}");
+        // The canary is sent; its job runs half a second: the others must wait for it.
+        let canary = rig
+            .until(|v| v.servers[0].stage == ServerStage::Running && v.servers[0].job_id.is_some())
+            .await;
+        assert_eq!(canary.wave, 1);
+        assert_eq!((rig.sent(SERVERS[1]), rig.sent(SERVERS[2])), (0, 0));
+        let wave2 = rig.until(|v| v.wave == 2 || ended(v)).await;
+        assert_eq!(wave2.servers[0].stage, ServerStage::Ok, "{wave2:?}");
+        let last = rig.until(ended).await;
+        assert_eq!(last.state, RolloutState::Finished, "{last:?}");
+        assert_eq!(last.wave, 2);
+        assert_eq!(stages(&last), vec![ServerStage::Ok; 3]);
+        for id in SERVERS {
+            assert_eq!(rig.sent(id), 1, "{id} sent once");
+        }
+        // Each job was a row of the Jobs pane.
+        for s in &last.servers {
+            let job = s.job_id.as_deref().expect("job id");
+            assert!(rig.rows.contains(job), "no row for {job}");
+        }
+        let journal = rig.journal();
+        assert!(journal.contains("\"finished\"") && !journal.contains(PASSWORD));
+        rig.sandbox.shutdown();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_canary_halts_after_one_request() {
+        let mut rig = rig(&["web-03"]).await;
+        rig.start("1,100%").await;
+        let last = rig.until(ended).await;
+        assert!(matches!(last.state, RolloutState::Halted(_)), "{last:?}");
+        assert!(matches!(last.servers[0].stage, ServerStage::Failed(_)));
+        assert_eq!(&stages(&last)[1..], &[ServerStage::Waiting, ServerStage::Waiting]);
+        assert_eq!(
+            SERVERS.map(|id| rig.sent(id)),
+            [1, 0, 0],
+            "one request in all"
+        );
+        rig.sandbox.shutdown();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_paused_rollout_sends_its_next_wave_only_once_resumed() {
+        let mut rig = rig(&[]).await;
+        rig.start("1,100%").await;
+        let id = rig.until(|v| v.servers[0].job_id.is_some()).await.id;
+        rig.steer(&id, Steer::Pause);
+        let pausing = rig.until(|v| v.state != RolloutState::Running).await;
+        assert_eq!(pausing.state, RolloutState::Pausing, "{pausing:?}");
+        let paused = rig.until(|v| v.state != RolloutState::Pausing).await;
+        assert_eq!(paused.state, RolloutState::Paused, "{paused:?}");
+        assert_eq!(paused.wave, 1);
+        assert_eq!(paused.servers[0].stage, ServerStage::Ok);
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!((rig.sent(SERVERS[1]), rig.sent(SERVERS[2])), (0, 0));
+        rig.steer(&id, Steer::Resume);
+        let last = rig.until(ended).await;
+        assert_eq!(last.state, RolloutState::Finished, "{last:?}");
+        assert_eq!(SERVERS.map(|id| rig.sent(id)), [1, 1, 1]);
+        rig.sandbox.shutdown();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_abandoned_rollout_sends_nothing_more_and_is_not_resumed() {
+        let mut rig = rig(&[]).await;
+        rig.start("1,100%").await;
+        let sent = rig
+            .until(|v| v.servers[0].job_id.is_some())
+            .await;
+        rig.steer(&sent.id, Steer::Abandon);
+        let last = rig.until(ended).await;
+        assert_eq!(last.state, RolloutState::Abandoned, "{last:?}");
+        assert_eq!(
+            stages(&last),
+            vec![ServerStage::Ok, ServerStage::Waiting, ServerStage::Waiting],
+            "the sent job followed to its end, nothing more sent"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(SERVERS.map(|id| rig.sent(id)), [1, 0, 0]);
+        assert!(rig.journal().contains("\"abandoned\""), "{}", rig.journal());
+        // Steering a rollout that ended: not driven here any more.
+        rig.steer(&sent.id, Steer::Resume);
+        loop {
+            match rig.rx.recv().await {
+                Some(Msg::Error { error, hint }) => {
+                    assert!(error.contains("not driven"), "{error}");
+                    assert!(hint.is_some_and(|h| h.contains("--resume")));
+                    break;
+                }
+                Some(Msg::RolloutUpdated(v)) => panic!("steered after its end: {v:?}"),
+                Some(_) => {}
+                None => panic!("no error"),
+            }
+        }
+        // `apply --resume` refuses it.
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            apply: crate::cli::ApplyArgs,
+        }
+        let cli = <Cli as clap::Parser>::parse_from(["reimage", "--resume", &sent.id, "--yes"]);
+        let env = Env::from_map([("REIMAGE_HOME", rig.home.path().to_str().expect("utf-8"))]);
+        let mut console = crate::cli::Console::stdin().expect("stdin");
+        let mut out = Vec::new();
+        let refused = crate::cli::run_apply(
+            &GlobalArgs::default(),
+            &cli.apply,
+            &env,
+            &mut console,
+            &mut out,
+        )
+        .await;
+        match refused {
+            Err(crate::cli::CliError::Usage(why)) => assert!(why.contains("abandoned"), "{why}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        rig.sandbox.shutdown();
+    }
+}
