@@ -120,3 +120,39 @@ impl Flags {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_user_data_is_journaled_as_such_and_a_resume_refuses_it() {
+        let line = ApplyLine {
+            servers: vec!["a".into()],
+            password: true,
+            user_data_file: Some("/tmp/x".into()),
+            user_data_typed: true,
+            ..ApplyLine::default()
+        };
+        let json = serde_json::to_value(Source::Flags(Flags::of_line(&line, false))).expect("j");
+        assert_eq!(json["user_data"], serde_json::Value::Null, "no file holds it");
+        let Ok(Source::Flags(back)) = serde_json::from_value::<Source>(json) else {
+            panic!("flags read back");
+        };
+        match back.check_replannable("r1") {
+            Err(CliError::Usage(why)) => assert!(
+                why.contains("typed in the TUI")
+                    && why.contains("start a new rollout for the servers not sent"),
+                "{why}"
+            ),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        // Journaled before the field existed: planned again as before.
+        let mut old = serde_json::to_value(Flags::of_line(&ApplyLine::default(), false))
+            .expect("j");
+        old.as_object_mut().expect("object").remove("user_data_typed");
+        let old: Flags = serde_json::from_value(old).expect("old flags");
+        assert!(old.check_replannable("r1").is_ok());
+        assert!(old.args(vec!["a".into()]).reinstall);
+    }
+}

@@ -413,6 +413,7 @@ mod tests {
     use crate::jobs::journal::Journal;
     use crate::jobs::pacing::JobSettings;
     use crate::ops::{self, ApplyLine, Entries, Input, LoginMode, Operation};
+    use crate::sandbox::faults::{FaultSpec, Faults};
     use crate::sandbox::{Sandbox, SandboxConfig};
     use crate::tui::{
         Command, Effects, Msg, RolloutOrder, RolloutState, RolloutView, ServerStage, Steer,
@@ -441,9 +442,14 @@ mod tests {
 
     /// The TUI's effects on a sandbox whose jobs take half a second, polled every 100 ms.
     async fn rig(fail: &[&str]) -> Rig {
+        rig_with(fail, Faults::default(), 4).await
+    }
+
+    async fn rig_with(fail: &[&str], faults: Faults, concurrency: usize) -> Rig {
         let (sandbox, client) = crate::cli::connect::test_client_with(SandboxConfig {
             job_seconds: 0.5,
             fail_servers: fail.iter().map(|s| s.to_string()).collect(),
+            faults,
             ..SandboxConfig::default()
         })
         .await;
@@ -468,7 +474,7 @@ mod tests {
             replay: Vec::new(),
             job_settings,
             audit_log: AuditLog::new(home.path().join("state/audit.log")),
-            submit_concurrency: 4,
+            submit_concurrency: concurrency,
         });
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         Rig {
@@ -660,11 +666,22 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_abandoned_rollout_sends_nothing_more_and_is_not_resumed() {
-        let mut rig = rig(&[]).await;
-        rig.start("1,100%").await;
+        // One request at a time, each answered after 400 ms: the abandon comes while the
+        // first is on its way, with the second of its wave queued.
+        let mut faults = Faults::default();
+        let slow = FaultSpec {
+            latency_ms: 400,
+            ..FaultSpec::default()
+        };
+        for op in ["ecs.reinstallos.v1", "ecs.reinstallos.v2"] {
+            faults.operations.insert(op.into(), slow.clone());
+        }
+        let mut rig = rig_with(&[], faults, 1).await;
+        rig.start("2,100%").await;
         let sent = rig
-            .until(|v| v.servers[0].job_id.is_some())
+            .until(|v| v.servers[0].stage == ServerStage::Running)
             .await;
+        assert_eq!(sent.servers[0].job_id, None, "abandoned while sending");
         rig.steer(&sent.id, Steer::Abandon);
         let last = rig.until(ended).await;
         assert_eq!(last.state, RolloutState::Abandoned, "{last:?}");
@@ -711,6 +728,73 @@ mod tests {
         match refused {
             Err(crate::cli::CliError::Usage(why)) => assert!(why.contains("abandoned"), "{why}"),
             other => panic!("expected a refusal, got {other:?}"),
+        }
+        rig.sandbox.shutdown();
+    }
+
+    /// On the first listing, the journal's rollouts that did not finish are shown: an
+    /// open one as interrupted (to resume with `apply --resume`), a halted one as halted.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_rollouts_that_did_not_finish_are_shown_on_the_first_listing() {
+        use crate::jobs::record::JobOperation;
+        use crate::jobs::rollout::{RolloutJournal, RolloutStart, ServerRef};
+        let mut rig = rig(&[]).await;
+        let ctx = rig.effects.state.client().expect("connected").context().clone();
+        let journal =
+            RolloutJournal::open(rig.home.path().join("state/rollouts.jsonl")).expect("journal");
+        let start = |id: &str| RolloutStart {
+            id: id.into(),
+            created_at: crate::jobs::record::now_rfc3339(),
+            region: ctx.region.clone(),
+            project_id: ctx.project_id.clone(),
+            operation: JobOperation::ReinstallOs,
+            image_id: String::new(),
+            image_name: String::new(),
+            login: "password".into(),
+            waves_spec: "1,100%".into(),
+            max_failures: "0".into(),
+            waves: vec![
+                vec![ServerRef {
+                    id: SERVERS[0].into(),
+                    name: "web-03".into(),
+                    kind: ServerKind::Ecs,
+                    expect_image: String::new(),
+                }],
+                vec![],
+            ],
+            source: serde_json::json!({"from": "flags"}),
+        };
+        for id in ["r-open", "r-halted", "r-finished"] {
+            journal.started(&start(id)).expect("started");
+        }
+        journal.sending("r-open", SERVERS[0]).expect("sending");
+        journal.sent("r-open", SERVERS[0], "job-1").expect("sent");
+        journal.halted("r-halted", "1 server(s) failed").expect("halted");
+        journal.finished("r-finished").expect("finished");
+        let load = Command::LoadServers {
+            kind: ServerKind::Ecs,
+            generation: 1,
+        };
+        rig.effects.run(load, rig.tx.clone());
+        let open = rig.next().await;
+        assert_eq!((open.key.as_str(), open.id.as_str()), ("", "r-open"));
+        match &open.state {
+            RolloutState::Interrupted(why) => {
+                assert!(why.contains("reimage apply --resume r-open"), "{why}")
+            }
+            other => panic!("expected interrupted, got {other:?}"),
+        }
+        assert_eq!((open.wave, open.waves), (1, 2));
+        assert_eq!(open.servers[0].job_id.as_deref(), Some("job-1"));
+        let halted = rig.next().await;
+        assert_eq!(halted.id, "r-halted");
+        assert!(matches!(halted.state, RolloutState::Halted(_)), "{halted:?}");
+        loop {
+            match tokio::time::timeout(Duration::from_millis(300), rig.rx.recv()).await {
+                Ok(Some(Msg::RolloutUpdated(v))) => panic!("a finished rollout shown: {v:?}"),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
         }
         rig.sandbox.shutdown();
     }
