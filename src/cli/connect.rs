@@ -162,9 +162,7 @@ pub(super) async fn test_client(
 pub(super) async fn test_client_with(
     config: crate::sandbox::SandboxConfig,
 ) -> (Sandbox, crate::cloud::Client) {
-    let sandbox = crate::sandbox::start(config)
-        .await
-        .expect("sandbox starts");
+    let sandbox = crate::sandbox::start(config).await.expect("sandbox starts");
     let settings = crate::config::ClientSettings::with_keys(
         &sandbox.url,
         sandbox_keys(&sandbox),

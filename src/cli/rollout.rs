@@ -242,9 +242,8 @@ pub(super) async fn drive(
         let mut answered = Instant::now();
         loop {
             abandoned = *steer.borrow() == Steer::Abandon;
-            let halting = d.max_failures.exceeded(r.failures(), total)
-                || interrupted.is_some()
-                || abandoned;
+            let halting =
+                d.max_failures.exceeded(r.failures(), total) || interrupted.is_some() || abandoned;
             let paused = pause_until.is_some_and(|t| t > Instant::now());
             let mut moved = false;
             while !halting && !paused && flying.len() < d.concurrency.max(1) {
@@ -410,13 +409,7 @@ fn sent(
             let mut rec = job_record(d, r, s, &accepted.job_id, req);
             rec.order_id = accepted.order_id;
             let warn = |w: &str| d.face.say(&format!("warning: {}", escape(w)));
-            super::jobs::journal_accepted_to(
-                &d.jobs,
-                &d.audit,
-                &rec,
-                Some(&r.start.login),
-                &warn,
-            );
+            super::jobs::journal_accepted_to(&d.jobs, &d.audit, &rec, Some(&r.start.login), &warn);
             let line = format!("{}: sent, job {}", escape(&s.name), escape(&rec.job_id));
             if let Err(e) = d.journal.sent(&id, &s.id, &rec.job_id) {
                 d.face.say(&line);
@@ -456,7 +449,11 @@ fn sent(
         Err(e) => {
             let reason = e.to_string();
             d.journal.refused(&id, &s.id, &reason)?;
-            d.face.say(&format!("{}: refused: {}", escape(&s.name), escape(&reason)));
+            d.face.say(&format!(
+                "{}: refused: {}",
+                escape(&s.name),
+                escape(&reason)
+            ));
             r.progress
                 .insert(s.id.clone(), Progress::Refused { reason });
             Ok(Sent::Failed)

@@ -55,4 +55,3 @@ pub(super) async fn hold(steer: &mut watch::Receiver<Steer>) -> Steer {
         }
     }
 }
-

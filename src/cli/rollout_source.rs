@@ -135,7 +135,11 @@ mod tests {
             ..ApplyLine::default()
         };
         let json = serde_json::to_value(Source::Flags(Flags::of_line(&line, false))).expect("j");
-        assert_eq!(json["user_data"], serde_json::Value::Null, "no file holds it");
+        assert_eq!(
+            json["user_data"],
+            serde_json::Value::Null,
+            "no file holds it"
+        );
         let Ok(Source::Flags(back)) = serde_json::from_value::<Source>(json) else {
             panic!("flags read back");
         };
@@ -148,9 +152,11 @@ mod tests {
             other => panic!("expected a refusal, got {other:?}"),
         }
         // Journaled before the field existed: planned again as before.
-        let mut old = serde_json::to_value(Flags::of_line(&ApplyLine::default(), false))
-            .expect("j");
-        old.as_object_mut().expect("object").remove("user_data_typed");
+        let mut old =
+            serde_json::to_value(Flags::of_line(&ApplyLine::default(), false)).expect("j");
+        old.as_object_mut()
+            .expect("object")
+            .remove("user_data_typed");
         let old: Flags = serde_json::from_value(old).expect("old flags");
         assert!(old.check_replannable("r1").is_ok());
         assert!(old.args(vec!["a".into()]).reinstall);

@@ -13,9 +13,7 @@ use crate::jobs::poller::JobEvent;
 use crate::jobs::record::{JobRecord, now_rfc3339};
 use crate::jobs::rollout::{Outcome, Progress, Rollout, RolloutJournal, RolloutStart, ServerRef};
 use crate::safe_text::escape;
-use crate::tui::{
-    Msg, RolloutOrder, RolloutServer, RolloutState, RolloutView, ServerStage, Steer,
-};
+use crate::tui::{Msg, RolloutOrder, RolloutServer, RolloutState, RolloutView, ServerStage, Steer};
 use std::collections::HashMap;
 use std::fs::File;
 use std::sync::{Arc, Mutex};
@@ -273,7 +271,10 @@ impl EffectsState {
     }
 
     fn rollout_journal(&self) -> Result<Arc<RolloutJournal>, crate::jobs::journal::JournalError> {
-        let mut slot = self.rollout_journal.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = self
+            .rollout_journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(j) = slot.as_ref() {
             return Ok(j.clone());
         }
@@ -503,7 +504,10 @@ mod tests {
             };
             let (mut plans, mut expect_images) = (Vec::new(), Vec::new());
             for id in SERVERS {
-                let server = client.show_server(ServerKind::Ecs, id).await.expect("server");
+                let server = client
+                    .show_server(ServerKind::Ecs, id)
+                    .await
+                    .expect("server");
                 let plan = ops::plan(&Input {
                     project_id: &client.context().project_id,
                     server: &server,
@@ -634,7 +638,10 @@ mod tests {
         let last = rig.until(ended).await;
         assert!(matches!(last.state, RolloutState::Halted(_)), "{last:?}");
         assert!(matches!(last.servers[0].stage, ServerStage::Failed(_)));
-        assert_eq!(&stages(&last)[1..], &[ServerStage::Waiting, ServerStage::Waiting]);
+        assert_eq!(
+            &stages(&last)[1..],
+            &[ServerStage::Waiting, ServerStage::Waiting]
+        );
         assert_eq!(
             SERVERS.map(|id| rig.sent(id)),
             [1, 0, 0],
@@ -739,7 +746,13 @@ mod tests {
         use crate::jobs::record::JobOperation;
         use crate::jobs::rollout::{RolloutJournal, RolloutStart, ServerRef};
         let mut rig = rig(&[]).await;
-        let ctx = rig.effects.state.client().expect("connected").context().clone();
+        let ctx = rig
+            .effects
+            .state
+            .client()
+            .expect("connected")
+            .context()
+            .clone();
         let journal =
             RolloutJournal::open(rig.home.path().join("state/rollouts.jsonl")).expect("journal");
         let start = |id: &str| RolloutStart {
@@ -769,7 +782,9 @@ mod tests {
         }
         journal.sending("r-open", SERVERS[0]).expect("sending");
         journal.sent("r-open", SERVERS[0], "job-1").expect("sent");
-        journal.halted("r-halted", "1 server(s) failed").expect("halted");
+        journal
+            .halted("r-halted", "1 server(s) failed")
+            .expect("halted");
         journal.finished("r-finished").expect("finished");
         let load = Command::LoadServers {
             kind: ServerKind::Ecs,
@@ -788,7 +803,10 @@ mod tests {
         assert_eq!(open.servers[0].job_id.as_deref(), Some("job-1"));
         let halted = rig.next().await;
         assert_eq!(halted.id, "r-halted");
-        assert!(matches!(halted.state, RolloutState::Halted(_)), "{halted:?}");
+        assert!(
+            matches!(halted.state, RolloutState::Halted(_)),
+            "{halted:?}"
+        );
         loop {
             match tokio::time::timeout(Duration::from_millis(300), rig.rx.recv()).await {
                 Ok(Some(Msg::RolloutUpdated(v))) => panic!("a finished rollout shown: {v:?}"),
