@@ -816,4 +816,47 @@ mod tests {
         }
         rig.sandbox.shutdown();
     }
+
+    /// A server with an open job in the journal: the rollout does not start, nothing is
+    /// sent to any server, and the view says why.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_server_with_an_open_job_stops_the_rollout_before_anything_is_sent() {
+        use crate::jobs::record::JobOperation;
+        let mut rig = rig(&[]).await;
+        let ctx = rig
+            .effects
+            .state
+            .client()
+            .expect("connected")
+            .context()
+            .clone();
+        let rec = crate::jobs::submitted::fresh_record(
+            "job-open",
+            ServerKind::Ecs,
+            JobOperation::ReinstallOs,
+            (SERVERS[1], "gitlab-runner-01"),
+            &ctx,
+        );
+        rig.effects
+            .state
+            .journal
+            .record_submitted(&rec)
+            .expect("journaled");
+        rig.start("1,100%").await;
+        let view = rig.next().await;
+        assert_eq!((view.key.as_str(), view.id.as_str()), ("k1", ""));
+        match &view.state {
+            RolloutState::NotStarted(why) => {
+                assert!(why.contains("open job job-open"), "{why}")
+            }
+            other => panic!("expected not started, got {other:?}"),
+        }
+        assert_eq!(stages(&view), vec![ServerStage::Waiting; 3]);
+        assert_eq!(view.waves, 2);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(SERVERS.map(|id| rig.sent(id)), [0, 0, 0]);
+        let journal = std::fs::read_to_string(rig.home.path().join("state/rollouts.jsonl"));
+        assert!(journal.unwrap_or_default().is_empty(), "nothing journaled");
+        rig.sandbox.shutdown();
+    }
 }
