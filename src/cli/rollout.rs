@@ -198,6 +198,27 @@ pub(super) async fn drive(
         if d.max_failures.exceeded(r.failures(), total) {
             break;
         }
+        let mut queue: VecDeque<ServerRef> = wave
+            .iter()
+            .filter(|s| *r.progress_of(&s.id) == Progress::NotSent)
+            .cloned()
+            .collect();
+        let is_sent = |s: &&ServerRef| matches!(r.progress_of(&s.id), Progress::Sent { .. });
+        let follows = wave.iter().filter(is_sent).count();
+        if queue.is_empty() && follows == 0 {
+            continue;
+        }
+        // Held before its sent jobs are tracked: no job of the rollout is open meanwhile.
+        if !queue.is_empty() {
+            if *steer.borrow() == Steer::Pause {
+                d.face.changed(r, shown_wave, true);
+            }
+            hold(&mut steer, &mut events).await;
+        }
+        if *steer.borrow() == Steer::Abandon && follows == 0 {
+            abandoned = true;
+            break;
+        }
         let mut open: HashMap<String, ServerRef> = HashMap::new();
         for s in wave {
             if let Progress::Sent { job_id } = r.progress_of(&s.id).clone() {
@@ -207,24 +228,6 @@ pub(super) async fn drive(
                 poller.track(job_record(d, r, s, &job_id, None));
                 open.insert(job_id, s.clone());
             }
-        }
-        let mut queue: VecDeque<ServerRef> = wave
-            .iter()
-            .filter(|s| *r.progress_of(&s.id) == Progress::NotSent)
-            .cloned()
-            .collect();
-        if queue.is_empty() && open.is_empty() {
-            continue;
-        }
-        if !queue.is_empty() {
-            if *steer.borrow() == Steer::Pause {
-                d.face.changed(r, shown_wave, true);
-            }
-            hold(&mut steer).await;
-        }
-        if *steer.borrow() == Steer::Abandon && open.is_empty() {
-            abandoned = true;
-            break;
         }
         d.face.say(&format!(
             "wave {}/{}: {} server(s) to send, {} job(s) to follow",

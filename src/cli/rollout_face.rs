@@ -42,16 +42,26 @@ pub(super) fn unsteered() -> watch::Receiver<Steer> {
     watch::channel(Steer::Resume).1
 }
 
-/// Before a wave: wait while paused. Returns what the rollout is steered to then.
-pub(super) async fn hold(steer: &mut watch::Receiver<Steer>) -> Steer {
+/// Before a wave: wait while paused. Returns what the rollout is steered to then. No job
+/// of the rollout is open then: the poller's events meanwhile (of other jobs) are dropped,
+/// so they do not pile up during a long pause.
+pub(super) async fn hold(
+    steer: &mut watch::Receiver<Steer>,
+    events: &mut UnboundedReceiver<JobEvent>,
+) -> Steer {
     loop {
         let now = *steer.borrow_and_update();
         if now != Steer::Pause {
             return now;
         }
-        if steer.changed().await.is_err() {
-            // No one can resume it: it stays paused, open in the journal.
-            std::future::pending::<()>().await;
+        tokio::select! {
+            changed = steer.changed() => {
+                if changed.is_err() {
+                    // No one can resume it: it stays paused, open in the journal.
+                    std::future::pending::<()>().await;
+                }
+            }
+            Some(_) = events.recv() => {}
         }
     }
 }
