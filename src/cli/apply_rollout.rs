@@ -3,96 +3,24 @@
 //! of servers) covers them all, the rollout is journaled, then driven (`rollout.rs`).
 
 use super::console::Console;
-use super::plan::{ApplyArgs, PlanArgs, RouteArg};
+use super::plan::{ApplyArgs, PlanArgs};
 use super::rollout::{self, Driver, Outgoing, Request};
+pub(super) use super::rollout_source::{Flags, Source};
 use super::targets::TargetArgs;
 use super::{CliError, connect};
 use crate::cloud::Client;
 use crate::cloud::model::Server;
 use crate::config::{Env, GlobalArgs, Resolved};
-use crate::jobs::audit::Actor;
+use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::journal::Journal;
 use crate::jobs::record::{JobOperation, now_rfc3339};
 use crate::jobs::rollout::{Progress, Rollout, RolloutJournal, RolloutStart, ServerRef};
 use crate::ops::{MaxFailures, OpKind, Operation, Plan, Route, Waves};
 use crate::safe_text::escape;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// What rebuilds the requests on resume; journaled, so never a secret.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "from", rename_all = "snake_case")]
-pub(super) enum Source {
-    Flags(Flags),
-    PlanFile { path: PathBuf, hash: String },
-}
-
-/// The request flags of `apply` (the image resolved to its id).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct Flags {
-    image_id: Option<String>,
-    password: bool,
-    hash_password: bool,
-    keypair: Option<String>,
-    user_data: Option<PathBuf>,
-    encrypt: bool,
-    kms_key: Option<String>,
-    byol: bool,
-    stop: bool,
-    auto_pay: bool,
-    route: Option<String>,
-}
-
-impl Flags {
-    fn of(args: &PlanArgs, op: &Operation) -> Flags {
-        Flags {
-            image_id: match op {
-                Operation::Change { image_id } => Some(image_id.clone()),
-                Operation::Reinstall => None,
-            },
-            password: args.password_stdin,
-            hash_password: args.hash_password,
-            keypair: args.keypair.clone(),
-            user_data: args.user_data.clone(),
-            encrypt: args.encrypt,
-            kms_key: args.kms_key.clone(),
-            byol: args.byol,
-            stop: args.stop,
-            auto_pay: args.auto_pay,
-            route: args.route.map(|r| format!("{r:?}").to_lowercase()),
-        }
-    }
-
-    /// The flags again, for the servers not sent yet.
-    fn args(&self, servers: Vec<String>) -> PlanArgs {
-        PlanArgs {
-            targets: TargetArgs {
-                server: servers,
-                ..TargetArgs::default()
-            },
-            change_to: self.image_id.clone(),
-            reinstall: self.image_id.is_none(),
-            password_stdin: self.password,
-            hash_password: self.hash_password,
-            keypair: self.keypair.clone(),
-            user_data: self.user_data.clone(),
-            encrypt: self.encrypt,
-            kms_key: self.kms_key.clone(),
-            byol: self.byol,
-            stop: self.stop,
-            auto_pay: self.auto_pay,
-            route: match self.route.as_deref() {
-                Some("v1") => Some(RouteArg::V1),
-                Some("v2") => Some(RouteArg::V2),
-                _ => None,
-            },
-            format: super::list::OutputFormat::Table,
-        }
-    }
-}
 
 /// A rollout ready to start: its servers, their requests and how it is described.
 pub(super) struct Prepared {
@@ -254,47 +182,49 @@ pub(super) async fn run(
         progress: HashMap::new(),
         halted: None,
         finished: false,
+        abandoned: false,
         updated_at: now_rfc3339(),
     };
-    let d = driver(
-        client,
-        &resolved,
-        &journal,
-        Arc::new(jobs),
-        prepared.max_failures,
-    )
-    .await;
-    let ended = rollout::drive(&d, &mut r, prepared.requests).await?;
+    let jobs = Arc::new(jobs);
+    let (d, follow) = driver(client, &resolved, &journal, jobs, prepared.max_failures).await?;
+    let ended = rollout::drive(&d, &mut r, prepared.requests, follow, rollout::unsteered()).await?;
     journal.release(&r, claim);
-    rollout::finish(&r, ended, args.plan.format, out)
+    super::rollout_report::finish(&r, ended, args.plan.format, out)
 }
 
 pub(super) fn rollouts_path(resolved: &Resolved) -> PathBuf {
-    resolved
-        .paths
-        .jobs_journal()
-        .with_file_name("rollouts.jsonl")
+    rollouts_beside(&resolved.paths.jobs_journal())
 }
 
+/// The rollout journal lives beside the job journal.
+pub(super) fn rollouts_beside(jobs_journal: &Path) -> PathBuf {
+    jobs_journal.with_file_name("rollouts.jsonl")
+}
+
+/// `apply`'s driver: its lines on stderr, its jobs followed by a poller of its own.
 async fn driver<'a>(
     client: &'a Client,
     resolved: &'a Resolved,
     journal: &'a RolloutJournal,
     jobs: Arc<Journal>,
     max_failures: MaxFailures,
-) -> Driver<'a> {
-    Driver {
+) -> Result<(Driver<'a>, rollout::Follow), CliError> {
+    let actor = Actor::of(client).await;
+    let (poller, events) =
+        super::jobs::script_poller(resolved, client.clone(), jobs.clone(), actor.clone())?;
+    let d = Driver {
         client,
-        resolved,
         journal,
         jobs,
-        actor: Actor::of(client).await,
+        audit: (AuditLog::new(resolved.paths.audit_log()), actor),
         concurrency: resolved
             .config
             .bulk_concurrency
             .unwrap_or(super::DEFAULT_SUBMIT_CONCURRENCY),
         max_failures,
-    }
+        face: &rollout::Stderr,
+    };
+    Ok((d, rollout::Follow { poller, events }))
 }
 
 /// The typed confirmation: the number of servers (or `--yes`).
@@ -410,6 +340,14 @@ async fn resume(
             escape(reason)
         )));
     }
+    if r.abandoned {
+        out.write_all(super::rollout_report::report(&r).as_bytes())?;
+        return Err(CliError::Usage(format!(
+            "rollout {} was abandoned; it is not resumed: start a new rollout for the servers \
+             not sent",
+            escape(id)
+        )));
+    }
     let connected = connect(global, env).await?;
     let client = &connected.client;
     client.ensure_writable("resuming a rollout")?;
@@ -433,7 +371,10 @@ async fn resume(
         HashMap::new()
     } else {
         match &source {
-            Source::Flags(flags) => rebuild(client, flags, &not_sent, input, out).await?,
+            Source::Flags(flags) => {
+                flags.check_replannable(id)?;
+                rebuild(client, flags, &not_sent, input, out).await?
+            }
             Source::PlanFile { path, hash } => {
                 super::plan_file::load(client, args, path, input, Some((hash, &not_sent)))
                     .await?
@@ -457,10 +398,10 @@ async fn resume(
     }
     let (jobs, _) = Journal::open(resolved.paths.jobs_journal())?;
     let max = r.start.max_failures.parse().unwrap_or_default();
-    let d = driver(client, resolved, journal, Arc::new(jobs), max).await;
-    let ended = rollout::drive(&d, &mut r, requests).await?;
+    let (d, follow) = driver(client, resolved, journal, Arc::new(jobs), max).await?;
+    let ended = rollout::drive(&d, &mut r, requests, follow, rollout::unsteered()).await?;
     journal.release(&r, claim);
-    rollout::finish(&r, ended, args.plan.format, out)
+    super::rollout_report::finish(&r, ended, args.plan.format, out)
 }
 
 /// The requests of the servers not sent, planned again from the journaled flags.

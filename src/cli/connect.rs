@@ -150,12 +150,19 @@ pub(super) fn sandbox_keys(sandbox: &Sandbox) -> crate::config::StaticKeys {
 pub(super) async fn test_client(
     inventory: crate::sandbox::InventorySpec,
 ) -> (Sandbox, crate::cloud::Client) {
-    let sandbox = crate::sandbox::start(crate::sandbox::SandboxConfig {
+    test_client_with(crate::sandbox::SandboxConfig {
         inventory,
         ..crate::sandbox::SandboxConfig::default()
     })
     .await
-    .expect("sandbox starts");
+}
+
+/// [`test_client`] of a sandbox configured so.
+#[cfg(test)]
+pub(super) async fn test_client_with(
+    config: crate::sandbox::SandboxConfig,
+) -> (Sandbox, crate::cloud::Client) {
+    let sandbox = crate::sandbox::start(config).await.expect("sandbox starts");
     let settings = crate::config::ClientSettings::with_keys(
         &sandbox.url,
         sandbox_keys(&sandbox),

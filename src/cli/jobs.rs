@@ -68,6 +68,17 @@ pub(crate) fn journal_accepted(
     rec: &JobRecord,
     login_mode: Option<&str>,
 ) -> bool {
+    journal_accepted_to(journal, audit, rec, login_mode, &warn)
+}
+
+/// [`journal_accepted`], its warnings said by `warn` (a rollout in the TUI has no stderr).
+pub(crate) fn journal_accepted_to(
+    journal: &Journal,
+    audit: &(AuditLog, Actor),
+    rec: &JobRecord,
+    login_mode: Option<&str>,
+    warn: &dyn Fn(&str),
+) -> bool {
     let journaled = match journal.record_submitted(rec) {
         Ok(()) => true,
         Err(e) => {

@@ -12,7 +12,9 @@ mod plan;
 mod plan_file;
 mod plan_view;
 mod rollout;
+mod rollout_face;
 mod rollout_report;
+mod rollout_source;
 mod sandbox_store;
 mod steps;
 mod stop;
@@ -26,6 +28,7 @@ mod tui_files;
 mod tui_jobs;
 mod tui_link;
 mod tui_listings;
+mod tui_rollouts;
 mod user_data;
 
 pub use connect::{Connected, Face, connect_with};

@@ -6,12 +6,17 @@
 //! `--max-failures`; beyond it the rollout halts and says which servers were sent, with
 //! each outcome, and which were not. Every step is in the rollout journal first
 //! (`jobs/rollout.rs`), so `--resume` after `kill -9` sends no server twice and skips none.
+//!
+//! The driver does not know its face: it says its lines and shows its progress through a
+//! [`Face`] (stderr for `apply`, `Msg::RolloutUpdated` in the TUI), follows its jobs with
+//! the poller it is given ([`Follow`]), and is steered through a watch channel: `Pause`
+//! lets the wave in flight go on and starts no next one until `Resume`; `Abandon` sends
+//! nothing more, follows the sent jobs to their end and ends the rollout abandoned.
 
 use super::CliError;
-use super::rollout_report;
+pub(super) use super::rollout_face::{Face, Follow, Stderr, hold, unsteered};
 use crate::cloud::model::JobAccepted;
 use crate::cloud::{Client, CloudError, ErrorKind};
-use crate::config::Resolved;
 use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::journal::Journal;
 use crate::jobs::poller::JobEvent;
@@ -21,11 +26,13 @@ use crate::jobs::submitted::fresh_record;
 use crate::ops::MaxFailures;
 use crate::safe_text::escape;
 use crate::secret::Secret;
+use crate::tui::Steer;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::time::Instant;
 use zeroize::Zeroizing;
 
@@ -74,12 +81,12 @@ pub(super) struct Request {
 /// What a rollout runs with.
 pub(super) struct Driver<'a> {
     pub client: &'a Client,
-    pub resolved: &'a Resolved,
     pub journal: &'a RolloutJournal,
     pub jobs: Arc<Journal>,
-    pub actor: Actor,
+    pub audit: (AuditLog, Actor),
     pub concurrency: usize,
     pub max_failures: MaxFailures,
+    pub face: &'a dyn Face,
 }
 
 /// How a rollout ended.
@@ -88,6 +95,8 @@ pub(super) enum Ended {
     Halted(String),
     /// The link to the cloud failed: nothing more was sent; resume later.
     Interrupted(String),
+    /// Steered to stop: nothing more was sent, the sent jobs were followed to their end.
+    Abandoned,
 }
 
 fn job_record(
@@ -157,6 +166,8 @@ pub(super) async fn drive(
     d: &Driver<'_>,
     r: &mut Rollout,
     requests: HashMap<String, Request>,
+    follow: Follow,
+    mut steer: watch::Receiver<Steer>,
 ) -> Result<Ended, CliError> {
     let id = r.start.id.clone();
     let total = r.total();
@@ -176,16 +187,36 @@ pub(super) async fn drive(
             },
         );
     }
-    let (poller, mut events) = super::jobs::script_poller(
-        d.resolved,
-        d.client.clone(),
-        d.jobs.clone(),
-        d.actor.clone(),
-    )?;
+    let Follow { poller, mut events } = follow;
     let known_jobs = d.jobs.replay()?.jobs;
     let waves = r.start.waves.clone();
+    let mut abandoned = false;
+    // The wave sent last (1-based), for the face.
+    let mut shown_wave = 0;
+    let mut steer_open = true;
     for (w, wave) in waves.iter().enumerate() {
         if d.max_failures.exceeded(r.failures(), total) {
+            break;
+        }
+        let mut queue: VecDeque<ServerRef> = wave
+            .iter()
+            .filter(|s| *r.progress_of(&s.id) == Progress::NotSent)
+            .cloned()
+            .collect();
+        let is_sent = |s: &&ServerRef| matches!(r.progress_of(&s.id), Progress::Sent { .. });
+        let follows = wave.iter().filter(is_sent).count();
+        if queue.is_empty() && follows == 0 {
+            continue;
+        }
+        // Held before its sent jobs are tracked: no job of the rollout is open meanwhile.
+        if !queue.is_empty() {
+            if *steer.borrow() == Steer::Pause {
+                d.face.changed(r, shown_wave, true);
+            }
+            hold(&mut steer, &mut events).await;
+        }
+        if *steer.borrow() == Steer::Abandon && follows == 0 {
+            abandoned = true;
             break;
         }
         let mut open: HashMap<String, ServerRef> = HashMap::new();
@@ -198,31 +229,29 @@ pub(super) async fn drive(
                 open.insert(job_id, s.clone());
             }
         }
-        let mut queue: VecDeque<ServerRef> = wave
-            .iter()
-            .filter(|s| *r.progress_of(&s.id) == Progress::NotSent)
-            .cloned()
-            .collect();
-        if queue.is_empty() && open.is_empty() {
-            continue;
-        }
-        eprintln!(
+        d.face.say(&format!(
             "wave {}/{}: {} server(s) to send, {} job(s) to follow",
             w + 1,
             waves.len(),
             queue.len(),
             open.len()
-        );
+        ));
+        shown_wave = w + 1;
+        d.face.changed(r, shown_wave, false);
         let mut flying = FuturesUnordered::new();
         let mut pause_until: Option<Instant> = None;
         let mut throttles: HashMap<String, u32> = HashMap::new();
         let mut interrupted: Option<String> = None;
         let mut answered = Instant::now();
         loop {
-            let halting = d.max_failures.exceeded(r.failures(), total) || interrupted.is_some();
+            abandoned = *steer.borrow() == Steer::Abandon;
+            let halting =
+                d.max_failures.exceeded(r.failures(), total) || interrupted.is_some() || abandoned;
             let paused = pause_until.is_some_and(|t| t > Instant::now());
+            let mut moved = false;
             while !halting && !paused && flying.len() < d.concurrency.max(1) {
                 let Some(s) = queue.pop_front() else { break };
+                moved = true;
                 let Some(req) = requests.get(&s.id) else {
                     let reason = "no request was planned for it";
                     d.journal.refused(&id, &s.id, reason)?;
@@ -251,15 +280,19 @@ pub(super) async fn drive(
                     (s, result)
                 });
             }
+            if moved {
+                d.face.changed(r, shown_wave, false);
+            }
             if flying.is_empty() && open.is_empty() && (queue.is_empty() || halting) {
                 break;
             }
             let wake = pause_until.unwrap_or_else(Instant::now);
-            tokio::select! {
+            let moved = tokio::select! {
                 Some((s, result)) = flying.next(), if !flying.is_empty() => {
                     match sent(d, r, &s, result, requests.get(&s.id))? {
                         Sent::Accepted(rec) => {
                             poller.track(*rec.clone());
+                            d.face.accepted(&rec);
                             open.insert(rec.job_id, s);
                         }
                         Sent::Throttled(retry_after) => {
@@ -275,7 +308,7 @@ pub(super) async fn drive(
                             } else {
                                 let until = Instant::now() + wait;
                                 pause_until = Some(pause_until.map_or(until, |p| p.max(until)));
-                                eprintln!("throttled (HTTP 429) sending {}: the queue waits {} s", escape(&s.name), wait.as_secs_f32());
+                                d.face.say(&format!("throttled (HTTP 429) sending {}: the queue waits {} s", escape(&s.name), wait.as_secs_f32()));
                                 queue.push_front(s);
                             }
                         }
@@ -285,6 +318,7 @@ pub(super) async fn drive(
                         }
                         Sent::Failed => {}
                     }
+                    true
                 }
                 event = events.recv(), if !open.is_empty() => {
                     let Some(event) = event else {
@@ -297,6 +331,7 @@ pub(super) async fn drive(
                     } else {
                         answered = Instant::now();
                     }
+                    let mut moved = false;
                     if let JobEvent::Changed { record, .. } = event {
                         let ended = record.state.is_final() || record.state == TrackedState::PendingPayment;
                         if let Some(s) = open.get(&record.job_id).cloned().filter(|_| ended) {
@@ -304,12 +339,21 @@ pub(super) async fn drive(
                             let (outcome, detail) = conclude(d.client, &s, &s.expect_image, &record).await;
                             d.journal.ended(&id, &s.id, &record.job_id, outcome, &detail)?;
                             let p = Progress::Ended { job_id: record.job_id.clone(), outcome, detail };
-                            eprintln!("{}: {}", escape(&s.name), escape(&p.label()));
+                            d.face.say(&format!("{}: {}", escape(&s.name), escape(&p.label())));
                             r.progress.insert(s.id.clone(), p);
+                            moved = true;
                         }
                     }
+                    moved
                 }
-                _ = tokio::time::sleep_until(wake), if paused => {}
+                changed = steer.changed(), if steer_open => {
+                    steer_open = changed.is_ok();
+                    steer_open
+                }
+                _ = tokio::time::sleep_until(wake), if paused => false,
+            };
+            if moved {
+                d.face.changed(r, shown_wave, false);
             }
             // The open jobs go on in the cloud; `--resume` follows them again.
             if interrupted.is_some() && flying.is_empty() {
@@ -318,6 +362,9 @@ pub(super) async fn drive(
         }
         if let Some(why) = interrupted {
             return Ok(Ended::Interrupted(why));
+        }
+        if abandoned {
+            break;
         }
     }
     let failures = r.failures();
@@ -329,6 +376,11 @@ pub(super) async fn drive(
         d.journal.halted(&id, &reason)?;
         r.halted = Some(reason.clone());
         return Ok(Ended::Halted(reason));
+    }
+    if abandoned {
+        d.journal.abandoned(&id)?;
+        r.abandoned = true;
+        return Ok(Ended::Abandoned);
     }
     d.journal.finished(&id)?;
     r.finished = true;
@@ -359,10 +411,11 @@ fn sent(
             // rollout, and the job id is said then (it is in jobs.jsonl too).
             let mut rec = job_record(d, r, s, &accepted.job_id, req);
             rec.order_id = accepted.order_id;
-            let audit = (AuditLog::new(d.resolved.paths.audit_log()), d.actor.clone());
-            super::jobs::journal_accepted(&d.jobs, &audit, &rec, Some(&r.start.login));
+            let warn = |w: &str| d.face.say(&format!("warning: {}", escape(w)));
+            super::jobs::journal_accepted_to(&d.jobs, &d.audit, &rec, Some(&r.start.login), &warn);
+            let line = format!("{}: sent, job {}", escape(&s.name), escape(&rec.job_id));
             if let Err(e) = d.journal.sent(&id, &s.id, &rec.job_id) {
-                eprintln!("{}: sent, job {}", escape(&s.name), escape(&rec.job_id));
+                d.face.say(&line);
                 return Err(e.into());
             }
             r.progress.insert(
@@ -371,7 +424,7 @@ fn sent(
                     job_id: rec.job_id.clone(),
                 },
             );
-            eprintln!("{}: sent, job {}", escape(&s.name), escape(&rec.job_id));
+            d.face.say(&line);
             Ok(Sent::Accepted(Box::new(rec)))
         }
         Err(e) if e.is_throttled() && e.kind == ErrorKind::Api => {
@@ -387,11 +440,11 @@ fn sent(
         Err(e) if e.kind == ErrorKind::AmbiguousSend => {
             let reason = e.to_string();
             d.journal.unknown(&id, &s.id, &reason)?;
-            eprintln!(
+            d.face.say(&format!(
                 "{}: unknown, check it: {}",
                 escape(&s.name),
                 escape(&reason)
-            );
+            ));
             r.progress
                 .insert(s.id.clone(), Progress::Unknown { reason });
             Ok(Sent::Failed)
@@ -399,42 +452,14 @@ fn sent(
         Err(e) => {
             let reason = e.to_string();
             d.journal.refused(&id, &s.id, &reason)?;
-            eprintln!("{}: refused: {}", escape(&s.name), escape(&reason));
+            d.face.say(&format!(
+                "{}: refused: {}",
+                escape(&s.name),
+                escape(&reason)
+            ));
             r.progress
                 .insert(s.id.clone(), Progress::Refused { reason });
             Ok(Sent::Failed)
         }
-    }
-}
-
-/// Print the report and turn the end into the exit status.
-pub(super) fn finish(
-    r: &Rollout,
-    ended: Ended,
-    format: super::list::OutputFormat,
-    out: &mut (dyn std::io::Write + Send),
-) -> Result<(), CliError> {
-    let text = match format {
-        super::list::OutputFormat::Table => rollout_report::report(r),
-        super::list::OutputFormat::Json => {
-            crate::safe_text::json::to_string(&rollout_report::report_json(r))? + "\n"
-        }
-    };
-    out.write_all(text.as_bytes())?;
-    match ended {
-        Ended::Finished if r.failures() == 0 => Ok(()),
-        Ended::Finished => Err(CliError::RolloutFailed {
-            id: r.start.id.clone(),
-            failures: r.failures(),
-        }),
-        Ended::Halted(reason) => Err(CliError::RolloutHalted {
-            id: r.start.id.clone(),
-            reason,
-            not_sent: r.servers().filter(|(_, _, p)| !p.was_sent()).count(),
-        }),
-        Ended::Interrupted(reason) => Err(CliError::RolloutInterrupted {
-            id: r.start.id.clone(),
-            reason,
-        }),
     }
 }

@@ -1,7 +1,8 @@
 //! What a rollout says at its end (which servers were sent, each with its outcome, and
-//! which were not) and its line in `reimage jobs`.
+//! which were not), the exit status it makes, and its line in `reimage jobs`.
 
-use super::table;
+use super::rollout::Ended;
+use super::{CliError, table};
 use crate::jobs::rollout::Rollout;
 
 /// The end report: a headline, then one row per server in wave order.
@@ -10,6 +11,7 @@ pub(super) fn report(r: &Rollout) -> String {
     let headline = match (&r.halted, r.finished) {
         (Some(reason), _) => format!("rollout {} halted: {reason}", r.start.id),
         (None, true) => format!("rollout {} finished", r.start.id),
+        (None, false) if r.abandoned => format!("rollout {} abandoned", r.start.id),
         (None, false) => format!(
             "rollout {} stopped; `reimage apply --resume {}` continues it",
             r.start.id, r.start.id
@@ -82,4 +84,41 @@ pub(super) fn listing(rollouts: &[Rollout]) -> String {
         ],
         &rows,
     )
+}
+
+/// Print the report and turn the end into the exit status.
+pub(super) fn finish(
+    r: &Rollout,
+    ended: Ended,
+    format: super::list::OutputFormat,
+    out: &mut (dyn std::io::Write + Send),
+) -> Result<(), CliError> {
+    let text = match format {
+        super::list::OutputFormat::Table => report(r),
+        super::list::OutputFormat::Json => {
+            crate::safe_text::json::to_string(&report_json(r))? + "\n"
+        }
+    };
+    out.write_all(text.as_bytes())?;
+    match ended {
+        Ended::Finished if r.failures() == 0 => Ok(()),
+        Ended::Finished => Err(CliError::RolloutFailed {
+            id: r.start.id.clone(),
+            failures: r.failures(),
+        }),
+        Ended::Halted(reason) => Err(CliError::RolloutHalted {
+            id: r.start.id.clone(),
+            reason,
+            not_sent: r.servers().filter(|(_, _, p)| !p.was_sent()).count(),
+        }),
+        Ended::Interrupted(reason) => Err(CliError::RolloutInterrupted {
+            id: r.start.id.clone(),
+            reason,
+        }),
+        Ended::Abandoned => Err(CliError::RolloutHalted {
+            id: r.start.id.clone(),
+            reason: "abandoned".into(),
+            not_sent: r.servers().filter(|(_, _, p)| !p.was_sent()).count(),
+        }),
+    }
 }

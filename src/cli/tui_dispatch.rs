@@ -30,14 +30,14 @@ impl EffectsState {
             Command::PollJobs(ids) => self.poll_now(&ids),
             Command::DismissJob(id) => self.dismiss(&id),
             Command::ReadUserData { id, path } => self.read_user_data(id, path, tx),
-            // Driven by the rollout task (next commit).
-            Command::StartRollout(_) | Command::SteerRollout { .. } => {}
+            Command::SteerRollout { id, steer } => self.steer_rollout(&id, steer, &tx),
             // On the cloud.
             Command::LoadServers { .. }
             | Command::LoadImages { .. }
             | Command::LoadKeypairs { .. }
             | Command::LoadUserId
             | Command::Submit(_)
+            | Command::StartRollout(_)
             | Command::StopServer { .. } => self.when_connected(cmd, tx),
             // Handled by the run loop itself.
             Command::CopyToClipboard(_) | Command::RepaintAll | Command::Quit | Command::Bell => {}
@@ -73,6 +73,7 @@ impl EffectsState {
                 self.ensure_poller(&client, &tx);
                 tokio::spawn(submit::os_request(client, self.sink(), *sub, tx));
             }
+            Command::StartRollout(order) => self.start_rollout(client, *order, tx),
             Command::StopServer {
                 key,
                 hard,

@@ -1,7 +1,7 @@
 //! The TUI's effects: what they own (the connection, the journal, the audit log, the job
 //! poller, the bounds on requests in flight) and how they are built. Commands are routed
 //! in `tui_dispatch`, the connection is made in `tui_link`, listings run in
-//! `tui_listings`, jobs are wired in `tui_jobs`.
+//! `tui_listings`, jobs are wired in `tui_jobs`, rollouts driven in `tui_rollouts`.
 
 use super::connect::Connected;
 use super::submit;
@@ -12,12 +12,14 @@ use crate::config::{Env, GlobalArgs, Resolved};
 use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::journal::Journal;
 use crate::jobs::pacing::JobSettings;
-use crate::jobs::poller::PollerHandle;
+use crate::jobs::poller::{JobEvent, PollerHandle};
 use crate::jobs::record::JobRecord;
-use crate::tui::{Command, Msg};
+use crate::jobs::rollout::RolloutJournal;
+use crate::tui::{Command, Msg, Steer};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
-use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::{Semaphore, watch};
 
 /// Change/reinstall/stop requests in flight at once (bulk actions), unless
 /// `bulk_concurrency` in config.toml says otherwise.
@@ -72,6 +74,14 @@ pub(super) struct EffectsState {
     pub(super) actor: OnceLock<Actor>,
     /// Bounds the change/reinstall/stop requests sent at once.
     pub(super) submits: Arc<Semaphore>,
+    /// The same bound inside each wave of a rollout.
+    pub(super) submit_concurrency: usize,
+    /// The rollouts this reimage drives, by id: where their steering goes.
+    pub(super) rollouts: Mutex<HashMap<String, watch::Sender<Steer>>>,
+    /// The rollout tasks, each handed every event of the job poller.
+    pub(super) job_watchers: Mutex<Vec<UnboundedSender<JobEvent>>>,
+    /// rollouts.jsonl beside the job journal, opened on first use.
+    pub(super) rollout_journal: Mutex<Option<Arc<RolloutJournal>>>,
 }
 
 impl TuiEffects {
@@ -98,6 +108,10 @@ impl TuiEffects {
                 audit_log: parts.audit_log,
                 actor,
                 submits: Arc::new(Semaphore::new(parts.submit_concurrency.max(1))),
+                submit_concurrency: parts.submit_concurrency.max(1),
+                rollouts: Mutex::default(),
+                job_watchers: Mutex::default(),
+                rollout_journal: Mutex::default(),
             }),
         }
     }

@@ -1,5 +1,6 @@
 //! Job wiring: starts the job poller (resuming the journal's unfinished jobs), hands it
-//! the Jobs pane's `r` and `d`, turns each [`JobEvent`] into the TUI's messages (row,
+//! the Jobs pane's `r` and `d`, hands each [`JobEvent`] to the rollouts driven here
+//! (`tui_rollouts`) and turns it into the TUI's messages (row,
 //! progress, end note, bell) and re-reads the job's server so its row shows the service's
 //! own view (`REBUILD`/`rebuilding` while it runs, the new image after).
 //!
@@ -37,6 +38,7 @@ impl EffectsState {
         );
         let views: Vec<JobView> = self.replay.iter().map(job_view).collect();
         let _ = tx.send(Msg::JobsReplaced(views));
+        self.replay_rollouts(client, tx);
         let ctx = client.context();
         for rec in &self.replay {
             if rec.belongs_to(&ctx.region, &ctx.project_id) {
@@ -82,6 +84,7 @@ impl EffectsState {
             .map(|r| (r.job_id.clone(), r.clone()))
             .collect();
         while let Some(ev) = events.recv().await {
+            self.hand_to_rollouts(&ev);
             let (out, moved) = messages(ev, &mut records, self.job_settings.bell);
             if let Some(rec) = moved {
                 let (client, tx) = (client.clone(), tx.clone());

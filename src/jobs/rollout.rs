@@ -153,6 +153,8 @@ pub struct Rollout {
     pub progress: HashMap<String, Progress>,
     pub halted: Option<String>,
     pub finished: bool,
+    /// Steered to stop: nothing more was sent, and it is not resumed.
+    pub abandoned: bool,
     pub updated_at: String,
 }
 
@@ -181,15 +183,22 @@ impl Rollout {
         self.servers().filter(|(_, _, p)| p.is_failure()).count()
     }
 
-    /// `finished`, `halted` or `open` (interrupted or running).
+    /// `finished`, `halted`, `abandoned` or `open` (interrupted, paused or running).
     pub fn state_label(&self) -> &'static str {
         if self.finished {
             "finished"
         } else if self.halted.is_some() {
             "halted"
+        } else if self.abandoned {
+            "abandoned"
         } else {
             "open"
         }
+    }
+
+    /// Finished, halted or abandoned: no one drives it again.
+    pub fn is_ended(&self) -> bool {
+        self.finished || self.halted.is_some() || self.abandoned
     }
 }
 

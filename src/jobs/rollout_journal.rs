@@ -2,7 +2,8 @@
 //! appended and fsynced through `fsio::state` (no symlink, 0600). The order of the events
 //! of one server is what makes `--resume` safe: `sending` is on disk before the request
 //! leaves; `sent`, `throttled`, `refused` or `unknown` after it; `ended` once its job
-//! ended and the server was read again.
+//! ended and the server was read again. A rollout ends `finished`, `halted` or
+//! `abandoned`.
 
 use super::journal::JournalError;
 use super::record::now_rfc3339;
@@ -66,6 +67,11 @@ enum Entry {
         rollout: String,
         at: String,
     },
+    /// Steered to stop (`x` in the TUI): nothing more was sent; not resumed.
+    Abandoned {
+        rollout: String,
+        at: String,
+    },
 }
 
 impl Entry {
@@ -82,6 +88,7 @@ impl Entry {
                     progress: HashMap::new(),
                     halted: None,
                     finished: false,
+                    abandoned: false,
                     updated_at: s.created_at.clone(),
                 };
                 rollouts.insert(s.id.clone(), r);
@@ -94,7 +101,8 @@ impl Entry {
             | Unknown { rollout, at, .. }
             | Ended { rollout, at, .. }
             | Halted { rollout, at, .. }
-            | Finished { rollout, at } => (rollout.clone(), at.clone()),
+            | Finished { rollout, at }
+            | Abandoned { rollout, at } => (rollout.clone(), at.clone()),
         };
         let Some(r) = rollouts.get_mut(&rollout) else {
             return false;
@@ -108,6 +116,10 @@ impl Entry {
             }
             Finished { .. } => {
                 r.finished = true;
+                return true;
+            }
+            Abandoned { .. } => {
+                r.abandoned = true;
                 return true;
             }
             Sending { server_id, .. } => (server_id, Progress::Sending),
@@ -217,10 +229,11 @@ impl RolloutJournal {
         dir.join(format!("rollout-{id}.lock"))
     }
 
-    /// Let go of a rollout; a finished or halted one also loses its lock file, as no one
-    /// drives it again (a resume reads the journal again once it holds the lock).
+    /// Let go of a rollout; an ended one (finished, halted, abandoned) also loses its lock
+    /// file, as no one drives it again (a resume reads the journal again once it holds
+    /// the lock).
     pub fn release(&self, rollout: &Rollout, lock: File) {
-        if rollout.finished || rollout.halted.is_some() {
+        if rollout.is_ended() {
             let _ = std::fs::remove_file(self.lock_path(&rollout.start.id));
         }
         drop(lock);
@@ -325,6 +338,13 @@ impl RolloutJournal {
             at: now_rfc3339(),
         })
     }
+
+    pub fn abandoned(&self, rollout: &str) -> Result<(), JournalError> {
+        self.append(&Entry::Abandoned {
+            rollout: rollout.into(),
+            at: now_rfc3339(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -383,6 +403,10 @@ mod tests {
         assert!(r.progress_of("c").was_sent());
         assert_eq!(r.progress_of("d"), &Progress::NotSent);
         assert_eq!(r.total(), 4);
+        j.abandoned("r1").expect("w");
+        let (all, _) = j.read_all().expect("read");
+        assert_eq!(all[0].state_label(), "abandoned");
+        assert!(all[0].is_ended());
         let mode = std::fs::metadata(j.path()).expect("meta");
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(mode.permissions().mode() & 0o777, 0o600);
