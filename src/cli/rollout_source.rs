@@ -60,11 +60,11 @@ impl Flags {
 
     /// The TUI form's request as `apply` flags; `hash_password` when its plans carry the
     /// hashed-password script.
-    pub(super) fn of_line(line: &ApplyLine, hash_password: bool) -> Flags {
+    pub(super) fn of_line(line: &ApplyLine) -> Flags {
         Flags {
             image_id: line.image_id.clone(),
-            password: line.password || hash_password,
-            hash_password,
+            password: line.password || line.hash_password,
+            hash_password: line.hash_password,
             keypair: line.keypair.clone(),
             user_data: line
                 .user_data_file
@@ -134,7 +134,7 @@ mod tests {
             user_data_typed: true,
             ..ApplyLine::default()
         };
-        let json = serde_json::to_value(Source::Flags(Flags::of_line(&line, false))).expect("j");
+        let json = serde_json::to_value(Source::Flags(Flags::of_line(&line))).expect("j");
         assert_eq!(
             json["user_data"],
             serde_json::Value::Null,
@@ -152,8 +152,7 @@ mod tests {
             other => panic!("expected a refusal, got {other:?}"),
         }
         // Journaled before the field existed: planned again as before.
-        let mut old =
-            serde_json::to_value(Flags::of_line(&ApplyLine::default(), false)).expect("j");
+        let mut old = serde_json::to_value(Flags::of_line(&ApplyLine::default())).expect("j");
         old.as_object_mut()
             .expect("object")
             .remove("user_data_typed");

@@ -110,7 +110,7 @@ impl EffectsState {
         }
         let journal = self.rollout_journal().map_err(|e| e.to_string())?;
         let image_id = line.image_id.clone().unwrap_or_default();
-        let source = Source::Flags(Flags::of_line(&line, first.user_data_shown.is_some()));
+        let source = Source::Flags(Flags::of_line(&line));
         let mut servers = Vec::new();
         for (plan, expect) in plans.iter().zip(&expect_images) {
             servers.push(ServerRef {

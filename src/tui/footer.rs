@@ -162,6 +162,8 @@ fn short_help(a: Action) -> &'static str {
         Action::ImagePlatform => "OS",
         Action::CopyId => "copy",
         Action::DismissJob => "dismiss",
+        Action::PauseRollout => "pause/resume",
+        Action::AbandonRollout => "abandon",
         Action::Filter => "filter",
         Action::SortNext => "sort",
         Action::Refresh => "refresh",

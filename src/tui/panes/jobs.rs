@@ -243,11 +243,7 @@ impl TablePane for JobsPane {
     }
     fn hints(&self) -> &'static [Action] {
         match self.table.selected() {
-            Some(JobRow::Rollout(_)) => &[
-                Action::Details,
-                Action::PauseRollout,
-                Action::AbandonRollout,
-            ],
+            Some(JobRow::Rollout(_)) => &[Action::PauseRollout, Action::AbandonRollout],
             _ => &[Action::DismissJob],
         }
     }

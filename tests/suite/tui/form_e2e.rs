@@ -28,6 +28,20 @@ async fn confirm(live: &mut Live, word: &str, accepted: usize) {
     .await;
 }
 
+/// Types the number of servers and Enter in the review of several, then follows the
+/// rollout to its end.
+async fn confirm_rollout(live: &mut Live, n: &str) {
+    live.keys(|a| {
+        let mut c = typing(a, n);
+        c.extend(key(a, KeyCode::Enter));
+        c
+    });
+    live.until("the rollout finished", |a| {
+        screen(a, 160, 40).contains("FINISHED")
+    })
+    .await;
+}
+
 /// Switches the login to password (from key pair) and types it twice. Focus on Login.
 fn password_login(a: &mut reimage::tui::App) -> Vec<reimage::tui::Command> {
     key(a, KeyCode::Left);
@@ -261,8 +275,12 @@ async fn bulk_reinstall_sends_once_per_server() {
         s.contains("mail-relay") && s.contains("a task is running"),
         "{s}"
     );
-    live.keys(|a| ctrl(a, 's'));
-    confirm(&mut live, "2", 2).await;
+    // One wave: both leave at once.
+    live.keys(|a| {
+        set_field(a, "Waves", "100%");
+        ctrl(a, 's')
+    });
+    confirm_rollout(&mut live, "2").await;
     assert_eq!(live.count("ecs.reinstallos.v2"), 1);
     assert_eq!(live.count("bms.reinstallos"), 1);
     assert_eq!(live.os_requests(), 2);
@@ -346,10 +364,26 @@ async fn bulk_requests_respect_the_concurrency_bound() {
         key(a, KeyCode::Char('R'))
     });
     live.settle().await;
-    live.keys(|a| ctrl(a, 's'));
+    live.keys(|a| {
+        set_field(a, "Waves", "100%");
+        ctrl(a, 's')
+    });
     let started = std::time::Instant::now();
-    confirm(&mut live, "3", 3).await;
-    // One at a time: three answers of 300 ms each cannot arrive sooner than 900 ms.
+    live.keys(|a| {
+        let mut c = typing(a, "3");
+        c.extend(key(a, KeyCode::Enter));
+        c
+    });
+    // Every request answered: its job is followed (the header counts the rollout's jobs).
+    live.until("three jobs", |a| {
+        let s = screen(a, 160, 40);
+        s.lines()
+            .next()
+            .is_some_and(|header| header.contains("3 running"))
+    })
+    .await;
+    // One at a time, inside the wave: three answers of 300 ms each cannot arrive sooner
+    // than 900 ms (all at once they would in about 300).
     assert!(
         started.elapsed() >= std::time::Duration::from_millis(900),
         "{:?}",

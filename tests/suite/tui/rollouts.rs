@@ -50,24 +50,6 @@ fn order(cmds: Vec<Command>) -> Box<RolloutOrder> {
     orders.remove(0)
 }
 
-/// Tab from the first field to `label`'s row, then replace its text with `text`.
-fn set_field(app: &mut App, label: &str, text: &str) {
-    for _ in 0..20 {
-        let s = screen(app, 100, 30);
-        if s.lines().any(|l| l.contains(&format!("▶ {label}"))) {
-            break;
-        }
-        key(app, KeyCode::Tab);
-    }
-    let s = screen(app, 100, 30);
-    assert!(
-        s.lines().any(|l| l.contains(&format!("▶ {label}"))),
-        "no {label} row focused: {s}"
-    );
-    ctrl(app, 'u');
-    typing(app, text);
-}
-
 fn view(order: &RolloutOrder, id: &str, stages: &[(ServerStage, Option<&str>)]) -> RolloutView {
     let waves = order.line.waves.sizes(order.plans.len());
     let mut wave_of = Vec::new();

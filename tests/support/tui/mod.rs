@@ -271,3 +271,21 @@ pub fn select(app: &mut App, name: &str) -> Option<String> {
     key(app, KeyCode::Enter);
     app.selected_id()
 }
+
+/// Tab from the first field to `label`'s row, then replace its text with `text`.
+pub fn set_field(app: &mut App, label: &str, text: &str) {
+    for _ in 0..20 {
+        let s = screen(app, 100, 30);
+        if s.lines().any(|l| l.contains(&format!("▶ {label}"))) {
+            break;
+        }
+        key(app, KeyCode::Tab);
+    }
+    let s = screen(app, 100, 30);
+    assert!(
+        s.lines().any(|l| l.contains(&format!("▶ {label}"))),
+        "no {label} row focused: {s}"
+    );
+    ctrl(app, 'u');
+    typing(app, text);
+}
