@@ -202,13 +202,14 @@ impl TablePane for JobsPane {
         let tb = &self.table;
         let name = match self.opened_rollout() {
             Some(r) => {
+                // The way back first: a narrow screen cuts the end.
                 let back = app.keymap.hint(&[Action::Cancel], false);
                 format!(
-                    "Jobs of rollout {} {} {} {} {back} back",
-                    r.id,
+                    "Jobs of rollout {} {} {back} back {} {}",
+                    text::short_id(&r.id, g.ellipsis),
                     g.sep,
-                    r.progress(g.sep, true),
-                    g.sep
+                    g.sep,
+                    r.progress(g.sep, true)
                 )
             }
             None => title(g, "Jobs", (tb.shown(), tb.total()), tb.filter(), None),

@@ -72,19 +72,28 @@ impl RolloutView {
     /// `wave 2/3 · 12 ok · 0 failed · 30 waiting` (`not sent` once nothing more goes);
     /// with `running`, the jobs still open too.
     pub fn progress(&self, sep: &str, running: bool) -> String {
+        format!("{} {sep} {}", self.wave_word(), self.counts(sep, running))
+    }
+
+    /// `wave 2/3`.
+    pub fn wave_word(&self) -> String {
+        format!("wave {}/{}", self.wave, self.waves)
+    }
+
+    /// `12 ok · 0 failed · 30 waiting`, and the jobs open with `running`.
+    pub fn counts(&self, sep: &str, running: bool) -> String {
         let t = self.tally();
-        let mut parts = vec![format!("wave {}/{}", self.wave, self.waves)];
-        parts.push(format!("{} ok", t.ok));
+        let mut parts = vec![format!("{} ok", t.ok)];
         parts.push(format!("{} failed", t.failed));
         if running && t.running > 0 {
             parts.push(format!("{} running", t.running));
         }
-        let waiting = if self.sends_no_more() {
-            "not sent"
-        } else {
-            "waiting"
-        };
-        parts.push(format!("{} {waiting}", t.waiting));
+        // Once nothing more goes, the servers never sent are said only when there are any.
+        if self.is_live() {
+            parts.push(format!("{} waiting", t.waiting));
+        } else if t.waiting > 0 {
+            parts.push(format!("{} not sent", t.waiting));
+        }
         parts.join(&format!(" {sep} "))
     }
 
@@ -118,12 +127,13 @@ impl RolloutRow {
         let v = &self.view;
         match col {
             JOB => Cow::Borrowed(&v.id),
-            SERVER => Cow::Owned(format!("{} servers", v.servers.len())),
-            // What it does is in its details; the row says what it is.
-            OPERATION => Cow::Borrowed("rollout"),
+            // What it does is in its details; the row says what it is and where it stands,
+            // the counts last, where a narrow screen cuts.
+            SERVER => Cow::Owned(format!("rollout of {}", v.servers.len())),
+            OPERATION => Cow::Owned(v.wave_word()),
             STATUS => Cow::Borrowed(v.status_word()),
             ELAPSED => Cow::Borrowed(""),
-            DETAIL => Cow::Owned(v.progress("·", false)),
+            DETAIL => Cow::Owned(v.counts("·", false)),
             _ => Cow::Borrowed(""),
         }
     }
@@ -147,7 +157,7 @@ impl RolloutRow {
                 style: state_style(&v.state, theme),
                 ..Shown::plain(self.cell(col))
             },
-            DETAIL => Shown::plain(Cow::Owned(v.progress(glyphs.sep, false))),
+            DETAIL => Shown::plain(Cow::Owned(v.counts(glyphs.sep, false))),
             _ => Shown::plain(self.cell(col)),
         }
     }

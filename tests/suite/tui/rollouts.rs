@@ -248,7 +248,14 @@ fn the_rollout_row_stands_for_its_jobs_and_enter_lists_them() {
         ],
     )));
     let s = screen(&app, 160, 40);
-    assert!(s.contains("wave 1/2 · 0 ok · 0 failed · 2 waiting"), "{s}");
+    let row = s
+        .lines()
+        .find(|l| l.contains("rollout of 3") && l.contains("RUNNING"))
+        .unwrap_or_else(|| panic!("the rollout row: {s}"));
+    assert!(
+        row.contains("wave 1/2") && row.contains("0 ok · 0 failed · 2 waiting"),
+        "{row}"
+    );
     assert!(
         !s.lines()
             .any(|l| l.contains("web-02") && l.contains("reinstall OS")),
@@ -258,7 +265,7 @@ fn the_rollout_row_stands_for_its_jobs_and_enter_lists_them() {
     // The row stays under the cursor as jobs come and go.
     key(&mut app, KeyCode::Enter);
     let s = screen(&app, 160, 40);
-    assert!(s.contains("Jobs of rollout r20261202-160000-abcd"), "{s}");
+    assert!(s.contains("Jobs of rollout r202…abcd · Esc back"), "{s}");
     assert!(
         s.lines()
             .any(|l| l.contains("web-02") && l.contains("reinstall OS"))
