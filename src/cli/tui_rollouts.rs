@@ -319,7 +319,9 @@ impl Face for TuiFace {
 
     fn changed(&self, r: &Rollout, wave: usize, paused: bool) {
         *self.wave.lock().unwrap_or_else(|p| p.into_inner()) = wave;
+        // Abandoned at once: nothing more is sent, while the sent jobs are followed on.
         let state = match (paused, *self.steer.borrow()) {
+            (_, Steer::Abandon) => RolloutState::Abandoned,
             (true, _) => RolloutState::Paused,
             (false, Steer::Pause) => RolloutState::Pausing,
             (false, _) => RolloutState::Running,
@@ -690,7 +692,12 @@ mod tests {
             .await;
         assert_eq!(sent.servers[0].job_id, None, "abandoned while sending");
         rig.steer(&sent.id, Steer::Abandon);
-        let last = rig.until(ended).await;
+        // Abandoned at once; its sent job is followed to its end.
+        let first = rig.until(|v| v.state != RolloutState::Running).await;
+        assert_eq!(first.state, RolloutState::Abandoned, "{first:?}");
+        let last = rig
+            .until(|v| !v.servers.iter().any(|s| s.stage == ServerStage::Running))
+            .await;
         assert_eq!(last.state, RolloutState::Abandoned, "{last:?}");
         assert_eq!(
             stages(&last),
@@ -700,7 +707,9 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(SERVERS.map(|id| rig.sent(id)), [1, 0, 0]);
         assert!(rig.journal().contains("\"abandoned\""), "{}", rig.journal());
-        // Steering a rollout that ended: not driven here any more.
+        // Steering a rollout that ended: not driven here any more. (What it said as it
+        // ended is read first.)
+        while rig.rx.try_recv().is_ok() {}
         rig.steer(&sent.id, Steer::Resume);
         loop {
             match rig.rx.recv().await {
