@@ -63,7 +63,8 @@ impl RolloutView {
             RolloutState::Paused => "PAUSED",
             RolloutState::Halted(_) => "HALTED",
             RolloutState::Abandoned => "ABANDONED",
-            RolloutState::Interrupted(_) => "INTERRUPTED",
+            // Fits the STATUS column: reimage stopped driving it; `apply --resume` goes on.
+            RolloutState::Interrupted(_) => "STOPPED",
             RolloutState::Finished => "FINISHED",
             RolloutState::NotStarted(_) => "NOT STARTED",
         }
