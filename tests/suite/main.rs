@@ -67,6 +67,7 @@ mod sandbox {
 }
 
 mod tui {
+    mod copied_command;
     mod filter;
     mod flows;
     mod form;
