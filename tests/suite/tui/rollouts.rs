@@ -373,3 +373,33 @@ fn quitting_with_a_live_rollout_asks_first() {
     typing(&mut app, "y");
     assert!(app.should_quit());
 }
+
+#[test]
+fn a_pasted_wave_list_is_cut_at_its_line_break_and_checked() {
+    let mut app = bulk_form();
+    set_field(&mut app, "Waves", "");
+    app.update(Msg::Paste("1,\n100%".into()));
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("[ 1,"), "the first line only: {s}");
+    assert!(s.contains("cut at the line break"), "{s}");
+    assert!(s.contains("wave 2 is empty"), "checked as typed: {s}");
+    assert!(ctrl(&mut app, 's').is_empty());
+}
+
+#[test]
+fn a_rollout_draws_at_any_size() {
+    let (mut app, _) = running();
+    for (w, h) in [(40, 12), (80, 24), (230, 60), (20, 6)] {
+        app.update(Msg::Resize(w, h));
+        let s = screen(&app, w, h);
+        if w >= 80 {
+            assert!(s.contains("rollout of 3"), "{w}x{h}: {s}");
+        }
+        key(&mut app, KeyCode::Enter);
+        let opened = screen(&app, w, h);
+        if w >= 80 {
+            assert!(opened.contains("Jobs of rollout"), "{w}x{h}: {opened}");
+        }
+        key(&mut app, KeyCode::Esc);
+    }
+}
