@@ -177,14 +177,7 @@ pub(super) async fn run(
         start.id,
         escape(&journal.path().display().to_string())
     );
-    let mut r = Rollout {
-        start,
-        progress: HashMap::new(),
-        halted: None,
-        finished: false,
-        abandoned: false,
-        updated_at: now_rfc3339(),
-    };
+    let mut r = Rollout::new(start);
     let jobs = Arc::new(jobs);
     let (d, follow) = driver(client, &resolved, &journal, jobs, prepared.max_failures).await?;
     let ended = rollout::drive(&d, &mut r, prepared.requests, follow, rollout::unsteered()).await?;

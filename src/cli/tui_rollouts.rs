@@ -149,14 +149,7 @@ impl EffectsState {
             .into_iter()
             .map(|p| (p.server_id.clone(), request_of(p)))
             .collect();
-        let rollout = Rollout {
-            start,
-            progress: HashMap::new(),
-            halted: None,
-            finished: false,
-            abandoned: false,
-            updated_at: now_rfc3339(),
-        };
+        let rollout = Rollout::new(start);
         Ok(Started {
             rollout,
             requests,

@@ -159,6 +159,18 @@ pub struct Rollout {
 }
 
 impl Rollout {
+    /// A rollout just journaled as started: nothing sent yet.
+    pub fn new(start: RolloutStart) -> Rollout {
+        Rollout {
+            updated_at: start.created_at.clone(),
+            start,
+            progress: HashMap::new(),
+            halted: None,
+            finished: false,
+            abandoned: false,
+        }
+    }
+
     pub fn progress_of(&self, server_id: &str) -> &Progress {
         self.progress.get(server_id).unwrap_or(&Progress::NotSent)
     }

@@ -83,15 +83,7 @@ impl Entry {
                 if !rollouts.contains_key(&s.id) {
                     order.push(s.id.clone());
                 }
-                let r = Rollout {
-                    start: (**s).clone(),
-                    progress: HashMap::new(),
-                    halted: None,
-                    finished: false,
-                    abandoned: false,
-                    updated_at: s.created_at.clone(),
-                };
-                rollouts.insert(s.id.clone(), r);
+                rollouts.insert(s.id.clone(), Rollout::new((**s).clone()));
                 return true;
             }
             Sending { rollout, at, .. }

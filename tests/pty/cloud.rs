@@ -38,31 +38,9 @@ fn cloud(job_seconds: f64) -> Cloud {
 
 /// The binary, signed in to `sb` with environment credentials, nothing else of the machine.
 fn tui(sb: &Sandbox, home: &Path, cols: u16, rows: u16) -> Pty {
-    let h = home.display().to_string();
-    let env = [
-        ("REIMAGE_HOME", h.as_str()),
-        ("HOME", h.as_str()),
-        ("XDG_CONFIG_HOME", h.as_str()),
-        ("REIMAGE_METADATA_URL", "off"),
-        ("NO_COLOR", "1"),
-        ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
-        ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
-        ("RUST_BACKTRACE", "full"),
-    ];
-    Pty::spawn(
-        &[
-            "--endpoint",
-            &sb.url,
-            "--region",
-            &sb.region,
-            "--write",
-            "--log-level",
-            "trace",
-        ],
-        &env,
-        cols,
-        rows,
-    )
+    let args = ["--write", "--log-level", "trace"];
+    let env = [("NO_COLOR", "1"), ("RUST_BACKTRACE", "full")];
+    Pty::on_sandbox(sb, home, (&args, &env), cols, rows)
 }
 
 fn on(op: &str, spec: FaultSpec) -> Faults {

@@ -12,21 +12,7 @@ use std::path::Path;
 const PASSWORD: &str = "Fl0w!Quartz82";
 
 fn tui(sb: &Sandbox, home: &Path) -> Pty {
-    let h = home.display().to_string();
-    let env = [
-        ("REIMAGE_HOME", h.as_str()),
-        ("HOME", h.as_str()),
-        ("XDG_CONFIG_HOME", h.as_str()),
-        ("REIMAGE_METADATA_URL", "off"),
-        ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
-        ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
-    ];
-    Pty::spawn(
-        &["--endpoint", &sb.url, "--region", &sb.region],
-        &env,
-        100,
-        30,
-    )
+    Pty::on_sandbox(sb, home, (&[], &[]), 100, 30)
 }
 
 /// Filter the servers pane down to `name` and leave the filter line.

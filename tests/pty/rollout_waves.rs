@@ -14,22 +14,19 @@ const PASSWORD: &str = "W4ves!Canary7";
 /// by name, so db-replica-1 is the canary.
 const SERVERS: [&str; 3] = ["db-replica-1", "gitlab-runner-01", "web-03"];
 
+/// The sandbox on a loopback port, with the runtime that serves it.
+fn sandbox(config: SandboxConfig) -> (tokio::runtime::Runtime, Sandbox) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sb = rt.block_on(client::sandbox_with(config));
+    (rt, sb)
+}
+
 fn tui(sb: &Sandbox, home: &Path) -> Pty {
-    let h = home.display().to_string();
-    let env = [
-        ("REIMAGE_HOME", h.as_str()),
-        ("HOME", h.as_str()),
-        ("XDG_CONFIG_HOME", h.as_str()),
-        ("REIMAGE_METADATA_URL", "off"),
-        ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
-        ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
-    ];
-    Pty::spawn(
-        &["--endpoint", &sb.url, "--region", &sb.region],
-        &env,
-        120,
-        30,
-    )
+    Pty::on_sandbox(sb, home, (&[], &[]), 120, 30)
 }
 
 /// Mark each server (filtered down to it, Space), then clear the filter.
@@ -92,15 +89,10 @@ fn requests(sb: &Sandbox, id: &str) -> u64 {
 
 #[test]
 fn the_second_wave_leaves_only_after_the_canary_succeeded() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let sb = rt.block_on(client::sandbox_with(SandboxConfig {
+    let (rt, sb) = sandbox(SandboxConfig {
         job_seconds: 2.0,
         ..SandboxConfig::default()
-    }));
+    });
     let ids = ids(&rt, &sb);
     let home = tempfile::tempdir().expect("tempdir");
     let mut pty = tui(&sb, home.path());
@@ -150,16 +142,11 @@ fn the_second_wave_leaves_only_after_the_canary_succeeded() {
 
 #[test]
 fn a_failing_canary_halts_after_one_request() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let sb = rt.block_on(client::sandbox_with(SandboxConfig {
+    let (rt, sb) = sandbox(SandboxConfig {
         job_seconds: 1.0,
         fail_servers: vec![SERVERS[0].to_string()],
         ..SandboxConfig::default()
-    }));
+    });
     let ids = ids(&rt, &sb);
     let home = tempfile::tempdir().expect("tempdir");
     let mut pty = tui(&sb, home.path());

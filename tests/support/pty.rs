@@ -69,6 +69,35 @@ impl Pty {
         Pty::spawn(args, &all, cols, rows)
     }
 
+    /// The binary signed in to the sandbox `sb` with environment credentials and nothing
+    /// else of the machine (`home` for its files), then `args` and `env` of the test's own.
+    pub fn on_sandbox(
+        sb: &reimage::sandbox::Sandbox,
+        home: &std::path::Path,
+        (args, env): (&[&str], &[(&str, &str)]),
+        cols: u16,
+        rows: u16,
+    ) -> Pty {
+        let h = home.display().to_string();
+        let mut all = vec![
+            ("REIMAGE_HOME", h.as_str()),
+            ("HOME", h.as_str()),
+            ("XDG_CONFIG_HOME", h.as_str()),
+            ("REIMAGE_METADATA_URL", "off"),
+            ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
+            ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
+        ];
+        all.extend_from_slice(env);
+        let mut argv = vec![
+            "--endpoint",
+            sb.url.as_str(),
+            "--region",
+            sb.region.as_str(),
+        ];
+        argv.extend_from_slice(args);
+        Pty::spawn(&argv, &all, cols, rows)
+    }
+
     /// Start the binary with `args` and extra environment, in a `cols`x`rows` terminal.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
         Self::spawn_without(args, env, &[], cols, rows)
