@@ -484,6 +484,12 @@ mod tests {
     }
 
     impl Rig {
+        /// Where the effects point: region and project.
+        fn context(&self) -> crate::cloud::CloudContext {
+            let client = self.effects.state.client().expect("connected");
+            client.context().clone()
+        }
+
         /// A reinstall of the three servers with a password, as the form would order it.
         async fn start(&self, waves: &str) {
             let client = self.effects.state.client().expect("connected");
@@ -748,13 +754,7 @@ mod tests {
         use crate::jobs::record::JobOperation;
         use crate::jobs::rollout::{RolloutJournal, RolloutStart, ServerRef};
         let mut rig = rig(&[]).await;
-        let ctx = rig
-            .effects
-            .state
-            .client()
-            .expect("connected")
-            .context()
-            .clone();
+        let ctx = rig.context();
         let journal =
             RolloutJournal::open(rig.home.path().join("state/rollouts.jsonl")).expect("journal");
         let start = |id: &str| RolloutStart {
@@ -825,13 +825,7 @@ mod tests {
     async fn a_server_with_an_open_job_stops_the_rollout_before_anything_is_sent() {
         use crate::jobs::record::JobOperation;
         let mut rig = rig(&[]).await;
-        let ctx = rig
-            .effects
-            .state
-            .client()
-            .expect("connected")
-            .context()
-            .clone();
+        let ctx = rig.context();
         let rec = crate::jobs::submitted::fresh_record(
             "job-open",
             ServerKind::Ecs,

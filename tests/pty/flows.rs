@@ -4,7 +4,7 @@
 //! too; quit with the terminal restored. Each request is counted in the sandbox.
 
 use crate::support::client;
-use crate::support::pty::{Pty, WAIT, esc, wait_until};
+use crate::support::pty::{self, Pty, WAIT, esc, wait_until};
 use reimage::cloud::model::ServerKind;
 use reimage::sandbox::{Sandbox, SandboxConfig};
 use std::path::Path;
@@ -84,15 +84,7 @@ fn change_an_ecs_and_reinstall_a_bms_from_the_keyboard() {
     select_server(&mut pty, "bms-db-01");
     pty.send("R");
     pty.wait_for("Reinstall OS · bms-db-01", WAIT);
-    pty.send("\x1b[D"); // Left: the login mode before "key pair" is "password"
-    pty.wait_for("(*) password", WAIT);
-    pty.send("\t");
-    pty.send(PASSWORD);
-    pty.send("\t");
-    pty.send(PASSWORD);
-    wait_until("both password fields filled", || {
-        pty.screen().matches("13 chars").count() == 2
-    });
+    pty::password_login(&mut pty, PASSWORD);
     pty.send("\x13");
     let review = pty.wait_for("Type the server name", WAIT);
     assert!(review.contains("\"adminpass\": \"********\""), "{review}");

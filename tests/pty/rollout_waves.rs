@@ -4,7 +4,7 @@
 //! a failing canary halts the rollout after one request and says who was not sent.
 
 use crate::support::client;
-use crate::support::pty::{Pty, WAIT, esc, wait_until};
+use crate::support::pty::{self, Pty, WAIT, esc, wait_until};
 use reimage::cloud::model::ServerKind;
 use reimage::sandbox::{Sandbox, SandboxConfig};
 use std::path::Path;
@@ -65,17 +65,7 @@ fn reinstall_all(pty: &mut Pty) -> String {
         form.contains("[ 1,100%"),
         "a canary first by default: {form}"
     );
-    if !form.contains("(*) password") {
-        pty.send("\x1b[D");
-        pty.wait_for("(*) password", WAIT);
-    }
-    pty.send("\t");
-    pty.send(PASSWORD);
-    pty.send("\t");
-    pty.send(PASSWORD);
-    wait_until("both password fields filled", || {
-        pty.screen().matches("13 chars").count() == 2
-    });
+    pty::password_login(pty, PASSWORD);
     pty.send("\x13");
     let review = pty.wait_for("Type the number of servers", WAIT);
     pty.send("3\r");

@@ -19,6 +19,23 @@ pub fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
     }
 }
 
+/// In an open change/reinstall form on Login: pick the password login (the mode before
+/// "key pair"), type `password` in both fields and wait until both hold it.
+pub fn password_login(pty: &mut Pty, password: &str) {
+    if !pty.screen().contains("(*) password") {
+        pty.send("\x1b[D");
+        pty.wait_for("(*) password", WAIT);
+    }
+    pty.send("\t");
+    pty.send(password);
+    pty.send("\t");
+    pty.send(password);
+    let chars = format!("{} chars", password.chars().count());
+    wait_until("both password fields filled", || {
+        pty.screen().matches(&chars).count() == 2
+    });
+}
+
 /// Esc alone (a key right after it would read as Alt+key), then wait until `gone` is.
 pub fn esc(pty: &mut Pty, gone: &str) {
     pty.send("\x1b");
