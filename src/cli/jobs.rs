@@ -1,5 +1,6 @@
-//! `reimage jobs [--format table|json] [--all]` prints the job journal; `reimage jobs
-//! --watch` resumes the unfinished jobs with the TUI's poller and prints one line per change
+//! `reimage jobs [--format table|json] [--all]` prints the job journal (and, in a table, the
+//! rollouts under it); `reimage jobs --rollouts` prints the rollouts only, in JSON as
+//! `apply` reports them; `reimage jobs --watch` resumes the unfinished jobs with the TUI's poller and prints one line per change
 //! until every job is final (exit 0 when all succeeded, 1 otherwise). For a second SSH
 //! window or a script.
 
@@ -27,8 +28,12 @@ pub struct JobsArgs {
     #[arg(long)]
     pub all: bool,
     /// Poll the open jobs and print each change until all are final.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "rollouts")]
     pub watch: bool,
+    /// The rollouts of the rollout journal instead of the jobs (JSON: each server with its
+    /// wave, whether it was sent, its job and outcome).
+    #[arg(long)]
+    pub rollouts: bool,
 }
 
 /// Open the journal, drop finished jobs older than `[jobs] keep_finished_days`, replay it.
@@ -137,6 +142,9 @@ pub async fn run_jobs(
     if args.watch {
         return watch(global, env, &resolved, journal, replay, out).await;
     }
+    if args.rollouts {
+        return rollouts_only(&resolved, args.format, out);
+    }
     let day_ago = time::OffsetDateTime::now_utc() - time::Duration::days(1);
     let shown: Vec<&JobRecord> = replay
         .jobs
@@ -179,25 +187,54 @@ pub async fn run_jobs(
     Ok(())
 }
 
-/// The rollouts of the rollout journal, under the jobs (nothing when there are none).
-fn rollouts(resolved: &Resolved, out: &mut (dyn Write + Send)) -> Result<(), CliError> {
+/// The rollout journal's rollouts, oldest first, and where it is (`None`: no journal yet).
+fn read_rollouts(
+    resolved: &Resolved,
+) -> Result<Option<(Vec<crate::jobs::rollout::Rollout>, std::path::PathBuf)>, CliError> {
     let path = super::apply_rollout::rollouts_path(resolved);
     if !path.exists() {
-        return Ok(());
+        return Ok(None);
     }
     let journal = crate::jobs::rollout::RolloutJournal::open(path)?;
     let (list, warnings) = journal.read_all()?;
     for w in &warnings {
         warn(w);
     }
+    Ok(Some((list, journal.path().to_path_buf())))
+}
+
+/// `--rollouts`: the rollouts alone, as a table or as `apply`'s JSON report of each.
+fn rollouts_only(
+    resolved: &Resolved,
+    format: OutputFormat,
+    out: &mut (dyn Write + Send),
+) -> Result<(), CliError> {
+    let (list, path) = read_rollouts(resolved)?
+        .unwrap_or_else(|| (Vec::new(), super::apply_rollout::rollouts_path(resolved)));
+    let text = match format {
+        OutputFormat::Json => {
+            let all: Vec<serde_json::Value> = list
+                .iter()
+                .map(super::rollout_report::report_json)
+                .collect();
+            safe_text::json::to_string_pretty(&all)?
+        }
+        OutputFormat::Table if list.is_empty() => format!("no rollouts in {}", path.display()),
+        OutputFormat::Table => super::rollout_report::listing(&list),
+    };
+    out.write_all(text.trim_end().as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// The rollouts of the rollout journal, under the jobs (nothing when there are none).
+fn rollouts(resolved: &Resolved, out: &mut (dyn Write + Send)) -> Result<(), CliError> {
+    let Some((list, path)) = read_rollouts(resolved)? else {
+        return Ok(());
+    };
     if !list.is_empty() {
         let text = super::rollout_report::listing(&list);
-        writeln!(
-            out,
-            "\nrollouts ({}):\n{}",
-            journal.path().display(),
-            text.trim_end()
-        )?;
+        writeln!(out, "\nrollouts ({}):\n{}", path.display(), text.trim_end())?;
     }
     Ok(())
 }

@@ -50,9 +50,13 @@ pub(super) fn report_json(r: &Rollout) -> serde_json::Value {
             })
         })
         .collect();
+    let s = &r.start;
     serde_json::json!({
-        "rollout": r.start.id, "state": r.state_label(), "halted": r.halted,
-        "failures": r.failures(), "servers": servers,
+        "rollout": s.id, "state": r.state_label(), "halted": r.halted,
+        "failures": r.failures(), "operation": s.operation, "image_id": s.image_id,
+        "image_name": s.image_name, "login": s.login, "waves": s.waves_spec,
+        "max_failures": s.max_failures, "region": s.region, "project_id": s.project_id,
+        "started_at": s.created_at, "updated_at": r.updated_at, "servers": servers,
     })
 }
 

@@ -93,7 +93,9 @@ pub(super) fn handle_key(form: &mut FormState, ctx: &Ctx<'_>, key: &KeyEvent) ->
             plans.clear();
             form.stage = Stage::Edit;
         }
-        Some(Action::KeepSecret) => form.keep_secrets = !form.keep_secrets,
+        Some(Action::KeepSecret) if form.targets.len() == 1 => {
+            form.keep_secrets = !form.keep_secrets
+        }
         Some(Action::Up) => *scroll = scroll.saturating_sub(1),
         Some(Action::Down) => *scroll = scroll.saturating_add(1).min(max),
         Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
@@ -340,7 +342,9 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
         (&[Action::Cancel], "back to the form"),
         (&[Action::Up, Action::Down], "scroll"),
     ];
-    if form.entries.login.takes_password() {
+    // A rollout never reopens the form: there is no retry to keep the password for.
+    let retry = form.entries.login.takes_password() && form.targets.len() == 1;
+    if retry {
         items.push((&[Action::KeepSecret], "keep password"));
     }
     items.push((&[Action::CopyCommand], "copy as command"));
@@ -358,7 +362,7 @@ pub(super) fn draw_review(f: &mut Frame, area: Rect, form: &FormState, look: &Lo
     };
     let keep = if form.keep_secrets { "[x]" } else { "[ ]" };
     let mut tail = Vec::new();
-    if form.entries.login.takes_password() {
+    if retry {
         tail.push(Line::from(vec![
             Span::styled(format!("{keep} "), th.label),
             Span::styled(

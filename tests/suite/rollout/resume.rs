@@ -157,6 +157,25 @@ fn resume_after_kill_9_sends_nothing_twice_and_skips_nothing() {
         listed.stdout.contains(&rollout) && listed.stdout.contains("open"),
         "{listed:?}"
     );
+    // For scripts: each server of the rollout, sent or not.
+    let json = deadline::run(
+        command(
+            home.path(),
+            &sb.url,
+            &["jobs", "--rollouts", "--format", "json"],
+        ),
+        "",
+    );
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(v[0]["rollout"], rollout.as_str(), "{json:?}");
+    assert_eq!(v[0]["state"], "open");
+    let sent: Vec<bool> = v[0]["servers"]
+        .as_array()
+        .expect("servers")
+        .iter()
+        .map(|s| s["sent"] == true)
+        .collect();
+    assert_eq!(sent, [true, true, true, false], "{json:?}");
     let ran = deadline::run(
         command(
             home.path(),

@@ -145,6 +145,10 @@ fn y_in_the_review_copies_the_apply_command_without_a_secret() {
     key(&mut app, KeyCode::Tab);
     typing(&mut app, "Str0ng!Pass-42");
     ctrl(&mut app, 's');
+    assert!(
+        !screen(&app, 100, 30).contains("keep the password in memory"),
+        "a rollout never reopens the form: no retry to keep the password for"
+    );
     let cmds = typing(&mut app, "y");
     let copied: Vec<&String> = cmds
         .iter()
