@@ -651,6 +651,42 @@ mod tests {
         rig.sandbox.shutdown();
     }
 
+    /// The gateway throttles every change request for a while: the wave's queue waits,
+    /// goes on once it opens, and each server is sent once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_429_inside_a_wave_holds_the_queue_and_sends_each_server_once() {
+        let mut faults = Faults::default();
+        let throttled = FaultSpec {
+            throttle_429: 1.0,
+            retry_after_seconds: 1,
+            ..FaultSpec::default()
+        };
+        for op in ["ecs.reinstallos.v1", "ecs.reinstallos.v2"] {
+            faults.operations.insert(op.into(), throttled.clone());
+        }
+        let mut rig = rig_with(&[], faults, 4).await;
+        rig.start("100%").await;
+        let last = loop {
+            let v = rig.next().await;
+            if rig.sandbox.counters().faults_injected >= 3 {
+                rig.sandbox.set_faults(Faults::default());
+            } else {
+                assert!(
+                    v.servers.iter().all(|s| s.job_id.is_none()),
+                    "accepted while throttled: {v:?}"
+                );
+            }
+            if ended(&v) {
+                break v;
+            }
+        };
+        assert_eq!(last.state, RolloutState::Finished, "{last:?}");
+        assert!(rig.sandbox.counters().faults_injected >= 3);
+        assert_eq!(SERVERS.map(|id| rig.sent(id)), [1, 1, 1]);
+        assert!(rig.journal().contains("\"throttled\""), "{}", rig.journal());
+        rig.sandbox.shutdown();
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_paused_rollout_sends_its_next_wave_only_once_resumed() {
         let mut rig = rig(&[]).await;
