@@ -43,20 +43,14 @@ impl EffectsState {
         tx: UnboundedSender<Msg>,
     ) {
         self.ensure_poller(&client, &tx);
-        let key = order.key.clone();
-        let operation = operation_text(&order);
-        let waiting = not_started(&order);
+        let waiting = order.waiting();
+        let (key, operation) = (waiting.key.clone(), waiting.operation.clone());
         let started = match self.journal_start(&client, order) {
             Ok(started) => started,
             Err(why) => {
                 let view = RolloutView {
-                    key,
-                    id: String::new(),
-                    operation,
-                    wave: 0,
-                    waves: waiting.len(),
                     state: RolloutState::NotStarted(why),
-                    servers: waiting.into_iter().flatten().collect(),
+                    ..waiting
                 };
                 let _ = tx.send(Msg::RolloutUpdated(view));
                 return;
@@ -366,37 +360,6 @@ pub(super) fn stage(p: &Progress) -> ServerStage {
         Progress::Ended { .. } | Progress::Refused { .. } => ServerStage::Failed(p.label()),
         Progress::Unknown { reason } => ServerStage::Unknown(reason.clone()),
     }
-}
-
-fn operation_text(order: &RolloutOrder) -> String {
-    match (&order.line.image_id, order.plans.first()) {
-        (Some(_), Some(p)) => format!("change OS to {}", p.to_image),
-        (Some(id), None) => format!("change OS to {id}"),
-        (None, _) => "reinstall OS".to_string(),
-    }
-}
-
-/// The servers of an order that could not start, by wave, every one waiting.
-fn not_started(order: &RolloutOrder) -> Vec<Vec<RolloutServer>> {
-    let plans: Vec<&crate::ops::Plan> = order.plans.iter().collect();
-    order
-        .line
-        .waves
-        .split(&plans)
-        .into_iter()
-        .enumerate()
-        .map(|(w, wave)| {
-            wave.into_iter()
-                .map(|p| RolloutServer {
-                    server_id: p.server_id.clone(),
-                    name: p.server_name.clone(),
-                    wave: w + 1,
-                    job_id: None,
-                    stage: ServerStage::Waiting,
-                })
-                .collect()
-        })
-        .collect()
 }
 
 #[cfg(test)]

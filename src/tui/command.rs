@@ -2,6 +2,7 @@
 //! handles the terminal-side ones itself ([`Command::is_local`]) and hands the rest to the
 //! caller's effects, which reply with [`Msg`](super::Msg)s.
 
+use super::msg::{RolloutServer, RolloutState, RolloutView, ServerStage};
 use crate::cloud::model::ServerKind;
 use crate::ops::{ApplyLine, Plan};
 use std::fmt;
@@ -91,6 +92,44 @@ pub struct RolloutOrder {
     /// For each plan, the image id its server shows once done (a reinstall: its own).
     pub expect_images: Vec<String>,
     pub line: ApplyLine,
+}
+
+impl RolloutOrder {
+    /// What it does, e.g. `change OS to Ubuntu 22.04` or `reinstall OS`.
+    pub fn operation(&self) -> String {
+        match (&self.line.image_id, self.plans.first()) {
+            (Some(_), Some(p)) => format!("change OS to {}", p.to_image),
+            (Some(id), None) => format!("change OS to {id}"),
+            (None, _) => "reinstall OS".to_string(),
+        }
+    }
+
+    /// The rollout before anything was sent: every server waiting in its wave.
+    pub fn waiting(&self) -> RolloutView {
+        let waves = self.line.waves.split(&self.plans);
+        let servers = waves
+            .iter()
+            .enumerate()
+            .flat_map(|(w, wave)| {
+                wave.iter().map(move |p| RolloutServer {
+                    server_id: p.server_id.clone(),
+                    name: p.server_name.clone(),
+                    wave: w + 1,
+                    job_id: None,
+                    stage: ServerStage::Waiting,
+                })
+            })
+            .collect();
+        RolloutView {
+            key: self.key.clone(),
+            id: String::new(),
+            operation: self.operation(),
+            wave: 0,
+            waves: waves.len(),
+            state: RolloutState::Running,
+            servers,
+        }
+    }
 }
 
 /// Same key, bodies and flags: the same rollout as far as the TUI can tell.

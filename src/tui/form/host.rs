@@ -10,9 +10,7 @@ use crate::ops::OpKind;
 use crate::tui::app::App;
 use crate::tui::command::{Command, RolloutOrder, Submission};
 use crate::tui::layers::{self, Layer};
-use crate::tui::msg::{
-    JobView, RolloutServer, RolloutState, RolloutView, ServerStage, SubmitOutcome,
-};
+use crate::tui::msg::{JobView, SubmitOutcome};
 use crate::tui::toast::Level;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -223,45 +221,19 @@ fn start_rollout(
                 .to_string(),
         })
         .collect();
-    let waves = line.waves.split(&plans);
-    let servers = waves
-        .iter()
-        .enumerate()
-        .flat_map(|(w, wave)| {
-            wave.iter().map(move |p| RolloutServer {
-                server_id: p.server_id.clone(),
-                name: p.server_name.clone(),
-                wave: w + 1,
-                job_id: None,
-                stage: ServerStage::Waiting,
-            })
-        })
-        .collect();
-    let operation = match (form.op, plans.first()) {
-        (OpKind::Change, Some(p)) => format!("{} to {}", form.op.label(), p.to_image),
-        _ => form.op.label().to_string(),
-    };
     for p in &plans {
         app.servers.table.unmark(&p.server_id);
     }
-    let row = format!("rollout {key}");
-    app.jobs.upsert_rollout(RolloutView {
-        key: key.clone(),
-        id: String::new(),
-        operation,
-        wave: 0,
-        waves: waves.len(),
-        state: RolloutState::Running,
-        servers,
-    });
-    app.pane = crate::tui::app::Pane::Jobs;
-    app.jobs.select(&row);
-    Command::StartRollout(Box::new(RolloutOrder {
+    let order = RolloutOrder {
         key,
         plans,
         expect_images,
         line,
-    }))
+    };
+    let row = app.jobs.upsert_rollout(order.waiting());
+    app.pane = crate::tui::app::Pane::Jobs;
+    app.jobs.select(&row);
+    Command::StartRollout(Box::new(order))
 }
 
 /// A "sending" row in the Jobs pane, so quitting asks first while it is in flight.

@@ -323,8 +323,9 @@ impl JobsPane {
         TablePane::rebuild(self);
     }
 
-    /// A rollout added or updated: the row of its start key, else of its id.
-    pub fn upsert_rollout(&mut self, view: RolloutView) {
+    /// A rollout added or updated: the row of its start key, else of its id. Returns the
+    /// row's id.
+    pub fn upsert_rollout(&mut self, view: RolloutView) -> String {
         let row_id = self
             .table
             .rows()
@@ -348,9 +349,12 @@ impl JobsPane {
                     }
                 )
             });
-        self.table
-            .upsert(JobRow::Rollout(Box::new(RolloutRow { row_id, view })));
+        self.table.upsert(JobRow::Rollout(Box::new(RolloutRow {
+            row_id: row_id.clone(),
+            view,
+        })));
         TablePane::rebuild(self);
+        row_id
     }
 
     /// A row gone (what a job's polls said stays until dismissed).
