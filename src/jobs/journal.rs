@@ -255,12 +255,25 @@ impl Journal {
         error_code: Option<&str>,
         fail_reason: Option<&str>,
     ) -> Result<bool, JournalError> {
+        self.record_update_at(job_id, state, error_code, fail_reason, &now_rfc3339())
+    }
+
+    /// [`Journal::record_update`], the change dated `at` (RFC 3339): a job's end as the
+    /// service says it ended.
+    pub fn record_update_at(
+        &self,
+        job_id: &str,
+        state: TrackedState,
+        error_code: Option<&str>,
+        fail_reason: Option<&str>,
+        at: &str,
+    ) -> Result<bool, JournalError> {
         let entry = Entry::Update {
             job_id: job_id.to_string(),
             state,
             error_code: error_code.map(str::to_string),
             fail_reason: fail_reason.map(str::to_string),
-            at: now_rfc3339(),
+            at: at.to_string(),
         };
         let new: Recorded = (
             state,

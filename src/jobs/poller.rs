@@ -348,16 +348,26 @@ impl Poller {
         // the journal and the audit log get nothing from this one.
         let mut first = true;
         if moved {
-            match self.sinks.journal.record_update(
+            // An end is dated as the service dated it, when that is believable.
+            let at = match (&o.detail, o.state.is_final()) {
+                (Some(job), true) => super::record::ended_at(
+                    job.end_time.as_deref(),
+                    &l.record.submitted_at,
+                    time::OffsetDateTime::now_utc(),
+                ),
+                _ => now_rfc3339(),
+            };
+            match self.sinks.journal.record_update_at(
                 job_id,
                 o.state,
                 o.error_code.as_deref(),
                 o.fail_reason.as_deref(),
+                &at,
             ) {
                 Ok(wrote) => first = wrote,
                 Err(e) => tracing::error!(job_id, error = %e, "cannot write the job journal"),
             }
-            l.record.updated_at = now_rfc3339();
+            l.record.updated_at = at;
         }
         l.record.state = o.state;
         l.record.error_code = o.error_code;

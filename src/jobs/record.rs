@@ -162,3 +162,48 @@ pub fn now_rfc3339() -> String {
     now.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
+
+/// When a job ended, for its record: the service's `end_time` (seconds precision) when it
+/// reads as a time between the submission and now, a minute of clock skew either way
+/// allowed; else `now`. So a job that ended while reimage was not running keeps its own
+/// duration, and a service's odd time cannot make one negative or end in the future.
+pub fn ended_at(service: Option<&str>, submitted_at: &str, now: time::OffsetDateTime) -> String {
+    let rfc = &time::format_description::well_known::Rfc3339;
+    let skew = time::Duration::minutes(1);
+    let parsed = |t: &str| time::OffsetDateTime::parse(t.trim(), rfc).ok();
+    let at = match (service.and_then(parsed), parsed(submitted_at)) {
+        (Some(end), Some(start)) if end >= start - skew && end <= now + skew => end,
+        _ => now,
+    };
+    at.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(rfc)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ended_at;
+
+    #[test]
+    fn the_service_end_time_is_kept_when_it_is_believable() {
+        let now = time::macros::datetime!(2026-12-02 12:00:00 UTC);
+        let start = "2026-12-02T10:00:00Z";
+        // Ended while reimage was away: its own time.
+        assert_eq!(
+            ended_at(Some("2026-12-02T10:03:47.904Z"), start, now),
+            "2026-12-02T10:03:47Z"
+        );
+        // Missing, empty, unreadable, before the submission or in the future: now.
+        for odd in [
+            None,
+            Some(""),
+            Some("yesterday"),
+            Some("2026-12-01T10:00:00Z"),
+            Some("2027-01-01T00:00:00Z"),
+        ] {
+            assert_eq!(ended_at(odd, start, now), "2026-12-02T12:00:00Z", "{odd:?}");
+        }
+    }
+}

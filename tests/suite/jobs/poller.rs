@@ -203,3 +203,50 @@ async fn job_past_its_limit_times_out_and_polling_stops() {
         TrackedState::TimedOut
     );
 }
+
+/// A job that ended while nobody polled it (reimage was not running) keeps the end time the
+/// service gives it: its elapsed time is its own, not how long reimage was away.
+#[tokio::test]
+async fn a_job_that_ended_unwatched_keeps_the_service_end_time() {
+    let sb = sandbox_with(SandboxConfig {
+        job_seconds: 0.5,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let c = client(&sb).await;
+    let mut rig = rig(&c, quick());
+    let web3 = server_id(&c, ServerKind::Ecs, "web-03").await;
+    let accepted = c
+        .submit_os_request(
+            ServerKind::Ecs,
+            &format!("/v2/{{pid}}/cloudservers/{web3}/reinstallos"),
+            &json!({"os-reinstall": {"adminpass": PASSWORD}}),
+        )
+        .await
+        .expect("reinstall accepted");
+    let rec = job_record::submitted(
+        &accepted.job_id,
+        ServerKind::Ecs,
+        JobOperation::ReinstallOs,
+        (&web3, "web-03"),
+    )
+    .build();
+    // Away for 4 s; the job takes about one.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    rig.track(rec);
+    let finals = rig.finals(1).await;
+    let (ended, job) = &finals[0];
+    assert_eq!(ended.state, TrackedState::Success);
+    let job = job.as_ref().expect("the service's job");
+    let end = job.end_time.as_deref().expect("an end time");
+    assert!(ended.updated_at.starts_with(&end[..19]), "{ended:?} {end}");
+    let now = time::OffsetDateTime::now_utc();
+    assert!(
+        ended.elapsed(now) <= Duration::from_secs(2),
+        "its own duration, not reimage's absence: {:?}",
+        ended.elapsed(now)
+    );
+    // The journal dates it the same way after a restart.
+    let replay = rig.journal.replay().expect("replay");
+    assert_eq!(replay.jobs[0].updated_at, ended.updated_at);
+}
