@@ -2,11 +2,13 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use zeroize::Zeroizing;
 
 /// Environment variables and the home directory, as seen by the resolution code.
 #[derive(Clone, Default)]
 pub struct Env {
-    vars: BTreeMap<String, String>,
+    /// Values are wiped when dropped: `HUAWEICLOUD_SDK_SK` and the like are among them.
+    vars: BTreeMap<String, Zeroizing<String>>,
     home: Option<PathBuf>,
 }
 
@@ -23,13 +25,15 @@ impl std::fmt::Debug for Env {
 impl Env {
     /// The real process environment.
     pub fn from_process() -> Env {
-        let vars: BTreeMap<String, String> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        let vars: BTreeMap<String, Zeroizing<String>> = std::env::vars_os()
+            .filter_map(|(k, v)| {
+                Some((k.into_string().ok()?, Zeroizing::new(v.into_string().ok()?)))
+            })
             .collect();
         let home = vars
             .get("HOME")
             .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
+            .map(|h| PathBuf::from(h.as_str()))
             .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()));
         Env { vars, home }
     }
@@ -41,11 +45,11 @@ impl Env {
         K: Into<String>,
         V: Into<String>,
     {
-        let vars: BTreeMap<String, String> = vars
+        let vars: BTreeMap<String, Zeroizing<String>> = vars
             .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
+            .map(|(k, v)| (k.into(), Zeroizing::new(v.into())))
             .collect();
-        let home = vars.get("HOME").map(PathBuf::from);
+        let home = vars.get("HOME").map(|h| PathBuf::from(h.as_str()));
         Env { vars, home }
     }
 
@@ -53,14 +57,14 @@ impl Env {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars
             .get(name)
-            .map(String::as_str)
+            .map(|v| v.as_str())
             .filter(|v| !v.trim().is_empty())
     }
 
     /// A variable's value as set, empty included: a credential variable set but empty is
     /// a mistake to report, not "unset".
     pub fn raw(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
+        self.vars.get(name).map(|v| v.as_str())
     }
 
     pub fn home(&self) -> Option<&PathBuf> {
@@ -72,7 +76,7 @@ impl Env {
         self.vars
             .range(prefix.to_string()..)
             .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), v.to_string()))
             .collect()
     }
 }
