@@ -215,3 +215,34 @@ fn a_note_too_long_for_two_rows_keeps_its_hint_whole() {
         "{text}"
     );
 }
+
+/// Resized while open, the viewer wraps again for the new width: the whole text stays
+/// readable, the bottom stays reachable, and a tiny terminal draws without a panic.
+#[test]
+fn the_viewer_wraps_again_when_the_terminal_is_resized() {
+    let mut app = failed_job(100, 30);
+    key(&mut app, KeyCode::Enter);
+    for (w, h) in [(40u16, 12u16), (10, 4), (200, 50), (60, 16)] {
+        app.update(Msg::Resize(w, h));
+        let top = screen(&app, w, h);
+        if w >= 40 {
+            assert!(
+                top.contains("job"),
+                "{w}x{h}: the viewer stays open:\n{top}"
+            );
+        }
+        typing(&mut app, "G");
+        let bottom = screen(&app, w, h);
+        if w >= 40 {
+            assert!(
+                bottom.contains("polled"),
+                "{w}x{h}: G reaches the last line:\n{bottom}"
+            );
+        }
+        typing(&mut app, "g");
+    }
+    // (At 100 columns no details pane shares the viewer's lines.)
+    app.update(Msg::Resize(100, 30));
+    let text = screen(&app, 100, 30);
+    assert!(all_words_in_order(&text, REASON), "whole again:\n{text}");
+}
