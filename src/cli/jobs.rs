@@ -151,8 +151,18 @@ pub async fn run_jobs(
         .iter()
         .filter(|j| args.all || !j.state.is_final() || updated_after(j, day_ago))
         .collect();
+    let now = time::OffsetDateTime::now_utc();
     let text = match args.format {
-        OutputFormat::Json => safe_text::json::to_string_pretty(&shown)?,
+        OutputFormat::Json => {
+            let rows: Vec<JsonJob<'_>> = shown
+                .iter()
+                .map(|record| JsonJob {
+                    record,
+                    elapsed_secs: record.elapsed(now).as_secs(),
+                })
+                .collect();
+            safe_text::json::to_string_pretty(&rows)?
+        }
         OutputFormat::Table if shown.is_empty() => format!(
             "no jobs{} in {}",
             if args.all {
@@ -163,7 +173,6 @@ pub async fn run_jobs(
             journal.path().display()
         ),
         OutputFormat::Table => {
-            let now = time::OffsetDateTime::now_utc();
             let rows: Vec<Vec<String>> = shown.iter().map(|j| row(j, now)).collect();
             table::render(
                 &[
@@ -185,6 +194,15 @@ pub async fn run_jobs(
         rollouts(&resolved, out)?;
     }
     Ok(())
+}
+
+/// A job for scripts: its record, and how long it ran (until now while open), as the
+/// table's ELAPSED.
+#[derive(serde::Serialize)]
+struct JsonJob<'a> {
+    #[serde(flatten)]
+    record: &'a JobRecord,
+    elapsed_secs: u64,
 }
 
 /// The rollout journal's rollouts, oldest first, and where it is (`None`: no journal yet).

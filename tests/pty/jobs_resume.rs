@@ -188,4 +188,7 @@ fn a_job_survives_kill_9_and_finishes_after_restart() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v[0]["job_id"], job_id.as_str());
     assert_eq!(v[0]["state"], "SUCCESS");
+    // How long it ran, as the table's ELAPSED: a finished job's own duration.
+    let elapsed = v[0]["elapsed_secs"].as_u64().expect("elapsed_secs");
+    assert!((1..120).contains(&elapsed), "{elapsed}");
 }
