@@ -1,13 +1,17 @@
 //! TUI hot paths at 11,000 servers (`SCALE_SERVERS=100000`: 101,000): one frame, one
-//! navigation step, one filter keystroke.
+//! navigation step, one filter keystroke; and a rollout of 1,000 servers: one progress
+//! message, one of its jobs moving, one frame of the Jobs pane.
 //! `cargo bench --bench tui`; figures and how to read them in docs/performance.md.
 
 mod support;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use reimage::cloud::model::JobStatus;
 use reimage::config::FilterMode;
-use reimage::tui::{App, Msg, Screen};
+use reimage::tui::{
+    App, JobView, Msg, RolloutServer, RolloutState, RolloutView, Screen, ServerStage,
+};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use support::{Inventory, counting_terminal, loaded_app, loaded_app_with};
@@ -154,6 +158,95 @@ fn filter(c: &mut Criterion, inv: &Inventory, mode: FilterMode) {
     g.finish();
 }
 
+/// A rollout of `n` servers, every one sent, half of them done; its jobs as rows.
+fn rollout_app(inv: &Inventory, n: usize) -> (App, RolloutView, Vec<JobView>) {
+    let mut app = loaded_app(inv, 200, 60);
+    let servers: Vec<RolloutServer> = inv
+        .ecs
+        .iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, s)| RolloutServer {
+            server_id: s.id.clone(),
+            name: s.name.clone(),
+            wave: 1 + usize::from(i > 0),
+            job_id: Some(format!("job-{i:06}")),
+            stage: if i % 2 == 0 {
+                ServerStage::Ok
+            } else {
+                ServerStage::Running
+            },
+        })
+        .collect();
+    let jobs: Vec<JobView> = servers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| JobView {
+            key: format!("job-{i:06}"),
+            job_id: Some(format!("job-{i:06}")),
+            server_id: s.server_id.clone(),
+            server_name: s.name.clone(),
+            kind: reimage::cloud::model::ServerKind::Ecs,
+            operation: "reinstall OS v2".into(),
+            submitting: false,
+            status: if i % 2 == 0 {
+                JobStatus::Success
+            } else {
+                JobStatus::Running
+            },
+            gave_up: None,
+            elapsed: Duration::from_secs(40),
+            detail: String::new(),
+            error_code: None,
+        })
+        .collect();
+    app.update(Msg::JobsReplaced(jobs.clone()));
+    let view = RolloutView {
+        key: "rollout-1".into(),
+        id: "r20261202-170000-0001".into(),
+        operation: "reinstall OS".into(),
+        wave: 2,
+        waves: 2,
+        state: RolloutState::Running,
+        servers,
+    };
+    app.update(Msg::RolloutUpdated(view.clone()));
+    app.update(key(KeyCode::Char('4')));
+    (app, view, jobs)
+}
+
+/// A rollout's messages and its row: what each costs the UI task with 1,000 servers.
+fn rollout(c: &mut Criterion, inv: &Inventory) {
+    let mut g = c.benchmark_group("rollout");
+    g.sample_size(30).measurement_time(Duration::from_secs(3));
+    let n = 1_000.min(inv.ecs.len());
+    let (mut app, view, jobs) = rollout_app(inv, n);
+    g.bench_function("progress_msg", |b| {
+        b.iter_batched(
+            || view.clone(),
+            |v| app.update(Msg::RolloutUpdated(v)),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("job_msg", |b| {
+        b.iter_batched(
+            || jobs[1].clone(),
+            |j| app.update(Msg::JobUpdated(j)),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    let (mut term, _) = counting_terminal(80, 24);
+    app.update(Msg::Resize(80, 24));
+    g.bench_function("frame_80x24", |b| {
+        b.iter(|| {
+            term.draw(|f| reimage::tui::draw(f, black_box(&app)))
+                .expect("draw")
+                .area
+        })
+    });
+    g.finish();
+}
+
 fn all(c: &mut Criterion) {
     let inv = support::inventory();
     assert_eq!(
@@ -165,6 +258,7 @@ fn all(c: &mut Criterion) {
     navigate(c, &inv);
     filter(c, &inv, FilterMode::Literal);
     filter(c, &inv, FilterMode::Fuzzy);
+    rollout(c, &inv);
 }
 
 criterion_group!(benches, all);
