@@ -84,6 +84,10 @@ pub struct SandboxArgs {
     /// Make every change/reinstall job of this server (id or name) end in FAIL; repeatable.
     #[arg(long, value_name = "SERVER")]
     pub fault_fail_server: Vec<String>,
+    /// Make every change/reinstall job of this server (id or name) end in SUCCESS while the
+    /// server keeps its image; repeatable.
+    #[arg(long, value_name = "SERVER")]
+    pub fault_hollow_server: Vec<String>,
 }
 
 impl std::fmt::Debug for SandboxArgs {
@@ -167,6 +171,7 @@ impl SandboxArgs {
             faults,
             restore: None,
             fail_servers: self.fault_fail_server.clone(),
+            hollow_servers: self.fault_hollow_server.clone(),
         })
     }
 }

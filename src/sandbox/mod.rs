@@ -64,6 +64,9 @@ pub struct SandboxConfig {
     /// Servers (id or name) whose change/reinstall jobs are accepted and then end in FAIL,
     /// whatever the image: a failing canary.
     pub fail_servers: Vec<String>,
+    /// Servers (id or name) whose change/reinstall jobs end in SUCCESS but leave the server
+    /// on the image it had: a service that says it did what it did not.
+    pub hollow_servers: Vec<String>,
 }
 
 /// Called with the sandbox's state after every request that may change it, and at
@@ -84,6 +87,7 @@ impl Default for SandboxConfig {
             faults: Faults::default(),
             restore: None,
             fail_servers: Vec::new(),
+            hollow_servers: Vec::new(),
         }
     }
 }

@@ -135,18 +135,19 @@ fn failure_of(image: Option<&SimImage>, code: &str) -> Option<(String, String)> 
     })
 }
 
-/// The failure of a server named in `Faults::fail_servers`.
+/// Whether `list` names the server, by id or name.
+fn named(list: &[String], server: &SimServer) -> bool {
+    list.iter().any(|s| *s == server.id || *s == server.name)
+}
+
+/// The failure of a server named in `SandboxConfig::fail_servers`.
 fn failing_server(ctx: &Ctx<'_>, server: &SimServer, code: &str) -> Option<(String, String)> {
-    ctx.config
-        .fail_servers
-        .iter()
-        .any(|s| *s == server.id || *s == server.name)
-        .then(|| {
-            (
-                code.to_string(),
-                format!("Failed to install the operating system on {}.", server.name),
-            )
-        })
+    named(&ctx.config.fail_servers, server).then(|| {
+        (
+            code.to_string(),
+            format!("Failed to install the operating system on {}.", server.name),
+        )
+    })
 }
 
 /// An accepted request: counted, and its body's digest kept for the admin view.
@@ -200,6 +201,7 @@ pub fn ecs(world: &mut World, id: &str, op: OsOp, v2: bool, ctx: &Ctx<'_>) -> Re
         server_id: server.id.clone(),
         image_id: image
             .as_ref()
+            .filter(|_| !named(&ctx.config.hollow_servers, &server))
             .map_or(server.image_id.clone(), |i| i.id.clone()),
         key_name: req.keyname.clone(),
         failure: failure_of(image.as_ref(), ECS_FAIL_CODE)
@@ -260,6 +262,7 @@ pub fn bms(world: &mut World, id: &str, op: OsOp, ctx: &Ctx<'_>) -> Reply {
         server_id: server.id.clone(),
         image_id: image
             .as_ref()
+            .filter(|_| !named(&ctx.config.hollow_servers, &server))
             .map_or(server.image_id.clone(), |i| i.id.clone()),
         key_name: req.keyname.clone(),
         failure: failure_of(image.as_ref(), BMS_FAIL_CODE)

@@ -125,6 +125,43 @@ async fn a_failing_canary_halts_after_one_request_and_names_the_servers_not_sent
     );
 }
 
+/// A service that says SUCCESS for a change it did not make: the canary's server, read
+/// again, still shows its old image, so it counts as failed and the rollout halts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canary_that_succeeded_without_its_image_halts_the_rollout() {
+    let sb = sandbox_with(SandboxConfig {
+        job_seconds: 0.5,
+        hollow_servers: vec!["web-03".into()],
+        ..SandboxConfig::default()
+    })
+    .await;
+    let home = tempfile::tempdir().expect("tmp");
+    let mut args = vec!["apply"];
+    for s in SERVERS {
+        args.extend(["--server", s]);
+    }
+    args.extend([
+        "--change-to",
+        "Ubuntu 22.04 server 64bit",
+        "--password-stdin",
+        "--yes",
+        "--waves",
+        "1,100%",
+    ]);
+    let ran = reimage(home.path(), &sb, &args, &format!("{PASSWORD}\n")).await;
+    assert_eq!(ran.code, Some(1), "{ran:?}");
+    assert!(ran.stdout.contains("halted"), "{ran:?}");
+    let canary = line_of(&ran.stdout, "web-03");
+    assert!(
+        canary.contains("SUCCESS, but the new image is not shown"),
+        "{ran:?}"
+    );
+    for name in ["gitlab-runner-01", "db-replica-1"] {
+        assert!(line_of(&ran.stdout, name).contains("not sent"), "{ran:?}");
+        assert_eq!(accepted(&sb, name), 0, "{name} was not sent");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_second_wave_goes_only_after_the_canary_succeeded_and_shows_its_image() {
     let sb = sandbox(&[]).await;
