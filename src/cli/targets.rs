@@ -62,7 +62,9 @@ impl TargetArgs {
     pub fn max_failures(&self) -> Result<crate::ops::MaxFailures, CliError> {
         match &self.max_failures {
             None => Ok(crate::ops::MaxFailures::default()),
-            Some(m) => m.parse().map_err(|e: String| CliError::Usage(e)),
+            Some(m) => m
+                .parse()
+                .map_err(|e: String| CliError::Usage(format!("--max-failures {m}: {e}"))),
         }
     }
 }

@@ -75,7 +75,7 @@ impl std::str::FromStr for Waves {
     fn from_str(text: &str) -> Result<Waves, String> {
         let text = text.trim();
         if text.is_empty() {
-            return Err("--waves is empty: give wave sizes such as 1,10,25%,100%".into());
+            return Err("the wave list is empty: give wave sizes such as 1,10,25%,100%".into());
         }
         let mut steps: Vec<Step> = Vec::new();
         for (i, item) in text.split(',').enumerate() {
@@ -167,7 +167,7 @@ impl std::str::FromStr for MaxFailures {
 
     fn from_str(text: &str) -> Result<MaxFailures, String> {
         let text = text.trim();
-        let what = "--max-failures";
+        let what = "the failure budget";
         match text.strip_suffix('%') {
             Some(p) => match parse_number(p.trim(), what)? {
                 0 => Ok(MaxFailures::Zero),
