@@ -113,6 +113,11 @@ fn the_bulk_form_starts_with_a_canary_and_refuses_a_bad_wave_list() {
     );
     assert!(!s.contains("Review"), "no review with a bad wave list: {s}");
     set_field(&mut app, "Waves", "1,50%");
+    set_field(&mut app, "Max failed", "x");
+    ctrl(&mut app, 's');
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("neither a count nor a percentage"), "{s}");
+    assert!(!s.contains("--max-failures"), "the form names no flag: {s}");
     set_field(&mut app, "Max failed", "1");
     ctrl(&mut app, 's');
     let s = screen(&app, 100, 30);
