@@ -6,10 +6,31 @@ use crate::support::job_record;
 use crate::support::poller::*;
 use reimage::cloud::model::ServerKind;
 use reimage::jobs::poller::PollerConfig;
-use reimage::jobs::record::{JobOperation, TrackedState};
+use reimage::jobs::record::{JobOperation, JobRecord, TrackedState};
 use reimage::sandbox::SandboxConfig;
 use serde_json::json;
 use std::time::Duration;
+
+/// A password reinstall of the ECS `name` on `route` (`v1`/`v2`), accepted by the service;
+/// its record, as the form journals it, not tracked yet.
+async fn reinstall(c: &reimage::cloud::Client, name: &str, route: &str) -> JobRecord {
+    let id = server_id(c, ServerKind::Ecs, name).await;
+    let accepted = c
+        .submit_os_request(
+            ServerKind::Ecs,
+            &format!("/{route}/{{pid}}/cloudservers/{id}/reinstallos"),
+            &json!({"os-reinstall": {"adminpass": PASSWORD}}),
+        )
+        .await
+        .expect("reinstall accepted");
+    job_record::submitted(
+        &accepted.job_id,
+        ServerKind::Ecs,
+        JobOperation::ReinstallOs,
+        (&id, name),
+    )
+    .build()
+}
 
 #[tokio::test]
 async fn reinstall_and_stop_reach_success_and_are_journaled() {
@@ -20,24 +41,7 @@ async fn reinstall_and_stop_reach_success_and_are_journaled() {
     .await;
     let c = client(&sb).await;
     let mut rig = rig(&c, quick());
-    let web3 = server_id(&c, ServerKind::Ecs, "web-03").await;
-    let accepted = c
-        .submit_os_request(
-            ServerKind::Ecs,
-            &format!("/v2/{{pid}}/cloudservers/{web3}/reinstallos"),
-            &json!({"os-reinstall": {"adminpass": PASSWORD}}),
-        )
-        .await
-        .expect("reinstall accepted");
-    rig.track(
-        job_record::submitted(
-            &accepted.job_id,
-            ServerKind::Ecs,
-            JobOperation::ReinstallOs,
-            (&web3, "web-03"),
-        )
-        .build(),
-    );
+    rig.track(reinstall(&c, "web-03", "v2").await);
     let web1 = server_id(&c, ServerKind::Ecs, "web-01").await;
     let stop = c
         .stop_servers(ServerKind::Ecs, std::slice::from_ref(&web1))
@@ -168,24 +172,7 @@ async fn job_past_its_limit_times_out_and_polling_stops() {
             ..quick()
         },
     );
-    let web3 = server_id(&c, ServerKind::Ecs, "db-replica-1").await;
-    let accepted = c
-        .submit_os_request(
-            ServerKind::Ecs,
-            &format!("/v1/{{pid}}/cloudservers/{web3}/reinstallos"),
-            &json!({"os-reinstall": {"adminpass": PASSWORD}}),
-        )
-        .await
-        .expect("accepted");
-    rig.track(
-        job_record::submitted(
-            &accepted.job_id,
-            ServerKind::Ecs,
-            JobOperation::ReinstallOs,
-            (&web3, "db-replica-1"),
-        )
-        .build(),
-    );
+    rig.track(reinstall(&c, "db-replica-1", "v1").await);
     let (rec, _) = rig.finals(1).await.remove(0);
     assert_eq!(rec.state, TrackedState::TimedOut);
     assert!(
@@ -215,22 +202,7 @@ async fn a_job_that_ended_unwatched_keeps_the_service_end_time() {
     .await;
     let c = client(&sb).await;
     let mut rig = rig(&c, quick());
-    let web3 = server_id(&c, ServerKind::Ecs, "web-03").await;
-    let accepted = c
-        .submit_os_request(
-            ServerKind::Ecs,
-            &format!("/v2/{{pid}}/cloudservers/{web3}/reinstallos"),
-            &json!({"os-reinstall": {"adminpass": PASSWORD}}),
-        )
-        .await
-        .expect("reinstall accepted");
-    let rec = job_record::submitted(
-        &accepted.job_id,
-        ServerKind::Ecs,
-        JobOperation::ReinstallOs,
-        (&web3, "web-03"),
-    )
-    .build();
+    let rec = reinstall(&c, "web-03", "v2").await;
     // Away for 4 s; the job takes about one.
     tokio::time::sleep(Duration::from_secs(4)).await;
     rig.track(rec);
