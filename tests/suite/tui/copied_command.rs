@@ -37,14 +37,8 @@ fn run_as_plan(live: &Live, line: &str, format: &str) -> std::process::Output {
 async fn the_copied_command_plans_exactly_the_reviewed_requests() {
     let mut live = Live::start(3.0).await;
     // Running servers (stop first ticked), a change to another image, by key pair.
-    live.keys(|a| {
-        for name in ["web-01", "web-02", "web-03"] {
-            select(a, name);
-            key(a, KeyCode::Char(' '));
-        }
-        key(a, KeyCode::Char('c'))
-    });
-    live.settle().await;
+    live.open_form_on(&["web-01", "web-02", "web-03"], 'c')
+        .await;
     live.keys(|a| {
         key(a, KeyCode::Enter);
         typing(a, "ubuntu 24.04");

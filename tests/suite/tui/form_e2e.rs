@@ -261,15 +261,9 @@ async fn a_rejected_request_shows_the_code_and_reopens_the_form() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_reinstall_sends_once_per_server() {
     let mut live = Live::start(3.0).await;
-    live.keys(|a| {
-        // mail-relay is rebuilding: a task runs on it, so it is left out (page 000).
-        for name in ["web-03", "bms-db-01", "mail-relay"] {
-            select(a, name);
-            key(a, KeyCode::Char(' '));
-        }
-        key(a, KeyCode::Char('R'))
-    });
-    live.settle().await;
+    // mail-relay is rebuilding: a task runs on it, so it is left out (page 000).
+    live.open_form_on(&["web-03", "bms-db-01", "mail-relay"], 'R')
+        .await;
     let s = screen(&live.app, 100, 30);
     assert!(
         s.contains("mail-relay") && s.contains("a task is running"),
@@ -356,14 +350,8 @@ async fn bulk_requests_respect_the_concurrency_bound() {
         },
     );
     live.sandbox.set_faults(faults);
-    live.keys(|a| {
-        for name in ["web-03", "db-replica-1", "mq-rabbit-01"] {
-            select(a, name);
-            key(a, KeyCode::Char(' '));
-        }
-        key(a, KeyCode::Char('R'))
-    });
-    live.settle().await;
+    live.open_form_on(&["web-03", "db-replica-1", "mq-rabbit-01"], 'R')
+        .await;
     live.keys(|a| {
         set_field(a, "Waves", "100%");
         ctrl(a, 's')

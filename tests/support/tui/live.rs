@@ -112,6 +112,19 @@ impl Live {
         self.run(cmds);
     }
 
+    /// Marks the servers `names` (Space on each) and presses `key` (`c` or `R`), then lets
+    /// the form's own commands (the caller's user id) answer.
+    pub async fn open_form_on(&mut self, names: &[&str], key: char) {
+        self.keys(|a| {
+            for name in names {
+                super::select(a, name);
+                super::key(a, crossterm::event::KeyCode::Char(' '));
+            }
+            super::key(a, crossterm::event::KeyCode::Char(key))
+        });
+        self.settle().await;
+    }
+
     /// Handles messages until none came for a while.
     pub async fn settle(&mut self) {
         while let Ok(Some(msg)) =
