@@ -15,7 +15,7 @@ use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::journal::Journal;
 use crate::jobs::record::{JobOperation, now_rfc3339};
 use crate::jobs::rollout::{Progress, Rollout, RolloutJournal, RolloutStart, ServerRef};
-use crate::ops::{MaxFailures, OpKind, Operation, Plan, Route, Waves};
+use crate::ops::{MaxFailures, Operation, Plan, Waves};
 use crate::safe_text::escape;
 use std::collections::HashMap;
 use std::io::Write;
@@ -36,21 +36,6 @@ pub(super) struct Prepared {
     pub max_failures: MaxFailures,
 }
 
-pub(super) fn route_word(route: Route) -> &'static str {
-    match route {
-        Route::V1 => "v1",
-        Route::V2 => "v2",
-        Route::Bms => "bms",
-    }
-}
-
-pub(super) fn operation_of(op: OpKind) -> JobOperation {
-    match op {
-        OpKind::Change => JobOperation::ChangeOs,
-        OpKind::Reinstall => JobOperation::ReinstallOs,
-    }
-}
-
 /// The server a plan is for, and the image it shows once done.
 pub(super) fn server_ref(plan: &Plan, server: &Server, image_id: Option<&str>) -> ServerRef {
     ServerRef {
@@ -67,7 +52,7 @@ pub(super) fn server_ref(plan: &Plan, server: &Server, image_id: Option<&str>) -
 pub(super) fn request_of(plan: Plan) -> Request {
     Request {
         path: plan.path.clone(),
-        route: route_word(plan.route.route).to_string(),
+        route: plan.route.route.word().to_string(),
         from_image: plan.from_image.clone(),
         to_image: plan.to_image.clone(),
         body: Outgoing::Plan(Box::new(plan)),
@@ -251,7 +236,7 @@ fn from_plans(
         Operation::Change { image_id } => image_id.clone(),
         Operation::Reinstall => String::new(),
     };
-    let operation = operation_of(first.op);
+    let operation = first.op.into();
     let login = crate::jobs::submitted::login_mode(first);
     let image_name = if image_id.is_empty() {
         String::new()

@@ -4,7 +4,7 @@
 //! sent then), asks for the secrets and sends exactly the planned bodies.
 
 use super::CliError;
-use super::apply_rollout::{Prepared, Source, operation_of, route_word};
+use super::apply_rollout::{Prepared, Source};
 use super::console::Console;
 use super::plan::{ApplyArgs, Fetched, PlanArgs};
 use super::rollout::{Outgoing, Request};
@@ -63,7 +63,7 @@ pub(super) fn write(
             os: os.to_string(),
             seen: SeenState::of(server),
             operation: plan.op.label().to_string(),
-            route: route_word(plan.route.route).to_string(),
+            route: plan.route.route.word().to_string(),
             route_reason: plan.route.reason.clone(),
             from_image: plan.from_image.clone(),
             to_image: plan.to_image.clone(),
@@ -222,7 +222,7 @@ pub(super) async fn load(
     Ok(Prepared {
         servers,
         requests,
-        operation: operation_of(if change {
+        operation: crate::jobs::record::JobOperation::from(if change {
             ops::OpKind::Change
         } else {
             ops::OpKind::Reinstall

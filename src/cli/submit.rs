@@ -3,13 +3,13 @@
 //! to the poller. At most [`super::tui::DEFAULT_SUBMIT_CONCURRENCY`] (or as configured) are
 //! in flight at once.
 
-use crate::cloud::model::{JobAccepted, ServerKind};
+use crate::cloud::model::ServerKind;
 use crate::cloud::{Client, CloudError, ErrorKind};
 use crate::jobs::audit::{Actor, AuditLog};
 use crate::jobs::journal::Journal;
 use crate::jobs::poller::PollerHandle;
-use crate::jobs::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
-use crate::ops::{OpKind, Route};
+use crate::jobs::record::JobRecord;
+use crate::jobs::submitted;
 use crate::tui::{Msg, Submission, SubmitOutcome};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -29,42 +29,6 @@ pub(super) struct StopTarget {
     pub kind: ServerKind,
     pub server_id: String,
     pub server_name: String,
-}
-
-fn route_word(route: Route) -> &'static str {
-    match route {
-        Route::V1 => "v1",
-        Route::V2 => "v2",
-        Route::Bms => "bms",
-    }
-}
-
-/// A fresh record for an accepted job.
-fn record(
-    client: &Client,
-    accepted: JobAccepted,
-    kind: ServerKind,
-    operation: JobOperation,
-    server: (&str, &str),
-) -> JobRecord {
-    JobRecord {
-        job_id: accepted.job_id,
-        kind,
-        operation,
-        server_id: server.0.to_string(),
-        server_name: server.1.to_string(),
-        route: None,
-        region: client.context().region.clone(),
-        project_id: client.context().project_id.clone(),
-        old_image: None,
-        new_image: None,
-        order_id: accepted.order_id,
-        submitted_at: now_rfc3339(),
-        state: TrackedState::Submitted,
-        error_code: None,
-        fail_reason: None,
-        updated_at: now_rfc3339(),
-    }
 }
 
 /// Sends one change/reinstall request and reports `Msg::Submitted` (after
@@ -87,26 +51,9 @@ pub(super) async fn os_request(
         .await;
     let outcome = match result {
         Ok(accepted) => {
-            let operation = match plan.op {
-                OpKind::Change => JobOperation::ChangeOs,
-                OpKind::Reinstall => JobOperation::ReinstallOs,
-            };
-            let mut rec = record(
-                &client,
-                accepted,
-                plan.kind,
-                operation,
-                (&plan.server_id, &plan.server_name),
-            );
-            rec.route = Some(route_word(plan.route.route).into());
-            rec.old_image = Some(plan.from_image.clone());
-            rec.new_image = Some(plan.to_image.clone());
-            let login = match (&plan.body.keyname, &plan.body.adminpass) {
-                (Some(k), _) => format!("key pair {k}"),
-                (None, Some(_)) => "password".to_string(),
-                (None, None) => "user data only".to_string(),
-            };
-            accept(&sink, &tx, rec, Some(&login))
+            // Journaled and audited in the words `apply` uses.
+            let rec = submitted::record_for_plan(plan, &accepted, client.context());
+            accept(&sink, &tx, rec, Some(&submitted::login_mode(plan)))
         }
         Err(e) => refused(&e),
     };
@@ -136,7 +83,7 @@ pub(super) async fn stop(
         .await;
     let outcome = match result {
         Ok(accepted) => {
-            let rec = crate::jobs::submitted::record_for_stop(
+            let rec = submitted::record_for_stop(
                 (server.kind, &server.server_id, &server.server_name),
                 &accepted,
                 client.context(),

@@ -4,7 +4,7 @@
 //! `Command::SteerRollout` pauses, resumes or abandons it; on the first listing the
 //! journal's rollouts that did not finish are shown.
 
-use super::apply_rollout::{Flags, Source, operation_of, request_of, rollouts_beside};
+use super::apply_rollout::{Flags, Source, request_of, rollouts_beside};
 use super::rollout::{self, Driver, Ended, Face, Follow, Request};
 use super::tui_effects::EffectsState;
 use super::tui_jobs::job_view;
@@ -120,7 +120,7 @@ impl EffectsState {
             created_at: now_rfc3339(),
             region: ctx.region.clone(),
             project_id: ctx.project_id.clone(),
-            operation: operation_of(first.op),
+            operation: first.op.into(),
             image_name: if image_id.is_empty() {
                 String::new()
             } else {

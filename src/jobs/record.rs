@@ -13,6 +13,15 @@ pub enum JobOperation {
     Stop,
 }
 
+impl From<crate::ops::OpKind> for JobOperation {
+    fn from(op: crate::ops::OpKind) -> Self {
+        match op {
+            crate::ops::OpKind::Change => JobOperation::ChangeOs,
+            crate::ops::OpKind::Reinstall => JobOperation::ReinstallOs,
+        }
+    }
+}
+
 impl JobOperation {
     pub fn label(self) -> &'static str {
         match self {

@@ -5,7 +5,7 @@
 use super::record::{JobOperation, JobRecord, TrackedState, now_rfc3339};
 use crate::cloud::CloudContext;
 use crate::cloud::model::{JobAccepted, ServerKind};
-use crate::ops::{OpKind, Plan, Route};
+use crate::ops::Plan;
 
 /// A job the service just accepted for one server `(id, name)`: submitted now; its route,
 /// images and order are for the caller to add.
@@ -38,24 +38,15 @@ pub fn fresh_record(
 
 /// A fresh record for the job `accepted` that `plan` started.
 pub fn record_for_plan(plan: &Plan, accepted: &JobAccepted, ctx: &CloudContext) -> JobRecord {
-    let operation = match plan.op {
-        OpKind::Change => JobOperation::ChangeOs,
-        OpKind::Reinstall => JobOperation::ReinstallOs,
-    };
-    let route = match plan.route.route {
-        Route::V1 => "v1",
-        Route::V2 => "v2",
-        Route::Bms => "bms",
-    };
     JobRecord {
-        route: Some(route.to_string()),
+        route: Some(plan.route.route.word().to_string()),
         old_image: Some(plan.from_image.clone()).filter(|s| !s.is_empty()),
         new_image: Some(plan.to_image.clone()).filter(|s| !s.is_empty()),
         order_id: accepted.order_id.clone(),
         ..fresh_record(
             &accepted.job_id,
             plan.kind,
-            operation,
+            plan.op.into(),
             (&plan.server_id, &plan.server_name),
             ctx,
         )

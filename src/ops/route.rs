@@ -26,6 +26,16 @@ impl Route {
         }
     }
 
+    /// `v1`, `v2` or `bms`: the route as the job journal, the audit log and plan files
+    /// name it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Route::V1 => "v1",
+            Route::V2 => "v2",
+            Route::Bms => "bms",
+        }
+    }
+
     /// Path version segment.
     pub fn version(self) -> &'static str {
         match self {
