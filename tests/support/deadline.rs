@@ -35,6 +35,37 @@ pub fn reimage(args: &[&str], vars: &[(&str, &Path)], stdin: &str) -> Ran {
     run(cmd, stdin)
 }
 
+/// `reimage --write ARGS` signed in to the sandbox `sb` with environment credentials, its
+/// state under `home`, nothing else of the machine.
+pub fn on_sandbox(home: &Path, sb: &reimage::sandbox::Sandbox, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reimage"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .args(["--endpoint", &sb.url, "--region", &sb.region, "--write"])
+        .args(args)
+        .env("HOME", home)
+        .env("REIMAGE_HOME", home)
+        .env("HUAWEICLOUD_SDK_AK", &sb.ak)
+        .env("HUAWEICLOUD_SDK_SK", &sb.sk)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", &sb.project_id)
+        .env("REIMAGE_METADATA_URL", "off");
+    cmd
+}
+
+/// [`on_sandbox`] run to its end off the async runtime, fed `stdin`.
+pub async fn run_on_sandbox(
+    home: &Path,
+    sb: &reimage::sandbox::Sandbox,
+    args: &[&str],
+    stdin: &str,
+) -> Ran {
+    let cmd = on_sandbox(home, sb, args);
+    let stdin = stdin.to_string();
+    tokio::task::spawn_blocking(move || run(cmd, &stdin))
+        .await
+        .expect("joined")
+}
+
 /// Run `cmd` to its end, feeding `stdin`; panic (after killing it) past [`DEADLINE`].
 pub fn run(mut cmd: Command, stdin: &str) -> Ran {
     let mut child = cmd

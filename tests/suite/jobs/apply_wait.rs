@@ -4,7 +4,7 @@
 //! outcome between them. Also the state files `apply` writes: never through a symlink.
 
 use crate::support::client::sandbox_with;
-use crate::support::deadline::{Ran, run};
+use crate::support::deadline::{run, run_on_sandbox};
 use reimage::jobs::journal::Journal;
 use reimage::jobs::record::TrackedState;
 use reimage::sandbox::faults::{FaultSpec, Faults};
@@ -31,24 +31,6 @@ async fn sandbox(job_seconds: f64) -> Sandbox {
 }
 
 /// The binary on `sb` with its state under `home`, off the async runtime.
-async fn reimage(home: &Path, sb: &Sandbox, args: &[&str], stdin: &str) -> Ran {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reimage"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .args(["--endpoint", &sb.url, "--region", &sb.region, "--write"])
-        .args(args)
-        .env("HOME", home)
-        .env("REIMAGE_HOME", home)
-        .env("HUAWEICLOUD_SDK_AK", &sb.ak)
-        .env("HUAWEICLOUD_SDK_SK", &sb.sk)
-        .env("HUAWEICLOUD_SDK_PROJECT_ID", &sb.project_id)
-        .env("REIMAGE_METADATA_URL", "off");
-    let stdin = stdin.to_string();
-    tokio::task::spawn_blocking(move || run(cmd, &stdin))
-        .await
-        .expect("joined")
-}
-
 /// A directory as reimage makes it (0700, whatever the umask).
 fn private_dir(dir: &Path) {
     std::fs::create_dir(dir).expect("mkdir");
@@ -95,7 +77,7 @@ async fn apply_wait_journals_every_state_and_audits_the_outcome() {
     let home = tempfile::tempdir().expect("tmp");
     let mut args = REINSTALL.to_vec();
     args.push("--wait");
-    let ran = reimage(home.path(), &sb, &args, PASSWORD).await;
+    let ran = run_on_sandbox(home.path(), &sb, &args, PASSWORD).await;
     assert!(ran.ok(), "{ran:?}");
     let job_id = ran.stdout.split_whitespace().next().expect("job id");
     assert!(ran.stdout.contains("SUCCESS"), "{ran:?}");
@@ -138,7 +120,7 @@ async fn a_failed_poll_keeps_the_job_id_and_a_rerun_sends_nothing_twice() {
     });
     let mut args = REINSTALL.to_vec();
     args.push("--wait");
-    let ran = reimage(home.path(), &sb, &args, PASSWORD).await;
+    let ran = run_on_sandbox(home.path(), &sb, &args, PASSWORD).await;
     assert_eq!(ran.code, Some(1), "{ran:?}");
     let job_id = ran
         .stdout
@@ -166,7 +148,7 @@ async fn a_failed_poll_keeps_the_job_id_and_a_rerun_sends_nothing_twice() {
     // nothing is sent twice.
     let mut again = REINSTALL.to_vec();
     again.push("--stop");
-    let ran = reimage(home.path(), &sb, &again, PASSWORD).await;
+    let ran = run_on_sandbox(home.path(), &sb, &again, PASSWORD).await;
     assert_eq!(ran.code, Some(1), "{ran:?}");
     assert!(
         ran.stderr.contains(&format!("open job {job_id}"))
@@ -177,7 +159,7 @@ async fn a_failed_poll_keeps_the_job_id_and_a_rerun_sends_nothing_twice() {
 
     // Healthy again: the watcher ends it, once, in the journal and the audit log.
     sb.set_faults(Faults::default());
-    let ran = reimage(home.path(), &sb, &["jobs", "--watch"], "").await;
+    let ran = run_on_sandbox(home.path(), &sb, &["jobs", "--watch"], "").await;
     assert!(ran.ok(), "{ran:?}");
     assert_eq!(job_state(home.path(), job_id), TrackedState::Success);
     let audit = read(&home.path().join("state/audit.log"));
@@ -188,14 +170,14 @@ async fn a_failed_poll_keeps_the_job_id_and_a_rerun_sends_nothing_twice() {
 async fn followers_of_one_job_write_one_outcome_between_them() {
     let sb = sandbox(4.0).await;
     let home = tempfile::tempdir().expect("tmp");
-    let ran = reimage(home.path(), &sb, &REINSTALL, PASSWORD).await;
+    let ran = run_on_sandbox(home.path(), &sb, &REINSTALL, PASSWORD).await;
     assert!(ran.ok(), "{ran:?}");
     let job_id = ran.stdout.trim().to_string();
     let watch = ["jobs", "--watch"];
     let (a, b, c) = tokio::join!(
-        reimage(home.path(), &sb, &watch, ""),
-        reimage(home.path(), &sb, &watch, ""),
-        reimage(home.path(), &sb, &watch, ""),
+        run_on_sandbox(home.path(), &sb, &watch, ""),
+        run_on_sandbox(home.path(), &sb, &watch, ""),
+        run_on_sandbox(home.path(), &sb, &watch, ""),
     );
     for ran in [&a, &b, &c] {
         assert!(ran.ok(), "{ran:?}");
@@ -222,7 +204,7 @@ async fn apply_sends_nothing_when_a_state_file_is_a_symlink() {
         private_dir(&state);
         let link = state.join(file);
         std::os::unix::fs::symlink(&victim, &link).expect("link");
-        let ran = reimage(home.path(), &sb, &REINSTALL, PASSWORD).await;
+        let ran = run_on_sandbox(home.path(), &sb, &REINSTALL, PASSWORD).await;
         assert_eq!(ran.code, Some(1), "{file}: {ran:?}");
         assert!(
             ran.stderr.contains("symbolic link")

@@ -4,7 +4,7 @@
 //! since is refused without sending anything.
 
 use crate::support::client::sandbox_with;
-use crate::support::deadline::{Ran, run};
+use crate::support::deadline::{Ran, run_on_sandbox};
 use reimage::sandbox::{Sandbox, SandboxConfig};
 use sha2::Digest;
 use std::path::Path;
@@ -12,24 +12,6 @@ use std::path::Path;
 const PASSWORD: &str = "Str0ng!Pa\"ss9";
 const WEB_03: &str = "a6bfe467-7569-5842-9abd-15e54e3eeb55";
 const GITLAB: &str = "797c2177-e9c8-5e1f-a2ac-2a500e4e0402";
-
-async fn reimage(home: &Path, sb: &Sandbox, args: &[&str], stdin: &str) -> Ran {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reimage"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .args(["--endpoint", &sb.url, "--region", &sb.region, "--write"])
-        .args(args)
-        .env("HOME", home)
-        .env("REIMAGE_HOME", home)
-        .env("HUAWEICLOUD_SDK_AK", &sb.ak)
-        .env("HUAWEICLOUD_SDK_SK", &sb.sk)
-        .env("HUAWEICLOUD_SDK_PROJECT_ID", &sb.project_id)
-        .env("REIMAGE_METADATA_URL", "off");
-    let stdin = stdin.to_string();
-    tokio::task::spawn_blocking(move || run(cmd, &stdin))
-        .await
-        .expect("joined")
-}
 
 fn requests(sb: &Sandbox, id: &str) -> u64 {
     sb.server_state(id).expect("server")["os_requests"]
@@ -44,7 +26,7 @@ async fn plan(home: &Path, sb: &Sandbox, file: &Path, servers: &[&str]) -> Ran {
         args.extend(["--server", s]);
     }
     args.extend(["--reinstall", "--password-stdin", "--out", file]);
-    reimage(home, sb, &args, &format!("{PASSWORD}\n")).await
+    run_on_sandbox(home, sb, &args, &format!("{PASSWORD}\n")).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,7 +53,7 @@ async fn a_plan_file_holds_no_secret_and_apply_sends_exactly_its_bodies() {
     );
 
     let plan: serde_json::Value = serde_json::from_str(&text).expect("json");
-    let ran = reimage(
+    let ran = run_on_sandbox(
         home.path(),
         &sb,
         &[
@@ -102,7 +84,7 @@ async fn a_plan_file_holds_no_secret_and_apply_sends_exactly_its_bodies() {
         assert_eq!(state["injected"], "password");
     }
     // Applied again, the plan is stale: the servers changed since.
-    let again = reimage(
+    let again = run_on_sandbox(
         home.path(),
         &sb,
         &[
@@ -131,7 +113,7 @@ async fn a_plan_whose_server_changed_is_refused_without_sending_and_an_edit_is_c
     let planned = plan(home.path(), &sb, &file, &["web-03", "gitlab-runner-01"]).await;
     assert!(planned.ok(), "{planned:?}");
     // Someone reinstalls gitlab-runner-01 meanwhile.
-    let other = reimage(
+    let other = run_on_sandbox(
         home.path(),
         &sb,
         &[
@@ -147,7 +129,7 @@ async fn a_plan_whose_server_changed_is_refused_without_sending_and_an_edit_is_c
     )
     .await;
     assert!(other.ok(), "{other:?}");
-    let ran = reimage(
+    let ran = run_on_sandbox(
         home.path(),
         &sb,
         &[
@@ -176,7 +158,7 @@ async fn a_plan_whose_server_changed_is_refused_without_sending_and_an_edit_is_c
     // An edited plan fails its hash.
     let text = std::fs::read_to_string(&file).expect("plan");
     std::fs::write(&file, text.replace("\"web-03\"", "\"web-3\"")).expect("edit");
-    let edited = reimage(
+    let edited = run_on_sandbox(
         home.path(),
         &sb,
         &[

@@ -5,10 +5,9 @@
 //! and every server is still sent once.
 
 use crate::support::client::sandbox_with;
-use crate::support::deadline::{Ran, run};
+use crate::support::deadline::{on_sandbox, run, run_on_sandbox};
 use reimage::sandbox::faults::{FaultSpec, Faults};
 use reimage::sandbox::{Sandbox, SandboxConfig};
-use std::path::Path;
 
 const PASSWORD: &str = "Str0ng!Pass9";
 /// Stopped Linux ECS servers that take a reinstall with a password.
@@ -21,29 +20,6 @@ async fn sandbox(fail: &[&str]) -> Sandbox {
         ..SandboxConfig::default()
     })
     .await
-}
-
-fn command(home: &Path, sb: &Sandbox, args: &[&str]) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_reimage"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .args(["--endpoint", &sb.url, "--region", &sb.region, "--write"])
-        .args(args)
-        .env("HOME", home)
-        .env("REIMAGE_HOME", home)
-        .env("HUAWEICLOUD_SDK_AK", &sb.ak)
-        .env("HUAWEICLOUD_SDK_SK", &sb.sk)
-        .env("HUAWEICLOUD_SDK_PROJECT_ID", &sb.project_id)
-        .env("REIMAGE_METADATA_URL", "off");
-    cmd
-}
-
-async fn reimage(home: &Path, sb: &Sandbox, args: &[&str], stdin: &str) -> Ran {
-    let cmd = command(home, sb, args);
-    let stdin = stdin.to_string();
-    tokio::task::spawn_blocking(move || run(cmd, &stdin))
-        .await
-        .expect("joined")
 }
 
 /// The same fault on both reinstall routes (v1 and v2), replacing any other.
@@ -90,7 +66,7 @@ fn line_of<'a>(text: &'a str, name: &str) -> &'a str {
 async fn a_failing_canary_halts_after_one_request_and_names_the_servers_not_sent() {
     let sb = sandbox(&["web-03"]).await;
     let home = tempfile::tempdir().expect("tmp");
-    let ran = reimage(
+    let ran = run_on_sandbox(
         home.path(),
         &sb,
         &rollout_args("1,100%"),
@@ -118,7 +94,7 @@ async fn a_failing_canary_halts_after_one_request_and_names_the_servers_not_sent
     let journal = std::fs::read_to_string(home.path().join("state/rollouts.jsonl")).expect("j");
     assert!(journal.contains("\"halted\""), "{journal}");
     assert!(!journal.contains(PASSWORD));
-    let jobs = reimage(home.path(), &sb, &["jobs"], "").await;
+    let jobs = run_on_sandbox(home.path(), &sb, &["jobs"], "").await;
     assert!(
         jobs.stdout.contains("halted") && jobs.stdout.contains("1/3"),
         "{jobs:?}"
@@ -148,7 +124,7 @@ async fn a_canary_that_succeeded_without_its_image_halts_the_rollout() {
         "--waves",
         "1,100%",
     ]);
-    let ran = reimage(home.path(), &sb, &args, &format!("{PASSWORD}\n")).await;
+    let ran = run_on_sandbox(home.path(), &sb, &args, &format!("{PASSWORD}\n")).await;
     assert_eq!(ran.code, Some(1), "{ran:?}");
     assert!(ran.stdout.contains("halted"), "{ran:?}");
     let canary = line_of(&ran.stdout, "web-03");
@@ -166,7 +142,7 @@ async fn a_canary_that_succeeded_without_its_image_halts_the_rollout() {
 async fn the_second_wave_goes_only_after_the_canary_succeeded_and_shows_its_image() {
     let sb = sandbox(&[]).await;
     let home = tempfile::tempdir().expect("tmp");
-    let ran = reimage(
+    let ran = run_on_sandbox(
         home.path(),
         &sb,
         &rollout_args("1,100%"),
@@ -185,7 +161,7 @@ async fn the_second_wave_goes_only_after_the_canary_succeeded_and_shows_its_imag
         assert!(line_of(&ran.stdout, name).contains("SUCCESS"), "{ran:?}");
     }
     assert!(ran.stdout.contains("finished"), "{ran:?}");
-    let jobs = reimage(home.path(), &sb, &["jobs"], "").await;
+    let jobs = run_on_sandbox(home.path(), &sb, &["jobs"], "").await;
     assert!(
         jobs.stdout.contains("finished") && jobs.stdout.contains("3/3"),
         "{jobs:?}"
@@ -205,7 +181,7 @@ async fn a_429_inside_a_wave_pauses_the_queue_and_each_server_is_sent_once() {
     );
     let home = tempfile::tempdir().expect("tmp");
     let (args, stdin) = (rollout_args("100%"), format!("{PASSWORD}\n"));
-    let running = reimage(home.path(), &sb, &args, &stdin);
+    let running = run_on_sandbox(home.path(), &sb, &args, &stdin);
     let lift = async {
         // Let the gateway refuse a few sends, then open it.
         let started = std::time::Instant::now();
@@ -246,7 +222,7 @@ async fn nonsense_waves_are_refused_before_anything_is_sent() {
         ("150%", "at most 100%"),
         ("1,,2", "wave 2 is empty"),
     ] {
-        let ran = reimage(
+        let ran = run_on_sandbox(
             home.path(),
             &sb,
             &rollout_args(waves),
@@ -271,7 +247,7 @@ async fn an_unanswered_request_is_unknown_never_resent_and_halts() {
         },
     );
     let home = tempfile::tempdir().expect("tmp");
-    let ran = reimage(
+    let ran = run_on_sandbox(
         home.path(),
         &sb,
         &rollout_args("1,100%"),
@@ -301,7 +277,7 @@ async fn a_service_that_cannot_be_reached_stops_the_rollout_to_be_resumed() {
     let sb = sandbox(&[]).await;
     let home = tempfile::tempdir().expect("tmp");
     let (args, stdin) = (rollout_args("1,100%"), format!("{PASSWORD}\n"));
-    let cmd = command(home.path(), &sb, &args);
+    let cmd = on_sandbox(home.path(), &sb, &args);
     let running = tokio::task::spawn_blocking(move || run(cmd, &stdin));
     let cut = async move {
         // Once the canary is in, the next wave is throttled (the queue waits 3 s) and the
@@ -362,7 +338,7 @@ async fn bulk_concurrency_bounds_the_requests_in_flight_inside_a_wave() {
     );
     let home = tempfile::tempdir().expect("tmp");
     std::fs::write(home.path().join("config.toml"), "bulk_concurrency = 1\n").expect("config");
-    let cmd = command(home.path(), &sb, &rollout_args("100%"));
+    let cmd = on_sandbox(home.path(), &sb, &rollout_args("100%"));
     let stdin = format!("{PASSWORD}\n");
     let running = tokio::task::spawn_blocking(move || run(cmd, &stdin));
     // One request at a time, each answered after 400 ms: the last is accepted at least
