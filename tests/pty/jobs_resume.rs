@@ -4,6 +4,7 @@
 
 use crate::support::job_record;
 use crate::support::pty;
+use crate::support::sandbox_process::SandboxProcess;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use reimage::cloud::model::ServerKind;
@@ -11,59 +12,11 @@ use reimage::cloud::{Client, ClientSettings};
 use reimage::config::{Secret, StaticKeys};
 use reimage::jobs::journal::Journal;
 use reimage::jobs::record::{JobOperation, TrackedState};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+
+use std::process::Command;
 use std::time::Duration;
 
 const PASSWORD: &str = "Str0ng!Pass9";
-
-/// `reimage sandbox` as its own process; killed on drop.
-struct SandboxProcess {
-    child: Child,
-    url: String,
-    region: String,
-    project_id: String,
-    ak: String,
-}
-
-impl Drop for SandboxProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn sandbox_process() -> SandboxProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reimage"))
-        .args(["sandbox", "--listen", "127.0.0.1:0", "--job-seconds", "3"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start reimage sandbox");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("sandbox prints its address");
-    // sandbox listening on URL region=R project_id=P ak=AK
-    let field = |key: &str| {
-        line.split_whitespace()
-            .find_map(|w| w.strip_prefix(key))
-            .unwrap_or_else(|| panic!("{key} in {line:?}"))
-            .to_string()
-    };
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("URL in {line:?}"))
-        .to_string();
-    SandboxProcess {
-        url,
-        region: field("region="),
-        project_id: field("project_id="),
-        ak: field("ak="),
-        child,
-    }
-}
 
 /// A reinstall on a stopped server, sent by the test, journaled as the TUI would.
 async fn journaled_job(sb: &SandboxProcess, journal_path: &std::path::Path) -> String {
@@ -114,7 +67,7 @@ async fn journaled_job(sb: &SandboxProcess, journal_path: &std::path::Path) -> S
 
 #[test]
 fn a_job_survives_kill_9_and_finishes_after_restart() {
-    let sb = sandbox_process();
+    let sb = SandboxProcess::start("3");
     let home = tempfile::tempdir().expect("tempdir");
     let journal_path = home.path().join("state/jobs.jsonl");
     let rt = tokio::runtime::Runtime::new().expect("runtime");

@@ -7,5 +7,6 @@ pub mod hostile;
 pub mod job_record;
 pub mod poller;
 pub mod pty;
+pub mod sandbox_process;
 pub mod signed;
 pub mod tui;

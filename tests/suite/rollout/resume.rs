@@ -3,9 +3,10 @@
 //! sent twice, nothing is skipped, and the secret is asked for again, never journaled.
 
 use crate::support::deadline;
+use crate::support::sandbox_process::SandboxProcess;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "Str0ng!Pass9";
@@ -16,38 +17,6 @@ const SERVERS: [(&str, &str); 4] = [
     ("db-replica-1", "e1f7f239-eaf1-5c5c-adf4-5a5ba065efe8"),
     ("db-replica-2", "6bde4cdc-631d-5d92-aeb0-5c4abbf58dd0"),
 ];
-
-/// `reimage sandbox --listen 127.0.0.1:0`, its URL read from its one line.
-struct Listening {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Listening {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn listen() -> Listening {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reimage"))
-        .args(["sandbox", "--listen", "127.0.0.1:0", "--job-seconds", "0.5"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sandbox starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("its line");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("url")
-        .to_string();
-    Listening { child, url }
-}
 
 fn command(home: &Path, url: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_reimage"));
@@ -67,41 +36,9 @@ fn command(home: &Path, url: &str, args: &[&str]) -> Command {
     cmd
 }
 
-/// `GET /_sandbox/servers/{id}`, signed as every sandbox call.
-fn server_state(url: &str, id: &str) -> serde_json::Value {
-    use reimage::cloud::signer;
-    use std::io::{Read, Write};
-    let addr = url.trim_start_matches("http://").trim_end_matches('/');
-    let path = format!("/_sandbox/servers/{id}");
-    let date = signer::sdk_date(time::OffsetDateTime::now_utc());
-    let headers = vec![
-        ("Host".to_string(), addr.to_string()),
-        ("X-Sdk-Date".to_string(), date.clone()),
-    ];
-    let req = signer::Request {
-        method: "GET",
-        path: &path,
-        query: &[],
-        headers: &headers,
-        body: b"",
-    };
-    let auth = signer::sign(reimage::sandbox::DEFAULT_SK, &date, &req)
-        .authorization(reimage::sandbox::DEFAULT_AK);
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nX-Sdk-Date: {date}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("ask");
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).expect("read");
-    let body = reply.split("\r\n\r\n").nth(1).expect("body");
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {reply}"))
-}
-
 #[test]
 fn resume_after_kill_9_sends_nothing_twice_and_skips_nothing() {
-    let sb = listen();
+    let sb = SandboxProcess::start("0.5");
     let home = tempfile::tempdir().expect("tmp");
     let mut args = vec!["apply"];
     for (name, _) in SERVERS {
@@ -147,7 +84,7 @@ fn resume_after_kill_9_sends_nothing_twice_and_skips_nothing() {
         .expect("rollout id")
         .to_string();
     assert_eq!(
-        server_state(&sb.url, SERVERS[3].1)["os_requests"],
+        sb.server_state(SERVERS[3].1)["os_requests"],
         0,
         "the fourth was not sent before the kill: {seen}"
     );
@@ -191,7 +128,7 @@ fn resume_after_kill_9_sends_nothing_twice_and_skips_nothing() {
         "{ran:?}"
     );
     for (name, id) in SERVERS {
-        let state = server_state(&sb.url, id);
+        let state = sb.server_state(id);
         assert_eq!(state["os_requests"], 1, "{name} sent exactly once: {ran:?}");
         let row = ran
             .stdout
@@ -215,7 +152,7 @@ fn resume_after_kill_9_sends_nothing_twice_and_skips_nothing() {
     );
     assert!(again.ok() && again.stdout.contains("finished"), "{again:?}");
     for (_, id) in SERVERS {
-        assert_eq!(server_state(&sb.url, id)["os_requests"], 1);
+        assert_eq!(sb.server_state(id)["os_requests"], 1);
     }
 }
 
@@ -226,14 +163,14 @@ fn a_request_whose_answer_was_lost_is_never_sent_again_on_resume() {
     use reimage::cloud::model::ServerKind;
     use reimage::jobs::record::{JobOperation, now_rfc3339};
     use reimage::jobs::rollout::{RolloutJournal, RolloutStart, ServerRef};
-    let sb = listen();
+    let sb = SandboxProcess::start("0.5");
     let home = tempfile::tempdir().expect("tmp");
     let state = home.path().join("state");
     let server = |i: usize| ServerRef {
         id: SERVERS[i].1.into(),
         name: SERVERS[i].0.into(),
         kind: ServerKind::Ecs,
-        expect_image: server_state(&sb.url, SERVERS[i].1)["image_id"]
+        expect_image: sb.server_state(SERVERS[i].1)["image_id"]
             .as_str()
             .expect("image")
             .into(),
@@ -288,12 +225,12 @@ fn a_request_whose_answer_was_lost_is_never_sent_again_on_resume() {
     };
     assert!(row(SERVERS[0].1).contains("unknown, check it"), "{ran:?}");
     assert_eq!(
-        server_state(&sb.url, SERVERS[0].1)["os_requests"],
+        sb.server_state(SERVERS[0].1)["os_requests"],
         0,
         "not sent again"
     );
     for (_, id) in &SERVERS[1..3] {
         assert!(row(id).contains("SUCCESS"), "{ran:?}");
-        assert_eq!(server_state(&sb.url, id)["os_requests"], 1);
+        assert_eq!(sb.server_state(id)["os_requests"], 1);
     }
 }
