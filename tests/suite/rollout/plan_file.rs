@@ -29,6 +29,13 @@ async fn plan(home: &Path, sb: &Sandbox, file: &Path, servers: &[&str]) -> Ran {
     run_on_sandbox(home, sb, &args, &format!("{PASSWORD}\n")).await
 }
 
+/// `apply --plan FILE`, the password on stdin, confirmed.
+async fn apply_plan(home: &Path, sb: &Sandbox, file: &Path) -> Ran {
+    let file = file.to_str().expect("utf-8");
+    let args = ["apply", "--plan", file, "--password-stdin", "--yes"];
+    run_on_sandbox(home, sb, &args, &format!("{PASSWORD}\n")).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_file_holds_no_secret_and_apply_sends_exactly_its_bodies() {
     let sb = sandbox_with(SandboxConfig {
@@ -53,19 +60,7 @@ async fn a_plan_file_holds_no_secret_and_apply_sends_exactly_its_bodies() {
     );
 
     let plan: serde_json::Value = serde_json::from_str(&text).expect("json");
-    let ran = run_on_sandbox(
-        home.path(),
-        &sb,
-        &[
-            "apply",
-            "--plan",
-            file.to_str().expect("utf-8"),
-            "--password-stdin",
-            "--yes",
-        ],
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let ran = apply_plan(home.path(), &sb, &file).await;
     assert!(ran.ok(), "{ran:?}");
     let password_json = serde_json::to_string(PASSWORD).expect("json string");
     for server in plan["servers"].as_array().expect("servers") {
@@ -84,19 +79,7 @@ async fn a_plan_file_holds_no_secret_and_apply_sends_exactly_its_bodies() {
         assert_eq!(state["injected"], "password");
     }
     // Applied again, the plan is stale: the servers changed since.
-    let again = run_on_sandbox(
-        home.path(),
-        &sb,
-        &[
-            "apply",
-            "--plan",
-            file.to_str().expect("utf-8"),
-            "--password-stdin",
-            "--yes",
-        ],
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let again = apply_plan(home.path(), &sb, &file).await;
     assert_eq!(again.code, Some(1), "{again:?}");
     assert!(again.stderr.contains("stale"), "{again:?}");
 }
@@ -129,19 +112,7 @@ async fn a_plan_whose_server_changed_is_refused_without_sending_and_an_edit_is_c
     )
     .await;
     assert!(other.ok(), "{other:?}");
-    let ran = run_on_sandbox(
-        home.path(),
-        &sb,
-        &[
-            "apply",
-            "--plan",
-            file.to_str().expect("utf-8"),
-            "--password-stdin",
-            "--yes",
-        ],
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let ran = apply_plan(home.path(), &sb, &file).await;
     assert_eq!(ran.code, Some(1), "{ran:?}");
     assert!(
         ran.stderr.contains("stale") && ran.stderr.contains("gitlab-runner-01"),
@@ -158,19 +129,7 @@ async fn a_plan_whose_server_changed_is_refused_without_sending_and_an_edit_is_c
     // An edited plan fails its hash.
     let text = std::fs::read_to_string(&file).expect("plan");
     std::fs::write(&file, text.replace("\"web-03\"", "\"web-3\"")).expect("edit");
-    let edited = run_on_sandbox(
-        home.path(),
-        &sb,
-        &[
-            "apply",
-            "--plan",
-            file.to_str().expect("utf-8"),
-            "--password-stdin",
-            "--yes",
-        ],
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let edited = apply_plan(home.path(), &sb, &file).await;
     assert_eq!(edited.code, Some(1), "{edited:?}");
     assert!(edited.stderr.contains("hash does not match"), "{edited:?}");
     assert_eq!(requests(&sb, WEB_03), 0);
