@@ -31,12 +31,19 @@ fn fault_reinstalls(sb: &Sandbox, spec: FaultSpec) {
     sb.set_faults(faults);
 }
 
+/// `apply` of the three servers by password, confirmed, in `waves`: a reinstall.
 fn rollout_args(waves: &str) -> Vec<&str> {
+    rollout_of(&["--reinstall"], waves)
+}
+
+/// [`rollout_args`] with `request` (e.g. `--change-to IMAGE`) in place of `--reinstall`.
+fn rollout_of<'a>(request: &[&'a str], waves: &'a str) -> Vec<&'a str> {
     let mut args = vec!["apply"];
     for s in SERVERS {
         args.extend(["--server", s]);
     }
-    args.extend(["--reinstall", "--password-stdin", "--yes", "--waves", waves]);
+    args.extend(request);
+    args.extend(["--password-stdin", "--yes", "--waves", waves]);
     args
 }
 
@@ -112,18 +119,7 @@ async fn a_canary_that_succeeded_without_its_image_halts_the_rollout() {
     })
     .await;
     let home = tempfile::tempdir().expect("tmp");
-    let mut args = vec!["apply"];
-    for s in SERVERS {
-        args.extend(["--server", s]);
-    }
-    args.extend([
-        "--change-to",
-        "Ubuntu 22.04 server 64bit",
-        "--password-stdin",
-        "--yes",
-        "--waves",
-        "1,100%",
-    ]);
+    let args = rollout_of(&["--change-to", "Ubuntu 22.04 server 64bit"], "1,100%");
     let ran = run_on_sandbox(home.path(), &sb, &args, &format!("{PASSWORD}\n")).await;
     assert_eq!(ran.code, Some(1), "{ran:?}");
     assert!(ran.stdout.contains("halted"), "{ran:?}");
