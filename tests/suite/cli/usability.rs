@@ -3,6 +3,7 @@
 //! sandbox that keeps its servers and jobs across runs. The real binary, `--sandbox`, a
 //! temporary home.
 
+use crate::support::deadline::run_on_sandbox;
 use std::path::Path;
 use std::process::{Output, Stdio};
 use tokio::io::AsyncWriteExt;
@@ -402,23 +403,9 @@ async fn a_500_with_a_body_is_described_from_the_body() {
     .await
     .expect("sandbox");
     let home = tempfile::tempdir().expect("tmp");
-    let keys = [
-        ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
-        ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
-        ("HUAWEICLOUD_SDK_PROJECT_ID", sb.project_id.as_str()),
-    ];
-    let args = [
-        "stop",
-        "web-01",
-        "--yes",
-        "--endpoint",
-        &sb.url,
-        "--region",
-        &sb.region,
-    ];
-    let out = run(home.path(), &args, "", &keys).await;
-    assert!(!out.status.success());
-    let said = both(&out);
+    let out = run_on_sandbox(home.path(), &sb, &["stop", "web-01", "--yes"], "").await;
+    assert!(!out.ok());
+    let said = format!("{}{}", out.stdout, out.stderr);
     assert!(said.contains("Common.0001: System exception."), "{said}");
     assert!(
         said.contains("the service failed while taking the request"),
@@ -447,11 +434,6 @@ async fn a_name_two_images_share_lists_their_ids() {
     .await
     .expect("sandbox");
     let home = tempfile::tempdir().expect("tmp");
-    let keys = [
-        ("HUAWEICLOUD_SDK_AK", sb.ak.as_str()),
-        ("HUAWEICLOUD_SDK_SK", sb.sk.as_str()),
-        ("HUAWEICLOUD_SDK_PROJECT_ID", sb.project_id.as_str()),
-    ];
     let args = [
         "plan",
         "--server",
@@ -460,14 +442,10 @@ async fn a_name_two_images_share_lists_their_ids() {
         "Ubuntu 22.04 server 64bit",
         "--keypair",
         "kp-admin",
-        "--endpoint",
-        &sb.url,
-        "--region",
-        &sb.region,
     ];
-    let out = run(home.path(), &args, "", &keys).await;
-    assert!(!out.status.success());
-    let said = both(&out);
+    let out = run_on_sandbox(home.path(), &sb, &args, "").await;
+    assert!(!out.ok());
+    let said = format!("{}{}", out.stdout, out.stderr);
     assert!(
         said.contains("2 images are named \"Ubuntu 22.04 server 64bit\""),
         "{said}"
