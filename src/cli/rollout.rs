@@ -179,13 +179,14 @@ pub(super) async fn drive(
         .collect();
     for sid in lost {
         let reason = "sent when reimage stopped; its answer was not recorded";
-        d.journal.unknown(&id, &sid, reason)?;
-        r.progress.insert(
-            sid,
+        mark(
+            d,
+            r,
+            &sid,
             Progress::Unknown {
                 reason: reason.into(),
             },
-        );
+        )?;
     }
     let Follow { poller, mut events } = follow;
     let known_jobs = d.jobs.replay()?.jobs;
@@ -253,27 +254,18 @@ pub(super) async fn drive(
                 let Some(s) = queue.pop_front() else { break };
                 moved = true;
                 let Some(req) = requests.get(&s.id) else {
-                    let reason = "no request was planned for it";
-                    d.journal.refused(&id, &s.id, reason)?;
-                    r.progress.insert(
-                        s.id.clone(),
-                        Progress::Refused {
-                            reason: reason.into(),
-                        },
-                    );
+                    let reason = "no request was planned for it".to_string();
+                    mark(d, r, &s.id, Progress::Refused { reason })?;
                     continue;
                 };
                 let bytes = match req.body.bytes() {
                     Ok(b) => b,
                     Err(reason) => {
-                        d.journal.refused(&id, &s.id, &reason)?;
-                        r.progress
-                            .insert(s.id.clone(), Progress::Refused { reason });
+                        mark(d, r, &s.id, Progress::Refused { reason })?;
                         continue;
                     }
                 };
-                d.journal.sending(&id, &s.id)?;
-                r.progress.insert(s.id.clone(), Progress::Sending);
+                mark(d, r, &s.id, Progress::Sending)?;
                 let (client, path) = (d.client.clone(), req.path.clone());
                 flying.push(async move {
                     let result = client.submit_os_request(s.kind, &path, bytes).await;
@@ -303,8 +295,7 @@ pub(super) async fn drive(
                             let wait = crate::cloud::retry::delay(&policy, *n, retry_after).max(Duration::from_millis(200));
                             if *n >= MAX_THROTTLES {
                                 let reason = format!("throttled (HTTP 429) {n} times in a row; not sent");
-                                d.journal.refused(&id, &s.id, &reason)?;
-                                r.progress.insert(s.id.clone(), Progress::Refused { reason });
+                                mark(d, r, &s.id, Progress::Refused { reason })?;
                             } else {
                                 let until = Instant::now() + wait;
                                 pause_until = Some(pause_until.map_or(until, |p| p.max(until)));
@@ -337,10 +328,10 @@ pub(super) async fn drive(
                         if let Some(s) = open.get(&record.job_id).cloned().filter(|_| ended) {
                             open.remove(&record.job_id);
                             let (outcome, detail) = conclude(d.client, &s, &s.expect_image, &record).await;
-                            d.journal.ended(&id, &s.id, &record.job_id, outcome, &detail)?;
                             let p = Progress::Ended { job_id: record.job_id.clone(), outcome, detail };
-                            d.face.say(&format!("{}: {}", escape(&s.name), escape(&p.label())));
-                            r.progress.insert(s.id.clone(), p);
+                            let line = format!("{}: {}", escape(&s.name), escape(&p.label()));
+                            mark(d, r, &s.id, p)?;
+                            d.face.say(&line);
                             moved = true;
                         }
                     }
@@ -396,6 +387,13 @@ enum Sent {
     Failed,
 }
 
+/// Journal where a server stands, then hold it so: on disk before anything acts on it.
+fn mark(d: &Driver<'_>, r: &mut Rollout, server_id: &str, p: Progress) -> Result<(), CliError> {
+    d.journal.step(&r.start.id, server_id, &p)?;
+    r.progress.insert(server_id.to_string(), p);
+    Ok(())
+}
+
 /// Journal what the service answered to one request.
 fn sent(
     d: &Driver<'_>,
@@ -404,7 +402,6 @@ fn sent(
     result: Result<JobAccepted, CloudError>,
     req: Option<&Request>,
 ) -> Result<Sent, CliError> {
-    let id = r.start.id.clone();
     match result {
         Ok(accepted) => {
             // Journaled before it is shown; a rollout journal that fails stops the
@@ -414,51 +411,42 @@ fn sent(
             let warn = |w: &str| d.face.say(&format!("warning: {}", escape(w)));
             super::jobs::journal_accepted_to(&d.jobs, &d.audit, &rec, Some(&r.start.login), &warn);
             let line = format!("{}: sent, job {}", escape(&s.name), escape(&rec.job_id));
-            if let Err(e) = d.journal.sent(&id, &s.id, &rec.job_id) {
-                d.face.say(&line);
-                return Err(e.into());
-            }
-            r.progress.insert(
-                s.id.clone(),
+            let marked = mark(
+                d,
+                r,
+                &s.id,
                 Progress::Sent {
                     job_id: rec.job_id.clone(),
                 },
             );
             d.face.say(&line);
+            marked?;
             Ok(Sent::Accepted(Box::new(rec)))
         }
         Err(e) if e.is_throttled() && e.kind == ErrorKind::Api => {
-            d.journal.throttled(&id, &s.id)?;
-            r.progress.insert(s.id.clone(), Progress::NotSent);
+            mark(d, r, &s.id, Progress::NotSent)?;
             Ok(Sent::Throttled(e.retry_after))
         }
         Err(e) if e.kind == ErrorKind::Network => {
-            d.journal.throttled(&id, &s.id)?;
-            r.progress.insert(s.id.clone(), Progress::NotSent);
+            mark(d, r, &s.id, Progress::NotSent)?;
             Ok(Sent::Unreached(e.to_string()))
-        }
-        Err(e) if e.kind == ErrorKind::AmbiguousSend => {
-            let reason = e.to_string();
-            d.journal.unknown(&id, &s.id, &reason)?;
-            d.face.say(&format!(
-                "{}: unknown, check it: {}",
-                escape(&s.name),
-                escape(&reason)
-            ));
-            r.progress
-                .insert(s.id.clone(), Progress::Unknown { reason });
-            Ok(Sent::Failed)
         }
         Err(e) => {
             let reason = e.to_string();
-            d.journal.refused(&id, &s.id, &reason)?;
-            d.face.say(&format!(
-                "{}: refused: {}",
-                escape(&s.name),
-                escape(&reason)
-            ));
-            r.progress
-                .insert(s.id.clone(), Progress::Refused { reason });
+            let (word, p) = if e.kind == ErrorKind::AmbiguousSend {
+                let reason = reason.clone();
+                ("unknown, check it", Progress::Unknown { reason })
+            } else {
+                (
+                    "refused",
+                    Progress::Refused {
+                        reason: reason.clone(),
+                    },
+                )
+            };
+            mark(d, r, &s.id, p)?;
+            d.face
+                .say(&format!("{}: {word}: {}", escape(&s.name), escape(&reason)));
             Ok(Sent::Failed)
         }
     }

@@ -751,7 +751,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_rollouts_that_did_not_finish_are_shown_on_the_first_listing() {
         use crate::jobs::record::JobOperation;
-        use crate::jobs::rollout::{RolloutJournal, RolloutStart, ServerRef};
+        use crate::jobs::rollout::{Progress, RolloutJournal, RolloutStart, ServerRef};
         let mut rig = rig(&[]).await;
         let ctx = rig.context();
         let journal =
@@ -781,8 +781,13 @@ mod tests {
         for id in ["r-open", "r-halted", "r-finished"] {
             journal.started(&start(id)).expect("started");
         }
-        journal.sending("r-open", SERVERS[0]).expect("sending");
-        journal.sent("r-open", SERVERS[0], "job-1").expect("sent");
+        journal
+            .step("r-open", SERVERS[0], &Progress::Sending)
+            .expect("sending");
+        let sent = Progress::Sent {
+            job_id: "job-1".into(),
+        };
+        journal.step("r-open", SERVERS[0], &sent).expect("sent");
         journal
             .halted("r-halted", "1 server(s) failed")
             .expect("halted");

@@ -244,75 +244,57 @@ impl RolloutJournal {
         self.append(&Entry::Started(Box::new(start.clone())))
     }
 
-    /// Before the request leaves: returns once it is on disk.
-    pub fn sending(&self, rollout: &str, server_id: &str) -> Result<(), JournalError> {
-        self.append(&Entry::Sending {
-            rollout: rollout.into(),
-            server_id: server_id.into(),
-            at: now_rfc3339(),
-        })
-    }
-
-    pub fn sent(&self, rollout: &str, server_id: &str, job_id: &str) -> Result<(), JournalError> {
-        self.append(&Entry::Sent {
-            rollout: rollout.into(),
-            server_id: server_id.into(),
-            job_id: job_id.into(),
-            at: now_rfc3339(),
-        })
-    }
-
-    pub fn throttled(&self, rollout: &str, server_id: &str) -> Result<(), JournalError> {
-        self.append(&Entry::Throttled {
-            rollout: rollout.into(),
-            server_id: server_id.into(),
-            at: now_rfc3339(),
-        })
-    }
-
-    pub fn refused(
+    /// Where one server of `rollout` stands now, on disk when this returns: `Sending`
+    /// before its request leaves, then what came of it. A throttled request (not applied)
+    /// is `NotSent` again and journaled as `throttled`.
+    pub fn step(
         &self,
         rollout: &str,
         server_id: &str,
-        reason: &str,
+        progress: &Progress,
     ) -> Result<(), JournalError> {
-        self.append(&Entry::Refused {
-            rollout: rollout.into(),
-            server_id: server_id.into(),
-            reason: reason.into(),
-            at: now_rfc3339(),
-        })
-    }
-
-    pub fn unknown(
-        &self,
-        rollout: &str,
-        server_id: &str,
-        reason: &str,
-    ) -> Result<(), JournalError> {
-        self.append(&Entry::Unknown {
-            rollout: rollout.into(),
-            server_id: server_id.into(),
-            reason: reason.into(),
-            at: now_rfc3339(),
-        })
-    }
-
-    pub fn ended(
-        &self,
-        rollout: &str,
-        server_id: &str,
-        job_id: &str,
-        outcome: Outcome,
-        detail: &str,
-    ) -> Result<(), JournalError> {
-        self.append(&Entry::Ended {
-            rollout: rollout.into(),
-            server_id: server_id.into(),
-            job_id: job_id.into(),
-            outcome,
-            detail: detail.into(),
-            at: now_rfc3339(),
+        let (rollout, server_id, at) = (rollout.to_string(), server_id.to_string(), now_rfc3339());
+        self.append(&match progress.clone() {
+            Progress::NotSent => Entry::Throttled {
+                rollout,
+                server_id,
+                at,
+            },
+            Progress::Sending => Entry::Sending {
+                rollout,
+                server_id,
+                at,
+            },
+            Progress::Sent { job_id } => Entry::Sent {
+                rollout,
+                server_id,
+                job_id,
+                at,
+            },
+            Progress::Refused { reason } => Entry::Refused {
+                rollout,
+                server_id,
+                reason,
+                at,
+            },
+            Progress::Unknown { reason } => Entry::Unknown {
+                rollout,
+                server_id,
+                reason,
+                at,
+            },
+            Progress::Ended {
+                job_id,
+                outcome,
+                detail,
+            } => Entry::Ended {
+                rollout,
+                server_id,
+                job_id,
+                outcome,
+                detail,
+                at,
+            },
         })
     }
 
@@ -374,13 +356,20 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tmp");
         let j = RolloutJournal::open(tmp.path().join("rollouts.jsonl")).expect("open");
         j.started(&start("r1")).expect("start");
-        j.sending("r1", "a").expect("w");
-        j.sent("r1", "a", "job-a").expect("w");
-        j.ended("r1", "a", "job-a", Outcome::Success, "")
-            .expect("w");
-        j.sending("r1", "b").expect("w");
-        j.throttled("r1", "b").expect("w");
-        j.sending("r1", "c").expect("w");
+        let step = |server: &str, p: Progress| j.step("r1", server, &p).expect("w");
+        let job_a = || "job-a".to_string();
+        step("a", Progress::Sending);
+        step("a", Progress::Sent { job_id: job_a() });
+        let ended = Progress::Ended {
+            job_id: job_a(),
+            outcome: Outcome::Success,
+            detail: String::new(),
+        };
+        step("a", ended);
+        step("b", Progress::Sending);
+        // Throttled: not applied, to send again.
+        step("b", Progress::NotSent);
+        step("c", Progress::Sending);
         let (all, warnings) = j.read_all().expect("read");
         assert!(warnings.is_empty(), "{warnings:?}");
         let r = &all[0];

@@ -162,7 +162,7 @@ fn resume_after_kill_9_sends_nothing_twice_and_skips_nothing() {
 fn a_request_whose_answer_was_lost_is_never_sent_again_on_resume() {
     use reimage::cloud::model::ServerKind;
     use reimage::jobs::record::{JobOperation, now_rfc3339};
-    use reimage::jobs::rollout::{RolloutJournal, RolloutStart, ServerRef};
+    use reimage::jobs::rollout::{Progress, RolloutJournal, RolloutStart, ServerRef};
     let sb = SandboxProcess::start("0.5");
     let home = tempfile::tempdir().expect("tmp");
     let state = home.path().join("state");
@@ -195,7 +195,9 @@ fn a_request_whose_answer_was_lost_is_never_sent_again_on_resume() {
         }),
     };
     journal.started(&start).expect("started");
-    journal.sending(&start.id, SERVERS[0].1).expect("sending");
+    journal
+        .step(&start.id, SERVERS[0].1, &Progress::Sending)
+        .expect("sending");
     drop(journal);
     let ran = deadline::run(
         command(
