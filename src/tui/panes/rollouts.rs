@@ -205,6 +205,8 @@ pub fn fields(v: &RolloutView, theme: &Theme, sep: &str) -> Vec<Field> {
             theme.warn,
         ));
     }
+    // The servers come in wave order: a wave's label goes on its first.
+    let mut last_wave = 0;
     for s in &v.servers {
         let (word, style) = match &s.stage {
             ServerStage::Waiting if v.sends_no_more() => ("not sent".to_string(), theme.warn),
@@ -219,11 +221,8 @@ pub fn fields(v: &RolloutView, theme: &Theme, sep: &str) -> Vec<Field> {
             .as_deref()
             .map(|j| format!(" {sep} job {j}"))
             .unwrap_or_default();
-        let first_of_wave = v
-            .servers
-            .iter()
-            .find(|o| o.wave == s.wave)
-            .is_some_and(|o| o.server_id == s.server_id);
+        let first_of_wave = s.wave != last_wave;
+        last_wave = s.wave;
         out.push((
             if first_of_wave {
                 wave_label(s.wave)
